@@ -1,0 +1,155 @@
+import Crypto
+import Foundation
+import SQLKit
+import Storage
+
+/// A key as the operator sees it: never the secret, only a prefix to recognise it by.
+public struct APIKeyInfo: Sendable, Codable, Equatable {
+    public let id: String
+    public let accountID: String
+    public let prefix: String
+    public let label: String
+    public let createdAt: Int64
+    public let lastUsedAt: Int64?
+    public let revokedAt: Int64?
+}
+
+/// The identity a valid key proves.
+public struct AuthenticatedKey: Sendable, Equatable {
+    public let keyID: String
+    public let accountID: String
+}
+
+/// Issues, checks and revokes API keys.
+///
+/// A key is `ig_` plus 43 base64url characters (256 random bits). Only its SHA-256 is stored; lookup is by that
+/// hash, and the found hash is compared again in constant time. The secret is returned once, by `create`.
+public struct APIKeyStore: Sendable {
+    let database: any Database
+    /// Characters of the key kept in clear, enough to tell keys apart in listings and to revoke by prefix.
+    public static let prefixLength = 11
+    /// How stale `last_used_at` may get before a request writes it again (keeps writes off the hot path).
+    static let lastUsedResolutionMillis: Int64 = 60_000
+
+    public init(database: any Database) {
+        self.database = database
+    }
+
+    /// Creates a key for an account; the returned secret is never stored and cannot be shown again.
+    public func create(accountID: String, label: String = "") async throws -> (info: APIKeyInfo, secret: String) {
+        let secret = Self.newSecret()
+        let info = APIKeyInfo(
+            id: Identifier.make("key"),
+            accountID: accountID,
+            prefix: String(secret.prefix(Self.prefixLength)),
+            label: label,
+            createdAt: Timestamp.nowMillis(),
+            lastUsedAt: nil,
+            revokedAt: nil
+        )
+        try await self.database.transaction { sql in
+            try await sql.raw(
+                """
+                INSERT INTO api_keys (id, account_id, prefix, secret_hash, label, created_at)
+                VALUES (\(bind: info.id), \(bind: info.accountID), \(bind: info.prefix), \(bind: Self.hash(secret)), \(bind: label), \(bind: info.createdAt))
+                """
+            ).run()
+        }
+        return (info, secret)
+    }
+
+    /// Returns the key's identity, or nil for an unknown or revoked key.
+    public func authenticate(secret: String) async throws -> AuthenticatedKey? {
+        guard secret.hasPrefix("ig_"), secret.count < 200 else { return nil }
+        let digest = Self.hash(secret)
+        let row = try await self.database.read { sql in
+            try await sql.raw(
+                "SELECT id, account_id, secret_hash, last_used_at, revoked_at FROM api_keys WHERE secret_hash = \(bind: digest)"
+            ).first()
+        }
+        guard let row else { return nil }
+        let stored = try row.decode(column: "secret_hash", as: String.self)
+        guard Self.constantTimeEqual(Array(stored.utf8), Array(digest.utf8)),
+            try row.decode(column: "revoked_at", as: Int64?.self) == nil
+        else { return nil }
+        let key = AuthenticatedKey(
+            keyID: try row.decode(column: "id", as: String.self),
+            accountID: try row.decode(column: "account_id", as: String.self)
+        )
+        let lastUsed = try row.decode(column: "last_used_at", as: Int64?.self) ?? 0
+        let now = Timestamp.nowMillis()
+        if now - lastUsed > Self.lastUsedResolutionMillis {
+            try await self.database.transaction { sql in
+                try await sql.raw("UPDATE api_keys SET last_used_at = \(bind: now) WHERE id = \(bind: key.keyID)").run()
+            }
+        }
+        return key
+    }
+
+    /// Revokes every live key whose prefix starts with `prefix` (at least 6 characters, so one typo cannot revoke
+    /// many keys). Returns the revoked keys.
+    public func revoke(prefix: String) async throws -> [APIKeyInfo] {
+        guard prefix.count >= 6 else { return [] }
+        let now = Timestamp.nowMillis()
+        return try await self.database.transaction { sql in
+            let rows = try await sql.raw(
+                "SELECT * FROM api_keys WHERE revoked_at IS NULL AND prefix LIKE \(bind: Self.likePattern(prefix)) ESCAPE '\\'"
+            ).all()
+            let keys = try rows.map(Self.info)
+            for key in keys {
+                try await sql.raw("UPDATE api_keys SET revoked_at = \(bind: now) WHERE id = \(bind: key.id)").run()
+            }
+            return keys
+        }
+    }
+
+    /// Keys of one account, or of every account when `accountID` is nil.
+    public func list(accountID: String? = nil) async throws -> [APIKeyInfo] {
+        try await self.database.read { sql in
+            let rows =
+                if let accountID {
+                    try await sql.raw("SELECT * FROM api_keys WHERE account_id = \(bind: accountID) ORDER BY created_at").all()
+                } else {
+                    try await sql.raw("SELECT * FROM api_keys ORDER BY created_at").all()
+                }
+            return try rows.map(Self.info)
+        }
+    }
+
+    static func info(_ row: any SQLRow) throws -> APIKeyInfo {
+        APIKeyInfo(
+            id: try row.decode(column: "id", as: String.self),
+            accountID: try row.decode(column: "account_id", as: String.self),
+            prefix: try row.decode(column: "prefix", as: String.self),
+            label: try row.decode(column: "label", as: String.self),
+            createdAt: try row.decode(column: "created_at", as: Int64.self),
+            lastUsedAt: try row.decode(column: "last_used_at", as: Int64?.self),
+            revokedAt: try row.decode(column: "revoked_at", as: Int64?.self)
+        )
+    }
+
+    static func newSecret() -> String {
+        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max) }  // SystemRandomNumberGenerator: the OS CSPRNG
+        let encoded = Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+        return "ig_" + encoded
+    }
+
+    static func hash(_ secret: String) -> String {
+        SHA256.hash(data: Array(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func constantTimeEqual(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
+        guard lhs.count == rhs.count else { return false }
+        var difference: UInt8 = 0
+        for index in lhs.indices { difference |= lhs[index] ^ rhs[index] }
+        return difference == 0
+    }
+
+    static func likePattern(_ prefix: String) -> String {
+        prefix.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+            + "%"
+    }
+}

@@ -1,0 +1,73 @@
+import SQLKit
+import Storage
+
+/// Creates, finds and funds accounts.
+public struct AccountStore: Sendable {
+    let database: any Database
+
+    public init(database: any Database) {
+        self.database = database
+    }
+
+    /// Creates an account, optionally with opening credit (recorded as a `credit` ledger row).
+    public func create(name: String, credit: MicroUSD = .zero, note: String = "opening credit") async throws -> Account {
+        let id = Identifier.make("acct")
+        let now = Timestamp.nowMillis()
+        return try await self.database.transaction { sql in
+            if try await sql.raw("SELECT id FROM accounts WHERE name = \(bind: name)").first() != nil {
+                throw BillingError.accountExists(name)
+            }
+            try await sql.raw(
+                "INSERT INTO accounts (id, name, balance_micros, held_micros, created_at) VALUES (\(bind: id), \(bind: name), 0, 0, \(bind: now))"
+            ).run()
+            if credit.micros > 0 {
+                try await Ledger.credit(credit, account: id, note: note, on: sql)
+            }
+            return Account(id: id, name: name, balance: credit, held: .zero, createdAt: now)
+        }
+    }
+
+    /// Adds credit to the named account and returns it afterwards.
+    public func addCredit(name: String, amount: MicroUSD, note: String) async throws -> Account {
+        guard let account = try await self.find(name: name) else { throw BillingError.accountNotFound(name) }
+        try await self.database.transaction { sql in
+            try await Ledger.credit(amount, account: account.id, note: note, on: sql)
+        }
+        return try await self.get(id: account.id) ?? account
+    }
+
+    public func find(name: String) async throws -> Account? {
+        try await self.database.read { sql in
+            try await sql.raw("SELECT * FROM accounts WHERE name = \(bind: name)").first().map(Self.account)
+        }
+    }
+
+    public func get(id: String) async throws -> Account? {
+        try await self.database.read { sql in
+            try await sql.raw("SELECT * FROM accounts WHERE id = \(bind: id)").first().map(Self.account)
+        }
+    }
+
+    public func list() async throws -> [Account] {
+        try await self.database.read { sql in
+            try await sql.raw("SELECT * FROM accounts ORDER BY created_at, id").all().map(Self.account)
+        }
+    }
+
+    /// True when no account exists yet (a fresh installation).
+    public func isEmpty() async throws -> Bool {
+        try await self.database.read { sql in
+            try await sql.raw("SELECT id FROM accounts LIMIT 1").first() == nil
+        }
+    }
+
+    static func account(_ row: any SQLRow) throws -> Account {
+        Account(
+            id: try row.decode(column: "id", as: String.self),
+            name: try row.decode(column: "name", as: String.self),
+            balance: MicroUSD(micros: try row.decode(column: "balance_micros", as: Int64.self)),
+            held: MicroUSD(micros: try row.decode(column: "held_micros", as: Int64.self)),
+            createdAt: try row.decode(column: "created_at", as: Int64.self)
+        )
+    }
+}

@@ -1,0 +1,11 @@
+/// Failures of money operations that callers turn into API errors.
+public enum BillingError: Error, Equatable, Sendable {
+    /// The available balance cannot cover the hold.
+    case insufficientBalance(available: MicroUSD, required: MicroUSD)
+    /// No account with that id or name.
+    case accountNotFound(String)
+    /// An account with that name exists already.
+    case accountExists(String)
+    /// The books would not balance (a bug or tampering); the transaction was rolled back.
+    case inconsistent(String)
+}

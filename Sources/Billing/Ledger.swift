@@ -1,0 +1,143 @@
+import SQLKit
+import Storage
+
+/// Moves money. Every function runs inside the caller's transaction (`sql`), changes the account's balances with
+/// one guarded `UPDATE … RETURNING` and appends one ledger row per movement, so balance and ledger always agree.
+///
+/// The guard in each `UPDATE` (`balance_micros >= amount`, `held_micros >= amount`) is what makes overdraft
+/// impossible under concurrency: the database checks and subtracts in one step, and the CHECK constraints on the
+/// table refuse a negative value even if a guard were ever wrong.
+public enum Ledger {
+    /// Moves `amount` from available to held for a generation, or throws `insufficientBalance`.
+    public static func hold(_ amount: MicroUSD, account: String, generation: String, on sql: any SQLDatabase) async throws {
+        let row = try await sql.raw(
+            """
+            UPDATE accounts SET balance_micros = balance_micros - \(bind: amount.micros), held_micros = held_micros + \(bind: amount.micros)
+            WHERE id = \(bind: account) AND balance_micros >= \(bind: amount.micros)
+            RETURNING balance_micros, held_micros
+            """
+        ).first()
+        guard let row else {
+            let available = try await Self.balances(account: account, on: sql).available
+            throw BillingError.insufficientBalance(available: available, required: amount)
+        }
+        try await Self.append(.hold, amount, account: account, generation: generation, after: row, on: sql)
+    }
+
+    /// Ends a hold: `charge` leaves the account (delivered images) and `returned` goes back to the available
+    /// balance, as a `release` (completed generation) or a `refund` (failed generation).
+    /// `charge + returned` must equal what is still held for the generation.
+    public static func settle(
+        charge: MicroUSD,
+        returned: MicroUSD,
+        returnKind: LedgerKind,
+        account: String,
+        generation: String,
+        on sql: any SQLDatabase
+    ) async throws {
+        precondition(returnKind == .release || returnKind == .refund)
+        if charge.micros > 0 {
+            let row = try await sql.raw(
+                """
+                UPDATE accounts SET held_micros = held_micros - \(bind: charge.micros)
+                WHERE id = \(bind: account) AND held_micros >= \(bind: charge.micros)
+                RETURNING balance_micros, held_micros
+                """
+            ).first()
+            guard let row else { throw BillingError.inconsistent("charge exceeds held amount on \(account)") }
+            try await Self.append(.charge, charge, account: account, generation: generation, after: row, on: sql)
+        }
+        if returned.micros > 0 {
+            let row = try await sql.raw(
+                """
+                UPDATE accounts SET held_micros = held_micros - \(bind: returned.micros), balance_micros = balance_micros + \(bind: returned.micros)
+                WHERE id = \(bind: account) AND held_micros >= \(bind: returned.micros)
+                RETURNING balance_micros, held_micros
+                """
+            ).first()
+            guard let row else { throw BillingError.inconsistent("return exceeds held amount on \(account)") }
+            try await Self.append(returnKind, returned, account: account, generation: generation, after: row, on: sql)
+        }
+    }
+
+    /// Adds money to an account (a top-up by the operator).
+    public static func credit(_ amount: MicroUSD, account: String, note: String, on sql: any SQLDatabase) async throws {
+        precondition(amount.micros > 0)
+        let row = try await sql.raw(
+            """
+            UPDATE accounts SET balance_micros = balance_micros + \(bind: amount.micros)
+            WHERE id = \(bind: account)
+            RETURNING balance_micros, held_micros
+            """
+        ).first()
+        guard let row else { throw BillingError.accountNotFound(account) }
+        try await Self.append(.credit, amount, account: account, generation: nil, note: note, after: row, on: sql)
+    }
+
+    /// Current (available, held) of an account.
+    public static func balances(account: String, on sql: any SQLDatabase) async throws -> (available: MicroUSD, held: MicroUSD) {
+        guard let row = try await sql.raw("SELECT balance_micros, held_micros FROM accounts WHERE id = \(bind: account)").first() else {
+            throw BillingError.accountNotFound(account)
+        }
+        return (
+            MicroUSD(micros: try row.decode(column: "balance_micros", as: Int64.self)),
+            MicroUSD(micros: try row.decode(column: "held_micros", as: Int64.self))
+        )
+    }
+
+    /// The newest `limit` rows of an account, newest first.
+    public static func recent(account: String, limit: Int, on sql: any SQLDatabase) async throws -> [LedgerEntry] {
+        let rows = try await sql.raw(
+            """
+            SELECT seq, account_id, generation_id, kind, amount_micros, balance_after, held_after, note, created_at
+            FROM ledger WHERE account_id = \(bind: account) ORDER BY seq DESC LIMIT \(bind: limit)
+            """
+        ).all()
+        return try rows.map(Self.entry)
+    }
+
+    /// Every row of one generation, oldest first.
+    public static func entries(generation: String, on sql: any SQLDatabase) async throws -> [LedgerEntry] {
+        let rows = try await sql.raw(
+            """
+            SELECT seq, account_id, generation_id, kind, amount_micros, balance_after, held_after, note, created_at
+            FROM ledger WHERE generation_id = \(bind: generation) ORDER BY seq
+            """
+        ).all()
+        return try rows.map(Self.entry)
+    }
+
+    static func entry(_ row: any SQLRow) throws -> LedgerEntry {
+        LedgerEntry(
+            seq: try row.decode(column: "seq", as: Int64.self),
+            accountID: try row.decode(column: "account_id", as: String.self),
+            generationID: try row.decode(column: "generation_id", as: String?.self),
+            kind: LedgerKind(rawValue: try row.decode(column: "kind", as: String.self)) ?? .debit,
+            amount: MicroUSD(micros: try row.decode(column: "amount_micros", as: Int64.self)),
+            balanceAfter: MicroUSD(micros: try row.decode(column: "balance_after", as: Int64.self)),
+            heldAfter: MicroUSD(micros: try row.decode(column: "held_after", as: Int64.self)),
+            note: try row.decode(column: "note", as: String.self),
+            createdAt: try row.decode(column: "created_at", as: Int64.self)
+        )
+    }
+
+    private static func append(
+        _ kind: LedgerKind,
+        _ amount: MicroUSD,
+        account: String,
+        generation: String?,
+        note: String = "",
+        after row: any SQLRow,
+        on sql: any SQLDatabase
+    ) async throws {
+        let balance = try row.decode(column: "balance_micros", as: Int64.self)
+        let held = try row.decode(column: "held_micros", as: Int64.self)
+        try await sql.raw(
+            """
+            INSERT INTO ledger (account_id, generation_id, kind, amount_micros, balance_after, held_after, note, created_at)
+            VALUES (\(bind: account), \(bind: generation), \(bind: kind.rawValue), \(bind: amount.micros), \(bind: balance), \(bind: held),
+                    \(bind: note), \(bind: Timestamp.nowMillis()))
+            """
+        ).run()
+    }
+}

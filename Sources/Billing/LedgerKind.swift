@@ -1,0 +1,33 @@
+/// The kinds of money movement. Each row moves money between an account's available balance, its held
+/// balance, and the outside world (credit in, charge out).
+///
+/// | kind       | available | held  |
+/// |------------|-----------|-------|
+/// | credit     | +amount   |       |
+/// | debit      | −amount   |       |
+/// | hold       | −amount   | +amount |
+/// | charge     |           | −amount |
+/// | release    | +amount   | −amount |
+/// | refund     | +amount   | −amount |
+///
+/// `release` returns the part of a hold that a completed generation did not use (images not delivered);
+/// `refund` returns a whole hold when a generation failed.
+public enum LedgerKind: String, Sendable, Codable, CaseIterable {
+    case credit
+    case debit
+    case hold
+    case charge
+    case release
+    case refund
+
+    /// How one row of this kind changes (available, held).
+    public func effect(_ amount: Int64) -> (available: Int64, held: Int64) {
+        switch self {
+        case .credit: (amount, 0)
+        case .debit: (-amount, 0)
+        case .hold: (-amount, amount)
+        case .charge: (0, -amount)
+        case .release, .refund: (amount, -amount)
+        }
+    }
+}

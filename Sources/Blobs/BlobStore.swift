@@ -1,0 +1,47 @@
+import NIOCore
+
+/// Where output images live. The embedded default is `FileBlobStore`; an S3-compatible store joins for scale-out
+/// behind the same protocol, so nothing above this layer knows which one runs.
+public protocol BlobStore: Sendable {
+    /// Stores the chunks under `key`, replacing nothing (keys are unique) and making the blob visible only once
+    /// it is complete. Returns the number of bytes written.
+    func put(key: String, chunks: some AsyncSequence<ByteBuffer, any Error> & Sendable) async throws -> Int64
+
+    /// Streams the blob to `consume` chunk by chunk, without loading it whole. Throws `BlobError.notFound`.
+    func read(key: String, into consume: (ByteBuffer) async throws -> Void) async throws
+
+    /// Deletes the blob; deleting a missing blob is not an error (the janitor may run twice).
+    func delete(key: String) async throws
+
+    /// Proves the store is reachable and writable, for `/ready`.
+    func ping() async throws
+}
+
+extension BlobStore {
+    /// Stores bytes already in memory.
+    public func put(key: String, bytes: [UInt8]) async throws -> Int64 {
+        try await self.put(key: key, chunks: SingleChunk(buffer: ByteBuffer(bytes: bytes)))
+    }
+}
+
+/// Errors a blob store reports.
+public enum BlobError: Error, Equatable, Sendable {
+    case notFound(String)
+    case invalidKey(String)
+}
+
+/// An async sequence of exactly one buffer.
+struct SingleChunk: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    let buffer: ByteBuffer
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var buffer: ByteBuffer?
+        mutating func next() async throws -> ByteBuffer? {
+            defer { self.buffer = nil }
+            return self.buffer
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(buffer: self.buffer) }
+}

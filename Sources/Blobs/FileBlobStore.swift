@@ -1,0 +1,56 @@
+import NIOCore
+import _NIOFileSystem
+
+/// Blobs as files under one directory. Files are written to a hidden temporary name and appear under their key only
+/// when complete, so a crash never leaves half an image behind a valid link.
+public struct FileBlobStore: BlobStore {
+    public let root: FilePath
+
+    public init(root: String) {
+        self.root = FilePath(root)
+    }
+
+    public func put(key: String, chunks: some AsyncSequence<ByteBuffer, any Error> & Sendable) async throws -> Int64 {
+        let path = try self.path(for: key)
+        try await FileSystem.shared.createDirectory(at: path.removingLastComponent(), withIntermediateDirectories: true)
+        return try await FileSystem.shared.withFileHandle(forWritingAt: path, options: .newFile(replaceExisting: true)) { handle in
+            var offset: Int64 = 0
+            for try await chunk in chunks {
+                try await handle.write(contentsOf: chunk, toAbsoluteOffset: offset)
+                offset += Int64(chunk.readableBytes)
+            }
+            return offset
+        }
+    }
+
+    public func read(key: String, into consume: (ByteBuffer) async throws -> Void) async throws {
+        let path = try self.path(for: key)
+        do {
+            try await FileSystem.shared.withFileHandle(forReadingAt: path) { handle in
+                for try await chunk in handle.readChunks(in: 0..., chunkLength: .kibibytes(256)) {
+                    try await consume(chunk)
+                }
+            }
+        } catch let error as FileSystemError where error.code == .notFound {
+            throw BlobError.notFound(key)
+        }
+    }
+
+    public func delete(key: String) async throws {
+        _ = try await FileSystem.shared.removeItem(at: try self.path(for: key))
+    }
+
+    public func ping() async throws {
+        try await FileSystem.shared.createDirectory(at: self.root, withIntermediateDirectories: true)
+        _ = try await self.put(key: ".ready", bytes: Array("ok".utf8))
+    }
+
+    /// Keys are relative paths of safe characters; anything else (including `..`) is refused.
+    func path(for key: String) throws -> FilePath {
+        let allowed = key.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_./".contains($0)) }
+        guard allowed, !key.hasPrefix("/"), !key.split(separator: "/").contains(where: { $0 == ".." || $0.isEmpty }) else {
+            throw BlobError.invalidKey(key)
+        }
+        return self.root.appending(key)
+    }
+}

@@ -1,0 +1,49 @@
+import Crypto
+import Foundation
+
+/// Signs and checks output links, so a link cannot be forged or have its expiry edited.
+///
+/// A link carries the output id (128 random bits), its expiry and an HMAC-SHA256 of both under a secret kept in
+/// the database (shared by every replica).
+public struct OutputLinkSigner: Sendable {
+    private let key: SymmetricKey
+
+    public init(secretHex: String) {
+        self.key = SymmetricKey(data: Self.bytes(fromHex: secretHex))
+    }
+
+    /// A fresh random secret, hex-encoded, for the first start.
+    public static func newSecretHex() -> String {
+        (0..<32).map { _ in String(format: "%02x", UInt8.random(in: .min ... .max)) }.joined()
+    }
+
+    /// The signature for an output id and expiry (Unix seconds).
+    public func signature(outputID: String, expires: Int64) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: Array("\(outputID).\(expires)".utf8), using: self.key)
+        return mac.prefix(16).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Whether `signature` is the one this signer makes, compared in constant time.
+    public func isValid(signature: String, outputID: String, expires: Int64) -> Bool {
+        let expected = Array(self.signature(outputID: outputID, expires: expires).utf8)
+        let given = Array(signature.utf8)
+        guard expected.count == given.count else { return false }
+        return zip(expected, given).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
+    /// Builds the public link: `{base}/v1/outputs/{id}.{ext}?expires=…&sig=…`.
+    public func url(base: String, outputID: String, fileExtension: String, expires: Int64) -> String {
+        let trimmed = base.hasSuffix("/") ? String(base.dropLast()) : base
+        return "\(trimmed)/v1/outputs/\(outputID).\(fileExtension)?expires=\(expires)&sig=\(self.signature(outputID: outputID, expires: expires))"
+    }
+
+    static func bytes(fromHex hex: String) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var index = hex.startIndex
+        while index < hex.endIndex, let next = hex.index(index, offsetBy: 2, limitedBy: hex.endIndex) {
+            if let byte = UInt8(hex[index..<next], radix: 16) { bytes.append(byte) }
+            index = next
+        }
+        return bytes
+    }
+}

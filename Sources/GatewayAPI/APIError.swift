@@ -1,0 +1,76 @@
+import Foundation
+import Generation
+import HTTPTypes
+import Hummingbird
+
+/// An error as API users see it: `{"code", "message", "param"}` with a status. Internal error text never reaches
+/// this type; only messages written for users do.
+public struct APIError: HTTPResponseError, Sendable {
+    public let status: HTTPResponse.Status
+    public let code: String
+    public let message: String
+    public let param: String?
+    public var headers: HTTPFields
+
+    public init(status: HTTPResponse.Status, code: String, message: String, param: String? = nil, headers: HTTPFields = [:]) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.param = param
+        self.headers = headers
+    }
+
+    public init(_ error: RequestError) {
+        var headers = HTTPFields()
+        // Billing refusals are final: tell the official SDKs (which retry 4xx/5xx by default) not to retry them.
+        if error.status == 402 { headers[HTTPField.Name("x-should-retry")!] = "false" }
+        self.init(status: HTTPResponse.Status(code: error.status), code: error.code, message: error.message, param: error.param, headers: headers)
+    }
+
+    public static let unauthorized = APIError(
+        status: .unauthorized,
+        code: "unauthorized",
+        message: "Missing or invalid API key. Send it as 'Authorization: Bearer <key>'.",
+        headers: [.wwwAuthenticate: "Bearer"]
+    )
+
+    public static func notFound(_ what: String = "The requested resource does not exist.") -> APIError {
+        APIError(status: .notFound, code: "not_found", message: what)
+    }
+
+    public static let outputExpired = APIError(
+        status: .gone,
+        code: "output_expired",
+        message: "This output has expired and was deleted. Outputs are kept for a limited time; download anything you want to keep."
+    )
+
+    public static func internalError(requestID: String) -> APIError {
+        APIError(
+            status: .internalServerError,
+            code: "internal_error",
+            message: "An internal error occurred (request \(requestID)). Please try again."
+        )
+    }
+
+    /// The wire shape.
+    struct Body: Encodable {
+        let code: String
+        let message: String
+        let param: String?
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(self.code, forKey: .code)
+            try container.encode(self.message, forKey: .message)
+            try container.encode(self.param, forKey: .param)
+        }
+
+        enum CodingKeys: String, CodingKey { case code, message, param }
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var response = try JSONResponse.make(Body(code: self.code, message: self.message, param: self.param), status: self.status)
+        response.headers.append(contentsOf: self.headers)
+        return response
+    }
+}

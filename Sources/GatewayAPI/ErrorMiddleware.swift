@@ -1,0 +1,25 @@
+import Hummingbird
+import Logging
+
+/// Gives every error the API's JSON shape: framework errors (unknown route, body too large) are mapped to codes,
+/// and anything unexpected becomes a 500 whose body carries only the request id; the details go to the log.
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            throw error
+        } catch let error as any HTTPResponseError {
+            switch error.status {
+            case .notFound: throw APIError.notFound("No route for \(request.method) \(request.uri.path).")
+            case .contentTooLarge: throw APIError(status: .contentTooLarge, code: "payload_too_large", message: "The request body is too large.")
+            case .methodNotAllowed:
+                throw APIError(status: .methodNotAllowed, code: "method_not_allowed", message: "\(request.method) is not allowed here.")
+            default: throw APIError(status: error.status, code: "http_\(error.status.code)", message: error.status.reasonPhrase)
+            }
+        } catch {
+            context.logger.error("unhandled error", metadata: ["error": "\(error)"])
+            throw APIError.internalError(requestID: context.logger[metadataKey: "hb.request.id"].map { "\($0)" } ?? "-")
+        }
+    }
+}

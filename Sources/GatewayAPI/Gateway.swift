@@ -1,0 +1,68 @@
+import Billing
+import Blobs
+import Catalog
+import Generation
+import Hummingbird
+import Logging
+import Storage
+
+/// What the HTTP layer needs, as interfaces; the bootstrap decides which implementations stand behind them.
+public struct GatewayDependencies: Sendable {
+    public var catalog: ModelCatalog
+    public var database: any Database
+    public var blobs: any BlobStore
+    public var generations: GenerationService
+    public var signer: OutputLinkSigner
+    public var publicURL: String
+    public var syncTimeout: Duration
+    public var maxBodyBytes: Int
+    public var adminToken: String?
+
+    public init(
+        catalog: ModelCatalog,
+        database: any Database,
+        blobs: any BlobStore,
+        generations: GenerationService,
+        signer: OutputLinkSigner,
+        publicURL: String,
+        syncTimeout: Duration,
+        maxBodyBytes: Int,
+        adminToken: String?
+    ) {
+        self.catalog = catalog
+        self.database = database
+        self.blobs = blobs
+        self.generations = generations
+        self.signer = signer
+        self.publicURL = publicURL
+        self.syncTimeout = syncTimeout
+        self.maxBodyBytes = maxBodyBytes
+        self.adminToken = adminToken
+    }
+}
+
+/// Builds every route of the public API.
+public func buildRouter(_ deps: GatewayDependencies) -> Router<GatewayRequestContext> {
+    let router = Router(context: GatewayRequestContext.self)
+    router.addMiddleware {
+        // Headers are logged with the API key redacted; bodies are never logged.
+        LogRequestsMiddleware(.info, includeHeaders: .some([.userAgent, .contentLength, .authorization]), redactHeaders: [.authorization])
+        ErrorMiddleware()
+    }
+    let database = deps.database
+    router.get("/health") { _, _ -> Response in
+        try await database.ping()
+        return try JSONResponse.make(["status": "ok"])
+    }
+    let links = OutputLinks(signer: deps.signer, baseURL: deps.publicURL)
+    let v1 = router.group("v1")
+    ModelsController(catalog: deps.catalog).addRoutes(to: v1)
+    OutputsController(outputs: deps.generations.outputs, blobs: deps.blobs, signer: deps.signer).addRoutes(to: v1)
+
+    let keys = APIKeyStore(database: deps.database)
+    let authenticated = router.group("v1").add(middleware: APIKeyAuthenticator(keys: keys))
+    GenerationController(service: deps.generations, links: links, syncTimeout: deps.syncTimeout, maxBodyBytes: deps.maxBodyBytes)
+        .addRoutes(to: authenticated)
+    AccountController(accounts: AccountStore(database: deps.database), database: deps.database).addRoutes(to: authenticated)
+    return router
+}

@@ -1,0 +1,130 @@
+import Billing
+import Catalog
+import Foundation
+import Generation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// `POST /v1/generate`, `GET /v1/generations/{id}`, `GET /v1/generations`.
+struct GenerationController {
+    let service: GenerationService
+    let links: OutputLinks
+    let syncTimeout: Duration
+    let maxBodyBytes: Int
+
+    func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
+        group.post("generate", use: self.generate)
+        group.get("generations/:id", use: self.get)
+        group.get("generations", use: self.list)
+    }
+
+    /// Validates, holds, queues; then waits (synchronous call) or answers 202 at once (`Prefer: respond-async`).
+    @Sendable func generate(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
+        let body = try await Self.collect(request, limit: self.maxBodyBytes)
+        let (parameters, model): (GenerateParameters, ModelSpec)
+        do throws(RequestError) {
+            (parameters, model) = try self.service.validator.validate(body: body)
+        } catch {
+            throw APIError(error)
+        }
+        let respondAsync = request.headers[.prefer]?.lowercased().contains("respond-async") ?? false
+        let record: GenerationRecord
+        do {
+            record = try await self.service.submit(
+                parameters,
+                model: model,
+                accountID: identity.accountID,
+                apiKeyID: identity.keyID,
+                waitable: !respondAsync,
+                logger: context.logger
+            )
+        } catch let error as RequestError {
+            throw APIError(error)
+        }
+        if !respondAsync {
+            _ = await self.service.wait(for: record.id, timeout: self.syncTimeout)
+        }
+        let current = try await self.service.store.get(id: record.id) ?? record
+        var headers: HTTPFields = [.location: "/v1/generations/\(record.id)"]
+        if respondAsync { headers[.preferenceApplied] = "respond-async" }
+        return try self.respond(current, headers: headers)
+    }
+
+    /// The owner's view of one generation; any other key gets 404, as if it did not exist.
+    @Sendable func get(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
+        let id = context.parameters.get("id") ?? ""
+        guard let record = try await self.service.store.get(id: id, accountID: identity.accountID) else {
+            throw APIError.notFound("No generation '\(id)' for this account.")
+        }
+        return try JSONResponse.make(GenerationResponse(record, links: self.links))
+    }
+
+    /// Newest first. `limit` (1–100, default 20) and `after` (the `next_cursor` of the previous page).
+    @Sendable func list(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
+        let query = request.uri.queryParameters
+        var limit = 20
+        if let text = query["limit"] {
+            guard let value = Int(String(text)), (1...100).contains(value) else {
+                throw APIError(.invalid("limit", "limit must be an integer from 1 to 100."))
+            }
+            limit = value
+        }
+        let cursor = query["after"].map(String.init)
+        let records = try await self.service.store.list(accountID: identity.accountID, limit: limit + 1, before: cursor)
+        let page = Array(records.prefix(limit))
+        let next = records.count > limit ? page.last?.id : nil
+        return try JSONResponse.make(
+            GenerationPage(data: page.map { GenerationResponse($0, links: self.links) }, hasMore: next != nil, nextCursor: next)
+        )
+    }
+
+    /// 200 completed, 502 failed (with the refund in the body), 202 still running.
+    func respond(_ record: GenerationRecord, headers: HTTPFields) throws -> Response {
+        let status: HTTPResponse.Status =
+            switch record.status {
+            case .completed: .ok
+            case .failed: .badGateway
+            case .queued, .processing: .accepted
+            }
+        return try JSONResponse.make(GenerationResponse(record, links: self.links), status: status, headers: headers)
+    }
+
+    static func collect(_ request: Request, limit: Int) async throws -> [UInt8] {
+        do {
+            let buffer = try await request.body.collect(upTo: limit)
+            return Array(buffer.readableBytesView)
+        } catch is NIOTooManyBytesError {
+            throw APIError(.tooLarge("The request body is larger than \(limit) bytes."))
+        }
+    }
+}
+
+/// One page of `GET /v1/generations`.
+struct GenerationPage: Encodable {
+    let data: [GenerationResponse]
+    let hasMore: Bool
+    let nextCursor: String?
+
+    enum CodingKeys: String, CodingKey {
+        case object, data
+        case hasMore = "has_more"
+        case nextCursor = "next_cursor"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode("list", forKey: .object)
+        try c.encode(self.data, forKey: .data)
+        try c.encode(self.hasMore, forKey: .hasMore)
+        try c.encode(self.nextCursor, forKey: .nextCursor)
+    }
+}
+
+extension HTTPField.Name {
+    static let prefer = HTTPField.Name("Prefer")!
+    static let preferenceApplied = HTTPField.Name("Preference-Applied")!
+}

@@ -1,0 +1,28 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// Builds JSON responses with one encoder configuration for the whole API.
+enum JSONResponse {
+    static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return encoder
+    }
+
+    static func make(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
+        let data = try Self.encoder().encode(value)
+        var fields = headers
+        fields[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// ISO 8601 timestamps with milliseconds, in UTC, for every time the API shows.
+enum APITime {
+    static func string(_ millis: Int64?) -> String? {
+        guard let millis else { return nil }
+        let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+        return style.format(Date(timeIntervalSince1970: Double(millis) / 1000))
+    }
+}

@@ -1,0 +1,62 @@
+import Billing
+import Catalog
+import Imaging
+import Providers
+
+/// One stored image of a generation.
+public struct OutputImage: Sendable, Codable, Equatable {
+    public let outputID: String
+    public let index: Int
+    public let contentType: String
+    public let width: Int
+    public let height: Int
+    public let byteCount: Int64
+}
+
+/// What is persisted about a request between submit and the worker: the validated parameters plus what was
+/// resolved from them (seed, pixel size, where the reference copies are kept).
+public struct StoredRequest: Sendable, Codable, Equatable {
+    public var parameters: GenerateParameters
+    public var seed: Int64
+    public var resolvedAspectRatio: String
+    public var pixelSize: PixelSize
+    /// Blob keys of the validated reference images, in order.
+    public var referenceKeys: [String]
+    /// The references as the user sent them (data URIs shortened), for the record.
+    public var referenceSources: [String]
+    public var seedHonoured: Bool?
+}
+
+/// A generation row: parameters, timings, images and money.
+public struct GenerationRecord: Sendable, Equatable {
+    public let id: String
+    public let accountID: String
+    public let apiKeyID: String?
+    public let model: String
+    public let mode: GenerationMode
+    public var status: GenerationStatus
+    public let provider: String
+    public var request: StoredRequest
+    public let numImages: Int
+    public var seed: Int64
+    public let pricePerImage: MicroUSD
+    public var upstreamCost: MicroUSD
+    public let hold: MicroUSD
+    public var charged: MicroUSD
+    public var refunded: MicroUSD
+    public var images: [OutputImage]
+    public var errorCode: String?
+    public var errorMessage: String?
+    public var upstreamRequestID: String?
+    public var attempts: Int
+    public let createdAt: Int64
+    public var startedAt: Int64?
+    public var completedAt: Int64?
+    public var expiresAt: Int64?
+
+    /// The cost if every requested image is delivered.
+    public var estimatedCost: MicroUSD { self.pricePerImage * self.numImages }
+
+    /// Wall time from submit to the end, once ended.
+    public var durationMillis: Int64? { self.completedAt.map { $0 - self.createdAt } }
+}

@@ -1,0 +1,39 @@
+import Logging
+import ServiceLifecycle
+
+/// Runs queued generations, `workers` at a time, as a service of the application.
+///
+/// On start it first re-queues every generation a previous process left unfinished (after a crash or a kill):
+/// recovery is the same `process` path, not a second implementation. On graceful shutdown it stops taking new
+/// jobs and lets the running ones finish.
+public struct GenerationWorkers: Service {
+    let service: GenerationService
+    let queue: JobQueue
+    let workers: Int
+    let logger: Logger
+
+    public init(service: GenerationService, queue: JobQueue, workers: Int, logger: Logger) {
+        self.service = service
+        self.queue = queue
+        self.workers = max(1, workers)
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let unfinished = try await self.service.store.unfinishedIDs()
+        if !unfinished.isEmpty {
+            self.logger.notice("resuming unfinished generations", metadata: ["count": "\(unfinished.count)"])
+        }
+        for id in unfinished { self.queue.enqueue(id) }
+
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<self.workers {
+                group.addTask {
+                    for await id in self.queue.stream.cancelOnGracefulShutdown() {
+                        await self.service.process(id, logger: self.logger)
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,123 @@
+import AsyncHTTPClient
+import Blobs
+import Crypto
+import Foundation
+import Imaging
+import NIOCore
+import NIOHTTP1
+import Providers
+
+/// What was stored for one output image.
+public struct StoredOutput: Sendable, Equatable {
+    public let contentType: String
+    public let byteCount: Int64
+    /// A strong validator: the first 128 bits of the bytes' SHA-256, quoted.
+    public let etag: String
+    public let width: Int?
+    public let height: Int?
+}
+
+/// Puts provider images into the blob store. In-memory images are written as they are; upstream images are
+/// streamed from their URL into the store chunk by chunk (never held whole), with their type and size checked.
+public struct OutputMirror: Sendable {
+    let blobs: any BlobStore
+    let httpClient: HTTPClient
+    let maxBytes: Int
+    let timeout: TimeAmount
+
+    public init(blobs: any BlobStore, httpClient: HTTPClient, maxBytes: Int, timeout: TimeAmount = .seconds(60)) {
+        self.blobs = blobs
+        self.httpClient = httpClient
+        self.maxBytes = maxBytes
+        self.timeout = timeout
+    }
+
+    /// Errors that make one image undeliverable.
+    public enum MirrorError: Error, Equatable {
+        case httpStatus(UInt)
+        case wrongContentType(String)
+        case tooLarge
+        case empty
+    }
+
+    public func store(_ image: ProviderImage, key: String, expectedFormat: ImageFormat) async throws -> StoredOutput {
+        switch image {
+        case .bytes(let bytes, let contentType, let width, let height):
+            guard !bytes.isEmpty else { throw MirrorError.empty }
+            let count = try await self.blobs.put(key: key, bytes: bytes)
+            return StoredOutput(contentType: contentType, byteCount: count, etag: Self.etag(SHA256.hash(data: bytes)), width: width, height: height)
+        case .remote(let url, _, let width, let height):
+            var request = HTTPClientRequest(url: url)
+            request.headers.add(name: "Accept", value: "image/png, image/jpeg, image/webp")
+            let response = try await self.httpClient.execute(request, timeout: self.timeout)
+            guard response.status == .ok else { throw MirrorError.httpStatus(response.status.code) }
+            let contentType = response.headers.first(name: "content-type")?.split(separator: ";").first.map(String.init) ?? ""
+            guard ["image/png", "image/jpeg", "image/webp"].contains(contentType.lowercased()) else {
+                throw MirrorError.wrongContentType(contentType)
+            }
+            if let length = response.headers.first(name: "content-length").flatMap(Int.init), length > self.maxBytes { throw MirrorError.tooLarge }
+            let hashing = HashingBody(base: response.body, maxBytes: self.maxBytes)
+            let count = try await self.blobs.put(key: key, chunks: hashing)
+            guard count > 0 else {
+                try? await self.blobs.delete(key: key)
+                throw MirrorError.empty
+            }
+            return StoredOutput(
+                contentType: contentType.lowercased(),
+                byteCount: count,
+                etag: Self.etag(hashing.digest()),
+                width: width,
+                height: height
+            )
+        }
+    }
+
+    static func etag(_ digest: SHA256.Digest) -> String {
+        "\"" + digest.prefix(16).map { String(format: "%02x", $0) }.joined() + "\""
+    }
+}
+
+/// Passes an HTTP body through, hashing it and refusing to go past a size cap.
+final class HashingBody: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    let base: HTTPClientResponse.Body
+    let maxBytes: Int
+    private let state = LockedState()
+
+    init(base: HTTPClientResponse.Body, maxBytes: Int) {
+        self.base = base
+        self.maxBytes = maxBytes
+    }
+
+    func digest() -> SHA256.Digest { self.state.finish() }
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var base: HTTPClientResponse.Body.AsyncIterator
+        let owner: HashingBody
+        var total = 0
+
+        mutating func next() async throws -> ByteBuffer? {
+            guard let chunk = try await self.base.next() else { return nil }
+            self.total += chunk.readableBytes
+            if self.total > self.owner.maxBytes { throw OutputMirror.MirrorError.tooLarge }
+            self.owner.state.update(chunk)
+            return chunk
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: self.base.makeAsyncIterator(), owner: self) }
+
+    /// The running hash, guarded because the sequence is Sendable.
+    final class LockedState: @unchecked Sendable {
+        private let lock = NSLock()
+        private var hasher = SHA256()
+
+        func update(_ chunk: ByteBuffer) {
+            self.lock.withLock { chunk.withUnsafeReadableBytes { self.hasher.update(bufferPointer: $0) } }
+        }
+
+        func finish() -> SHA256.Digest {
+            self.lock.withLock { self.hasher.finalize() }
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import SQLKit
+import Storage
+
+/// A stored output as the download route needs it.
+public struct OutputRecord: Sendable, Equatable {
+    public let id: String
+    public let generationID: String
+    public let blobKey: String
+    public let contentType: String
+    public let byteCount: Int64
+    public let etag: String
+    public let expiresAt: Int64
+    public let deletedAt: Int64?
+}
+
+/// SQL for the `outputs` table: one row per stored image, kept after the file is deleted so an expired link
+/// answers 410 rather than 404.
+public struct OutputStore: Sendable {
+    let database: any Database
+
+    public init(database: any Database) {
+        self.database = database
+    }
+
+    func insert(_ output: OutputRecord, index: Int, width: Int, height: Int, on sql: any SQLDatabase) async throws {
+        try await sql.raw(
+            """
+            INSERT INTO outputs (id, generation_id, image_index, blob_key, content_type, width, height, byte_count, etag, created_at, expires_at)
+            VALUES (\(bind: output.id), \(bind: output.generationID), \(bind: index), \(bind: output.blobKey), \(bind: output.contentType),
+                \(bind: width), \(bind: height), \(bind: output.byteCount), \(bind: output.etag), \(bind: Timestamp.nowMillis()), \(bind: output.expiresAt))
+            """
+        ).run()
+    }
+
+    public func get(id: String) async throws -> OutputRecord? {
+        try await self.database.read { sql in
+            try await sql.raw("SELECT * FROM outputs WHERE id = \(bind: id)").first().map(Self.record)
+        }
+    }
+
+    /// Outputs past their expiry whose files still exist, oldest first.
+    func expired(now: Int64, limit: Int) async throws -> [OutputRecord] {
+        try await self.database.read { sql in
+            try await sql.raw(
+                "SELECT * FROM outputs WHERE expires_at <= \(bind: now) AND deleted_at IS NULL ORDER BY expires_at LIMIT \(bind: limit)"
+            ).all().map(Self.record)
+        }
+    }
+
+    func markDeleted(id: String, at now: Int64) async throws {
+        try await self.database.transaction { sql in
+            try await sql.raw("UPDATE outputs SET deleted_at = \(bind: now) WHERE id = \(bind: id)").run()
+        }
+    }
+
+    static func record(_ row: any SQLRow) throws -> OutputRecord {
+        OutputRecord(
+            id: try row.decode(column: "id", as: String.self),
+            generationID: try row.decode(column: "generation_id", as: String.self),
+            blobKey: try row.decode(column: "blob_key", as: String.self),
+            contentType: try row.decode(column: "content_type", as: String.self),
+            byteCount: try row.decode(column: "byte_count", as: Int64.self),
+            etag: try row.decode(column: "etag", as: String.self),
+            expiresAt: try row.decode(column: "expires_at", as: Int64.self),
+            deletedAt: try row.decode(column: "deleted_at", as: Int64?.self)
+        )
+    }
+}

@@ -1,0 +1,153 @@
+import AsyncHTTPClient
+import Catalog
+import Foundation
+import Imaging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Providers
+
+/// Fetches and validates the reference images of an edit request, before any money is held.
+///
+/// Web URLs are fetched with a size cap and a timeout, only over http/https, and only to public addresses unless
+/// the operator allows private ones; redirects are followed by hand (at most 3) so each hop is checked the same way.
+/// Every image is then decoded and checked against the model's rules; a failure names its index.
+public struct ReferenceLoader: Sendable {
+    let httpClient: HTTPClient
+    let addressPolicy: AddressPolicy
+    let timeout: TimeAmount
+    let threadPool: NIOThreadPool
+
+    public init(httpClient: HTTPClient, allowPrivateAddresses: Bool, timeout: TimeAmount = .seconds(15), threadPool: NIOThreadPool = .singleton) {
+        self.httpClient = httpClient
+        self.addressPolicy = AddressPolicy(allowPrivate: allowPrivateAddresses)
+        self.timeout = timeout
+        self.threadPool = threadPool
+    }
+
+    /// Loads every reference, in order, concurrently.
+    public func load(_ sources: [String], rules: ModelSpec.ReferenceImageRules) async throws(RequestError) -> [ReferenceImage] {
+        do {
+            return try await withThrowingTaskGroup(of: (Int, ReferenceImage).self) { group in
+                for (index, source) in sources.enumerated() {
+                    group.addTask { (index, try await self.load(source, index: index, rules: rules)) }
+                }
+                var loaded: [ReferenceImage?] = Array(repeating: nil, count: sources.count)
+                for try await (index, image) in group { loaded[index] = image }
+                return loaded.compactMap { $0 }
+            }
+        } catch let error as RequestError {
+            throw error
+        } catch {
+            throw RequestError.invalid("image_urls", "The reference images could not be loaded.")
+        }
+    }
+
+    func load(_ source: String, index: Int, rules: ModelSpec.ReferenceImageRules) async throws(RequestError) -> ReferenceImage {
+        let param = "image_urls[\(index)]"
+        guard let parsed = ReferenceSource(source) else { throw .invalid(param, "\(param) must be an http(s) URL or a data:image/...;base64, URI.") }
+        let bytes: [UInt8]
+        switch parsed {
+        case .inline(_, let base64):
+            guard base64.utf8.count / 4 * 3 <= rules.maxBytes + 3 else { throw .invalid(param, "\(param) is larger than \(rules.maxBytes) bytes.") }
+            guard let data = Data(base64Encoded: String(base64), options: .ignoreUnknownCharacters) else {
+                throw .invalid(param, "\(param) is not valid base64.")
+            }
+            bytes = Array(data)
+        case .web(let url):
+            bytes = try await self.fetch(url, param: param, maxBytes: rules.maxBytes)
+        }
+        guard bytes.count <= rules.maxBytes else { throw .invalid(param, "\(param) is larger than \(rules.maxBytes) bytes.") }
+        let probe = try await self.validate(bytes, param: param, rules: rules)
+        return ReferenceImage(source: source, bytes: bytes, probe: probe)
+    }
+
+    func validate(_ bytes: [UInt8], param: String, rules: ModelSpec.ReferenceImageRules) async throws(RequestError) -> ImageProbe {
+        let outcome: Result<ImageProbe, ImagingError>
+        do {
+            outcome = try await self.threadPool.runIfActive { () -> Result<ImageProbe, ImagingError> in
+                do throws(ImagingError) {
+                    let header = try ImageProbe.inspect(bytes, decodePixels: false)
+                    // Size limits are checked on the header before a single pixel is decoded.
+                    guard header.width * header.height <= rules.maxPixels else { return .success(header) }
+                    return .success(try ImageProbe.inspect(bytes, decodePixels: true))
+                } catch {
+                    return .failure(error)
+                }
+            }
+        } catch {
+            throw .invalid(param, "\(param) could not be decoded.")
+        }
+        let probe: ImageProbe
+        switch outcome {
+        case .success(let value): probe = value
+        case .failure(.unsupportedFormat): throw .invalid(param, "\(param) must be a JPEG, PNG or WebP image.")
+        case .failure: throw .invalid(param, "\(param) is not a valid image (it could not be decoded).")
+        }
+        guard rules.formats.contains(probe.format.rawValue) else { throw .invalid(param, "\(param) must be a JPEG, PNG or WebP image.") }
+        guard probe.width >= rules.minSide && probe.height >= rules.minSide else {
+            throw .invalid(param, "\(param) is \(probe.width)×\(probe.height); each side must be at least \(rules.minSide) pixels.")
+        }
+        let ratio = Double(probe.width) / Double(probe.height)
+        guard ratio >= rules.minAspectRatio && ratio <= rules.maxAspectRatio else {
+            throw .invalid(param, "\(param) has an aspect ratio of \(probe.width):\(probe.height); it must be between 1:16 and 16:1.")
+        }
+        guard probe.width * probe.height <= rules.maxPixels else {
+            throw .invalid(param, "\(param) has \(probe.width * probe.height) pixels; at most \(rules.maxPixels) are accepted.")
+        }
+        return probe
+    }
+
+    func fetch(_ start: URL, param: String, maxBytes: Int) async throws(RequestError) -> [UInt8] {
+        var url = start
+        for _ in 0...3 {
+            guard let host = url.host, let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https" else {
+                throw .invalid(param, "\(param) redirected to a URL that is not http(s).")
+            }
+            let refused: String?
+            do {
+                refused = try await self.threadPool.runIfActive { [addressPolicy] in try addressPolicy.refusedAddress(host: host) }
+            } catch {
+                throw .invalid(param, "\(param): the host \(host) could not be resolved.")
+            }
+            if refused != nil {
+                throw .invalid(param, "\(param) points to a private or local network address, which is not allowed.")
+            }
+            var request = HTTPClientRequest(url: url.absoluteString)
+            request.headers.add(name: "User-Agent", value: "ImageGate/1 (reference fetcher)")
+            request.headers.add(name: "Accept", value: "image/png, image/jpeg, image/webp")
+            let response: HTTPClientResponse
+            do {
+                response = try await self.httpClient.execute(request, timeout: self.timeout)
+            } catch {
+                throw .invalid(param, "\(param) could not be fetched (\(Self.describe(error))).")
+            }
+            if (300..<400).contains(response.status.code), let location = response.headers.first(name: "location"),
+                let next = URL(string: location, relativeTo: url)?.absoluteURL
+            {
+                url = next
+                continue
+            }
+            guard response.status == .ok else {
+                throw .invalid(param, "\(param) could not be fetched: the server answered HTTP \(response.status.code).")
+            }
+            if let length = response.headers.first(name: "content-length").flatMap(Int.init), length > maxBytes {
+                throw .invalid(param, "\(param) is larger than \(maxBytes) bytes.")
+            }
+            do {
+                let body = try await response.body.collect(upTo: maxBytes)
+                return Array(body.readableBytesView)
+            } catch is NIOTooManyBytesError {
+                throw .invalid(param, "\(param) is larger than \(maxBytes) bytes.")
+            } catch {
+                throw .invalid(param, "\(param) could not be fetched (\(Self.describe(error))).")
+            }
+        }
+        throw .invalid(param, "\(param) redirected too many times.")
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? HTTPClientError, error == .deadlineExceeded || error == .readTimeout { return "timed out" }
+        return "connection failed"
+    }
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// `imagegate`: the server, the operator's tools and (later) the client, in one binary.
+@main
+struct ImageGateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "imagegate",
+        abstract: "A self-hostable, pay-as-you-go image-generation API.",
+        subcommands: [ServeCommand.self, AccountsCommand.self, KeysCommand.self, CreditsCommand.self]
+    )
+}

@@ -1,0 +1,156 @@
+import ArgumentParser
+import Billing
+import Foundation
+import ImageGateApp
+import Storage
+
+/// Runs an operator command against the data directory, closing the database afterwards.
+func withEnvironment<T>(_ data: DataOptions, _ body: (Environment) async throws -> T) async throws -> T {
+    let environment = try await data.open()
+    do {
+        let result = try await body(environment)
+        try await environment.database.close()
+        return result
+    } catch {
+        try? await environment.database.close()
+        throw error
+    }
+}
+
+/// Parses a `--usd` value exactly (no floating point), refusing zero and negatives where `positive`.
+func parseUSD(_ text: String, option: String) throws -> MicroUSD {
+    guard let amount = MicroUSD(usd: text), amount.micros > 0 else {
+        throw ValidationError("\(option): expected a positive dollar amount with at most 6 decimals, e.g. 10 or 0.5")
+    }
+    return amount
+}
+
+/// Prints rows as an aligned text table.
+func printTable(_ header: [String], _ rows: [[String]]) {
+    let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
+    for row in [header] + rows {
+        print(zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  "))
+    }
+}
+
+/// `imagegate accounts create|list`.
+struct AccountsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "accounts",
+        abstract: "Create and list accounts.",
+        subcommands: [Create.self, List.self]
+    )
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create an account, optionally with opening credit.")
+        @Argument(help: "Account name (unique).") var name: String
+        @Option(name: .customLong("credit-usd"), help: "Opening credit in USD, e.g. 10 or 2.5.") var creditUSD: String?
+        @OptionGroup var data: DataOptions
+
+        func run() async throws {
+            let credit = try self.creditUSD.map { try parseUSD($0, option: "--credit-usd") } ?? .zero
+            let account = try await withEnvironment(self.data) { env in
+                try await AccountStore(database: env.database).create(name: self.name, credit: credit)
+            }
+            print("created account \(account.name) (\(account.id)) with balance \(account.balance.formatted)")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List accounts and balances.")
+        @OptionGroup var data: DataOptions
+
+        func run() async throws {
+            let accounts = try await withEnvironment(self.data) { env in try await AccountStore(database: env.database).list() }
+            printTable(["NAME", "ID", "BALANCE", "HELD"], accounts.map { [$0.name, $0.id, $0.balance.formatted, $0.held.formatted] })
+        }
+    }
+}
+
+/// `imagegate keys create|revoke|list`.
+struct KeysCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keys",
+        abstract: "Issue, revoke and list API keys.",
+        subcommands: [Create.self, Revoke.self, List.self]
+    )
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create an API key; prints only the key, once.")
+        @Option(help: "Account name.") var account: String
+        @Option(help: "A label to recognise the key by.") var label = ""
+        @OptionGroup var data: DataOptions
+
+        func run() async throws {
+            let secret = try await withEnvironment(self.data) { env in
+                guard let owner = try await AccountStore(database: env.database).find(name: self.account) else {
+                    throw ValidationError("no account named '\(self.account)'")
+                }
+                return try await APIKeyStore(database: env.database).create(accountID: owner.id, label: self.label).secret
+            }
+            print(secret)
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke the key(s) whose prefix starts with KEY_PREFIX (at least 6 characters).")
+        @Argument(help: "The start of the key, as shown by 'keys list' (e.g. ig_AbC12345).") var keyPrefix: String
+        @OptionGroup var data: DataOptions
+
+        func run() async throws {
+            guard self.keyPrefix.count >= 6 else { throw ValidationError("KEY_PREFIX must be at least 6 characters") }
+            let revoked = try await withEnvironment(self.data) { env in try await APIKeyStore(database: env.database).revoke(prefix: self.keyPrefix) }
+            guard !revoked.isEmpty else { throw ValidationError("no live key starts with '\(self.keyPrefix)'") }
+            for key in revoked { print("revoked \(key.prefix)… (\(key.id))") }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List keys: prefix, account, label, created, last used.")
+        @Option(help: "Only this account's keys.") var account: String?
+        @OptionGroup var data: DataOptions
+
+        func run() async throws {
+            let (keys, names) = try await withEnvironment(self.data) { env in
+                let accounts = try await AccountStore(database: env.database).list()
+                let names = Dictionary(uniqueKeysWithValues: accounts.map { ($0.id, $0.name) })
+                let filter = try self.account.map { name in
+                    guard let id = accounts.first(where: { $0.name == name })?.id else { throw ValidationError("no account named '\(name)'") }
+                    return id
+                }
+                return (try await APIKeyStore(database: env.database).list(accountID: filter), names)
+            }
+            let time = { (millis: Int64?) in millis.map { Date(timeIntervalSince1970: Double($0) / 1000).formatted(.iso8601) } ?? "-" }
+            printTable(
+                ["PREFIX", "ACCOUNT", "LABEL", "CREATED", "LAST USED", "STATE"],
+                keys.map {
+                    [
+                        $0.prefix + "…", names[$0.accountID] ?? $0.accountID, $0.label, time($0.createdAt), time($0.lastUsedAt),
+                        $0.revokedAt == nil ? "live" : "revoked",
+                    ]
+                }
+            )
+        }
+    }
+}
+
+/// `imagegate credits add`.
+struct CreditsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "credits", abstract: "Add credit to accounts.", subcommands: [Add.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add credit to an account (one ledger row).")
+        @Option(help: "Account name.") var account: String
+        @Option(help: "Amount in USD, e.g. 25 or 0.5.") var usd: String
+        @Option(help: "A note kept on the ledger row.") var note = "credit added by operator"
+        @OptionGroup var data: DataOptions
+
+        func run() async throws {
+            let amount = try parseUSD(self.usd, option: "--usd")
+            let account = try await withEnvironment(self.data) { env in
+                try await AccountStore(database: env.database).addCredit(name: self.account, amount: amount, note: self.note)
+            }
+            print("added \(amount.formatted) to \(account.name); balance \(account.balance.formatted)")
+        }
+    }
+}

@@ -1,0 +1,111 @@
+import ArgumentParser
+import Billing
+import Foundation
+import Hummingbird
+import ImageGateApp
+import Logging
+import Storage
+
+/// `imagegate serve`: runs the HTTP API until SIGINT/SIGTERM, then shuts down gracefully.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the ImageGate API server.",
+        discussion: "Every option can also be set as IMAGEGATE_<NAME> in the environment, e.g. IMAGEGATE_PORT=9000."
+    )
+
+    @Option(help: "Address to listen on (env IMAGEGATE_HOST). Default: 127.0.0.1") var host: String?
+    @Option(help: "Port to listen on (env IMAGEGATE_PORT). Default: 8080") var port: Int?
+    @OptionGroup var data: DataOptions
+    @Option(name: .customLong("public-url"), help: "Base of every output_url (env IMAGEGATE_PUBLIC_URL). Default: http://HOST:PORT")
+    var publicURL: String?
+    @Option(
+        name: .customLong("output-retention"),
+        help: "How long outputs stay downloadable: 30s, 15m, 12h, 7d (env IMAGEGATE_OUTPUT_RETENTION). Default: 7d"
+    )
+    var outputRetention: String?
+    @Option(help: "Image provider: local (env IMAGEGATE_PROVIDER). Default: local") var provider: String?
+    @Option(
+        name: .customLong("sync-timeout"),
+        help: "How long a synchronous call waits before answering 202 (env IMAGEGATE_SYNC_TIMEOUT). Default: 120s"
+    )
+    var syncTimeout: String?
+    @Option(name: .customLong("admin-token"), help: "Token for the admin API; unset turns it off (env IMAGEGATE_ADMIN_TOKEN).")
+    var adminToken: String?
+    @Flag(
+        name: .customLong("allow-private-image-urls"),
+        help: "Let image_urls reach loopback and private addresses (env IMAGEGATE_ALLOW_PRIVATE_IMAGE_URLS=1)."
+    )
+    var allowPrivateImageURLs = false
+    @Option(help: "Generations run at once (env IMAGEGATE_WORKERS). Default: 4") var workers: Int?
+    @Option(name: .customLong("catalog"), help: "Model catalog file to use instead of the built-in one (env IMAGEGATE_CATALOG).")
+    var catalog: String?
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error (env IMAGEGATE_LOG_LEVEL). Default: info")
+    var logLevel: String?
+
+    func run() async throws {
+        let config = try self.configuration()
+        var logger = Logger(label: "imagegate")
+        logger.logLevel = Logger.Level(rawValue: self.logLevel ?? EnvironmentVariable.get("LOG_LEVEL") ?? "info") ?? .info
+
+        try await self.createDefaultAccountIfFresh(config)
+        let app = try await buildApplication(config, logger: logger)
+        try await app.runService()
+    }
+
+    func configuration() throws -> AppConfiguration {
+        var config = AppConfiguration()
+        config.host = self.host ?? EnvironmentVariable.get("HOST") ?? config.host
+        if let port = try self.port ?? EnvironmentVariable.get("PORT").map({ try Self.integer($0, "--port") }) { config.port = port }
+        config.dataDirectory = self.data.resolvedDataDirectory
+        config.databasePath = self.data.resolvedDatabase
+        config.publicURL = self.publicURL ?? EnvironmentVariable.get("PUBLIC_URL")
+        if let text = self.outputRetention ?? EnvironmentVariable.get("OUTPUT_RETENTION") {
+            guard let seconds = DurationText.seconds(text) else { throw ValidationError("--output-retention: expected e.g. 30s, 15m, 12h or 7d") }
+            config.outputRetentionSeconds = seconds
+        }
+        config.provider = self.provider ?? EnvironmentVariable.get("PROVIDER") ?? config.provider
+        if let text = self.syncTimeout ?? EnvironmentVariable.get("SYNC_TIMEOUT") {
+            guard let seconds = DurationText.seconds(text) else { throw ValidationError("--sync-timeout: expected e.g. 120s or 5m") }
+            config.syncTimeoutSeconds = seconds
+        }
+        config.adminToken = self.adminToken ?? EnvironmentVariable.get("ADMIN_TOKEN")
+        config.allowPrivateImageURLs =
+            self.allowPrivateImageURLs || ["1", "true", "yes"].contains(EnvironmentVariable.get("ALLOW_PRIVATE_IMAGE_URLS")?.lowercased() ?? "")
+        if let workers = try self.workers ?? EnvironmentVariable.get("WORKERS").map({ try Self.integer($0, "--workers") }) {
+            config.workers = workers
+        }
+        config.catalogPath = self.catalog ?? EnvironmentVariable.get("CATALOG")
+        return config
+    }
+
+    /// On the very first start, create account `default` with $10.00 and print its key once, so the README's
+    /// quickstart works by copy and paste.
+    func createDefaultAccountIfFresh(_ config: AppConfiguration) async throws {
+        var logger = Logger(label: "imagegate")
+        logger.logLevel = .warning
+        let environment = try await Environment.open(dataDirectory: config.dataDirectory, databasePath: config.databasePath, logger: logger)
+        let accounts = AccountStore(database: environment.database)
+        guard try await accounts.isEmpty() else {
+            try await environment.database.close()
+            return
+        }
+        let account = try await accounts.create(name: "default", credit: MicroUSD(micros: 10_000_000), note: "first-start credit")
+        let (_, secret) = try await APIKeyStore(database: environment.database).create(accountID: account.id, label: "first-start key")
+        try await environment.database.close()
+        print(
+            """
+            ImageGate: first start. Created account 'default' with $10.00 of credit and this API key (shown once):
+
+                export IMAGEGATE_API_KEY=\(secret)
+
+            """
+        )
+        fflush(nil)
+    }
+
+    static func integer(_ text: String, _ option: String) throws -> Int {
+        guard let value = Int(text) else { throw ValidationError("\(option): '\(text)' is not an integer") }
+        return value
+    }
+}

@@ -1,0 +1,24 @@
+import AsyncHTTPClient
+import Blobs
+import Catalog
+import Foundation
+import Logging
+import Storage
+
+/// The live state of one data directory: database, blob store and catalog. The CLI's operator commands open it
+/// without starting a server.
+public struct Environment: Sendable {
+    public let database: any Database
+    public let blobs: any BlobStore
+    public let catalog: ModelCatalog
+
+    /// Opens (creating if needed) the data directory and brings the schema up to date.
+    public static func open(dataDirectory: String, databasePath: String?, catalogPath: String? = nil, logger: Logger) async throws -> Environment {
+        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        let path = databasePath ?? "\(dataDirectory)/imagegate.sqlite"
+        let database = try await SQLiteDatabase.open(path: path, logger: logger)
+        try await Migrations.run(on: database)
+        let catalog = try catalogPath.map { try ModelCatalog.load(path: $0) } ?? ModelCatalog.bundled()
+        return Environment(database: database, blobs: FileBlobStore(root: "\(dataDirectory)/blobs"), catalog: catalog)
+    }
+}

@@ -1,0 +1,99 @@
+import CVipsShim
+
+/// What the local engine draws: a procedural preview, not a model's picture.
+public struct PreviewSpec: Sendable {
+    public var prompt: String
+    /// Mixes everything that must change the picture (seed, size, references) into one number.
+    public var variation: UInt64
+    public var width: Int
+    public var height: Int
+    /// Encoded reference images to compose into the output (edit mode).
+    public var references: [[UInt8]]
+    public var format: ImageFormat
+    /// A small second caption line saying what made the picture, so it is never mistaken for the model's.
+    public var footer: String
+
+    public init(prompt: String, variation: UInt64, width: Int, height: Int, references: [[UInt8]] = [], format: ImageFormat, footer: String) {
+        self.prompt = prompt
+        self.variation = variation
+        self.width = width
+        self.height = height
+        self.references = references
+        self.format = format
+        self.footer = footer
+    }
+}
+
+/// Renders a deterministic preview image with libvips: a smooth colour field from a palette derived from the prompt,
+/// seeded discs, the references (edit mode) and the prompt as a caption.
+///
+/// Every call is synchronous and CPU-bound; callers run it off the async executors (see `LocalProvider`).
+public enum PreviewRenderer {
+    public static func render(_ spec: PreviewSpec) throws(ImagingError) -> [UInt8] {
+        try VipsRuntime.start()
+        var random = SeededRandom(seed: spec.variation)
+        let palette = Palette(prompt: spec.prompt)
+
+        var image = try self.colourField(spec: spec, palette: palette, random: &random)
+        image = try self.drawDiscs(on: image, palette: palette, random: &random)
+        if !spec.references.isEmpty {
+            image = try self.compose(spec.references, onto: image)
+        }
+        let fontSize = max(16, spec.height / 28)
+        let captioned = try VipsImageRef.make("caption") { ig_caption(image.pointer, spec.prompt, spec.footer, Int32(fontSize), $0) }
+        return try captioned.encode(spec.format)
+    }
+
+    /// A small grid of palette colours, scaled smoothly to the full size.
+    private static func colourField(spec: PreviewSpec, palette: Palette, random: inout SeededRandom) throws(ImagingError) -> VipsImageRef {
+        let gridWidth = 6
+        let gridHeight = max(2, Int((Double(gridWidth) * Double(spec.height) / Double(spec.width)).rounded()))
+        var pixels: [UInt8] = []
+        pixels.reserveCapacity(gridWidth * gridHeight * 3)
+        for _ in 0..<(gridWidth * gridHeight) {
+            let colour = palette.colours[Int(random.next() % UInt64(palette.colours.count))]
+            let jitter = Int(random.next() % 31) - 15
+            for channel in [colour.r, colour.g, colour.b] {
+                pixels.append(UInt8(clamping: Int(channel) + jitter))
+            }
+        }
+        let grid = try VipsImageRef.make("grid") { out in
+            pixels.withUnsafeBufferPointer { ig_new_from_rgb($0.baseAddress, $0.count, Int32(gridWidth), Int32(gridHeight), out) }
+        }
+        return try VipsImageRef.make("upscale") { ig_upscale_smooth(grid.pointer, Int32(spec.width), Int32(spec.height), $0) }
+    }
+
+    /// Seeded discs in palette colours, drawn on a private memory copy.
+    private static func drawDiscs(on image: VipsImageRef, palette: Palette, random: inout SeededRandom) throws(ImagingError) -> VipsImageRef {
+        let canvas = try VipsImageRef.make("copy") { ig_copy_memory(image.pointer, $0) }
+        let count = 5 + Int(random.next() % 8)
+        let shortSide = min(canvas.width, canvas.height)
+        for _ in 0..<count {
+            let colour = palette.colours[Int(random.next() % UInt64(palette.colours.count))]
+            let x = Int32(random.next() % UInt64(canvas.width))
+            let y = Int32(random.next() % UInt64(canvas.height))
+            let radius = Int32(shortSide / 20 + Int(random.next() % UInt64(max(1, shortSide / 6))))
+            let rc = ig_draw_disc(canvas.pointer, Double(colour.r), Double(colour.g), Double(colour.b), x, y, radius)
+            if rc != 0 { throw ImagingError.libvips(operation: "draw", message: VipsRuntime.takeError()) }
+        }
+        return canvas
+    }
+
+    /// Lays the references out in one row across the middle, each scaled to fit its tile.
+    private static func compose(_ references: [[UInt8]], onto base: VipsImageRef) throws(ImagingError) -> VipsImageRef {
+        let margin = base.width / 20
+        let tileWidth = (base.width - 2 * margin) / references.count
+        let tileHeight = base.height / 2
+        var canvas = base
+        for (index, bytes) in references.enumerated() {
+            let thumb = try VipsImageRef.make("thumbnail") { out in
+                bytes.withUnsafeBytes { ig_thumbnail_buffer($0.baseAddress, $0.count, Int32(max(1, tileWidth - 8)), Int32(tileHeight), out) }
+            }
+            let x = margin + index * tileWidth + (tileWidth - thumb.width) / 2
+            let y = (base.height - thumb.height) / 3
+            let current = canvas
+            canvas = try VipsImageRef.make("insert") { ig_insert(current.pointer, thumb.pointer, Int32(x), Int32(y), $0) }
+        }
+        return canvas
+    }
+}

@@ -1,0 +1,58 @@
+/// One image a provider produced: in memory (local engine) or at a URL to be mirrored (upstreams).
+public enum ProviderImage: Sendable {
+    case bytes([UInt8], contentType: String, width: Int, height: Int)
+    case remote(url: String, contentType: String?, width: Int?, height: Int?)
+}
+
+/// What a provider returns for a generation that ran. It may hold fewer images than asked for: the missing ones
+/// are refunded.
+public struct ProviderOutcome: Sendable {
+    public let images: [ProviderImage]
+    /// The seed the engine reports having used (fal chooses its own; the local engine uses ours).
+    public let seed: Int64?
+    /// Whether the requested seed was honoured.
+    public let seedHonoured: Bool
+
+    public init(images: [ProviderImage], seed: Int64?, seedHonoured: Bool) {
+        self.images = images
+        self.seed = seed
+        self.seedHonoured = seedHonoured
+    }
+}
+
+/// Why a provider could not produce any image. `code` is ImageGate's; the upstream's own words are kept apart.
+public struct ProviderError: Error, Sendable, Equatable {
+    public let code: String
+    public let message: String
+    public let upstreamType: String?
+    public let upstreamDetail: String?
+
+    public init(code: String, message: String, upstreamType: String? = nil, upstreamDetail: String? = nil) {
+        self.code = code
+        self.message = message
+        self.upstreamType = upstreamType
+        self.upstreamDetail = upstreamDetail
+    }
+}
+
+/// Lets a provider persist progress that must survive a crash (an upstream request id) without touching the
+/// database itself.
+public struct ProviderContext: Sendable {
+    /// An upstream request id saved by an earlier run of this generation: poll it, never submit again.
+    public let resumeUpstreamRequestID: String?
+    /// Saves the upstream request id; returns once it is durable.
+    public let recordUpstreamRequest: @Sendable (String) async throws -> Void
+
+    public init(resumeUpstreamRequestID: String?, recordUpstreamRequest: @escaping @Sendable (String) async throws -> Void) {
+        self.resumeUpstreamRequestID = resumeUpstreamRequestID
+        self.recordUpstreamRequest = recordUpstreamRequest
+    }
+}
+
+/// Turns a request into images or an error. Providers never touch money or the database.
+public protocol ImageProvider: Sendable {
+    /// The name shown in responses (`local`, `fal`).
+    var name: String { get }
+
+    func generate(_ request: ProviderRequest, context: ProviderContext) async throws(ProviderError) -> ProviderOutcome
+}

@@ -1,0 +1,132 @@
+import SQLKit
+
+/// The schema, as an ordered list of steps. A step, once shipped, never changes; new needs get a new step.
+public enum Migrations {
+    /// One schema change, with the DDL for each dialect where they differ.
+    struct Step: Sendable {
+        let version: Int
+        let statements: @Sendable (SQLDialectKind) -> [String]
+    }
+
+    static let steps: [Step] = [
+        Step(version: 1) { dialect in
+            let ledgerKey =
+                switch dialect {
+                case .sqlite: "seq INTEGER PRIMARY KEY AUTOINCREMENT"
+                case .postgres: "seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"
+                }
+            return [
+                """
+                CREATE TABLE accounts (
+                    id TEXT PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE,
+                    balance_micros BIGINT NOT NULL CHECK (balance_micros >= 0),
+                    held_micros BIGINT NOT NULL DEFAULT 0 CHECK (held_micros >= 0),
+                    created_at BIGINT NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE api_keys (
+                    id TEXT PRIMARY KEY,
+                    account_id TEXT NOT NULL REFERENCES accounts(id),
+                    prefix TEXT NOT NULL,
+                    secret_hash TEXT NOT NULL UNIQUE,
+                    label TEXT NOT NULL DEFAULT '',
+                    created_at BIGINT NOT NULL,
+                    last_used_at BIGINT,
+                    revoked_at BIGINT
+                )
+                """,
+                "CREATE INDEX api_keys_prefix ON api_keys (prefix)",
+                """
+                CREATE TABLE generations (
+                    id TEXT PRIMARY KEY,
+                    account_id TEXT NOT NULL REFERENCES accounts(id),
+                    api_key_id TEXT,
+                    model TEXT NOT NULL,
+                    mode TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    provider TEXT NOT NULL,
+                    request_json TEXT NOT NULL,
+                    num_images INTEGER NOT NULL,
+                    seed BIGINT NOT NULL,
+                    price_micros BIGINT NOT NULL,
+                    upstream_cost_micros BIGINT NOT NULL DEFAULT 0,
+                    hold_micros BIGINT NOT NULL,
+                    charged_micros BIGINT NOT NULL DEFAULT 0,
+                    refunded_micros BIGINT NOT NULL DEFAULT 0,
+                    images_json TEXT NOT NULL DEFAULT '[]',
+                    error_code TEXT,
+                    error_message TEXT,
+                    upstream_request_id TEXT,
+                    upstream_error_json TEXT,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    lease_until BIGINT,
+                    created_at BIGINT NOT NULL,
+                    started_at BIGINT,
+                    completed_at BIGINT,
+                    expires_at BIGINT
+                )
+                """,
+                "CREATE INDEX generations_account ON generations (account_id, id)",
+                "CREATE INDEX generations_status ON generations (status)",
+                """
+                CREATE TABLE ledger (
+                    \(ledgerKey),
+                    account_id TEXT NOT NULL REFERENCES accounts(id),
+                    generation_id TEXT,
+                    kind TEXT NOT NULL,
+                    amount_micros BIGINT NOT NULL CHECK (amount_micros >= 0),
+                    balance_after BIGINT NOT NULL,
+                    held_after BIGINT NOT NULL,
+                    note TEXT NOT NULL DEFAULT '',
+                    created_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX ledger_account ON ledger (account_id, seq)",
+                "CREATE INDEX ledger_generation ON ledger (generation_id)",
+                """
+                CREATE TABLE outputs (
+                    id TEXT PRIMARY KEY,
+                    generation_id TEXT NOT NULL REFERENCES generations(id),
+                    image_index INTEGER NOT NULL,
+                    blob_key TEXT NOT NULL,
+                    content_type TEXT NOT NULL,
+                    width INTEGER NOT NULL,
+                    height INTEGER NOT NULL,
+                    byte_count BIGINT NOT NULL,
+                    etag TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    expires_at BIGINT NOT NULL,
+                    deleted_at BIGINT
+                )
+                """,
+                "CREATE INDEX outputs_expiry ON outputs (expires_at)",
+                """
+                CREATE TABLE settings (
+                    name TEXT PRIMARY KEY,
+                    value TEXT NOT NULL
+                )
+                """,
+            ]
+        }
+    ]
+
+    /// Brings the schema up to date; safe to run on every start.
+    public static func run(on database: any Database) async throws {
+        let dialect = database.dialect
+        try await database.transaction { sql in
+            try await sql.raw("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)").run()
+            let rows = try await sql.raw("SELECT version FROM schema_migrations").all()
+            let applied = Set(try rows.map { try $0.decode(column: "version", as: Int.self) })
+            for step in Self.steps where !applied.contains(step.version) {
+                for statement in step.statements(dialect) {
+                    try await sql.raw(SQLQueryString(statement)).run()
+                }
+                try await sql.raw(
+                    "INSERT INTO schema_migrations (version, applied_at) VALUES (\(bind: step.version), \(bind: Timestamp.nowMillis()))"
+                ).run()
+            }
+        }
+    }
+}

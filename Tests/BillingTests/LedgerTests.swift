@@ -1,0 +1,131 @@
+import Foundation
+import SQLKit
+import Storage
+import Testing
+
+@testable import Billing
+
+/// Money arithmetic and the ledger, on a real SQLite file.
+@Suite struct LedgerTests {
+    func withDatabase<T>(_ body: (SQLiteDatabase) async throws -> T) async throws -> T {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ledger-\(UUID().uuidString).sqlite").path
+        let database = try await SQLiteDatabase.open(path: path, logger: .init(label: "test"))
+        try await Migrations.run(on: database)
+        do {
+            let result = try await body(database)
+            try await database.close()
+            try? FileManager.default.removeItem(atPath: path)
+            return result
+        } catch {
+            try? await database.close()
+            throw error
+        }
+    }
+
+    @Test func microUSDParsesAndPrintsExactly() throws {
+        #expect(MicroUSD(usd: "0.014")?.micros == 14_000)
+        #expect(MicroUSD(usd: "10")?.micros == 10_000_000)
+        #expect(MicroUSD(usd: ".5")?.micros == 500_000)
+        #expect(MicroUSD(usd: "0.0000001") == nil)
+        #expect(MicroUSD(usd: "abc") == nil)
+        #expect(MicroUSD(usd: "1e3") == nil)
+        #expect(MicroUSD(micros: 42_000).description == "0.042")
+        #expect(MicroUSD(micros: 1).description == "0.000001")
+        #expect(MicroUSD(micros: 10_000_000).description == "10")
+        #expect(MicroUSD(micros: -1_500_000).description == "-1.5")
+    }
+
+    @Test(arguments: [(14_000, "0.014"), (42_000, "0.042"), (84_000, "0.084"), (1, "0.000001"), (9_972_000, "9.972"), (0, "0")])
+    func microUSDEncodesAsAPlainDecimal(micros: Int64, json: String) throws {
+        let data = try JSONEncoder().encode(["v": MicroUSD(micros: micros)])
+        #expect(String(decoding: data, as: UTF8.self) == "{\"v\":\(json)}")
+        let back = try JSONDecoder().decode([String: MicroUSD].self, from: data)
+        #expect(back["v"]?.micros == micros)
+    }
+
+    @Test func holdSettleAndRefundKeepBalanceAndLedgerInStep() async throws {
+        try await self.withDatabase { db in
+            let account = try await AccountStore(database: db).create(name: "a", credit: MicroUSD(micros: 100_000))
+            try await db.transaction { sql in try await Ledger.hold(MicroUSD(micros: 42_000), account: account.id, generation: "g1", on: sql) }
+            try await db.transaction { sql in
+                try await Ledger.settle(
+                    charge: MicroUSD(micros: 28_000),
+                    returned: MicroUSD(micros: 14_000),
+                    returnKind: .release,
+                    account: account.id,
+                    generation: "g1",
+                    on: sql
+                )
+            }
+            try await db.transaction { sql in try await Ledger.hold(MicroUSD(micros: 14_000), account: account.id, generation: "g2", on: sql) }
+            try await db.transaction { sql in
+                try await Ledger.settle(
+                    charge: .zero,
+                    returned: MicroUSD(micros: 14_000),
+                    returnKind: .refund,
+                    account: account.id,
+                    generation: "g2",
+                    on: sql
+                )
+            }
+            let (available, held) = try await db.read { sql in try await Ledger.balances(account: account.id, on: sql) }
+            #expect(available.micros == 72_000 && held.micros == 0)
+            let rows = try await db.read { sql in try await Ledger.recent(account: account.id, limit: 10, on: sql) }
+            #expect(rows.reversed().map(\.kind) == [.credit, .hold, .charge, .release, .hold, .refund])
+            #expect(rows.first?.balanceAfter.micros == 72_000)
+            // Replaying the rows gives the same balances.
+            let replay = rows.reduce((0 as Int64, 0 as Int64)) { sum, row in
+                let effect = row.kind.effect(row.amount.micros)
+                return (sum.0 + effect.available, sum.1 + effect.held)
+            }
+            #expect(replay == (72_000, 0))
+        }
+    }
+
+    @Test func aHoldBeyondTheBalanceIsRefusedAndMovesNothing() async throws {
+        try await self.withDatabase { db in
+            let account = try await AccountStore(database: db).create(name: "a", credit: MicroUSD(micros: 10_000))
+            await #expect(throws: BillingError.self) {
+                try await db.transaction { sql in try await Ledger.hold(MicroUSD(micros: 14_000), account: account.id, generation: "g", on: sql) }
+            }
+            let (available, held) = try await db.read { sql in try await Ledger.balances(account: account.id, on: sql) }
+            #expect(available.micros == 10_000 && held.micros == 0)
+        }
+    }
+
+    @Test func concurrentHoldsNeverOverdraw() async throws {
+        try await self.withDatabase { db in
+            let account = try await AccountStore(database: db).create(name: "a", credit: MicroUSD(micros: 50 * 14_000))
+            let successes = await withTaskGroup(of: Bool.self) { group in
+                for index in 0..<200 {
+                    group.addTask {
+                        (try? await db.transaction { sql in
+                            try await Ledger.hold(MicroUSD(micros: 14_000), account: account.id, generation: "g\(index)", on: sql)
+                        }) != nil
+                    }
+                }
+                return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            #expect(successes == 50)
+            let (available, held) = try await db.read { sql in try await Ledger.balances(account: account.id, on: sql) }
+            #expect(available.micros == 0 && held.micros == 50 * 14_000)
+        }
+    }
+
+    @Test func keysAreStoredHashedAndRevocable() async throws {
+        try await self.withDatabase { db in
+            let account = try await AccountStore(database: db).create(name: "a")
+            let keys = APIKeyStore(database: db)
+            let (info, secret) = try await keys.create(accountID: account.id, label: "ci")
+            #expect(secret.hasPrefix("ig_") && secret.count == 46)
+            let stored = try await db.read { sql in try await sql.raw("SELECT * FROM api_keys").all() }
+            let hash = try stored.first!.decode(column: "secret_hash", as: String.self)
+            #expect(hash != secret && hash.count == 64 && !hash.contains(secret))
+            #expect(try await keys.authenticate(secret: secret)?.accountID == account.id)
+            #expect(try await keys.authenticate(secret: secret + "x") == nil)
+            #expect(try await keys.revoke(prefix: info.prefix).count == 1)
+            #expect(try await keys.authenticate(secret: secret) == nil)
+            #expect(try await keys.revoke(prefix: "ig_").isEmpty, "a prefix shorter than 6 characters revokes nothing")
+        }
+    }
+}
