@@ -124,6 +124,13 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
         .testTarget(name: "BillingTests", dependencies: ["Billing", "Storage"]),
         .testTarget(
+            name: "GenerationTests",
+            dependencies: [
+                "Generation", "Providers", "Billing", "Storage", "Blobs", "Catalog", "Imaging",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .testTarget(
             name: "GatewayIntegrationTests",
             dependencies: [
                 "ImageGateApp", "GatewayAPI", "Generation", "Providers", "Billing", "Storage", "Catalog", "Imaging", "Blobs",

@@ -1,0 +1,43 @@
+import Foundation
+import Providers
+
+/// A provider double for the engine's money paths: it answers from a script and fails loudly (records an error
+/// outcome the test sees) when called more often than the script allows.
+final class ScriptedProvider: ImageProvider, @unchecked Sendable {
+    enum Step {
+        /// Deliver this many in-memory images (fewer than asked = the rest are undelivered).
+        case deliver(Int)
+        /// Fail the whole generation.
+        case fail(ProviderError)
+        /// Return remote images at these URLs (for mirror failures).
+        case remote([String])
+    }
+
+    let name = "scripted"
+    private let lock = NSLock()
+    private var steps: [Step]
+    private(set) var calls = 0
+
+    init(_ steps: [Step]) {
+        self.steps = steps
+    }
+
+    func generate(_ request: ProviderRequest, context: ProviderContext) async throws(ProviderError) -> ProviderOutcome {
+        let step: Step? = self.lock.withLock {
+            self.calls += 1
+            return self.steps.isEmpty ? nil : self.steps.removeFirst()
+        }
+        guard let step else {
+            throw ProviderError(code: "unexpected_call", message: "ScriptedProvider was called more often than scripted")
+        }
+        switch step {
+        case .deliver(let count):
+            let image = ProviderImage.bytes(Array("fake-png-\(request.generationID)".utf8), contentType: "image/png", width: 8, height: 8)
+            return ProviderOutcome(images: Array(repeating: image, count: count), seed: request.seed, seedHonoured: true)
+        case .fail(let error):
+            throw error
+        case .remote(let urls):
+            return ProviderOutcome(images: urls.map { .remote(url: $0, contentType: nil, width: nil, height: nil) }, seed: nil, seedHonoured: false)
+        }
+    }
+}

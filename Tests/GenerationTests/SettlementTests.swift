@@ -1,0 +1,162 @@
+import AsyncHTTPClient
+import Billing
+import Blobs
+import Catalog
+import Foundation
+import Logging
+import NIOCore
+import Providers
+import Storage
+import Testing
+
+@testable import Generation
+
+/// The engine's settlement: exactly what is delivered is charged, the rest goes back, on a real SQLite database.
+@Suite struct SettlementTests {
+    /// A service over a fresh data directory, with a funded account.
+    struct Harness {
+        let service: GenerationService
+        let database: SQLiteDatabase
+        let accountID: String
+        let directory: String
+        let logger = Logger(label: "settlement-test")
+
+        static func make(provider: any ImageProvider, creditMicros: Int64 = 1_000_000) async throws -> Harness {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("settle-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let database = try await SQLiteDatabase.open(path: "\(directory)/db.sqlite", logger: Logger(label: "db"))
+            try await Migrations.run(on: database)
+            let account = try await AccountStore(database: database).create(name: "t", credit: MicroUSD(micros: creditMicros))
+            let service = try Self.service(database: database, directory: directory, provider: provider)
+            return Harness(service: service, database: database, accountID: account.id, directory: directory)
+        }
+
+        /// A service over the data directory with its own, empty in-process queue: what a restarted process has.
+        static func service(database: SQLiteDatabase, directory: String, provider: any ImageProvider) throws -> GenerationService {
+            let blobs = FileBlobStore(root: "\(directory)/blobs")
+            return GenerationService(
+                catalog: try ModelCatalog.bundled(),
+                database: database,
+                blobs: blobs,
+                provider: provider,
+                references: ReferenceLoader(httpClient: .shared, allowPrivateAddresses: true),
+                mirror: OutputMirror(blobs: blobs, httpClient: .shared, maxBytes: 1 << 20, timeout: .seconds(2)),
+                queue: JobQueue(),
+                settings: GenerationSettings(retentionMillis: 60_000)
+            )
+        }
+
+        func run(numImages: Int) async throws -> GenerationRecord {
+            let (parameters, model) = try self.service.validator.validate(
+                body: Array("{\"model\":\"seedream-5-lite\",\"prompt\":\"x\",\"num_images\":\(numImages)}".utf8)
+            )
+            let record = try await self.service.submit(
+                parameters,
+                model: model,
+                accountID: self.accountID,
+                apiKeyID: nil,
+                waitable: false,
+                logger: self.logger
+            )
+            await self.service.process(record.id, logger: self.logger)
+            return try #require(try await self.service.store.get(id: record.id))
+        }
+
+        func ledger(_ id: String) async throws -> [LedgerEntry] {
+            try await self.database.read { sql in try await Ledger.entries(generation: id, on: sql) }
+        }
+
+        func balances() async throws -> (Int64, Int64) {
+            let (available, held) = try await self.database.read { sql in try await Ledger.balances(account: self.accountID, on: sql) }
+            return (available.micros, held.micros)
+        }
+
+        func close() async {
+            try? await self.database.close()
+            try? FileManager.default.removeItem(atPath: self.directory)
+        }
+    }
+
+    enum Outcome: String, CaseIterable, Sendable { case allDelivered, someDropped, allFailed }
+
+    @Test(arguments: 1...6, Outcome.allCases)
+    func chargesExactlyTheDeliveredImages(numImages: Int, outcome: Outcome) async throws {
+        let delivered =
+            switch outcome {
+            case .allDelivered: numImages
+            case .someDropped: numImages / 2
+            case .allFailed: 0
+            }
+        let step: ScriptedProvider.Step =
+            outcome == .allFailed ? .fail(ProviderError(code: "upstream_error", message: "boom")) : .deliver(delivered)
+        let harness = try await Harness.make(provider: ScriptedProvider([step]))
+        let record = try await harness.run(numImages: numImages)
+
+        let expectedStatus: GenerationStatus = delivered == 0 ? .failed : .completed
+        #expect(record.status == expectedStatus)
+        #expect(record.images.count == delivered)
+        #expect(record.charged.micros == Int64(delivered) * 14_000)
+        #expect(record.refunded.micros == Int64(numImages - delivered) * 14_000)
+
+        let kinds = try await harness.ledger(record.id).map(\.kind)
+        var expectedKinds: [LedgerKind] = [.hold]
+        if delivered > 0 { expectedKinds.append(.charge) }
+        if delivered < numImages { expectedKinds.append(delivered == 0 ? .refund : .release) }
+        #expect(kinds == expectedKinds)
+
+        let (available, held) = try await harness.balances()
+        #expect(available == 1_000_000 - Int64(delivered) * 14_000)
+        #expect(held == 0)
+        await harness.close()
+    }
+
+    @Test func processingTwiceSettlesOnce() async throws {
+        let provider = ScriptedProvider([.deliver(2)])
+        let harness = try await Harness.make(provider: provider)
+        let record = try await harness.run(numImages: 2)
+        await harness.service.process(record.id, logger: harness.logger)
+        #expect(provider.calls == 1, "a finished generation is not claimed again")
+        #expect(try await harness.ledger(record.id).count == 2)
+        await harness.close()
+    }
+
+    @Test func anUnreachableRemoteOutputIsRefunded() async throws {
+        // Port 9 (discard) on loopback: nothing listens, so the fetch fails and that image is not delivered.
+        let provider = ScriptedProvider([.remote(["http://127.0.0.1:9/a.png"])])
+        let harness = try await Harness.make(provider: provider)
+        let record = try await harness.run(numImages: 1)
+        #expect(record.status == .failed)
+        #expect(record.refunded.micros == 14_000)
+        await harness.close()
+    }
+
+    @Test func anInterruptedGenerationIsResumedByTheWorkers() async throws {
+        let harness = try await Harness.make(provider: ScriptedProvider([]))
+        let (parameters, model) = try harness.service.validator.validate(body: Array("{\"model\":\"seedream-5-lite\",\"prompt\":\"x\"}".utf8))
+        // Submitted and claimed, then "the process died": the row is left in processing.
+        let record = try await harness.service.submit(
+            parameters,
+            model: model,
+            accountID: harness.accountID,
+            apiKeyID: nil,
+            waitable: false,
+            logger: harness.logger
+        )
+        _ = try await harness.service.store.claim(id: record.id, now: Timestamp.nowMillis(), leaseMillis: 60_000)
+        #expect(try await harness.service.store.unfinishedIDs() == [record.id])
+
+        // A restarted process (new service, empty queue) recovers it from the database through the same path.
+        let restarted = try Harness.service(database: harness.database, directory: harness.directory, provider: ScriptedProvider([.deliver(1)]))
+        let workers = GenerationWorkers(service: restarted, queue: restarted.queue, workers: 1, logger: harness.logger)
+        let task = Task { try await workers.run() }
+        for _ in 0..<100 where try await harness.service.store.get(id: record.id)?.status.isFinal != true {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        task.cancel()
+        let final = try #require(try await harness.service.store.get(id: record.id))
+        #expect(final.status == .completed)
+        #expect(final.attempts == 2)
+        #expect(try await harness.ledger(record.id).map(\.kind) == [.hold, .charge])
+        await harness.close()
+    }
+}
