@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // MARK: Imaging (libvips through a C shim: most of libvips' API is C-variadic, which Swift cannot call)
@@ -70,6 +71,9 @@ let package = Package(
             dependencies: [
                 "Catalog", "Imaging",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -97,6 +101,23 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "FalEmulator",
+            dependencies: [
+                "Imaging",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
         // MARK: Bootstrap (the only place that knows the live implementations) and the CLI
         .target(
             name: "ImageGateApp",
@@ -112,7 +133,9 @@ let package = Package(
         .executableTarget(
             name: "ImageGate",
             dependencies: [
-                "ImageGateApp", "Billing", "Storage", "Catalog",
+                "ImageGateApp", "Billing", "Storage", "Catalog", "FalEmulator",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -120,6 +143,14 @@ let package = Package(
         ),
 
         // MARK: Tests
+        .target(
+            name: "ImageGateTestSupport",
+            dependencies: [
+                "ImageGateApp", "Billing", "Storage",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "Tests/ImageGateTestSupport"
+        ),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
         .testTarget(name: "BillingTests", dependencies: ["Billing", "Storage"]),
@@ -133,8 +164,18 @@ let package = Package(
         .testTarget(
             name: "GatewayIntegrationTests",
             dependencies: [
-                "ImageGateApp", "GatewayAPI", "Generation", "Providers", "Billing", "Storage", "Catalog", "Imaging", "Blobs",
+                "ImageGateApp", "ImageGateTestSupport", "GatewayAPI", "Generation", "Providers", "Billing", "Storage", "Catalog", "Imaging", "Blobs",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(
+            name: "FalIntegrationTests",
+            dependencies: [
+                "ImageGateApp", "ImageGateTestSupport", "FalEmulator", "Generation", "Providers", "Billing", "Storage", "Catalog", "Blobs",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "SQLKit", package: "sql-kit"),
             ]
         ),
     ]

@@ -48,6 +48,10 @@ public struct GenerationRecord: Sendable, Equatable {
     public var errorCode: String?
     public var errorMessage: String?
     public var upstreamRequestID: String?
+    /// The provider's saved handle of its upstream request (opaque to the engine).
+    public var upstreamHandle: String?
+    /// The upstream's own error type and words, for the operator (never shown raw to users).
+    public var upstreamError: String?
     public var attempts: Int
     public let createdAt: Int64
     public var startedAt: Int64?

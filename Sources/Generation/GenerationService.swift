@@ -146,8 +146,12 @@ public final class GenerationService: Sendable {
             var delivered: [(OutputImage, OutputRecord)] = []
             do {
                 let request = try await self.providerRequest(for: record)
-                let context = ProviderContext(resumeUpstreamRequestID: record.upstreamRequestID) { [store] upstreamID in
-                    try await store.setUpstreamRequestID(upstreamID, for: id)
+                var saved: UpstreamHandle?
+                if let requestID = record.upstreamRequestID, let data = record.upstreamHandle {
+                    saved = UpstreamHandle(requestID: requestID, data: data)
+                }
+                let context = ProviderContext(resume: saved) { [store] handle in
+                    try await store.setUpstream(handle, for: id)
                 }
                 let outcome = try await self.provider.generate(request, context: context)
                 if let seed = outcome.seed { record.seed = seed }
@@ -158,7 +162,12 @@ public final class GenerationService: Sendable {
                     record.errorCode = "generation_failed"
                     record.errorMessage = "No image could be delivered."
                 }
+            } catch let error as ProviderError where error.code == "interrupted" {
+                // Shutting down mid-generation: leave it unfinished; the next start resumes it.
+                logger.notice("generation interrupted by shutdown; it resumes on the next start")
+                return
             } catch let error as ProviderError {
+                record.upstreamError = Self.upstreamErrorJSON(error)
                 logger.warning(
                     "provider failed",
                     metadata: ["code": "\(error.code)", "upstream_type": "\(error.upstreamType ?? "-")", "detail": "\(error.upstreamDetail ?? "-")"]
@@ -323,6 +332,12 @@ public final class GenerationService: Sendable {
 
     static func shorten(_ source: String) -> String {
         source.hasPrefix("data:") && source.count > 64 ? String(source.prefix(48)) + "…(\(source.utf8.count) bytes)" : source
+    }
+
+    static func upstreamErrorJSON(_ error: ProviderError) -> String? {
+        guard error.upstreamType != nil || error.upstreamDetail != nil else { return nil }
+        let fields = ["type": error.upstreamType ?? "", "detail": String((error.upstreamDetail ?? "").prefix(4096))]
+        return (try? JSONEncoder().encode(fields)).map { String(decoding: $0, as: UTF8.self) }
     }
 
     static func randomHex(bytes: Int) -> String {

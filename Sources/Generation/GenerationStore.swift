@@ -76,6 +76,7 @@ public struct GenerationStore: Sendable {
                 charged_micros = \(bind: record.charged.micros), refunded_micros = \(bind: record.refunded.micros),
                 upstream_cost_micros = \(bind: record.upstreamCost.micros),
                 error_code = \(bind: record.errorCode), error_message = \(bind: record.errorMessage),
+                upstream_error_json = \(bind: record.upstreamError),
                 completed_at = \(bind: record.completedAt), expires_at = \(bind: record.expiresAt), lease_until = NULL
             WHERE id = \(bind: record.id) AND status = 'processing'
             RETURNING id
@@ -84,10 +85,12 @@ public struct GenerationStore: Sendable {
         return row != nil
     }
 
-    /// Records the upstream's request id, so a restart polls it instead of submitting again.
-    func setUpstreamRequestID(_ upstreamID: String, for id: String) async throws {
+    /// Records the upstream request, so a restart follows it instead of submitting again.
+    func setUpstream(_ handle: UpstreamHandle, for id: String) async throws {
         try await self.database.transaction { sql in
-            try await sql.raw("UPDATE generations SET upstream_request_id = \(bind: upstreamID) WHERE id = \(bind: id)").run()
+            try await sql.raw(
+                "UPDATE generations SET upstream_request_id = \(bind: handle.requestID), upstream_handle = \(bind: handle.data) WHERE id = \(bind: id)"
+            ).run()
         }
     }
 
@@ -128,6 +131,8 @@ public struct GenerationStore: Sendable {
             errorCode: try row.decode(column: "error_code", as: String?.self),
             errorMessage: try row.decode(column: "error_message", as: String?.self),
             upstreamRequestID: try row.decode(column: "upstream_request_id", as: String?.self),
+            upstreamHandle: try row.decode(column: "upstream_handle", as: String?.self),
+            upstreamError: try row.decode(column: "upstream_error_json", as: String?.self),
             attempts: try row.decode(column: "attempts", as: Int.self),
             createdAt: try row.decode(column: "created_at", as: Int64.self),
             startedAt: try row.decode(column: "started_at", as: Int64?.self),

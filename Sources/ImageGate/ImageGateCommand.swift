@@ -6,6 +6,6 @@ struct ImageGateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "imagegate",
         abstract: "A self-hostable, pay-as-you-go image-generation API.",
-        subcommands: [ServeCommand.self, AccountsCommand.self, KeysCommand.self, CreditsCommand.self]
+        subcommands: [ServeCommand.self, FalEmulatorCommand.self, AccountsCommand.self, KeysCommand.self, CreditsCommand.self]
     )
 }

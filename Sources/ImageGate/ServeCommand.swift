@@ -24,7 +24,17 @@ struct ServeCommand: AsyncParsableCommand {
         help: "How long outputs stay downloadable: 30s, 15m, 12h, 7d (env IMAGEGATE_OUTPUT_RETENTION). Default: 7d"
     )
     var outputRetention: String?
-    @Option(help: "Image provider: local (env IMAGEGATE_PROVIDER). Default: local") var provider: String?
+    @Option(help: "Image provider: local or fal (env IMAGEGATE_PROVIDER). Default: local") var provider: String?
+    @Option(name: .customLong("fal-key"), help: "fal.ai API key (env FAL_KEY or IMAGEGATE_FAL_KEY).") var falKey: String?
+    @Option(name: .customLong("fal-queue-url"), help: "fal queue host (env IMAGEGATE_FAL_QUEUE_URL). Default: https://queue.fal.run")
+    var falQueueURL: String?
+    @Option(
+        name: .customLong("fal-endpoint-generate"),
+        help: "fal endpoint for mode generate. Default: fal-ai/bytedance/seedream/v5/lite/text-to-image"
+    )
+    var falEndpointGenerate: String?
+    @Option(name: .customLong("fal-endpoint-edit"), help: "fal endpoint for mode edit. Default: fal-ai/bytedance/seedream/v5/lite/edit")
+    var falEndpointEdit: String?
     @Option(
         name: .customLong("sync-timeout"),
         help: "How long a synchronous call waits before answering 202 (env IMAGEGATE_SYNC_TIMEOUT). Default: 120s"
@@ -37,7 +47,7 @@ struct ServeCommand: AsyncParsableCommand {
         help: "Let image_urls reach loopback and private addresses (env IMAGEGATE_ALLOW_PRIVATE_IMAGE_URLS=1)."
     )
     var allowPrivateImageURLs = false
-    @Option(help: "Generations run at once (env IMAGEGATE_WORKERS). Default: 4") var workers: Int?
+    @Option(help: "Generations run at once (env IMAGEGATE_WORKERS). Default: 4 (local), 64 (fal)") var workers: Int?
     @Option(name: .customLong("catalog"), help: "Model catalog file to use instead of the built-in one (env IMAGEGATE_CATALOG).")
     var catalog: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error (env IMAGEGATE_LOG_LEVEL). Default: info")
@@ -76,6 +86,10 @@ struct ServeCommand: AsyncParsableCommand {
             config.workers = workers
         }
         config.catalogPath = self.catalog ?? EnvironmentVariable.get("CATALOG")
+        config.falKey = self.falKey ?? EnvironmentVariable.get("FAL_KEY") ?? ProcessInfo.processInfo.environment["FAL_KEY"]
+        config.falQueueURL = self.falQueueURL ?? EnvironmentVariable.get("FAL_QUEUE_URL") ?? config.falQueueURL
+        config.falGenerateEndpoint = self.falEndpointGenerate ?? EnvironmentVariable.get("FAL_ENDPOINT_GENERATE")
+        config.falEditEndpoint = self.falEndpointEdit ?? EnvironmentVariable.get("FAL_ENDPOINT_EDIT")
         return config
     }
 

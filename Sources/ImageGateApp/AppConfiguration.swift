@@ -13,14 +13,22 @@ public struct AppConfiguration: Sendable {
     /// Unset: the admin API is off.
     public var adminToken: String?
     public var allowPrivateImageURLs = false
-    public var workers = 4
+    /// Generations run at once; nil: 4 for the CPU-bound local engine, 64 for fal (waiting on the network).
+    public var workers: Int?
     public var maxBodyBytes = 150 << 20
     public var janitorIntervalSeconds: Int64 = 60
     /// A catalog file to use instead of the built-in one.
     public var catalogPath: String?
+    /// fal.ai (with `provider = "fal"`).
+    public var falKey: String?
+    public var falQueueURL = "https://queue.fal.run"
+    /// nil: the catalog's endpoint for the model.
+    public var falGenerateEndpoint: String?
+    public var falEditEndpoint: String?
 
     public init() {}
 
     public var resolvedDatabasePath: String { self.databasePath ?? "\(self.dataDirectory)/imagegate.sqlite" }
     public var resolvedPublicURL: String { self.publicURL ?? "http://\(self.host):\(self.port)" }
+    public var resolvedWorkers: Int { self.workers ?? (self.provider == "fal" ? 64 : 4) }
 }

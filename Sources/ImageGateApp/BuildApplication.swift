@@ -17,9 +17,6 @@ public struct ConfigurationError: Error, CustomStringConvertible {
 /// Wires the live implementations together and returns the application; `imagegate serve` and the tests both
 /// call this, so tests exercise exactly what production runs.
 public func buildApplication(_ config: AppConfiguration, logger: Logger) async throws -> some ApplicationProtocol {
-    guard config.provider == "local" else {
-        throw ConfigurationError(description: "unknown --provider '\(config.provider)' (available: local)")
-    }
     let environment = try await Environment.open(
         dataDirectory: config.dataDirectory,
         databasePath: config.databasePath,
@@ -35,12 +32,12 @@ public func buildApplication(_ config: AppConfiguration, logger: Logger) async t
     let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
 
     let queue = JobQueue()
-    let settings = GenerationSettings(retentionMillis: config.outputRetentionSeconds * 1000, workers: config.workers)
+    let settings = GenerationSettings(retentionMillis: config.outputRetentionSeconds * 1000, workers: config.resolvedWorkers)
     let generations = GenerationService(
         catalog: environment.catalog,
         database: environment.database,
         blobs: environment.blobs,
-        provider: LocalProvider(),
+        provider: try makeProvider(config, catalog: environment.catalog, httpClient: httpClient, logger: logger),
         references: ReferenceLoader(httpClient: httpClient, allowPrivateAddresses: config.allowPrivateImageURLs),
         mirror: OutputMirror(blobs: environment.blobs, httpClient: httpClient, maxBytes: settings.maxOutputBytes),
         queue: queue,
@@ -65,9 +62,29 @@ public func buildApplication(_ config: AppConfiguration, logger: Logger) async t
         services: [
             DatabaseService(database: environment.database),
             HTTPClientService(client: httpClient),
-            GenerationWorkers(service: generations, queue: queue, workers: config.workers, logger: logger),
+            GenerationWorkers(service: generations, queue: queue, workers: config.resolvedWorkers, logger: logger),
             OutputJanitor(outputs: generations.outputs, blobs: environment.blobs, interval: .seconds(config.janitorIntervalSeconds), logger: logger),
         ],
         logger: logger
     )
+}
+
+/// The provider named by `--provider`: the built-in `local` engine, or fal.ai's queue API.
+func makeProvider(_ config: AppConfiguration, catalog: ModelCatalog, httpClient: HTTPClient, logger: Logger) throws -> any ImageProvider {
+    switch config.provider {
+    case "local":
+        return LocalProvider()
+    case "fal":
+        guard let key = config.falKey, !key.isEmpty else {
+            throw ConfigurationError(description: "--provider fal needs --fal-key (or FAL_KEY)")
+        }
+        let fal = catalog.models.first?.upstream.fal
+        guard let generate = config.falGenerateEndpoint ?? fal?.generateEndpoint, let edit = config.falEditEndpoint ?? fal?.editEndpoint else {
+            throw ConfigurationError(description: "no fal endpoints: set --fal-endpoint-generate and --fal-endpoint-edit")
+        }
+        let configuration = FalConfiguration(key: key, queueURL: config.falQueueURL, generateEndpoint: generate, editEndpoint: edit)
+        return FalProvider(configuration: configuration, httpClient: httpClient, logger: logger)
+    default:
+        throw ConfigurationError(description: "unknown --provider '\(config.provider)' (available: local, fal)")
+    }
 }

@@ -35,17 +35,29 @@ public struct ProviderError: Error, Sendable, Equatable {
     }
 }
 
-/// Lets a provider persist progress that must survive a crash (an upstream request id) without touching the
+/// An upstream request a provider has started: its id, and whatever the provider needs to find it again
+/// (for fal, the status/result/cancel URLs that submit returned), as opaque text.
+public struct UpstreamHandle: Sendable, Equatable {
+    public let requestID: String
+    public let data: String
+
+    public init(requestID: String, data: String) {
+        self.requestID = requestID
+        self.data = data
+    }
+}
+
+/// Lets a provider persist progress that must survive a crash (an upstream request) without touching the
 /// database itself.
 public struct ProviderContext: Sendable {
-    /// An upstream request id saved by an earlier run of this generation: poll it, never submit again.
-    public let resumeUpstreamRequestID: String?
-    /// Saves the upstream request id; returns once it is durable.
-    public let recordUpstreamRequest: @Sendable (String) async throws -> Void
+    /// An upstream request saved by an earlier run of this generation: follow it, never submit again.
+    public let resume: UpstreamHandle?
+    /// Saves the upstream request; returns once it is durable.
+    public let record: @Sendable (UpstreamHandle) async throws -> Void
 
-    public init(resumeUpstreamRequestID: String?, recordUpstreamRequest: @escaping @Sendable (String) async throws -> Void) {
-        self.resumeUpstreamRequestID = resumeUpstreamRequestID
-        self.recordUpstreamRequest = recordUpstreamRequest
+    public init(resume: UpstreamHandle?, record: @escaping @Sendable (UpstreamHandle) async throws -> Void) {
+        self.resume = resume
+        self.record = record
     }
 }
 

@@ -109,7 +109,11 @@ public enum Migrations {
                 )
                 """,
             ]
-        }
+        },
+        Step(version: 2) { _ in
+            // What a provider needs to find its upstream request again after a restart (fal: the queue URLs).
+            ["ALTER TABLE generations ADD COLUMN upstream_handle TEXT"]
+        },
     ]
 
     /// Brings the schema up to date; safe to run on every start.

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import ImageGateTestSupport
 import Imaging
 import Testing
 

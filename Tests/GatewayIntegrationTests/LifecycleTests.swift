@@ -2,6 +2,7 @@ import Billing
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import ImageGateTestSupport
 import Testing
 
 /// Async calls, sync time-outs, listing, ownership and expiry.

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import ImageGateTestSupport
 import Testing
 
 /// Holds, charges and refunds through the public API, including under concurrency.

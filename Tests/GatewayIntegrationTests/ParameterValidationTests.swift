@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import ImageGateTestSupport
 import Testing
 
 /// Every parameter's valid and invalid values. Invalid ones must be a 4xx naming the parameter, with no money moved.

@@ -10,14 +10,14 @@ import Storage
 import Testing
 
 /// A fresh data directory with one funded account, and a way to run the real application against it.
-struct TestInstance {
-    let directory: String
-    let apiKey: String
-    let accountID: String
-    var config: AppConfiguration
+public struct TestInstance: Sendable {
+    public let directory: String
+    public let apiKey: String
+    public let accountID: String
+    public var config: AppConfiguration
 
     /// Creates a temporary data directory with an account holding `creditMicros` and one key.
-    static func make(creditMicros: Int64 = 10_000_000, configure: (inout AppConfiguration) -> Void = { _ in }) async throws -> TestInstance {
+    public static func make(creditMicros: Int64 = 10_000_000, configure: (inout AppConfiguration) -> Void = { _ in }) async throws -> TestInstance {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("imagegate-test-\(UUID().uuidString)").path
         var config = AppConfiguration()
         config.dataDirectory = directory
@@ -34,20 +34,20 @@ struct TestInstance {
         return TestInstance(directory: directory, apiKey: key, accountID: account.id, config: config)
     }
 
-    static var logger: Logger {
+    public static var logger: Logger {
         var logger = Logger(label: "imagegate-test")
         logger.logLevel = .warning
         return logger
     }
 
     /// Runs `body` against the application (in-process router, or a live loopback server with `.live`).
-    func run<T: Sendable>(_ setup: TestingSetup = .router, _ body: @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
+    public func run<T: Sendable>(_ setup: TestingSetup = .router, _ body: @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
         let app = try await buildApplication(self.config, logger: Self.logger)
         return try await app.test(setup) { client in try await body(client) }
     }
 
     /// Opens the same database for direct checks (ledger, balances).
-    func withDatabase<T>(_ body: (any Database) async throws -> T) async throws -> T {
+    public func withDatabase<T>(_ body: (any Database) async throws -> T) async throws -> T {
         let environment = try await Environment.open(dataDirectory: self.directory, databasePath: nil, logger: Self.logger)
         do {
             let result = try await body(environment.database)
@@ -59,7 +59,7 @@ struct TestInstance {
         }
     }
 
-    func balance() async throws -> (available: Int64, held: Int64) {
+    public func balance() async throws -> (available: Int64, held: Int64) {
         try await self.withDatabase { database in
             try await database.read { sql in
                 let (available, held) = try await Ledger.balances(account: self.accountID, on: sql)
@@ -68,13 +68,13 @@ struct TestInstance {
         }
     }
 
-    func cleanUp() {
+    public func cleanUp() {
         try? FileManager.default.removeItem(atPath: self.directory)
     }
 }
 
 /// The page's quickstart body, byte for byte.
-let quickstartBody = """
+public let quickstartBody = """
     {
             "model": "seedream-5-lite",
             "mode": "generate",
@@ -88,14 +88,14 @@ let quickstartBody = """
 
 extension TestClientProtocol {
     /// POSTs a JSON body to `/v1/generate` with the key.
-    func generate(_ body: String, key: String, headers extra: HTTPFields = [:]) async throws -> TestResponse {
+    public func generate(_ body: String, key: String, headers extra: HTTPFields = [:]) async throws -> TestResponse {
         var headers: HTTPFields = [.authorization: "Bearer \(key)", .contentType: "application/json"]
         headers.append(contentsOf: extra)
         return try await self.execute(uri: "/v1/generate", method: .post, headers: headers, body: ByteBuffer(string: body))
     }
 
     /// GETs a path with the key.
-    func get(_ uri: String, key: String? = nil) async throws -> TestResponse {
+    public func get(_ uri: String, key: String? = nil) async throws -> TestResponse {
         var headers: HTTPFields = [:]
         if let key { headers[.authorization] = "Bearer \(key)" }
         return try await self.execute(uri: uri, method: .get, headers: headers)
@@ -104,22 +104,22 @@ extension TestClientProtocol {
 
 extension TestResponse {
     /// The body as a JSON object.
-    func json() throws -> [String: Any] {
+    public func json() throws -> [String: Any] {
         let object = try JSONSerialization.jsonObject(with: Data(self.body.readableBytesView))
         return try #require(object as? [String: Any], "body is not a JSON object: \(String(buffer: self.body))")
     }
 
-    var text: String { String(buffer: self.body) }
+    public var text: String { String(buffer: self.body) }
 }
 
 /// The path and query of an absolute output URL, to fetch it through the test client.
-func pathAndQuery(_ url: String) throws -> String {
+public func pathAndQuery(_ url: String) throws -> String {
     let components = try #require(URLComponents(string: url))
     return components.percentEncodedPath + (components.percentEncodedQuery.map { "?" + $0 } ?? "")
 }
 
 /// Builds a generate body: a valid text-to-image request with `set` applied and `remove` taken out.
-func body(set: [String: Any] = [:], remove: [String] = []) throws -> String {
+public func body(set: [String: Any] = [:], remove: [String] = []) throws -> String {
     var all: [String: Any] = ["model": "seedream-5-lite", "mode": "generate", "prompt": "a red bicycle"]
     for (key, value) in set { all[key] = value }
     for key in remove { all[key] = nil }

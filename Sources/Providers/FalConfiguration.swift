@@ -1,0 +1,24 @@
+/// How ImageGate reaches fal.ai's queue API.
+public struct FalConfiguration: Sendable {
+    public var key: String
+    /// The queue host, `https://queue.fal.run` in production; the emulator's address in tests.
+    public var queueURL: String
+    public var generateEndpoint: String
+    public var editEndpoint: String
+    /// First pause between status polls; it grows to `maxPollInterval`.
+    public var pollInterval: Duration = .milliseconds(200)
+    public var maxPollInterval: Duration = .seconds(2)
+    /// After this long the generation is abandoned: the upstream request is cancelled and the generation fails.
+    public var deadline: Duration = .seconds(15 * 60)
+    /// Tries of one HTTP call on transient failures (429/502/503/504, connection errors).
+    public var maxAttempts = 6
+    /// Longest pause between those tries.
+    public var maxBackoff: Duration = .seconds(8)
+
+    public init(key: String, queueURL: String = "https://queue.fal.run", generateEndpoint: String, editEndpoint: String) {
+        self.key = key
+        self.queueURL = queueURL
+        self.generateEndpoint = generateEndpoint
+        self.editEndpoint = editEndpoint
+    }
+}

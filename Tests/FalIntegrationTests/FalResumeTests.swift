@@ -1,0 +1,83 @@
+import AsyncHTTPClient
+import Billing
+import Blobs
+import Catalog
+import Foundation
+import Logging
+import NIOCore
+import Providers
+import SQLKit
+import Storage
+import Testing
+
+@testable import Generation
+
+/// A process that dies while fal is still working must not pay twice: the saved queue handle is followed after the
+/// restart, and the generation is charged once.
+@Suite struct FalResumeTests {
+    static func service(database: SQLiteDatabase, directory: String, queueURL: String) throws -> GenerationService {
+        let blobs = FileBlobStore(root: "\(directory)/blobs")
+        let fal = FalConfiguration(
+            key: "test",
+            queueURL: queueURL,
+            generateEndpoint: "fal-ai/bytedance/seedream/v5/lite/text-to-image",
+            editEndpoint: "fal-ai/bytedance/seedream/v5/lite/edit"
+        )
+        return GenerationService(
+            catalog: try ModelCatalog.bundled(),
+            database: database,
+            blobs: blobs,
+            provider: FalProvider(configuration: fal, httpClient: .shared, logger: Logger(label: "fal")),
+            references: ReferenceLoader(httpClient: .shared, allowPrivateAddresses: true),
+            mirror: OutputMirror(blobs: blobs, httpClient: .shared, maxBytes: 64 << 20),
+            queue: JobQueue(),
+            settings: GenerationSettings(retentionMillis: 60_000)
+        )
+    }
+
+    @Test func aRestartedServerResumesPollingAndChargesOnce() async throws {
+        try await EmulatorHarness.with({ $0.runLatencyMillis = 1500 }) { emulator in
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("resume-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let database = try await SQLiteDatabase.open(path: "\(directory)/db.sqlite", logger: Logger(label: "db"))
+            try await Migrations.run(on: database)
+            let account = try await AccountStore(database: database).create(name: "t", credit: MicroUSD(micros: 1_000_000))
+            let logger = Logger(label: "resume-test")
+
+            // First process: submits to fal, saves the handle, then dies mid-poll.
+            let first = try Self.service(database: database, directory: directory, queueURL: emulator.queueURL)
+            let (parameters, model) = try first.validator.validate(
+                body: Array("{\"model\":\"seedream-5-lite\",\"prompt\":\"resume\",\"num_images\":2}".utf8)
+            )
+            let record = try await first.submit(parameters, model: model, accountID: account.id, apiKeyID: nil, waitable: false, logger: logger)
+            let running = Task { await first.process(record.id, logger: logger) }
+            for _ in 0..<100 where try await first.store.get(id: record.id)?.upstreamRequestID == nil {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            running.cancel()
+            await running.value
+            let interrupted = try #require(try await first.store.get(id: record.id))
+            #expect(interrupted.status == .processing)
+            #expect(interrupted.upstreamHandle != nil)
+
+            // Second process: recovery follows the saved handle.
+            let second = try Self.service(database: database, directory: directory, queueURL: emulator.queueURL)
+            let workers = GenerationWorkers(service: second, queue: second.queue, workers: 1, logger: logger)
+            let task = Task { try await workers.run() }
+            for _ in 0..<200 where try await second.store.get(id: record.id)?.status.isFinal != true {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            task.cancel()
+            let final = try #require(try await second.store.get(id: record.id))
+            #expect(final.status == .completed)
+            #expect(final.images.count == 2)
+            #expect(try await emulator.stats()["accepted"] == 1, "fal got one request, not two")
+            let kinds = try await database.read { sql in try await Ledger.entries(generation: record.id, on: sql) }.map(\.kind)
+            #expect(kinds == [.hold, .charge])
+            let (available, held) = try await database.read { sql in try await Ledger.balances(account: account.id, on: sql) }
+            #expect(available.micros == 1_000_000 - 28_000 && held.micros == 0)
+            try await database.close()
+        }
+    }
+}

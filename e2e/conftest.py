@@ -1,0 +1,168 @@
+"""Shared fixtures: the built `imagegate` binary, free ports, a self-signed certificate, and running servers.
+
+The official fal client reads its hosts from the environment when it is imported, so the emulator's ports and
+certificate are chosen here, at collection time, before any test module imports it.
+"""
+
+import datetime
+import ipaddress
+import os
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+
+import pytest
+import requests
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BINARY = os.environ.get("IMAGEGATE_BIN", os.path.join(ROOT, ".build", "debug", "imagegate"))
+WORK = tempfile.mkdtemp(prefix="imagegate-e2e-")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def make_certificate(directory: str) -> tuple[str, str]:
+    """A self-signed certificate for 127.0.0.1 and localhost (the clients verify it through SSL_CERT_FILE)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "imagegate-e2e")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path = os.path.join(directory, "cert.pem")
+    key_path = os.path.join(directory, "key.pem")
+    with open(cert_path, "wb") as f:
+        f.write(cert.public_bytes(serialization.Encoding.PEM))
+    with open(key_path, "wb") as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+# The HTTPS emulator the fal client and LiteLLM talk to; its addresses go into the environment now.
+TLS_QUEUE_PORT = free_port()
+TLS_SYNC_PORT = free_port()
+CERT, KEY = make_certificate(WORK)
+os.environ.update(
+    FAL_QUEUE_RUN_HOST=f"127.0.0.1:{TLS_QUEUE_PORT}",
+    FAL_RUN_HOST=f"127.0.0.1:{TLS_SYNC_PORT}",
+    FAL_KEY="e2e-test-key",
+    SSL_CERT_FILE=CERT,
+    LITELLM_LOCAL_MODEL_COST_MAP="True",
+    NO_PROXY="127.0.0.1,localhost",
+)
+
+
+class Process:
+    """A background `imagegate` process whose output goes to a log file."""
+
+    def __init__(self, args: list[str], name: str):
+        self.log_path = os.path.join(WORK, f"{name}.log")
+        self.log = open(self.log_path, "w")
+        self.proc = subprocess.Popen([BINARY, *args], stdout=self.log, stderr=subprocess.STDOUT)
+
+    def output(self) -> str:
+        self.log.flush()
+        with open(self.log_path) as f:
+            return f.read()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self.log.close()
+
+
+def wait_for(url: str, verify=True, timeout: float = 30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            requests.get(url, timeout=1, verify=verify)
+            return
+        except requests.RequestException:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not come up")
+
+
+@pytest.fixture(scope="session")
+def tls_emulator():
+    """The fal emulator over HTTPS: queue host and synchronous host."""
+    if not os.path.exists(BINARY):
+        pytest.fail(f"build imagegate first: {BINARY} is missing")
+    emulator = Process(
+        ["fal-emulator", "--port", str(TLS_QUEUE_PORT), "--sync-port", str(TLS_SYNC_PORT), "--tls-cert", CERT, "--tls-key", KEY,
+         "--public-url", f"https://127.0.0.1:{TLS_QUEUE_PORT}", "--latency", "300ms", "--queue-latency", "300ms"],
+        "tls-emulator",
+    )
+    wait_for(f"https://127.0.0.1:{TLS_QUEUE_PORT}/_emulator/stats", verify=CERT)
+    yield {"queue": f"https://127.0.0.1:{TLS_QUEUE_PORT}", "sync": f"https://127.0.0.1:{TLS_SYNC_PORT}"}
+    emulator.stop()
+
+
+@pytest.fixture
+def emulator_factory():
+    """Starts plain-HTTP emulators with the given options; stops them after the test."""
+    started = []
+
+    def start(*options: str) -> str:
+        port = free_port()
+        emulator = Process(["fal-emulator", "--port", str(port), "--sync-port", "0", *options], f"emulator-{port}")
+        started.append(emulator)
+        wait_for(f"http://127.0.0.1:{port}/_emulator/stats")
+        return f"http://127.0.0.1:{port}"
+
+    yield start
+    for emulator in started:
+        emulator.stop()
+
+
+@pytest.fixture
+def server_factory():
+    """Starts `imagegate serve` on a fresh data directory; returns (base URL, API key, process)."""
+    started = []
+
+    def start(*options: str):
+        port = free_port()
+        data = tempfile.mkdtemp(prefix="data-", dir=WORK)
+        server = Process(["serve", "--port", str(port), "--data-dir", data, *options], f"serve-{port}")
+        started.append(server)
+        wait_for(f"http://127.0.0.1:{port}/health")
+        match = re.search(r"IMAGEGATE_API_KEY=(ig_[A-Za-z0-9_-]+)", server.output())
+        assert match, server.output()
+        return f"http://127.0.0.1:{port}", match.group(1), server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if exitstatus == 0:
+        shutil.rmtree(WORK, ignore_errors=True)
+    else:
+        print(f"\nserver logs kept in {WORK}")
