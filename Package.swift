@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
     ],
     targets: [
         // MARK: Imaging (libvips through a C shim: most of libvips' API is C-variadic, which Swift cannot call)
@@ -96,6 +97,8 @@ let package = Package(
             dependencies: [
                 "Catalog", "Billing", "Generation", "Blobs", "Providers", "Imaging", "Storage",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -133,7 +136,7 @@ let package = Package(
         .executableTarget(
             name: "ImageGate",
             dependencies: [
-                "ImageGateApp", "Billing", "Storage", "Catalog", "FalEmulator",
+                "ImageGateApp", "Billing", "Storage", "Catalog", "FalEmulator", "Generation",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -98,6 +98,12 @@ class Process:
         self.log.close()
 
 
+def operator(*args: str, data_dir: str) -> str:
+    """Runs an operator command (`imagegate accounts …`) against a data directory; returns its output."""
+    result = subprocess.run([BINARY, *args, "--data-dir", data_dir], check=True, capture_output=True, text=True)
+    return result.stdout.strip()
+
+
 def wait_for(url: str, verify=True, timeout: float = 30):
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -154,6 +160,7 @@ def server_factory():
         wait_for(f"http://127.0.0.1:{port}/health")
         match = re.search(r"IMAGEGATE_API_KEY=(ig_[A-Za-z0-9_-]+)", server.output())
         assert match, server.output()
+        server.data_dir = data
         return f"http://127.0.0.1:{port}", match.group(1), server
 
     yield start

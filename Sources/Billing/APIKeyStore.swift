@@ -12,6 +12,10 @@ public struct APIKeyInfo: Sendable, Codable, Equatable {
     public let createdAt: Int64
     public let lastUsedAt: Int64?
     public let revokedAt: Int64?
+    /// USD per UTC day this key may spend (held or charged); nil: no limit.
+    public var dailyLimit: MicroUSD? = nil
+    /// Generations this key may run at once; nil: no limit.
+    public var maxConcurrency: Int? = nil
 }
 
 /// The identity a valid key proves.
@@ -36,7 +40,12 @@ public struct APIKeyStore: Sendable {
     }
 
     /// Creates a key for an account; the returned secret is never stored and cannot be shown again.
-    public func create(accountID: String, label: String = "") async throws -> (info: APIKeyInfo, secret: String) {
+    public func create(
+        accountID: String,
+        label: String = "",
+        dailyLimit: MicroUSD? = nil,
+        maxConcurrency: Int? = nil
+    ) async throws -> (info: APIKeyInfo, secret: String) {
         let secret = Self.newSecret()
         let info = APIKeyInfo(
             id: Identifier.make("key"),
@@ -45,13 +54,16 @@ public struct APIKeyStore: Sendable {
             label: label,
             createdAt: Timestamp.nowMillis(),
             lastUsedAt: nil,
-            revokedAt: nil
+            revokedAt: nil,
+            dailyLimit: dailyLimit,
+            maxConcurrency: maxConcurrency
         )
         try await self.database.transaction { sql in
             try await sql.raw(
                 """
-                INSERT INTO api_keys (id, account_id, prefix, secret_hash, label, created_at)
-                VALUES (\(bind: info.id), \(bind: info.accountID), \(bind: info.prefix), \(bind: Self.hash(secret)), \(bind: label), \(bind: info.createdAt))
+                INSERT INTO api_keys (id, account_id, prefix, secret_hash, label, created_at, daily_limit_micros, max_concurrency)
+                VALUES (\(bind: info.id), \(bind: info.accountID), \(bind: info.prefix), \(bind: Self.hash(secret)), \(bind: label), \(bind: info.createdAt),
+                    \(bind: dailyLimit?.micros), \(bind: maxConcurrency))
                 """
             ).run()
         }
@@ -124,7 +136,9 @@ public struct APIKeyStore: Sendable {
             label: try row.decode(column: "label", as: String.self),
             createdAt: try row.decode(column: "created_at", as: Int64.self),
             lastUsedAt: try row.decode(column: "last_used_at", as: Int64?.self),
-            revokedAt: try row.decode(column: "revoked_at", as: Int64?.self)
+            revokedAt: try row.decode(column: "revoked_at", as: Int64?.self),
+            dailyLimit: try row.decode(column: "daily_limit_micros", as: Int64?.self).map(MicroUSD.init(micros:)),
+            maxConcurrency: try row.decode(column: "max_concurrency", as: Int?.self)
         )
     }
 

@@ -96,6 +96,17 @@ public enum Ledger {
         return try rows.map(Self.entry)
     }
 
+    /// Every row of one account, oldest first (for the audit).
+    public static func all(account: String, on sql: any SQLDatabase) async throws -> [LedgerEntry] {
+        let rows = try await sql.raw(
+            """
+            SELECT seq, account_id, generation_id, kind, amount_micros, balance_after, held_after, note, created_at
+            FROM ledger WHERE account_id = \(bind: account) ORDER BY seq
+            """
+        ).all()
+        return try rows.map(Self.entry)
+    }
+
     /// Every row of one generation, oldest first.
     public static func entries(generation: String, on sql: any SQLDatabase) async throws -> [LedgerEntry] {
         let rows = try await sql.raw(

@@ -22,8 +22,10 @@ public struct APIError: HTTPResponseError, Sendable {
 
     public init(_ error: RequestError) {
         var headers = HTTPFields()
-        // Billing refusals are final: tell the official SDKs (which retry 4xx/5xx by default) not to retry them.
-        if error.status == 402 { headers[HTTPField.Name("x-should-retry")!] = "false" }
+        // Billing refusals and conflicts are final: tell the official SDKs (which retry 409/429/5xx by default) not
+        // to retry them.
+        if error.isFinal { headers[HTTPField.Name("x-should-retry")!] = "false" }
+        if let seconds = error.retryAfterSeconds, error.status == 429 { headers[.retryAfter] = String(seconds) }
         self.init(status: HTTPResponse.Status(code: error.status), code: error.code, message: error.message, param: error.param, headers: headers)
     }
 

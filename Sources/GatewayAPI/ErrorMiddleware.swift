@@ -1,13 +1,19 @@
 import Hummingbird
 import Logging
 
+/// An error that already has the API's (or OpenAI's) JSON shape.
+protocol ShapedError: HTTPResponseError {}
+
+extension APIError: ShapedError {}
+extension OpenAIError: ShapedError {}
+
 /// Gives every error the API's JSON shape: framework errors (unknown route, body too large) are mapped to codes,
 /// and anything unexpected becomes a 500 whose body carries only the request id; the details go to the log.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let error as APIError {
+        } catch let error as any ShapedError {
             throw error
         } catch let error as any HTTPResponseError {
             switch error.status {

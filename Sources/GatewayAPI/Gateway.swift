@@ -64,5 +64,21 @@ public func buildRouter(_ deps: GatewayDependencies) -> Router<GatewayRequestCon
     GenerationController(service: deps.generations, links: links, syncTimeout: deps.syncTimeout, maxBodyBytes: deps.maxBodyBytes)
         .addRoutes(to: authenticated)
     AccountController(accounts: AccountStore(database: deps.database), database: deps.database).addRoutes(to: authenticated)
+
+    // OpenAI's Images API: the same engine, OpenAI's shapes and error envelope.
+    let openAI = router.group("v1").add(middleware: OpenAIErrorMiddleware()).add(middleware: APIKeyAuthenticator(keys: keys))
+    OpenAIImagesController(
+        service: deps.generations,
+        blobs: deps.blobs,
+        links: links,
+        syncTimeout: deps.syncTimeout,
+        maxBodyBytes: deps.maxBodyBytes
+    ).addRoutes(to: openAI)
+
+    // The admin API exists only when the operator set a token.
+    if let token = deps.adminToken, !token.isEmpty {
+        let admin = router.group("admin/v1").add(middleware: AdminAuthenticator(token: token))
+        AdminController(database: deps.database).addRoutes(to: admin)
+    }
     return router
 }

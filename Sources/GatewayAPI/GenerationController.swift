@@ -30,26 +30,35 @@ struct GenerationController {
             throw APIError(error)
         }
         let respondAsync = request.headers[.prefer]?.lowercased().contains("respond-async") ?? false
-        let record: GenerationRecord
+        let idempotencyKey = try Self.idempotencyKey(request)
+        let submission: GenerationService.Submission
         do {
-            record = try await self.service.submit(
+            submission = try await self.service.submit(
                 parameters,
                 model: model,
                 accountID: identity.accountID,
                 apiKeyID: identity.keyID,
-                waitable: !respondAsync,
+                idempotencyKey: idempotencyKey,
                 logger: context.logger
             )
         } catch let error as RequestError {
             throw APIError(error)
         }
-        if !respondAsync {
-            _ = await self.service.wait(for: record.id, timeout: self.syncTimeout)
-        }
-        let current = try await self.service.store.get(id: record.id) ?? record
-        var headers: HTTPFields = [.location: "/v1/generations/\(record.id)"]
+        let id = submission.record.id
+        let current = respondAsync ? submission.record : try await self.service.waitForEnd(id, timeout: self.syncTimeout) ?? submission.record
+        var headers: HTTPFields = [.location: "/v1/generations/\(id)"]
         if respondAsync { headers[.preferenceApplied] = "respond-async" }
+        if submission.replayed { headers[.idempotentReplayed] = "true" }
         return try self.respond(current, headers: headers)
+    }
+
+    /// The optional `Idempotency-Key` header: 1–255 visible ASCII characters.
+    static func idempotencyKey(_ request: Request) throws -> String? {
+        guard let key = request.headers[.idempotencyKey] else { return nil }
+        guard (1...255).contains(key.count), key.allSatisfy({ $0.isASCII && !$0.isWhitespace && !$0.isNewline }) else {
+            throw APIError(.invalid("Idempotency-Key", "Idempotency-Key must be 1 to 255 visible ASCII characters."))
+        }
+        return key
     }
 
     /// The owner's view of one generation; any other key gets 404, as if it did not exist.
@@ -127,4 +136,6 @@ struct GenerationPage: Encodable {
 extension HTTPField.Name {
     static let prefer = HTTPField.Name("Prefer")!
     static let preferenceApplied = HTTPField.Name("Preference-Applied")!
+    static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
+    static let idempotentReplayed = HTTPField.Name("Idempotent-Replayed")!
 }

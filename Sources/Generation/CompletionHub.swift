@@ -45,6 +45,12 @@ public actor CompletionHub {
         }
     }
 
+    /// Forgets a prepared slot nobody will wait on (the generation had already ended).
+    public func discard(_ id: String) {
+        if case .pending(let waiters) = self.slots[id], !waiters.isEmpty { return }
+        self.slots[id] = nil
+    }
+
     /// Wakes everyone waiting for `id`.
     public func signal(_ id: String) {
         guard case .pending(let waiters) = self.slots[id] else { return }

@@ -18,6 +18,7 @@ public final class GenerationService: Sendable {
     public let validator: GenerateRequestValidator
     public let store: GenerationStore
     public let outputs: OutputStore
+    public let idempotency: IdempotencyStore
     public let hub = CompletionHub()
     let database: any Database
     let references: ReferenceLoader
@@ -42,6 +43,7 @@ public final class GenerationService: Sendable {
         self.database = database
         self.store = GenerationStore(database: database)
         self.outputs = OutputStore(database: database)
+        self.idempotency = IdempotencyStore(database: database)
         self.blobs = blobs
         self.provider = provider
         self.references = references
@@ -54,16 +56,28 @@ public final class GenerationService: Sendable {
 
     // MARK: - Submit
 
+    /// What `submit` did: created a generation, or found the one an `Idempotency-Key` already names.
+    public struct Submission: Sendable {
+        public let record: GenerationRecord
+        public let replayed: Bool
+    }
+
     /// Holds the money and persists the job. Everything that can reject the request happens before the hold, so a
-    /// rejected request never moves money. With `waitable`, a later `wait(for:)` is guaranteed to see the end.
+    /// rejected request never moves money. With an `idempotencyKey`, a repeat of the same request within 24 hours
+    /// returns the first generation (never a second one or a second charge); the same key with another request is
+    /// a 409.
     public func submit(
         _ parameters: GenerateParameters,
         model: ModelSpec,
         accountID: String,
         apiKeyID: String?,
-        waitable: Bool,
+        idempotencyKey: String? = nil,
         logger: Logger
-    ) async throws -> GenerationRecord {
+    ) async throws -> Submission {
+        let fingerprint = IdempotencyStore.fingerprint(parameters)
+        if let key = idempotencyKey, let existing = try await self.idempotency.find(accountID: accountID, key: key) {
+            return try await self.replay(existing, fingerprint: fingerprint)
+        }
         let references = parameters.mode == .edit ? try await self.references.load(parameters.imageURLs, rules: model.referenceImages) : []
         let (ratio, pixelSize) = try Self.resolveSize(parameters, model: model, firstReference: references.first)
 
@@ -106,26 +120,56 @@ public final class GenerationService: Sendable {
             createdAt: Timestamp.nowMillis()
         )
         do {
-            try await self.database.transaction { [store] sql in
+            try await self.database.transaction { [store, idempotency] sql in
+                if let apiKeyID { try await KeyLimits.check(keyID: apiKeyID, adding: record.hold, now: record.createdAt, on: sql) }
                 try await Ledger.hold(record.hold, account: accountID, generation: id, on: sql)
                 try await store.insert(record, on: sql)
+                if let key = idempotencyKey {
+                    try await idempotency.claim(
+                        accountID: accountID,
+                        key: key,
+                        requestHash: fingerprint,
+                        generationID: id,
+                        now: record.createdAt,
+                        on: sql
+                    )
+                }
             }
-        } catch BillingError.insufficientBalance(let available, let required) {
+        } catch {
             for key in referenceKeys { try? await self.blobs.delete(key: key) }
-            throw RequestError.insufficientBalance(required: required.description, available: available.description)
+            // A concurrent request with the same Idempotency-Key won the race: answer with its generation.
+            if let key = idempotencyKey, let existing = try await self.idempotency.find(accountID: accountID, key: key) {
+                return try await self.replay(existing, fingerprint: fingerprint)
+            }
+            if case BillingError.insufficientBalance(let available, let required) = error {
+                throw RequestError.insufficientBalance(required: required.description, available: available.description)
+            }
+            throw error
         }
         logger.info(
             "generation queued",
             metadata: ["generation": "\(id)", "images": "\(parameters.numImages)", "hold_micros": "\(record.hold.micros)"]
         )
-        if waitable { await self.hub.prepare(id) }
         self.queue.enqueue(id)
-        return record
+        return Submission(record: record, replayed: false)
     }
 
-    /// Waits up to `timeout` for a generation submitted with `waitable`; true when it ended.
-    public func wait(for id: String, timeout: Duration) async -> Bool {
-        await self.hub.wait(for: id, timeout: timeout)
+    func replay(_ entry: IdempotencyStore.Entry, fingerprint: String) async throws -> Submission {
+        guard entry.requestHash == fingerprint else { throw RequestError.idempotencyKeyReused() }
+        guard let record = try await self.store.get(id: entry.generationID) else { throw RequestError.idempotencyKeyReused() }
+        return Submission(record: record, replayed: true)
+    }
+
+    /// Waits up to `timeout` for a generation to end and returns it as it then is. Registers with the hub before
+    /// reading the row, so an end that happens in between is not missed.
+    public func waitForEnd(_ id: String, timeout: Duration) async throws -> GenerationRecord? {
+        await self.hub.prepare(id)
+        if let record = try await self.store.get(id: id), record.status.isFinal {
+            await self.hub.discard(id)
+            return record
+        }
+        _ = await self.hub.wait(for: id, timeout: timeout)
+        return try await self.store.get(id: id)
     }
 
     // MARK: - Process (worker)

@@ -11,7 +11,7 @@ public struct GenerationSettings: Sendable {
     /// Largest image accepted from an upstream URL.
     public var maxOutputBytes: Int
 
-    public init(retentionMillis: Int64, leaseMillis: Int64 = 15 * 60_000, maxAttempts: Int = 3, workers: Int = 4, maxOutputBytes: Int = 64 << 20) {
+    public init(retentionMillis: Int64, leaseMillis: Int64 = 20 * 60_000, maxAttempts: Int = 3, workers: Int = 4, maxOutputBytes: Int = 64 << 20) {
         self.retentionMillis = retentionMillis
         self.leaseMillis = leaseMillis
         self.maxAttempts = maxAttempts

@@ -94,6 +94,14 @@ public struct GenerationStore: Sendable {
         }
     }
 
+    /// Ids of `processing` generations whose lease has run out.
+    func expiredLeaseIDs(now: Int64) async throws -> [String] {
+        try await self.database.read { sql in
+            try await sql.raw("SELECT id FROM generations WHERE status = 'processing' AND lease_until < \(bind: now) ORDER BY id").all()
+                .map { try $0.decode(column: "id", as: String.self) }
+        }
+    }
+
     /// Ids of every generation that has not ended, oldest first.
     func unfinishedIDs() async throws -> [String] {
         try await self.database.read { sql in

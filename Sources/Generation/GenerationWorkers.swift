@@ -1,5 +1,6 @@
 import Logging
 import ServiceLifecycle
+import Storage
 
 /// Runs queued generations, `workers` at a time, as a service of the application.
 ///
@@ -27,6 +28,7 @@ public struct GenerationWorkers: Service {
         for id in unfinished { self.queue.enqueue(id) }
 
         await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.sweepExpiredLeases() }
             for _ in 0..<self.workers {
                 group.addTask {
                     for await id in self.queue.stream.cancelOnGracefulShutdown() {
@@ -34,6 +36,16 @@ public struct GenerationWorkers: Service {
                     }
                 }
             }
+        }
+    }
+
+    /// Re-queues generations whose lease ran out (a worker that hung), so nothing stays `processing` forever.
+    /// Claiming renews the lease, and after `maxAttempts` the generation is failed and refunded.
+    func sweepExpiredLeases() async {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(30)) }
+            guard let expired = try? await self.service.store.expiredLeaseIDs(now: Timestamp.nowMillis()) else { continue }
+            for id in expired { self.queue.enqueue(id) }
         }
     }
 }

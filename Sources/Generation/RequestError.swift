@@ -5,12 +5,27 @@ public struct RequestError: Error, Sendable, Equatable {
     public let code: String
     public let message: String
     public let param: String?
+    /// For 429: when to try again.
+    public let retryAfterSeconds: Int?
 
-    public init(status: Int, code: String, message: String, param: String? = nil) {
+    public init(status: Int, code: String, message: String, param: String? = nil, retryAfterSeconds: Int? = nil) {
         self.status = status
         self.code = code
         self.message = message
         self.param = param
+        self.retryAfterSeconds = retryAfterSeconds
+    }
+
+    /// Whether an SDK retrying the same request could succeed (billing refusals and conflicts are final).
+    public var isFinal: Bool { self.status == 402 || self.status == 409 }
+
+    public static func idempotencyKeyReused() -> RequestError {
+        RequestError(
+            status: 409,
+            code: "idempotency_key_reused",
+            message: "This Idempotency-Key was already used with a different request in the last 24 hours.",
+            param: "Idempotency-Key"
+        )
     }
 
     public static func invalid(_ param: String, _ message: String) -> RequestError {

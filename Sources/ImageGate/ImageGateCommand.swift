@@ -6,6 +6,9 @@ struct ImageGateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "imagegate",
         abstract: "A self-hostable, pay-as-you-go image-generation API.",
-        subcommands: [ServeCommand.self, FalEmulatorCommand.self, AccountsCommand.self, KeysCommand.self, CreditsCommand.self]
+        subcommands: [
+            ServeCommand.self, FalEmulatorCommand.self, AccountsCommand.self, KeysCommand.self, CreditsCommand.self, UsageCommand.self,
+            AuditCommand.self,
+        ]
     )
 }

@@ -58,10 +58,12 @@ struct AccountsCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List accounts and balances.")
+        @Flag(help: "Print JSON instead of a table.") var json = false
         @OptionGroup var data: DataOptions
 
         func run() async throws {
             let accounts = try await withEnvironment(self.data) { env in try await AccountStore(database: env.database).list() }
+            if self.json { return try printJSON(accounts) }
             printTable(["NAME", "ID", "BALANCE", "HELD"], accounts.map { [$0.name, $0.id, $0.balance.formatted, $0.held.formatted] })
         }
     }
@@ -79,14 +81,19 @@ struct KeysCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create an API key; prints only the key, once.")
         @Option(help: "Account name.") var account: String
         @Option(help: "A label to recognise the key by.") var label = ""
+        @Option(name: .customLong("daily-limit-usd"), help: "Most this key may spend per UTC day, in USD.") var dailyLimitUSD: String?
+        @Option(name: .customLong("max-concurrency"), help: "Most generations this key may run at once.") var maxConcurrency: Int?
         @OptionGroup var data: DataOptions
 
         func run() async throws {
+            let limit = try self.dailyLimitUSD.map { try parseUSD($0, option: "--daily-limit-usd") }
+            if let max = self.maxConcurrency, max < 1 { throw ValidationError("--max-concurrency must be at least 1") }
             let secret = try await withEnvironment(self.data) { env in
                 guard let owner = try await AccountStore(database: env.database).find(name: self.account) else {
                     throw ValidationError("no account named '\(self.account)'")
                 }
-                return try await APIKeyStore(database: env.database).create(accountID: owner.id, label: self.label).secret
+                return try await APIKeyStore(database: env.database)
+                    .create(accountID: owner.id, label: self.label, dailyLimit: limit, maxConcurrency: self.maxConcurrency).secret
             }
             print(secret)
         }
@@ -108,6 +115,7 @@ struct KeysCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List keys: prefix, account, label, created, last used.")
         @Option(help: "Only this account's keys.") var account: String?
+        @Flag(help: "Print JSON instead of a table.") var json = false
         @OptionGroup var data: DataOptions
 
         func run() async throws {
@@ -120,6 +128,7 @@ struct KeysCommand: AsyncParsableCommand {
                 }
                 return (try await APIKeyStore(database: env.database).list(accountID: filter), names)
             }
+            if self.json { return try printJSON(keys) }
             let time = { (millis: Int64?) in millis.map { Date(timeIntervalSince1970: Double($0) / 1000).formatted(.iso8601) } ?? "-" }
             printTable(
                 ["PREFIX", "ACCOUNT", "LABEL", "CREATED", "LAST USED", "STATE"],

@@ -114,6 +114,27 @@ public enum Migrations {
             // What a provider needs to find its upstream request again after a restart (fal: the queue URLs).
             ["ALTER TABLE generations ADD COLUMN upstream_handle TEXT"]
         },
+        Step(version: 3) { _ in
+            [
+                // One row per (account, Idempotency-Key): the unique key is what makes a concurrent retry find the
+                // first request's generation instead of creating a second one.
+                """
+                CREATE TABLE idempotency_keys (
+                    account_id TEXT NOT NULL REFERENCES accounts(id),
+                    idempotency_key TEXT NOT NULL,
+                    request_hash TEXT NOT NULL,
+                    generation_id TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    PRIMARY KEY (account_id, idempotency_key)
+                )
+                """,
+                // Per-key protections: USD per UTC day and generations running at once (NULL = no limit).
+                "ALTER TABLE api_keys ADD COLUMN daily_limit_micros BIGINT",
+                "ALTER TABLE api_keys ADD COLUMN max_concurrency INTEGER",
+                "CREATE INDEX generations_key_status ON generations (api_key_id, status)",
+                "CREATE INDEX generations_key_created ON generations (api_key_id, created_at)",
+            ]
+        },
     ]
 
     /// Brings the schema up to date; safe to run on every start.

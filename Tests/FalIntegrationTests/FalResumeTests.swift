@@ -36,7 +36,7 @@ import Testing
     }
 
     @Test func aRestartedServerResumesPollingAndChargesOnce() async throws {
-        try await EmulatorHarness.with({ $0.runLatencyMillis = 1500 }) { emulator in
+        try await EmulatorHarness.with({ $0.runLatencyMillis = 4000 }) { emulator in
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("resume-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -50,9 +50,10 @@ import Testing
             let (parameters, model) = try first.validator.validate(
                 body: Array("{\"model\":\"seedream-5-lite\",\"prompt\":\"resume\",\"num_images\":2}".utf8)
             )
-            let record = try await first.submit(parameters, model: model, accountID: account.id, apiKeyID: nil, waitable: false, logger: logger)
+            let record = try await first.submit(parameters, model: model, accountID: account.id, apiKeyID: nil, logger: logger).record
             let running = Task { await first.process(record.id, logger: logger) }
-            for _ in 0..<100 where try await first.store.get(id: record.id)?.upstreamRequestID == nil {
+            for _ in 0..<100 {
+                if try await first.store.get(id: record.id)?.upstreamRequestID != nil { break }
                 try await Task.sleep(for: .milliseconds(20))
             }
             running.cancel()
@@ -65,7 +66,8 @@ import Testing
             let second = try Self.service(database: database, directory: directory, queueURL: emulator.queueURL)
             let workers = GenerationWorkers(service: second, queue: second.queue, workers: 1, logger: logger)
             let task = Task { try await workers.run() }
-            for _ in 0..<200 where try await second.store.get(id: record.id)?.status.isFinal != true {
+            for _ in 0..<200 {
+                if try await second.store.get(id: record.id)?.status.isFinal == true { break }
                 try await Task.sleep(for: .milliseconds(50))
             }
             task.cancel()

@@ -55,9 +55,8 @@ import Testing
                 model: model,
                 accountID: self.accountID,
                 apiKeyID: nil,
-                waitable: false,
                 logger: self.logger
-            )
+            ).record
             await self.service.process(record.id, logger: self.logger)
             return try #require(try await self.service.store.get(id: record.id))
         }
@@ -139,9 +138,8 @@ import Testing
             model: model,
             accountID: harness.accountID,
             apiKeyID: nil,
-            waitable: false,
             logger: harness.logger
-        )
+        ).record
         _ = try await harness.service.store.claim(id: record.id, now: Timestamp.nowMillis(), leaseMillis: 60_000)
         #expect(try await harness.service.store.unfinishedIDs() == [record.id])
 
@@ -149,7 +147,8 @@ import Testing
         let restarted = try Harness.service(database: harness.database, directory: harness.directory, provider: ScriptedProvider([.deliver(1)]))
         let workers = GenerationWorkers(service: restarted, queue: restarted.queue, workers: 1, logger: harness.logger)
         let task = Task { try await workers.run() }
-        for _ in 0..<100 where try await harness.service.store.get(id: record.id)?.status.isFinal != true {
+        for _ in 0..<100 {
+            if try await harness.service.store.get(id: record.id)?.status.isFinal == true { break }
             try await Task.sleep(for: .milliseconds(50))
         }
         task.cancel()

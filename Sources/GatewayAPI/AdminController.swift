@@ -1,0 +1,222 @@
+import Billing
+import Foundation
+import Generation
+import HTTPTypes
+import Hummingbird
+import Storage
+
+/// The operator's API under `/admin/v1`: accounts, keys, credit, usage, margin and the books audit.
+struct AdminController {
+    let database: any Database
+
+    var accounts: AccountStore { AccountStore(database: self.database) }
+    var keys: APIKeyStore { APIKeyStore(database: self.database) }
+
+    func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
+        group.post("accounts", use: self.createAccount)
+        group.get("accounts", use: self.listAccounts)
+        group.post("accounts/:name/keys", use: self.createKey)
+        group.post("accounts/:name/credits", use: self.addCredit)
+        group.get("keys", use: self.listKeys)
+        group.delete("keys/:prefix", use: self.revokeKey)
+        group.get("usage", use: self.usage)
+        group.get("margin", use: self.margin)
+        group.get("audit", use: self.audit)
+    }
+
+    // MARK: - Bodies
+
+    struct CreateAccount: Decodable {
+        let name: String
+        let creditUSD: String?
+        enum CodingKeys: String, CodingKey {
+            case name
+            case creditUSD = "credit_usd"
+        }
+    }
+
+    struct CreateKey: Decodable {
+        let label: String?
+        let dailyLimitUSD: String?
+        let maxConcurrency: Int?
+        enum CodingKeys: String, CodingKey {
+            case label
+            case dailyLimitUSD = "daily_limit_usd"
+            case maxConcurrency = "max_concurrency"
+        }
+    }
+
+    struct AddCredit: Decodable {
+        let usd: String
+        let note: String?
+    }
+
+    struct AccountBody: Encodable {
+        let account: Account
+        enum CodingKeys: String, CodingKey {
+            case id, name
+            case balance = "balance_usd"
+            case held = "held_usd"
+            case createdAt = "created_at"
+        }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(self.account.id, forKey: .id)
+            try c.encode(self.account.name, forKey: .name)
+            try c.encode(self.account.balance, forKey: .balance)
+            try c.encode(self.account.held, forKey: .held)
+            try c.encode(APITime.string(self.account.createdAt), forKey: .createdAt)
+        }
+    }
+
+    struct KeyBody: Encodable {
+        let info: APIKeyInfo
+        let secret: String?
+        enum CodingKeys: String, CodingKey {
+            case id, prefix, label, key
+            case accountID = "account_id"
+            case createdAt = "created_at"
+            case lastUsedAt = "last_used_at"
+            case revokedAt = "revoked_at"
+            case dailyLimit = "daily_limit_usd"
+            case maxConcurrency = "max_concurrency"
+        }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(self.info.id, forKey: .id)
+            try c.encode(self.info.accountID, forKey: .accountID)
+            try c.encode(self.info.prefix, forKey: .prefix)
+            try c.encode(self.info.label, forKey: .label)
+            try c.encode(APITime.string(self.info.createdAt), forKey: .createdAt)
+            try c.encode(APITime.string(self.info.lastUsedAt), forKey: .lastUsedAt)
+            try c.encode(APITime.string(self.info.revokedAt), forKey: .revokedAt)
+            try c.encode(self.info.dailyLimit, forKey: .dailyLimit)
+            try c.encode(self.info.maxConcurrency, forKey: .maxConcurrency)
+            if let secret = self.secret { try c.encode(secret, forKey: .key) }
+        }
+    }
+
+    struct List<Item: Encodable>: Encodable {
+        let object = "list"
+        let data: [Item]
+    }
+
+    // MARK: - Handlers
+
+    @Sendable func createAccount(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let body = try await Self.decode(CreateAccount.self, request, context)
+        guard !body.name.isEmpty, body.name.count <= 100 else { throw APIError(.invalid("name", "name must be 1 to 100 characters.")) }
+        let credit = try body.creditUSD.map { try Self.amount($0, param: "credit_usd") } ?? .zero
+        do {
+            let account = try await self.accounts.create(name: body.name, credit: credit)
+            return try JSONResponse.make(AccountBody(account: account), status: .created)
+        } catch BillingError.accountExists {
+            throw APIError(status: .conflict, code: "account_exists", message: "An account named '\(body.name)' exists already.", param: "name")
+        }
+    }
+
+    @Sendable func listAccounts(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        try JSONResponse.make(List(data: try await self.accounts.list().map(AccountBody.init)))
+    }
+
+    @Sendable func createKey(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let account = try await self.account(context)
+        let body = try await Self.decode(CreateKey.self, request, context)
+        let limit = try body.dailyLimitUSD.map { try Self.amount($0, param: "daily_limit_usd") }
+        if let max = body.maxConcurrency, max < 1 { throw APIError(.invalid("max_concurrency", "max_concurrency must be at least 1.")) }
+        let (info, secret) = try await self.keys.create(
+            accountID: account.id,
+            label: body.label ?? "",
+            dailyLimit: limit,
+            maxConcurrency: body.maxConcurrency
+        )
+        return try JSONResponse.make(KeyBody(info: info, secret: secret), status: .created)
+    }
+
+    /// Adds credit. With an `Idempotency-Key`, a retried request adds it once.
+    @Sendable func addCredit(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let account = try await self.account(context)
+        let body = try await Self.decode(AddCredit.self, request, context)
+        let amount = try Self.amount(body.usd, param: "usd")
+        let note = body.note ?? "credit added through the admin API"
+        let key = try GenerationController.idempotencyKey(request)
+        let replayed: Bool
+        do {
+            replayed = try await CreditService(database: self.database).addCredit(
+                accountID: account.id,
+                amount: amount,
+                note: note,
+                idempotencyKey: key
+            )
+        } catch let error as RequestError {
+            throw APIError(error)
+        }
+        let updated = try await self.accounts.get(id: account.id) ?? account
+        var headers: HTTPFields = [:]
+        if replayed { headers[.idempotentReplayed] = "true" }
+        return try JSONResponse.make(AccountBody(account: updated), headers: headers)
+    }
+
+    @Sendable func listKeys(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        var accountID: String?
+        if let name = request.uri.queryParameters["account"].map(String.init) {
+            guard let account = try await self.accounts.find(name: name) else { throw APIError.notFound("No account named '\(name)'.") }
+            accountID = account.id
+        }
+        return try JSONResponse.make(List(data: try await self.keys.list(accountID: accountID).map { KeyBody(info: $0, secret: nil) }))
+    }
+
+    @Sendable func revokeKey(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let prefix = context.parameters.get("prefix") ?? ""
+        guard prefix.count >= 6 else { throw APIError(.invalid("prefix", "Give at least 6 characters of the key.")) }
+        let revoked = try await self.keys.revoke(prefix: prefix)
+        guard !revoked.isEmpty else { throw APIError.notFound("No live key starts with '\(prefix)'.") }
+        return try JSONResponse.make(List(data: revoked.map { KeyBody(info: $0, secret: nil) }))
+    }
+
+    @Sendable func usage(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        var accountID: String?
+        if let name = request.uri.queryParameters["account"].map(String.init) {
+            guard let account = try await self.accounts.find(name: name) else { throw APIError.notFound("No account named '\(name)'.") }
+            accountID = account.id
+        }
+        return try JSONResponse.make(List(data: try await UsageReport.daily(accountID: accountID, on: self.database)))
+    }
+
+    @Sendable func margin(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        try JSONResponse.make(List(data: try await UsageReport.margins(on: self.database)))
+    }
+
+    @Sendable func audit(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        try JSONResponse.make(try await BooksAudit.run(on: self.database))
+    }
+
+    // MARK: - Helpers
+
+    func account(_ context: GatewayRequestContext) async throws -> Account {
+        let name = context.parameters.get("name") ?? ""
+        guard let account = try await self.accounts.find(name: name) else { throw APIError.notFound("No account named '\(name)'.") }
+        return account
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ request: Request, _ context: GatewayRequestContext) async throws -> T {
+        let body = try await request.body.collect(upTo: 1 << 20)
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(body.readableBytesView))
+        } catch let DecodingError.keyNotFound(key, _) {
+            throw APIError(.invalid(key.stringValue, "\(key.stringValue) is required."))
+        } catch let DecodingError.typeMismatch(_, ctx) {
+            let name = ctx.codingPath.last?.stringValue ?? "body"
+            throw APIError(.invalid(name, "\(name) has the wrong type."))
+        } catch {
+            throw APIError(.invalidJSON("The request body is not valid JSON."))
+        }
+    }
+
+    static func amount(_ text: String, param: String) throws -> MicroUSD {
+        guard let value = MicroUSD(usd: text), value.micros > 0 else {
+            throw APIError(.invalid(param, "\(param) must be a positive decimal string with at most 6 decimals, e.g. \"10\" or \"0.5\"."))
+        }
+        return value
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// Errors in OpenAI's envelope, `{"error": {"message", "type", "param", "code"}}`, with the native API's status
+/// codes, so the official SDKs raise their usual exception classes.
+struct OpenAIError: HTTPResponseError {
+    let base: APIError
+
+    var status: HTTPResponse.Status { self.base.status }
+
+    /// OpenAI's error `type` for a status.
+    var type: String {
+        switch self.base.status.code {
+        case 401: "authentication_error"
+        case 402: "insufficient_quota"
+        case 429: "rate_limit_error"
+        case 500...: "server_error"
+        default: "invalid_request_error"
+        }
+    }
+
+    struct Envelope: Encodable {
+        struct Body: Encodable {
+            let message: String
+            let type: String
+            let param: String?
+            let code: String?
+
+            func encode(to encoder: any Encoder) throws {
+                var c = encoder.container(keyedBy: CodingKeys.self)
+                try c.encode(self.message, forKey: .message)
+                try c.encode(self.type, forKey: .type)
+                try c.encode(self.param, forKey: .param)
+                try c.encode(self.code, forKey: .code)
+            }
+
+            enum CodingKeys: String, CodingKey { case message, type, param, code }
+        }
+
+        let error: Body
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        let body = Envelope(error: .init(message: self.base.message, type: self.type, param: self.base.param, code: self.base.code))
+        var response = try JSONResponse.make(body, status: self.base.status)
+        response.headers.append(contentsOf: self.base.headers)
+        return response
+    }
+}
+
+/// Re-shapes every error under the OpenAI-compatible routes into OpenAI's envelope (including 401s from the key
+/// check, which runs inside it).
+struct OpenAIErrorMiddleware: RouterMiddleware {
+    func handle(
+        _ request: Request,
+        context: GatewayRequestContext,
+        next: (Request, GatewayRequestContext) async throws -> Response
+    ) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            throw OpenAIError(base: error)
+        }
+    }
+}

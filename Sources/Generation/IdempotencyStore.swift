@@ -1,0 +1,64 @@
+import Crypto
+import Foundation
+import SQLKit
+import Storage
+
+/// `Idempotency-Key` bookkeeping: a key names one generation per account for 24 hours.
+public struct IdempotencyStore: Sendable {
+    /// How long a key is remembered.
+    public static let windowMillis: Int64 = 24 * 3600 * 1000
+    let database: any Database
+
+    public init(database: any Database) {
+        self.database = database
+    }
+
+    /// What a key already names.
+    public struct Entry: Sendable, Equatable {
+        public let requestHash: String
+        public let generationID: String
+    }
+
+    /// The live entry for (account, key), if any.
+    public func find(accountID: String, key: String, now: Int64 = Timestamp.nowMillis()) async throws -> Entry? {
+        try await self.database.read { sql in
+            try await sql.raw(
+                """
+                SELECT request_hash, generation_id FROM idempotency_keys
+                WHERE account_id = \(bind: accountID) AND idempotency_key = \(bind: key) AND created_at > \(bind: now - Self.windowMillis)
+                """
+            ).first().map {
+                Entry(
+                    requestHash: try $0.decode(column: "request_hash", as: String.self),
+                    generationID: try $0.decode(column: "generation_id", as: String.self)
+                )
+            }
+        }
+    }
+
+    /// Claims the key for a new generation inside the submit transaction. A stale entry is replaced; a live one
+    /// makes the insert fail on the primary key, which rolls the whole submit (and its hold) back.
+    func claim(accountID: String, key: String, requestHash: String, generationID: String, now: Int64, on sql: any SQLDatabase) async throws {
+        try await sql.raw(
+            """
+            DELETE FROM idempotency_keys
+            WHERE account_id = \(bind: accountID) AND idempotency_key = \(bind: key) AND created_at <= \(bind: now - Self.windowMillis)
+            """
+        ).run()
+        try await sql.raw(
+            """
+            INSERT INTO idempotency_keys (account_id, idempotency_key, request_hash, generation_id, created_at)
+            VALUES (\(bind: accountID), \(bind: key), \(bind: requestHash), \(bind: generationID), \(bind: now))
+            """
+        ).run()
+    }
+
+    /// A fingerprint of what the request asks for (the validated parameters, so whitespace and key order in the
+    /// JSON do not matter, but every value does).
+    public static func fingerprint(_ parameters: GenerateParameters) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = (try? encoder.encode(parameters)) ?? Data()
+        return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    }
+}

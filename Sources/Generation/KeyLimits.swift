@@ -1,0 +1,49 @@
+import Billing
+import Foundation
+import SQLKit
+import Storage
+
+/// Per-key protections, checked inside the submit transaction so that concurrent requests see each other:
+/// a daily spend limit (402 `daily_limit_exceeded`) and a limit on generations running at once (429
+/// `concurrency_limit_exceeded` with `Retry-After`). Both refuse before the hold, so nothing is ever partly charged.
+enum KeyLimits {
+    static func check(keyID: String, adding hold: MicroUSD, now: Int64, on sql: any SQLDatabase) async throws {
+        guard let key = try await sql.raw("SELECT daily_limit_micros, max_concurrency FROM api_keys WHERE id = \(bind: keyID)").first() else {
+            return
+        }
+        if let maxConcurrency = try key.decode(column: "max_concurrency", as: Int?.self) {
+            let running =
+                try await sql.raw(
+                    "SELECT COUNT(*) AS n FROM generations WHERE api_key_id = \(bind: keyID) AND status IN ('queued', 'processing')"
+                ).first()?.decode(column: "n", as: Int.self) ?? 0
+            if running >= maxConcurrency {
+                throw RequestError(
+                    status: 429,
+                    code: "concurrency_limit_exceeded",
+                    message: "This key may run \(maxConcurrency) generations at once; wait for one to finish.",
+                    retryAfterSeconds: 2
+                )
+            }
+        }
+        if let limit = try key.decode(column: "daily_limit_micros", as: Int64?.self) {
+            let dayStart = now - now % 86_400_000
+            // Held or charged today; refunds and releases do not count.
+            let spent =
+                try await sql.raw(
+                    """
+                    SELECT COALESCE(SUM(hold_micros - refunded_micros), 0) AS spent FROM generations
+                    WHERE api_key_id = \(bind: keyID) AND created_at >= \(bind: dayStart)
+                    """
+                ).first()?.decode(column: "spent", as: Int64.self) ?? 0
+            if spent + hold.micros > limit {
+                throw RequestError(
+                    status: 402,
+                    code: "daily_limit_exceeded",
+                    message:
+                        "This request would take this key past its daily limit of $\(MicroUSD(micros: limit)) (spent today: $\(MicroUSD(micros: spent))).",
+                    retryAfterSeconds: Int((dayStart + 86_400_000 - now) / 1000)
+                )
+            }
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import Billing
+import Foundation
+import SQLKit
+import Storage
+
+/// What the operator reads: per-account usage by day and model, and revenue against upstream cost by model.
+public enum UsageReport {
+    /// One account's use of one model on one UTC day.
+    public struct DailyUsage: Sendable, Codable, Equatable {
+        public let accountID: String
+        public let accountName: String
+        public let day: String
+        public let model: String
+        public let generations: Int
+        public let images: Int
+        public let spend: MicroUSD
+        public let refunds: MicroUSD
+
+        enum CodingKeys: String, CodingKey {
+            case day, model, generations, images
+            case accountID = "account_id"
+            case accountName = "account"
+            case spend = "spend_usd"
+            case refunds = "refunds_usd"
+        }
+    }
+
+    /// Revenue against what the upstream charged, per model.
+    public struct Margin: Sendable, Encodable, Equatable {
+        public let model: String
+        public let images: Int
+        public let revenue: MicroUSD
+        public let upstreamCost: MicroUSD
+        public var margin: MicroUSD { self.revenue - self.upstreamCost }
+
+        enum CodingKeys: String, CodingKey {
+            case model, images, margin
+            case revenue = "revenue_usd"
+            case upstreamCost = "upstream_cost_usd"
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(self.model, forKey: .model)
+            try c.encode(self.images, forKey: .images)
+            try c.encode(self.revenue, forKey: .revenue)
+            try c.encode(self.upstreamCost, forKey: .upstreamCost)
+            try c.encode(self.margin, forKey: .margin)
+        }
+    }
+
+    /// Usage by day and model, optionally for one account, newest day first.
+    public static func daily(accountID: String? = nil, on database: any Database) async throws -> [DailyUsage] {
+        try await database.read { sql in
+            let filter: SQLQueryString = accountID.map { "WHERE g.account_id = \(bind: $0)" } ?? ""
+            let rows = try await sql.raw(
+                """
+                SELECT g.account_id, a.name, g.model, g.created_at / 86400000 AS day, COUNT(*) AS generations,
+                    SUM(g.charged_micros / g.price_micros) AS images, SUM(g.charged_micros) AS spend, SUM(g.refunded_micros) AS refunds
+                FROM generations g JOIN accounts a ON a.id = g.account_id
+                \(filter)
+                GROUP BY g.account_id, a.name, g.model, g.created_at / 86400000
+                ORDER BY day DESC, a.name, g.model
+                """
+            ).all()
+            return try rows.map { row in
+                DailyUsage(
+                    accountID: try row.decode(column: "account_id", as: String.self),
+                    accountName: try row.decode(column: "name", as: String.self),
+                    day: Self.day(try row.decode(column: "day", as: Int64.self)),
+                    model: try row.decode(column: "model", as: String.self),
+                    generations: try row.decode(column: "generations", as: Int.self),
+                    images: try row.decode(column: "images", as: Int.self),
+                    spend: MicroUSD(micros: try row.decode(column: "spend", as: Int64.self)),
+                    refunds: MicroUSD(micros: try row.decode(column: "refunds", as: Int64.self))
+                )
+            }
+        }
+    }
+
+    /// Revenue, upstream cost and margin per model, over all time.
+    public static func margins(on database: any Database) async throws -> [Margin] {
+        try await database.read { sql in
+            let rows = try await sql.raw(
+                """
+                SELECT model, SUM(charged_micros / price_micros) AS images, SUM(charged_micros) AS revenue, SUM(upstream_cost_micros) AS cost
+                FROM generations GROUP BY model ORDER BY model
+                """
+            ).all()
+            return try rows.map { row in
+                Margin(
+                    model: try row.decode(column: "model", as: String.self),
+                    images: try row.decode(column: "images", as: Int.self),
+                    revenue: MicroUSD(micros: try row.decode(column: "revenue", as: Int64.self)),
+                    upstreamCost: MicroUSD(micros: try row.decode(column: "cost", as: Int64.self))
+                )
+            }
+        }
+    }
+
+    static func day(_ number: Int64) -> String {
+        Date(timeIntervalSince1970: Double(number) * 86400).formatted(.iso8601.year().month().day())
+    }
+}

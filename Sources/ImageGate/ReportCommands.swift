@@ -1,0 +1,80 @@
+import ArgumentParser
+import Billing
+import Foundation
+import Generation
+import ImageGateApp
+
+/// Prints a value as pretty JSON (for `--json`).
+func printJSON(_ value: some Encodable) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
+
+/// `imagegate usage`: per-account usage by day and model, and margin by model.
+struct UsageCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "usage", abstract: "Show usage by day and model, and revenue against upstream cost.")
+    @Option(help: "Only this account.") var account: String?
+    @Flag(help: "Print JSON instead of tables.") var json = false
+    @OptionGroup var data: DataOptions
+
+    struct Output: Encodable {
+        let usage: [UsageReport.DailyUsage]
+        let margin: [UsageReport.Margin]
+    }
+
+    func run() async throws {
+        let output = try await withEnvironment(self.data) { env in
+            var accountID: String?
+            if let name = self.account {
+                guard let account = try await AccountStore(database: env.database).find(name: name) else {
+                    throw ValidationError("no account named '\(name)'")
+                }
+                accountID = account.id
+            }
+            return Output(
+                usage: try await UsageReport.daily(accountID: accountID, on: env.database),
+                margin: try await UsageReport.margins(on: env.database)
+            )
+        }
+        if self.json { return try printJSON(output) }
+        print("Usage by day and model")
+        printTable(
+            ["DAY", "ACCOUNT", "MODEL", "GENERATIONS", "IMAGES", "SPEND", "REFUNDS"],
+            output.usage.map { [$0.day, $0.accountName, $0.model, "\($0.generations)", "\($0.images)", $0.spend.formatted, $0.refunds.formatted] }
+        )
+        print("\nRevenue against upstream cost")
+        printTable(
+            ["MODEL", "IMAGES", "REVENUE", "UPSTREAM COST", "MARGIN"],
+            output.margin.map { [$0.model, "\($0.images)", $0.revenue.formatted, $0.upstreamCost.formatted, $0.margin.formatted] }
+        )
+    }
+}
+
+/// `imagegate audit`: recomputes every balance from the ledger; exits non-zero on any difference.
+struct AuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit",
+        abstract: "Check the books: every balance replayed from the ledger, every generation's hold = charges + returns."
+    )
+    @Flag(help: "Print JSON instead of a summary.") var json = false
+    @OptionGroup var data: DataOptions
+
+    func run() async throws {
+        let report = try await withEnvironment(self.data) { env in try await BooksAudit.run(on: env.database) }
+        if self.json {
+            try printJSON(report)
+        } else {
+            print(
+                """
+                accounts \(report.accounts), ledger rows \(report.ledgerRows), generations \(report.generations) (\(report.unfinishedGenerations) unfinished)
+                credited \(report.credited.formatted), charged \(report.charged.formatted), released \(report.released.formatted), refunded \(report.refunded.formatted)
+                available \(report.available.formatted), held \(report.held.formatted)
+                """
+            )
+            for problem in report.problems { print("PROBLEM: \(problem)") }
+            print(report.isClean ? "audit: clean" : "audit: \(report.problems.count) problem(s)")
+        }
+        if !report.isClean { throw ExitCode(1) }
+    }
+}
