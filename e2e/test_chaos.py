@@ -32,9 +32,9 @@ def test_chaos_books_balance_after_kills(emulator_factory, tmp_path):
     state = {"server": Process(args, "chaos-0")}
     wait_for(f"{base}/health")
     key = state["server"].output().split("IMAGEGATE_API_KEY=")[1].split()[0]
-    # $10 opening credit + $10 more: enough for every image of every generation.
-    subprocess.run([BINARY, "credits", "add", "--account", "default", "--usd", "10", "--data-dir", data], check=True, capture_output=True)
-    credit_micros = 20_000_000
+    # $10 opening credit + $20 more: enough for all 1,500 images asked for ($21).
+    subprocess.run([BINARY, "credits", "add", "--account", "default", "--usd", "20", "--data-dir", data], check=True, capture_output=True)
+    credit_micros = 30_000_000
 
     headers = {"Authorization": f"Bearer {key}", "Prefer": "respond-async"}
     lock = threading.Lock()

@@ -17,6 +17,8 @@ public struct GatewayDependencies: Sendable {
     public var syncTimeout: Duration
     public var maxBodyBytes: Int
     public var adminToken: String?
+    /// The metrics in Prometheus' text format, for `GET /metrics`.
+    public var metricsText: @Sendable () -> [UInt8] = { [] }
 
     public init(
         catalog: ModelCatalog,
@@ -47,12 +49,33 @@ public func buildRouter(_ deps: GatewayDependencies) -> Router<GatewayRequestCon
     router.addMiddleware {
         // Headers are logged with the API key redacted; bodies are never logged.
         LogRequestsMiddleware(.info, includeHeaders: .some([.userAgent, .contentLength, .authorization]), redactHeaders: [.authorization])
+        MetricsMiddleware()
         ErrorMiddleware()
     }
     let database = deps.database
+    let blobs = deps.blobs
+    // Liveness: the process answers and its database does.
     router.get("/health") { _, _ -> Response in
         try await database.ping()
         return try JSONResponse.make(["status": "ok"])
+    }
+    // Readiness: the database and the blob store both answer.
+    router.get("/ready") { _, _ -> Response in
+        do {
+            try await database.ping()
+            try await blobs.ping()
+        } catch {
+            return try JSONResponse.make(["status": "unavailable"], status: .serviceUnavailable)
+        }
+        return try JSONResponse.make(["status": "ready"])
+    }
+    let metricsText = deps.metricsText
+    router.get("/metrics") { _, _ -> Response in
+        Response(
+            status: .ok,
+            headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: metricsText()))
+        )
     }
     let links = OutputLinks(signer: deps.signer, baseURL: deps.publicURL)
     let v1 = router.group("v1")

@@ -1,8 +1,10 @@
 import Blobs
+import CoreMetrics
 import Foundation
 import Generation
 import HTTPTypes
 import Hummingbird
+import Metrics
 import Storage
 
 /// `GET|HEAD /v1/outputs/{id}.{ext}?expires=…&sig=…`: serves a stored image through its signed link.
@@ -14,6 +16,7 @@ struct OutputsController {
     let outputs: OutputStore
     let blobs: any BlobStore
     let signer: OutputLinkSigner
+    static var bytesServed: Counter { Counter(label: "imagegate_output_bytes_served_total") }
 
     func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
         group.get("outputs/:file", use: self.serve)
@@ -55,7 +58,10 @@ struct OutputsController {
             status: .ok,
             headers: headers,
             body: ResponseBody(contentLength: Int(output.byteCount)) { writer in
-                try await blobs.read(key: key) { chunk in try await writer.write(chunk) }
+                try await blobs.read(key: key) { chunk in
+                    OutputsController.bytesServed.increment(by: chunk.readableBytes)
+                    try await writer.write(chunk)
+                }
                 try await writer.finish(nil)
             }
         )

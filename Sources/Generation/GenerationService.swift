@@ -150,6 +150,7 @@ public final class GenerationService: Sendable {
             "generation queued",
             metadata: ["generation": "\(id)", "images": "\(parameters.numImages)", "hold_micros": "\(record.hold.micros)"]
         )
+        GenerationMetrics.recordMoney("hold", micros: record.hold.micros)
         self.queue.enqueue(id)
         return Submission(record: record, replayed: false)
     }
@@ -256,6 +257,10 @@ public final class GenerationService: Sendable {
             return true
         }
         if settled {
+            GenerationMetrics.recordDuration(milliseconds: now - final.createdAt, provider: final.provider, outcome: final.status.rawValue)
+            GenerationMetrics.recordMoney("charge", micros: final.charged.micros)
+            GenerationMetrics.recordMoney(delivered.isEmpty ? "refund" : "release", micros: final.refunded.micros)
+            GenerationMetrics.stored(images: delivered.count, bytes: delivered.reduce(0) { $0 + $1.0.byteCount })
             logger.info(
                 "generation ended",
                 metadata: [

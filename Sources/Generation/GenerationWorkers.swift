@@ -32,7 +32,9 @@ public struct GenerationWorkers: Service {
             for _ in 0..<self.workers {
                 group.addTask {
                     for await id in self.queue.stream.cancelOnGracefulShutdown() {
+                        GenerationMetrics.dequeued()
                         await self.service.process(id, logger: self.logger)
+                        GenerationMetrics.finished()
                     }
                 }
             }

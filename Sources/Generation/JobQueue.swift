@@ -9,6 +9,7 @@ public struct JobQueue: Sendable {
     }
 
     public func enqueue(_ id: String) {
+        GenerationMetrics.enqueued()
         self.continuation.yield(id)
     }
 

@@ -7,8 +7,8 @@ struct ImageGateCommand: AsyncParsableCommand {
         commandName: "imagegate",
         abstract: "A self-hostable, pay-as-you-go image-generation API.",
         subcommands: [
-            ServeCommand.self, FalEmulatorCommand.self, AccountsCommand.self, KeysCommand.self, CreditsCommand.self, UsageCommand.self,
-            AuditCommand.self,
+            ServeCommand.self, FalEmulatorCommand.self, GenerateCommand.self, GenerationsCommand.self, AccountCommand.self,
+            AccountsCommand.self, KeysCommand.self, CreditsCommand.self, UsageCommand.self, AuditCommand.self,
         ]
     )
 }

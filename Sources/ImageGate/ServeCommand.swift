@@ -52,11 +52,17 @@ struct ServeCommand: AsyncParsableCommand {
     var catalog: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error (env IMAGEGATE_LOG_LEVEL). Default: info")
     var logLevel: String?
+    @Option(name: .customLong("log-format"), help: "text or json (one JSON object per line) (env IMAGEGATE_LOG_FORMAT). Default: text")
+    var logFormat: String?
 
     func run() async throws {
         let config = try self.configuration()
+        let level = Logger.Level(rawValue: self.logLevel ?? EnvironmentVariable.get("LOG_LEVEL") ?? "info") ?? .info
+        let format = self.logFormat ?? EnvironmentVariable.get("LOG_FORMAT") ?? "text"
+        guard ["text", "json"].contains(format) else { throw ValidationError("--log-format: text or json") }
+        Observability.bootstrapLogging(format: format, level: level)
         var logger = Logger(label: "imagegate")
-        logger.logLevel = Logger.Level(rawValue: self.logLevel ?? EnvironmentVariable.get("LOG_LEVEL") ?? "info") ?? .info
+        logger.logLevel = level
 
         try await self.createDefaultAccountIfFresh(config)
         let app = try await buildApplication(config, logger: logger)

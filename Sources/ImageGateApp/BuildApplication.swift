@@ -43,19 +43,20 @@ public func buildApplication(_ config: AppConfiguration, logger: Logger) async t
         queue: queue,
         settings: settings
     )
-    let router = buildRouter(
-        GatewayDependencies(
-            catalog: environment.catalog,
-            database: environment.database,
-            blobs: environment.blobs,
-            generations: generations,
-            signer: signer,
-            publicURL: config.resolvedPublicURL,
-            syncTimeout: .seconds(config.syncTimeoutSeconds),
-            maxBodyBytes: config.maxBodyBytes,
-            adminToken: config.adminToken
-        )
+    Observability.bootstrapMetrics()
+    var dependencies = GatewayDependencies(
+        catalog: environment.catalog,
+        database: environment.database,
+        blobs: environment.blobs,
+        generations: generations,
+        signer: signer,
+        publicURL: config.resolvedPublicURL,
+        syncTimeout: .seconds(config.syncTimeoutSeconds),
+        maxBodyBytes: config.maxBodyBytes,
+        adminToken: config.adminToken
     )
+    dependencies.metricsText = Observability.metricsText
+    let router = buildRouter(dependencies)
     return Application(
         router: router,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "ImageGate"),

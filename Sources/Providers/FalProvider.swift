@@ -1,8 +1,10 @@
 import AsyncHTTPClient
 import Catalog
+import CoreMetrics
 import Foundation
 import Imaging
 import Logging
+import Metrics
 import NIOCore
 import NIOHTTP1
 
@@ -190,7 +192,13 @@ public struct FalProvider: ImageProvider {
                 request.body = .bytes(ByteBuffer(bytes: body))
             }
             do {
+                let started = ContinuousClock.now
                 let response = try await self.httpClient.execute(request, timeout: .seconds(60))
+                Timer(
+                    label: "imagegate_upstream_request_duration_seconds",
+                    dimensions: [("provider", "fal"), ("method", "\(method)"), ("status", "\(response.status.code)")]
+                )
+                .record(duration: ContinuousClock.now - started)
                 let bytes = try await response.body.collect(upTo: 8 << 20)
                 let answer = FalResponse(
                     status: Int(response.status.code),

@@ -94,7 +94,7 @@ import Testing
 
     @Test func outputsExpireWith410AndTheJanitorDeletesTheFile() async throws {
         let instance = try await TestInstance.make {
-            $0.outputRetentionSeconds = 6
+            $0.outputRetentionSeconds = 20
             $0.janitorIntervalSeconds = 1
         }
         defer { instance.cleanUp() }

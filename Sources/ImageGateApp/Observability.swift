@@ -1,0 +1,49 @@
+import Foundation
+import Logging
+import Metrics
+import Prometheus
+
+/// Process-wide observability: the Prometheus registry behind swift-metrics, and the log format.
+public enum Observability {
+    /// The registry `/metrics` reads.
+    public static let registry = PrometheusCollectorRegistry()
+
+    /// Installs the Prometheus backend once per process (swift-metrics allows one bootstrap).
+    public static func bootstrapMetrics() {
+        _ = Self.metricsOnce
+    }
+
+    private static let metricsOnce: Void = {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
+            .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10), .seconds(30), .seconds(60), .seconds(120),
+        ]
+        MetricsSystem.bootstrap(factory)
+    }()
+
+    /// The metrics as Prometheus text.
+    public static func metricsText() -> [UInt8] {
+        var buffer: [UInt8] = []
+        Self.registry.emit(into: &buffer)
+        return buffer
+    }
+
+    /// `text` (swift-log's default) or `json` (one JSON object per line).
+    public static func bootstrapLogging(format: String, level: Logger.Level) {
+        LoggingSystem.bootstrap { label in
+            var handler: any LogHandler =
+                format == "json" ? JSONLogHandler(label: label, stream: StandardErrorStream()) : StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+}
+
+/// Writes to standard error, unbuffered.
+public struct StandardErrorStream: TextOutputStream, Sendable {
+    public init() {}
+    public mutating func write(_ string: String) {
+        FileHandle.standardError.write(Data(string.utf8))
+    }
+}

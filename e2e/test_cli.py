@@ -1,0 +1,40 @@
+"""The `imagegate generate`, `generations` and `account` client commands against a running server."""
+
+import os
+import subprocess
+
+from conftest import BINARY
+
+
+def run_cli(base: str, key: str, *args: str, cwd: str | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "IMAGEGATE_URL": base, "IMAGEGATE_API_KEY": key}
+    return subprocess.run([BINARY, *args], env=env, capture_output=True, text=True, cwd=cwd, timeout=120)
+
+
+def test_generate_saves_images_and_reports_cost(server_factory, tmp_path):
+    base, key, _ = server_factory()
+    result = run_cli(base, key, "generate", "a red fox in the snow", "-n", "2", "--aspect-ratio", "1:1", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    paths = result.stdout.split()
+    assert len(paths) == 2 and all(os.path.getsize(p) > 1000 for p in paths)
+    assert "estimated cost: $0.028" in result.stderr
+    assert "cost $0.028" in result.stderr
+
+    edit = run_cli(base, key, "generate", "the fox, watercolour", "--image", paths[0], "--aspect-ratio", "auto", "--out", str(tmp_path))
+    assert edit.returncode == 0, edit.stderr
+
+    listing = run_cli(base, key, "generations", "list")
+    assert listing.returncode == 0 and listing.stdout.count("completed") == 2
+    account = run_cli(base, key, "account")
+    assert "balance $9.958" in account.stdout
+
+
+def test_errors_are_one_line_and_non_zero(server_factory):
+    base, key, _ = server_factory()
+    bad = run_cli(base, key, "generate", "x", "--size", "5K")
+    assert bad.returncode != 0
+    assert bad.stderr.strip().splitlines()[-1].startswith("error: size must be one of")
+    wrong_key = run_cli(base, "ig_wrong", "account")
+    assert wrong_key.returncode != 0 and "unauthorized" in wrong_key.stderr
+    async_id = run_cli(base, key, "generate", "later", "--async")
+    assert async_id.returncode == 0 and async_id.stdout.startswith("gen_")
