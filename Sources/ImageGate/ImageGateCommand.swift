@@ -8,7 +8,7 @@ struct ImageGateCommand: AsyncParsableCommand {
         abstract: "A self-hostable, pay-as-you-go image-generation API.",
         subcommands: [
             ServeCommand.self, FalEmulatorCommand.self, GenerateCommand.self, GenerationsCommand.self, AccountCommand.self,
-            AccountsCommand.self, KeysCommand.self, CreditsCommand.self, UsageCommand.self, AuditCommand.self,
+            AccountsCommand.self, KeysCommand.self, CreditsCommand.self, UsageCommand.self, AuditCommand.self, RenderCommand.self,
         ]
     )
 }

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# One command for the benchmarks: installs what they need (wrk, nginx, hyperfine from Debian; LiteLLM's proxy from
+# PyPI into bench/.venv), builds ImageGate in release mode, then runs bench/bench.py, which starts the fal emulator,
+# ImageGate and LiteLLM against it, measures B1–B5, checks the books, prints the table and writes
+# docs/benchmarks.md (raw output in bench/out/, which git ignores).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps
+missing=()
+for package in wrk nginx-light hyperfine; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+[ -x bench/.venv/bin/python ] || python3 -m venv bench/.venv
+bench/.venv/bin/pip install --quiet --disable-pip-version-check 'litellm[proxy]' requests
+
+swift build -c release --product imagegate
+ulimit -n 65536 || true
+exec bench/.venv/bin/python bench/bench.py "$@"

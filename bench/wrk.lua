@@ -1,0 +1,26 @@
+-- wrk script for the benchmarks: optional JSON POST body and bearer key from the environment, an optional fixed
+-- pause between a connection's requests (for a fixed request rate), and a JSON summary line at the end.
+local body = os.getenv("BENCH_BODY")
+local key = os.getenv("BENCH_KEY")
+local delay_ms = tonumber(os.getenv("BENCH_DELAY_MS") or "0")
+
+if body and body ~= "" then
+  wrk.method = "POST"
+  wrk.body = body
+  wrk.headers["Content-Type"] = "application/json"
+end
+if key and key ~= "" then
+  wrk.headers["Authorization"] = "Bearer " .. key
+end
+
+function delay()
+  return delay_ms
+end
+
+function done(summary, latency, requests)
+  local errors = summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
+  io.write(string.format(
+    'BENCH_JSON {"requests": %d, "duration_us": %d, "errors": %d, "non2xx": %d, "timeouts": %d, "p50_us": %d, "p99_us": %d, "mean_us": %d}\n',
+    summary.requests, summary.duration, errors, summary.errors.status, summary.errors.timeout,
+    latency:percentile(50), latency:percentile(99), latency.mean))
+end
