@@ -102,11 +102,13 @@ let package = Package(
                 "Catalog", "Billing", "Generation", "Blobs", "Providers", "Imaging", "Storage",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
+            resources: [.embedInCode("openapi.json")],
             swiftSettings: strictSettings
         ),
         .target(

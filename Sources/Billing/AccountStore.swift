@@ -9,8 +9,14 @@ public struct AccountStore: Sendable {
         self.database = database
     }
 
+    /// Whether `name` is a valid account name: 1–64 letters, digits, `.`, `_` or `-` (it appears in URL paths).
+    public static func isValidName(_ name: String) -> Bool {
+        (1...64).contains(name.count) && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }
+    }
+
     /// Creates an account, optionally with opening credit (recorded as a `credit` ledger row).
     public func create(name: String, credit: MicroUSD = .zero, note: String = "opening credit") async throws -> Account {
+        guard Self.isValidName(name) else { throw BillingError.invalidName(name) }
         let id = Identifier.make("acct")
         let now = Timestamp.nowMillis()
         return try await self.database.transaction { sql in

@@ -6,6 +6,8 @@ public enum BillingError: Error, Equatable, Sendable {
     case accountNotFound(String)
     /// An account with that name exists already.
     case accountExists(String)
+    /// Account names are 1–64 letters, digits, `.`, `_` or `-`.
+    case invalidName(String)
     /// The books would not balance (a bug or tampering); the transaction was rolled back.
     case inconsistent(String)
 }

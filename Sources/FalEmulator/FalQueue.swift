@@ -12,13 +12,13 @@ actor FalQueue {
     private var order: [String] = []
     private var files: [String: (bytes: [UInt8], contentType: String)] = [:]
     private var renders: [String: [UInt8]] = [:]
-    private var random: SplitMix
+    private var random: SeededRandom
     private var submitsSeen = 0
     private(set) var stats = FalStats()
 
     init(configuration: FalEmulatorConfiguration) {
         self.configuration = configuration
-        self.random = SplitMix(seed: configuration.randomSeed)
+        self.random = SeededRandom(seed: configuration.randomSeed)
     }
 
     // MARK: - Submit
@@ -191,21 +191,4 @@ struct FalStats: Codable, Sendable {
     var droppedOutputs = 0
     var statusPolls = 0
     var resultFetches = 0
-}
-
-/// SplitMix64 for the failure dice: repeatable for a given seed.
-struct SplitMix {
-    private var state: UInt64
-    init(seed: UInt64) { self.state = seed }
-
-    mutating func next() -> UInt64 {
-        self.state &+= 0x9E37_79B9_7F4A_7C15
-        var z = self.state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// A uniform number in [0, 1).
-    mutating func nextUnit() -> Double { Double(self.next() >> 11) / Double(1 << 53) }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Generation
 import HTTPTypes
 import Hummingbird
+import NIOCore
 import Storage
 
 /// The operator's API under `/admin/v1`: accounts, keys, credit, usage, margin and the books audit.
@@ -105,7 +106,9 @@ struct AdminController {
 
     @Sendable func createAccount(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let body = try await Self.decode(CreateAccount.self, request, context)
-        guard !body.name.isEmpty, body.name.count <= 100 else { throw APIError(.invalid("name", "name must be 1 to 100 characters.")) }
+        guard AccountStore.isValidName(body.name) else {
+            throw APIError(.invalid("name", "name must be 1 to 64 letters, digits, '.', '_' or '-'."))
+        }
         let credit = try body.creditUSD.map { try Self.amount($0, param: "credit_usd") } ?? .zero
         do {
             let account = try await self.accounts.create(name: body.name, credit: credit)
@@ -200,7 +203,12 @@ struct AdminController {
     }
 
     static func decode<T: Decodable>(_ type: T.Type, _ request: Request, _ context: GatewayRequestContext) async throws -> T {
-        let body = try await request.body.collect(upTo: 1 << 20)
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: 1 << 20)
+        } catch is NIOTooManyBytesError {
+            throw APIError(.tooLarge("The request body is larger than 1 MiB."))
+        }
         do {
             return try JSONDecoder().decode(T.self, from: Data(body.readableBytesView))
         } catch let DecodingError.keyNotFound(key, _) {

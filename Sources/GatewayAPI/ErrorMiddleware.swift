@@ -10,6 +10,8 @@ extension OpenAIError: ShapedError {}
 /// Gives every error the API's JSON shape: framework errors (unknown route, body too large) are mapped to codes,
 /// and anything unexpected becomes a 500 whose body carries only the request id; the details go to the log.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    let methods: MethodTable
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
@@ -17,7 +19,17 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             throw error
         } catch let error as any HTTPResponseError {
             switch error.status {
-            case .notFound: throw APIError.notFound("No route for \(request.method) \(request.uri.path).")
+            case .notFound:
+                let allowed = self.methods.allowed(for: request.uri.path)
+                if !allowed.isEmpty {
+                    throw APIError(
+                        status: .methodNotAllowed,
+                        code: "method_not_allowed",
+                        message: "\(request.method) is not allowed here; use \(allowed.joined(separator: ", ")).",
+                        headers: [.allow: allowed.joined(separator: ", ")]
+                    )
+                }
+                throw APIError.notFound("No route for \(request.method) \(request.uri.path).")
             case .contentTooLarge: throw APIError(status: .contentTooLarge, code: "payload_too_large", message: "The request body is too large.")
             case .methodNotAllowed:
                 throw APIError(status: .methodNotAllowed, code: "method_not_allowed", message: "\(request.method) is not allowed here.")

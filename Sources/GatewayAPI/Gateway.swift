@@ -46,11 +46,12 @@ public struct GatewayDependencies: Sendable {
 /// Builds every route of the public API.
 public func buildRouter(_ deps: GatewayDependencies) -> Router<GatewayRequestContext> {
     let router = Router(context: GatewayRequestContext.self)
+    let methods = MethodTable()
     router.addMiddleware {
         // Headers are logged with the API key redacted; bodies are never logged.
         LogRequestsMiddleware(.info, includeHeaders: .some([.userAgent, .contentLength, .authorization]), redactHeaders: [.authorization])
         MetricsMiddleware()
-        ErrorMiddleware()
+        ErrorMiddleware(methods: methods)
     }
     let database = deps.database
     let blobs = deps.blobs
@@ -68,6 +69,10 @@ public func buildRouter(_ deps: GatewayDependencies) -> Router<GatewayRequestCon
             return try JSONResponse.make(["status": "unavailable"], status: .serviceUnavailable)
         }
         return try JSONResponse.make(["status": "ready"])
+    }
+    // The contract: openapi.yaml, converted to JSON by scripts/openapi-json and compiled in.
+    router.get("/openapi.json") { _, _ -> Response in
+        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: PackageResources.openapi_json)))
     }
     let metricsText = deps.metricsText
     router.get("/metrics") { _, _ -> Response in
@@ -103,5 +108,6 @@ public func buildRouter(_ deps: GatewayDependencies) -> Router<GatewayRequestCon
         let admin = router.group("admin/v1").add(middleware: AdminAuthenticator(token: token))
         AdminController(database: deps.database).addRoutes(to: admin)
     }
+    methods.load(from: router)
     return router
 }

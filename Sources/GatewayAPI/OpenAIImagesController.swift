@@ -62,7 +62,7 @@ struct OpenAIImagesController {
                 images.append("data:\(type);base64,\(Data(part.body).base64EncodedString())")
             case "mask":
                 throw APIError(.invalid("mask", "Masks are not supported by seedream-5-lite; describe the edit in the prompt."))
-            case "n", "output_compression", "partial_images":
+            case "n", "seed", "output_compression", "partial_images":
                 let text = String(decoding: part.body, as: UTF8.self)
                 fields[part.name] = Int64(text).map(JSONValue.integer) ?? .string(text)
             default:

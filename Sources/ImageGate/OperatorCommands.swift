@@ -48,6 +48,7 @@ struct AccountsCommand: AsyncParsableCommand {
         @OptionGroup var data: DataOptions
 
         func run() async throws {
+            guard AccountStore.isValidName(self.name) else { throw ValidationError("NAME: 1 to 64 letters, digits, '.', '_' or '-'") }
             let credit = try self.creditUSD.map { try parseUSD($0, option: "--credit-usd") } ?? .zero
             let account = try await withEnvironment(self.data) { env in
                 try await AccountStore(database: env.database).create(name: self.name, credit: credit)

@@ -14,7 +14,14 @@ struct RenderCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard let imageFormat = ImageFormat(rawValue: self.format) else { throw ValidationError("--format: png or jpeg") }
-        let spec = PreviewSpec(prompt: self.prompt, variation: self.seed, width: self.width, height: self.height, format: imageFormat, footer: "imagegate render")
+        let spec = PreviewSpec(
+            prompt: self.prompt,
+            variation: self.seed,
+            width: self.width,
+            height: self.height,
+            format: imageFormat,
+            footer: "imagegate render"
+        )
         let bytes = try PreviewRenderer.render(spec)
         guard FileManager.default.createFile(atPath: self.out, contents: Data(bytes)) else { throw ValidationError("cannot write \(self.out)") }
     }

@@ -7,6 +7,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import Providers
+import ServiceLifecycle
 import Storage
 
 /// Errors in the configuration, reported before anything starts.
@@ -17,6 +18,17 @@ public struct ConfigurationError: Error, CustomStringConvertible {
 /// Wires the live implementations together and returns the application; `imagegate serve` and the tests both
 /// call this, so tests exercise exactly what production runs.
 public func buildApplication(_ config: AppConfiguration, logger: Logger) async throws -> some ApplicationProtocol {
+    let (router, services) = try await buildGateway(config, logger: logger)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "ImageGate"),
+        services: services,
+        logger: logger
+    )
+}
+
+/// The router and the background services of one ImageGate process.
+public func buildGateway(_ config: AppConfiguration, logger: Logger) async throws -> (Router<GatewayRequestContext>, [any Service]) {
     let environment = try await Environment.open(
         dataDirectory: config.dataDirectory,
         databasePath: config.databasePath,
@@ -57,17 +69,13 @@ public func buildApplication(_ config: AppConfiguration, logger: Logger) async t
     )
     dependencies.metricsText = Observability.metricsText
     let router = buildRouter(dependencies)
-    return Application(
-        router: router,
-        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "ImageGate"),
-        services: [
-            DatabaseService(database: environment.database),
-            HTTPClientService(client: httpClient),
-            GenerationWorkers(service: generations, queue: queue, workers: config.resolvedWorkers, logger: logger),
-            OutputJanitor(outputs: generations.outputs, blobs: environment.blobs, interval: .seconds(config.janitorIntervalSeconds), logger: logger),
-        ],
-        logger: logger
-    )
+    let services: [any Service] = [
+        DatabaseService(database: environment.database),
+        HTTPClientService(client: httpClient),
+        GenerationWorkers(service: generations, queue: queue, workers: config.resolvedWorkers, logger: logger),
+        OutputJanitor(outputs: generations.outputs, blobs: environment.blobs, interval: .seconds(config.janitorIntervalSeconds), logger: logger),
+    ]
+    return (router, services)
 }
 
 /// The provider named by `--provider`: the built-in `local` engine, or fal.ai's queue API.
