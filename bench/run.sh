@@ -22,5 +22,5 @@ fi
 bench/.venv/bin/pip install --quiet --disable-pip-version-check 'litellm[proxy]' requests
 
 swift build -c release --product imagegate
-ulimit -n 65536 || true
+ulimit -n 65536 2>/dev/null || true
 exec bench/.venv/bin/python bench/bench.py "$@"

@@ -27,7 +27,7 @@ public struct FileBlobStore: BlobStore {
         let path = try self.path(for: key)
         do {
             try await FileSystem.shared.withFileHandle(forReadingAt: path) { handle in
-                for try await chunk in handle.readChunks(in: 0..., chunkLength: .kibibytes(256)) {
+                for try await chunk in handle.readChunks(in: 0..., chunkLength: .mebibytes(1)) {
                     try await consume(chunk)
                 }
             }

@@ -80,13 +80,14 @@ int ig_caption(VipsImage *in, const char *text, const char *footer, int font_px,
     if (band_h > h) band_h = h;
     int band_y = h - band_h;
 
-    VipsImage *band = NULL, *dark = NULL, *darkened = NULL, *alpha = NULL, *white = NULL, *rgba = NULL, *composed = NULL,
-              *flat = NULL;
+    // Only the caption band is touched: darken it, lay the text over it, and put it back. Compositing the whole
+    // picture would process every pixel in float for a few lines of text.
+    VipsImage *band = NULL, *dark = NULL, *alpha = NULL, *white = NULL, *rgba = NULL, *composed = NULL, *flat = NULL,
+              *band8 = NULL;
     rc = -1;
     double half[3] = {0.45, 0.45, 0.45}, zero[3] = {0, 0, 0};
     if (vips_extract_area(in, &band, 0, band_y, w, band_h, NULL)) goto done;
     if (vips_linear(band, &dark, half, zero, 3, "uchar", TRUE, NULL)) goto done;
-    if (vips_insert(in, dark, &darkened, 0, band_y, NULL)) goto done;
     // White text: three bands of 255 with the rendered mask as alpha.
     if (vips_black(&white, fitted->Xsize, fitted->Ysize, "bands", 3, NULL)) goto done;
     {
@@ -104,22 +105,27 @@ int ig_caption(VipsImage *in, const char *text, const char *footer, int font_px,
         g_object_unref(joined);
         if (tagged) goto done;
     }
-    if (vips_composite2(darkened, rgba, &composed, VIPS_BLEND_MODE_OVER, "x", (w - fitted->Xsize) / 2, "y", band_y + pad,
-                        NULL))
-        goto done;
+    {
+        VipsImage *tagged_dark = NULL;
+        if (ig_tag_srgb(dark, &tagged_dark)) goto done;
+        g_object_unref(dark);
+        dark = tagged_dark;
+    }
+    if (vips_composite2(dark, rgba, &composed, VIPS_BLEND_MODE_OVER, "x", (w - fitted->Xsize) / 2, "y", pad, NULL)) goto done;
     if (vips_extract_band(composed, &flat, 0, "n", 3, NULL)) goto done;
-    if (vips_cast(flat, out, VIPS_FORMAT_UCHAR, NULL)) goto done;
+    if (vips_cast(flat, &band8, VIPS_FORMAT_UCHAR, NULL)) goto done;
+    if (vips_insert(in, band8, out, 0, band_y, NULL)) goto done;
     rc = 0;
 done:
     if (fitted) g_object_unref(fitted);
     if (band) g_object_unref(band);
     if (dark) g_object_unref(dark);
-    if (darkened) g_object_unref(darkened);
     if (white) g_object_unref(white);
     if (alpha) g_object_unref(alpha);
     if (rgba) g_object_unref(rgba);
     if (composed) g_object_unref(composed);
     if (flat) g_object_unref(flat);
+    if (band8) g_object_unref(band8);
     return rc;
 }
 

@@ -107,7 +107,7 @@ struct FalEmulatorRoutes: Sendable {
                         last = text
                     }
                     if job.phase == .completed { break }
-                    try await Task.sleep(for: .milliseconds(20))
+                    await queue.waitForChange(id, from: job.phase)
                 }
                 try await writer.finish(nil)
             }

@@ -12,6 +12,8 @@ actor FalQueue {
     private var order: [String] = []
     private var files: [String: (bytes: [UInt8], contentType: String)] = [:]
     private var renders: [String: [UInt8]] = [:]
+    /// Who waits for a request's phase to change (the synchronous host, status streams).
+    private var watchers: [String: [CheckedContinuation<Void, Never>]] = [:]
     private var random: SeededRandom
     private var submitsSeen = 0
     private(set) var stats = FalStats()
@@ -68,6 +70,7 @@ actor FalQueue {
             job.completedAt = .now
             self.jobs[id] = job
             self.stats.cancelled += 1
+            self.notify(id)
             return "CANCELLATION_REQUESTED"
         case .inProgress:
             job.cancelRequested = true
@@ -79,21 +82,32 @@ actor FalQueue {
     /// Runs a request to its end and returns it (the synchronous host waits on this).
     func runToEnd(_ id: String) async -> FalJob? {
         while let job = self.jobs[id], job.phase != .completed {
-            try? await Task.sleep(for: .milliseconds(5))
+            await self.waitForChange(id, from: job.phase)
         }
         return self.jobs[id]
+    }
+
+    /// Returns once the request has left `phase` (at once if it already has): pushes, no polling.
+    func waitForChange(_ id: String, from phase: FalJob.Phase) async {
+        guard let job = self.jobs[id], job.phase == phase else { return }
+        await withCheckedContinuation { self.watchers[id, default: []].append($0) }
+    }
+
+    private func notify(_ id: String) {
+        for watcher in self.watchers.removeValue(forKey: id) ?? [] { watcher.resume() }
     }
 
     // MARK: - Execution
 
     private func execute(_ id: String) async {
-        try? await Task.sleep(for: .milliseconds(self.configuration.queueLatencyMillis))
+        if self.configuration.queueLatencyMillis > 0 { try? await Task.sleep(for: .milliseconds(self.configuration.queueLatencyMillis)) }
         guard var job = self.jobs[id], job.phase == .inQueue else { return }
         job.phase = .inProgress
         job.startedAt = .now
         self.jobs[id] = job
+        self.notify(id)
 
-        try? await Task.sleep(for: .milliseconds(self.configuration.runLatencyMillis))
+        if self.configuration.runLatencyMillis > 0 { try? await Task.sleep(for: .milliseconds(self.configuration.runLatencyMillis)) }
         let outcome: FalJob.Outcome
         if self.jobs[id]?.cancelRequested == true {
             outcome = .cancelled
@@ -109,6 +123,7 @@ actor FalQueue {
         job.completedAt = .now
         job.outcome = outcome
         self.jobs[id] = job
+        self.notify(id)
         if case .success = outcome { self.stats.completed += 1 }
         if let webhook = job.webhookURL {
             let payload = FalWebhook.payload(for: job)
