@@ -72,8 +72,8 @@ def wait_for(url: str, timeout=120):
     raise RuntimeError(f"{url} did not come up")
 
 
-def wrk(url: str, name: str, connections=CONCURRENCY, duration=DURATION, body="", key="", delay_ms=0, timeout="30s") -> dict:
-    env = {**os.environ, "BENCH_BODY": body, "BENCH_KEY": key, "BENCH_DELAY_MS": str(delay_ms)}
+def wrk(url: str, name: str, connections=CONCURRENCY, duration=DURATION, body="", key="", delay_ms=0, timeout="30s", auth="") -> dict:
+    env = {**os.environ, "BENCH_BODY": body, "BENCH_KEY": key, "BENCH_AUTH": auth, "BENCH_DELAY_MS": str(delay_ms)}
     threads = min(connections, 2)
     args = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration}s", "--timeout", timeout, "-s", os.path.join(ROOT, "bench", "wrk.lua"), url]
     result = subprocess.run(args, env=env, capture_output=True, text=True)
@@ -223,7 +223,7 @@ def main():
         results["b2_rate"] = rate
         results["b2_emulator"] = wrk(f"http://127.0.0.1:{fast.sync_port}/fal-ai/bytedance/seedream/v3/text-to-image", "b2-emulator",
                                      connections=connections, body=json.dumps({"prompt": "benchmark", "image_size": {"width": 2048, "height": 2048}, "output_format": "jpeg"}),
-                                     key="", delay_ms=delay_ms)
+                                     auth="Key bench", delay_ms=delay_ms)
         results["b2_imagegate"] = wrk(fast.ig_url, "b2-imagegate", connections=connections, body=BODY_IMAGEGATE, key=fast.ig_key, delay_ms=delay_ms)
         results["b2_litellm"] = wrk(fast.ll_url, "b2-litellm", connections=connections, body=BODY_LITELLM, key="sk-bench", delay_ms=delay_ms)
 

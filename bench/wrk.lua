@@ -2,6 +2,7 @@
 -- pause between a connection's requests (for a fixed request rate), and a JSON summary line at the end.
 local body = os.getenv("BENCH_BODY")
 local key = os.getenv("BENCH_KEY")
+local auth = os.getenv("BENCH_AUTH")
 local delay_ms = tonumber(os.getenv("BENCH_DELAY_MS") or "0")
 
 if body and body ~= "" then
@@ -9,7 +10,9 @@ if body and body ~= "" then
   wrk.body = body
   wrk.headers["Content-Type"] = "application/json"
 end
-if key and key ~= "" then
+if auth and auth ~= "" then
+  wrk.headers["Authorization"] = auth
+elseif key and key ~= "" then
   wrk.headers["Authorization"] = "Bearer " .. key
 end
 
