@@ -6,7 +6,7 @@ public struct FalConfiguration: Sendable {
     public var generateEndpoint: String
     public var editEndpoint: String
     /// First pause between status polls; it grows to `maxPollInterval`.
-    public var pollInterval: Duration = .milliseconds(200)
+    public var pollInterval: Duration = .milliseconds(50)
     public var maxPollInterval: Duration = .seconds(2)
     /// After this long the generation is abandoned: the upstream request is cancelled and the generation fails.
     public var deadline: Duration = .seconds(15 * 60)
