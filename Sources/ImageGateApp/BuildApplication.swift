@@ -41,9 +41,12 @@ public func buildGateway(_ config: AppConfiguration, logger: Logger) async throw
     // Redirects are followed by hand where needed (reference images), so every hop passes the address checks.
     var clientConfiguration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10)))
     clientConfiguration.httpVersion = .automatic
-    // Every running generation may hold one connection to the upstream (its status stream) while others submit and
-    // download: AHC's default of 8 connections per host would queue them behind each other.
-    clientConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(64, config.resolvedWorkers * 2))
+    // Hundreds of generations talk to the upstream at once (submits, polls, downloads): AHC's default of 8
+    // connections per host would queue them behind each other.
+    clientConfiguration.connectionPool = .init(
+        idleTimeout: .seconds(60),
+        concurrentHTTP1ConnectionsPerHostSoftLimit: max(64, config.resolvedWorkers * 2)
+    )
     let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
 
     let queue = JobQueue()
