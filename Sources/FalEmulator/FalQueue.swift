@@ -9,7 +9,9 @@ import NIOPosix
 actor FalQueue {
     let configuration: FalEmulatorConfiguration
     private var jobs: [String: FalJob] = [:]
-    private var order: [String] = []
+    /// Requests still `IN_QUEUE`, oldest first. Only waiting requests are kept here, so a queue position is cheap
+    /// however many requests the emulator has served (scanning every request made status calls slower and slower).
+    private var waiting: [String] = []
     private var files: [String: (bytes: [UInt8], contentType: String)] = [:]
     private var renders: [String: [UInt8]] = [:]
     /// Who waits for a request's phase to change (the synchronous host, status streams).
@@ -36,7 +38,7 @@ actor FalQueue {
         let id = UUID().uuidString.lowercased()
         let job = FalJob(id: id, endpoint: endpoint, app: app, input: input, webhookURL: webhookURL, createdAt: .now)
         self.jobs[id] = job
-        self.order.append(id)
+        self.waiting.append(id)
         self.stats.accepted += 1
         Task { await self.execute(id) }
         return job
@@ -48,7 +50,7 @@ actor FalQueue {
 
     /// 0-based position among requests still waiting.
     func queuePosition(_ id: String) -> Int {
-        self.order.filter { self.jobs[$0]?.phase == .inQueue }.firstIndex(of: id) ?? 0
+        self.waiting.firstIndex(of: id) ?? 0
     }
 
     func file(_ name: String) -> (bytes: [UInt8], contentType: String)? {
@@ -65,6 +67,7 @@ actor FalQueue {
         case .completed:
             return "ALREADY_COMPLETED"
         case .inQueue:
+            self.waiting.removeAll { $0 == id }
             job.phase = .completed
             job.outcome = .cancelled
             job.completedAt = .now
@@ -102,6 +105,7 @@ actor FalQueue {
     private func execute(_ id: String) async {
         if self.configuration.queueLatencyMillis > 0 { try? await Task.sleep(for: .milliseconds(self.configuration.queueLatencyMillis)) }
         guard var job = self.jobs[id], job.phase == .inQueue else { return }
+        self.waiting.removeAll { $0 == id }
         job.phase = .inProgress
         job.startedAt = .now
         self.jobs[id] = job
