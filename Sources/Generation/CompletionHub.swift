@@ -1,7 +1,7 @@
 /// Lets a synchronous request wait for its generation to end without polling the database.
 ///
-/// The request registers (`prepare`) before the job is queued, so a fast job that ends before the request starts
-/// waiting is not missed. Waiters that time out leave; a later signal for them is ignored.
+/// A waiter registers (`prepare`) before it reads the generation's row (see `GenerationService.waitForEnd`), so a job
+/// that ends in between is not missed. Waiters that time out leave; a later signal for them is ignored.
 public actor CompletionHub {
     private enum Slot {
         case pending([Int: CheckedContinuation<Bool, Never>])

@@ -16,20 +16,11 @@ public struct CreditService: Sendable {
         return try await self.database.transaction { sql in
             if let key = idempotencyKey {
                 let now = Timestamp.nowMillis()
-                let existing = try await sql.raw(
-                    """
-                    SELECT request_hash FROM idempotency_keys
-                    WHERE account_id = \(bind: accountID) AND idempotency_key = \(bind: key) AND created_at > \(bind: now - IdempotencyStore.windowMillis)
-                    """
-                ).first()
-                if let existing {
-                    guard try existing.decode(column: "request_hash", as: String.self) == fingerprint else {
-                        throw RequestError.idempotencyKeyReused()
-                    }
+                if let existing = try await IdempotencyStore.entry(accountID: accountID, key: key, now: now, on: sql) {
+                    guard existing.requestHash == fingerprint else { throw RequestError.idempotencyKeyReused() }
                     return true
                 }
-                try await IdempotencyStore(database: self.database)
-                    .claim(accountID: accountID, key: key, requestHash: fingerprint, generationID: "", now: now, on: sql)
+                try await IdempotencyStore.claim(accountID: accountID, key: key, requestHash: fingerprint, generationID: "", now: now, on: sql)
             }
             try await Ledger.credit(amount, account: accountID, note: note, on: sql)
             return false

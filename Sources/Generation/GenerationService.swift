@@ -120,12 +120,12 @@ public final class GenerationService: Sendable {
             createdAt: Timestamp.nowMillis()
         )
         do {
-            try await self.database.transaction { [store, idempotency] sql in
+            try await self.database.transaction { [store] sql in
                 if let apiKeyID { try await KeyLimits.check(keyID: apiKeyID, adding: record.hold, now: record.createdAt, on: sql) }
                 try await Ledger.hold(record.hold, account: accountID, generation: id, on: sql)
                 try await store.insert(record, on: sql)
                 if let key = idempotencyKey {
-                    try await idempotency.claim(
+                    try await IdempotencyStore.claim(
                         accountID: accountID,
                         key: key,
                         requestHash: fingerprint,

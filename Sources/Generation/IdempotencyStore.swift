@@ -21,24 +21,27 @@ public struct IdempotencyStore: Sendable {
 
     /// The live entry for (account, key), if any.
     public func find(accountID: String, key: String, now: Int64 = Timestamp.nowMillis()) async throws -> Entry? {
-        try await self.database.read { sql in
-            try await sql.raw(
-                """
-                SELECT request_hash, generation_id FROM idempotency_keys
-                WHERE account_id = \(bind: accountID) AND idempotency_key = \(bind: key) AND created_at > \(bind: now - Self.windowMillis)
-                """
-            ).first().map {
-                Entry(
-                    requestHash: try $0.decode(column: "request_hash", as: String.self),
-                    generationID: try $0.decode(column: "generation_id", as: String.self)
-                )
-            }
+        try await self.database.read { sql in try await Self.entry(accountID: accountID, key: key, now: now, on: sql) }
+    }
+
+    /// The live entry for (account, key), read inside the caller's transaction.
+    static func entry(accountID: String, key: String, now: Int64, on sql: any SQLDatabase) async throws -> Entry? {
+        try await sql.raw(
+            """
+            SELECT request_hash, generation_id FROM idempotency_keys
+            WHERE account_id = \(bind: accountID) AND idempotency_key = \(bind: key) AND created_at > \(bind: now - Self.windowMillis)
+            """
+        ).first().map {
+            Entry(
+                requestHash: try $0.decode(column: "request_hash", as: String.self),
+                generationID: try $0.decode(column: "generation_id", as: String.self)
+            )
         }
     }
 
     /// Claims the key for a new generation inside the submit transaction. A stale entry is replaced; a live one
     /// makes the insert fail on the primary key, which rolls the whole submit (and its hold) back.
-    func claim(accountID: String, key: String, requestHash: String, generationID: String, now: Int64, on sql: any SQLDatabase) async throws {
+    static func claim(accountID: String, key: String, requestHash: String, generationID: String, now: Int64, on sql: any SQLDatabase) async throws {
         try await sql.raw(
             """
             DELETE FROM idempotency_keys
