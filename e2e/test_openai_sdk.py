@@ -81,3 +81,14 @@ def test_unknown_model_is_not_found(server_factory):
     base, key, _ = server_factory()
     with pytest.raises(openai.NotFoundError):
         client_for(base, key).images.generate(model="dall-e-9", prompt="x")
+
+
+def test_openai_only_parameters_are_accepted_with_their_types_and_refused_otherwise(server_factory):
+    base, key, _ = server_factory()
+    client = client_for(base, key)
+    result = client.images.generate(model=MODEL, prompt="a kite", quality="high", style="vivid", user="user-1", background="opaque")
+    assert len(result.data) == 1
+    for field, value in [("quality", 5), ("output_compression", 101), ("stream", "no")]:
+        with pytest.raises(openai.BadRequestError) as raised:
+            client.images.generate(model=MODEL, prompt="x", extra_body={field: value})
+        assert raised.value.param == field

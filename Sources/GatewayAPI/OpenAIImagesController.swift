@@ -23,10 +23,29 @@ struct OpenAIImagesController {
         group.post("images/edits", use: self.edits)
     }
 
-    /// OpenAI parameters with no Seedream meaning: accepted and ignored.
-    static let ignoredFields: Set<String> = [
-        "quality", "style", "background", "moderation", "output_compression", "partial_images", "safety_identifier", "user",
+    /// OpenAI parameters with no Seedream meaning: accepted and ignored, but only with the JSON type OpenAI gives them,
+    /// so a malformed request is refused here exactly as OpenAI would refuse it.
+    static let ignoredFields: [String: IgnoredField] = [
+        "quality": .text, "style": .text, "background": .text, "moderation": .text, "safety_identifier": .text, "user": .text,
+        "output_compression": .integer(0...100), "partial_images": .integer(0...3),
     ]
+
+    /// The type an ignored OpenAI parameter must still have.
+    enum IgnoredField {
+        case text
+        case integer(ClosedRange<Int64>)
+
+        /// Refuses a value of the wrong type or range, naming the parameter.
+        func check(_ value: JSONValue, name: String) throws {
+            switch (self, value) {
+            case (.text, .string): return
+            case (.integer(let range), .integer(let number)) where range.contains(number): return
+            case (.text, _): throw APIError(.invalid(name, "\(name) must be a string."))
+            case (.integer(let range), _):
+                throw APIError(.invalid(name, "\(name) must be an integer from \(range.lowerBound) to \(range.upperBound)."))
+            }
+        }
+    }
 
     @Sendable func generations(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let body = try await GenerationController.collect(request, limit: self.maxBodyBytes)
@@ -62,6 +81,10 @@ struct OpenAIImagesController {
                 images.append("data:\(type);base64,\(Data(part.body).base64EncodedString())")
             case "mask":
                 throw APIError(.invalid("mask", "Masks are not supported by seedream-5-lite; describe the edit in the prompt."))
+            case "stream":
+                // Form fields are text: "false" is the only value that passes (`true` is refused as unsupported).
+                let text = String(decoding: part.body, as: UTF8.self)
+                fields["stream"] = ["true": .bool(true), "false": .bool(false)][text] ?? .string(text)
             case "n", "seed", "output_compression", "partial_images":
                 let text = String(decoding: part.body, as: UTF8.self)
                 fields[part.name] = Int64(text).map(JSONValue.integer) ?? .string(text)
@@ -146,11 +169,13 @@ struct OpenAIImagesController {
             case "size":
                 break
             case "stream":
-                if value == .bool(true) { throw APIError(.invalid("stream", "Streaming is not supported for this model.")) }
+                guard case .bool(let streaming) = value else { throw APIError(.invalid("stream", "stream must be a boolean.")) }
+                if streaming { throw APIError(.invalid("stream", "Streaming is not supported for this model.")) }
             case "seed":
                 native["seed"] = value
             default:
-                guard Self.ignoredFields.contains(name) else { throw APIError(.invalid(name, "Unknown parameter '\(name)'.")) }
+                guard let ignored = Self.ignoredFields[name] else { throw APIError(.invalid(name, "Unknown parameter '\(name)'.")) }
+                try ignored.check(value, name: name)
             }
         }
         if case .string(let modelID)? = native["model"], let model = self.service.catalog.model(modelID) {
