@@ -23,13 +23,18 @@ def png_header_size(data: bytes) -> tuple[int, int]:
 
 @pytest.mark.parametrize("n", [1, 3])
 def test_generate_urls(server_factory, n):
-    base, key, _ = server_factory()
+    base, key, server = server_factory()
     result = client_for(base, key).images.generate(model=MODEL, prompt="a teapot on a table", n=n, size="2048x2048")
     assert len(result.data) == n
     for image in result.data:
         download = requests.get(image.url, timeout=10)
         assert download.status_code == 200
         assert png_header_size(download.content) == (2048, 2048)
+        # The link's signature is a capability: the request log shows the path, never the signature.
+        signature = image.url.split("sig=")[1].split("&")[0]
+        assert signature not in server.output()
+        assert "sig=***" in server.output()
+    assert server.output().count(key) == 1, "the key appears once, in the first-start banner, and is never logged"
 
 
 def test_generate_b64_json(server_factory):

@@ -48,8 +48,8 @@ public func buildRouter(_ deps: GatewayDependencies) -> Router<GatewayRequestCon
     let router = Router(context: GatewayRequestContext.self)
     let methods = MethodTable()
     router.addMiddleware {
-        // Headers are logged with the API key redacted; bodies are never logged.
-        LogRequestsMiddleware(.info, includeHeaders: .some([.userAgent, .contentLength, .authorization]), redactHeaders: [.authorization])
+        // Never the API key, a body or an output link's signature.
+        RequestLogMiddleware()
         MetricsMiddleware()
         ErrorMiddleware(methods: methods)
     }
