@@ -21,6 +21,8 @@ fi
 [ -x bench/.venv/bin/python ] || python3 -m venv bench/.venv
 bench/.venv/bin/pip install --quiet --disable-pip-version-check 'litellm[proxy]' requests
 
-swift build -c release --product imagegate
+# The Swift runtime is linked in: the binary runs without a Swift toolchain on the host, and starts faster
+# (fewer shared objects to load and relocate; see docs/benchmarks.md, B5).
+swift build -c release --product imagegate --static-swift-stdlib
 ulimit -n 65536 2>/dev/null || true
 exec bench/.venv/bin/python bench/bench.py "$@"

@@ -14,37 +14,16 @@ static int ig_tag_srgb(VipsImage *in, VipsImage **out) {
     return vips_copy(in, out, "interpretation", VIPS_INTERPRETATION_sRGB, NULL);
 }
 
-int ig_new_from_rgb(const uint8_t *pixels, size_t length, int w, int h, VipsImage **out) {
+int ig_wrap_rgb(const uint8_t *pixels, size_t length, int w, int h, VipsImage **out) {
     if ((size_t) w * (size_t) h * 3 != length) {
-        vips_error("ig_new_from_rgb", "pixel buffer has the wrong length");
+        vips_error("ig_wrap_rgb", "pixel buffer has the wrong length");
         return -1;
     }
-    VipsImage *raw = vips_image_new_from_memory_copy(pixels, length, w, h, 3, VIPS_FORMAT_UCHAR);
+    VipsImage *raw = vips_image_new_from_memory(pixels, length, w, h, 3, VIPS_FORMAT_UCHAR);
     if (!raw) return -1;
     int rc = ig_tag_srgb(raw, out);
     g_object_unref(raw);
     return rc;
-}
-
-int ig_upscale_smooth(VipsImage *in, int w, int h, VipsImage **out) {
-    VipsImage *scaled = NULL;
-    double hscale = (double) w / in->Xsize;
-    double vscale = (double) h / in->Ysize;
-    if (vips_resize(in, &scaled, hscale, "vscale", vscale, "kernel", VIPS_KERNEL_LINEAR, NULL)) return -1;
-    // Rounding inside vips_resize can leave a pixel too many or too few; extend/crop to the exact size.
-    int rc = vips_gravity(scaled, out, VIPS_COMPASS_DIRECTION_CENTRE, w, h, "extend", VIPS_EXTEND_COPY, NULL);
-    g_object_unref(scaled);
-    return rc;
-}
-
-int ig_copy_memory(VipsImage *in, VipsImage **out) {
-    *out = vips_image_copy_memory(in);
-    return *out ? 0 : -1;
-}
-
-int ig_draw_disc(VipsImage *image, double r, double g, double b, int cx, int cy, int radius) {
-    double ink[3] = {r, g, b};
-    return vips_draw_circle(image, ink, 3, cx, cy, radius, "fill", TRUE, NULL);
 }
 
 int ig_caption(VipsImage *in, const char *text, const char *footer, int font_px, VipsImage **out) {

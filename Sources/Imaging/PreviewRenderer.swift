@@ -34,49 +34,49 @@ public enum PreviewRenderer {
         var random = SeededRandom(seed: spec.variation)
         let palette = Palette(prompt: spec.prompt)
 
-        var image = try self.colourField(spec: spec, palette: palette, random: &random)
-        image = try self.drawDiscs(on: image, palette: palette, random: &random)
-        if !spec.references.isEmpty {
-            image = try self.compose(spec.references, onto: image)
+        var canvas = self.colourField(spec: spec, palette: palette, random: &random)
+        self.drawDiscs(on: &canvas, palette: palette, random: &random)
+        // libvips reads the canvas in place; every image built on it is released before this closure returns.
+        return try canvas.pixels.withUnsafeBufferPointer { (pixels) throws(ImagingError) -> [UInt8] in
+            var image = try VipsImageRef.make("canvas") {
+                ig_wrap_rgb(pixels.baseAddress, pixels.count, Int32(canvas.width), Int32(canvas.height), $0)
+            }
+            if !spec.references.isEmpty {
+                image = try self.compose(spec.references, onto: image)
+            }
+            let fontSize = max(16, spec.height / 28)
+            let captioned = try VipsImageRef.make("caption") { ig_caption(image.pointer, spec.prompt, spec.footer, Int32(fontSize), $0) }
+            return try captioned.encode(spec.format)
         }
-        let fontSize = max(16, spec.height / 28)
-        let captioned = try VipsImageRef.make("caption") { ig_caption(image.pointer, spec.prompt, spec.footer, Int32(fontSize), $0) }
-        return try captioned.encode(spec.format)
     }
 
-    /// A small grid of palette colours, scaled smoothly to the full size.
-    private static func colourField(spec: PreviewSpec, palette: Palette, random: inout SeededRandom) throws(ImagingError) -> VipsImageRef {
+    /// A small grid of palette colours, interpolated smoothly to the full size.
+    private static func colourField(spec: PreviewSpec, palette: Palette, random: inout SeededRandom) -> RGBCanvas {
         let gridWidth = 6
         let gridHeight = max(2, Int((Double(gridWidth) * Double(spec.height) / Double(spec.width)).rounded()))
-        var pixels: [UInt8] = []
-        pixels.reserveCapacity(gridWidth * gridHeight * 3)
+        var grid: [UInt8] = []
+        grid.reserveCapacity(gridWidth * gridHeight * 3)
         for _ in 0..<(gridWidth * gridHeight) {
             let colour = palette.colours[Int(random.next() % UInt64(palette.colours.count))]
             let jitter = Int(random.next() % 31) - 15
             for channel in [colour.r, colour.g, colour.b] {
-                pixels.append(UInt8(clamping: Int(channel) + jitter))
+                grid.append(UInt8(clamping: Int(channel) + jitter))
             }
         }
-        let grid = try VipsImageRef.make("grid") { out in
-            pixels.withUnsafeBufferPointer { ig_new_from_rgb($0.baseAddress, $0.count, Int32(gridWidth), Int32(gridHeight), out) }
-        }
-        return try VipsImageRef.make("upscale") { ig_upscale_smooth(grid.pointer, Int32(spec.width), Int32(spec.height), $0) }
+        return RGBCanvas(smoothing: grid, gridWidth: gridWidth, gridHeight: gridHeight, width: spec.width, height: spec.height)
     }
 
-    /// Seeded discs in palette colours, drawn on a private memory copy.
-    private static func drawDiscs(on image: VipsImageRef, palette: Palette, random: inout SeededRandom) throws(ImagingError) -> VipsImageRef {
-        let canvas = try VipsImageRef.make("copy") { ig_copy_memory(image.pointer, $0) }
+    /// Seeded discs in palette colours.
+    private static func drawDiscs(on canvas: inout RGBCanvas, palette: Palette, random: inout SeededRandom) {
         let count = 5 + Int(random.next() % 8)
         let shortSide = min(canvas.width, canvas.height)
         for _ in 0..<count {
             let colour = palette.colours[Int(random.next() % UInt64(palette.colours.count))]
-            let x = Int32(random.next() % UInt64(canvas.width))
-            let y = Int32(random.next() % UInt64(canvas.height))
-            let radius = Int32(shortSide / 20 + Int(random.next() % UInt64(max(1, shortSide / 6))))
-            let rc = ig_draw_disc(canvas.pointer, Double(colour.r), Double(colour.g), Double(colour.b), x, y, radius)
-            if rc != 0 { throw ImagingError.libvips(operation: "draw", message: VipsRuntime.takeError()) }
+            let x = Int(random.next() % UInt64(canvas.width))
+            let y = Int(random.next() % UInt64(canvas.height))
+            let radius = shortSide / 20 + Int(random.next() % UInt64(max(1, shortSide / 6)))
+            canvas.fillDisc(cx: x, cy: y, radius: radius, colour: colour)
         }
-        return canvas
     }
 
     /// Lays the references out in one row across the middle, each scaled to fit its tile.

@@ -12,17 +12,9 @@
 /// Starts libvips once per process and turns its operation cache off (a server must not keep old pixels).
 int ig_init(const char *argv0);
 
-/// Copies `w`×`h` packed 8-bit RGB pixels into a new image.
-int ig_new_from_rgb(const uint8_t *pixels, size_t length, int w, int h, VipsImage **out);
-
-/// Scales a small colour grid smoothly up to exactly `w`×`h` pixels.
-int ig_upscale_smooth(VipsImage *in, int w, int h, VipsImage **out);
-
-/// Makes a writable in-memory copy, needed before drawing.
-int ig_copy_memory(VipsImage *in, VipsImage **out);
-
-/// Draws a filled disc in place on a memory image (3-band uchar).
-int ig_draw_disc(VipsImage *image, double r, double g, double b, int cx, int cy, int radius);
+/// Wraps `w`×`h` packed 8-bit RGB pixels as an image without copying them: the caller keeps `pixels` alive and
+/// unchanged until every image built from this one has been released.
+int ig_wrap_rgb(const uint8_t *pixels, size_t length, int w, int h, VipsImage **out);
 
 /// Sets `text` and a smaller `footer` line (plain UTF-8; escaped here for Pango markup) as a caption on a
 /// darkened band at the bottom.
