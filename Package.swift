@@ -64,6 +64,7 @@ let package = Package(
             name: "Blobs",
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "_NIOFileSystem", package: "swift-nio"),
@@ -170,6 +171,7 @@ let package = Package(
         .testTarget(name: "CatalogTests", dependencies: ["Catalog"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
         .testTarget(name: "BillingTests", dependencies: ["Billing", "Storage"]),
+        .testTarget(name: "BlobsTests", dependencies: ["Blobs"]),
         .testTarget(
             name: "GenerationTests",
             dependencies: [

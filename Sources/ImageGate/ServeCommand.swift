@@ -48,6 +48,11 @@ struct ServeCommand: AsyncParsableCommand {
     )
     var allowPrivateImageURLs = false
     @Option(help: "Generations run at once (env IMAGEGATE_WORKERS). Default: 4 (local), 64 (fal)") var workers: Int?
+    @Option(
+        name: .customLong("output-cache-mb"),
+        help: "Memory for recently stored or served outputs, in MiB; 0 turns it off (env IMAGEGATE_OUTPUT_CACHE_MB). Default: 64"
+    )
+    var outputCacheMB: Int?
     @Option(name: .customLong("catalog"), help: "Model catalog file to use instead of the built-in one (env IMAGEGATE_CATALOG).")
     var catalog: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error (env IMAGEGATE_LOG_LEVEL). Default: info")
@@ -90,6 +95,10 @@ struct ServeCommand: AsyncParsableCommand {
             self.allowPrivateImageURLs || ["1", "true", "yes"].contains(EnvironmentVariable.get("ALLOW_PRIVATE_IMAGE_URLS")?.lowercased() ?? "")
         if let workers = try self.workers ?? EnvironmentVariable.get("WORKERS").map({ try Self.integer($0, "--workers") }) {
             config.workers = workers
+        }
+        if let megabytes = try self.outputCacheMB ?? EnvironmentVariable.get("OUTPUT_CACHE_MB").map({ try Self.integer($0, "--output-cache-mb") }) {
+            guard megabytes >= 0 else { throw ValidationError("--output-cache-mb: 0 or more") }
+            config.outputCacheBytes = megabytes << 20
         }
         config.catalogPath = self.catalog ?? EnvironmentVariable.get("CATALOG")
         config.falKey = self.falKey ?? EnvironmentVariable.get("FAL_KEY") ?? ProcessInfo.processInfo.environment["FAL_KEY"]

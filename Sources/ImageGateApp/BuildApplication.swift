@@ -35,6 +35,10 @@ public func buildGateway(_ config: AppConfiguration, logger: Logger) async throw
         catalogPath: config.catalogPath,
         logger: logger
     )
+    // Outputs never change, and most are fetched right after they are made: keep the recent ones in memory.
+    let blobs: any BlobStore =
+        config.outputCacheBytes > 0
+        ? MemoryCachedBlobStore(base: environment.blobs, capacityBytes: config.outputCacheBytes) : environment.blobs
     let secret = try await Settings.value(named: "output_link_secret", in: environment.database) { OutputLinkSigner.newSecretHex() }
     let signer = OutputLinkSigner(secretHex: secret)
 
@@ -54,10 +58,10 @@ public func buildGateway(_ config: AppConfiguration, logger: Logger) async throw
     let generations = GenerationService(
         catalog: environment.catalog,
         database: environment.database,
-        blobs: environment.blobs,
+        blobs: blobs,
         provider: try makeProvider(config, catalog: environment.catalog, httpClient: httpClient, logger: logger),
         references: ReferenceLoader(httpClient: httpClient, allowPrivateAddresses: config.allowPrivateImageURLs),
-        mirror: OutputMirror(blobs: environment.blobs, httpClient: httpClient, maxBytes: settings.maxOutputBytes),
+        mirror: OutputMirror(blobs: blobs, httpClient: httpClient, maxBytes: settings.maxOutputBytes),
         queue: queue,
         settings: settings
     )
@@ -65,7 +69,7 @@ public func buildGateway(_ config: AppConfiguration, logger: Logger) async throw
     var dependencies = GatewayDependencies(
         catalog: environment.catalog,
         database: environment.database,
-        blobs: environment.blobs,
+        blobs: blobs,
         generations: generations,
         signer: signer,
         publicURL: config.resolvedPublicURL,
@@ -79,7 +83,7 @@ public func buildGateway(_ config: AppConfiguration, logger: Logger) async throw
         DatabaseService(database: environment.database),
         HTTPClientService(client: httpClient),
         GenerationWorkers(service: generations, queue: queue, workers: config.resolvedWorkers, logger: logger),
-        OutputJanitor(outputs: generations.outputs, blobs: environment.blobs, interval: .seconds(config.janitorIntervalSeconds), logger: logger),
+        OutputJanitor(outputs: generations.outputs, blobs: blobs, interval: .seconds(config.janitorIntervalSeconds), logger: logger),
     ]
     return (router, services)
 }

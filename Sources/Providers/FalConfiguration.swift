@@ -5,8 +5,10 @@ public struct FalConfiguration: Sendable {
     public var queueURL: String
     public var generateEndpoint: String
     public var editEndpoint: String
-    /// First pause between status polls; it grows to `maxPollInterval`.
-    public var pollInterval: Duration = .milliseconds(50)
+    /// First pause between status polls; it doubles up to `maxPollInterval`. Short, because a fast answer should
+    /// not wait for a slow poll (docs/benchmarks.md, B2); doubling keeps a 10-second generation to about a dozen
+    /// status calls.
+    public var pollInterval: Duration = .milliseconds(10)
     public var maxPollInterval: Duration = .seconds(2)
     /// After this long the generation is abandoned: the upstream request is cancelled and the generation fails.
     public var deadline: Duration = .seconds(15 * 60)

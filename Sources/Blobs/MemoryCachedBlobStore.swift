@@ -1,0 +1,155 @@
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// A blob store that keeps the most recently written or read blobs in memory, up to a byte budget, in front of
+/// another store.
+///
+/// Outputs never change once stored, and they are read in two typical ways: right after they were made (the CLI,
+/// the SDKs and most scripts download the link at once) and many times over (a link put in a page). Serving those
+/// from memory skips the file open, the read into a fresh buffer and its page faults; one shared buffer goes to
+/// every response (docs/benchmarks.md, B4). Whether a blob may be served at all (expiry, deletion) is decided above
+/// this layer, from the database, before a read; `delete` evicts before it deletes.
+public struct MemoryCachedBlobStore: BlobStore {
+    let base: any BlobStore
+    let cache: BlobCache
+
+    /// - Parameters:
+    ///   - capacityBytes: the most bytes held at once; the least recently used blobs go first.
+    ///   - maxBlobBytes: larger blobs pass through uncached (default: a quarter of the capacity).
+    public init(base: any BlobStore, capacityBytes: Int, maxBlobBytes: Int? = nil) {
+        self.base = base
+        self.cache = BlobCache(capacityBytes: capacityBytes, maxBlobBytes: maxBlobBytes ?? capacityBytes / 4)
+    }
+
+    public func put(key: String, chunks: some AsyncSequence<ByteBuffer, any Error> & Sendable) async throws -> Int64 {
+        let recorder = BlobRecorder(limit: self.cache.maxBlobBytes)
+        let written = try await self.base.put(key: key, chunks: RecordingChunks(base: chunks, recorder: recorder))
+        if let bytes = recorder.complete { self.cache.insert(key: key, bytes: bytes) }
+        return written
+    }
+
+    public func read(key: String, into consume: (ByteBuffer) async throws -> Void) async throws {
+        if let bytes = self.cache.get(key: key) {
+            try await consume(bytes)
+            return
+        }
+        let recorder = BlobRecorder(limit: self.cache.maxBlobBytes)
+        try await self.base.read(key: key) { chunk in
+            recorder.record(chunk)
+            try await consume(chunk)
+        }
+        if let bytes = recorder.complete { self.cache.insert(key: key, bytes: bytes) }
+    }
+
+    public func delete(key: String) async throws {
+        self.cache.remove(key: key)
+        try await self.base.delete(key: key)
+    }
+
+    public func ping() async throws {
+        try await self.base.ping()
+    }
+}
+
+/// The blobs held in memory, least recently used first out.
+final class BlobCache: Sendable {
+    struct Entry {
+        var bytes: ByteBuffer
+        var lastUse: UInt64
+    }
+
+    struct State {
+        var entries: [String: Entry] = [:]
+        var heldBytes = 0
+        var clock: UInt64 = 0
+    }
+
+    let capacityBytes: Int
+    let maxBlobBytes: Int
+    private let state = NIOLockedValueBox(State())
+
+    init(capacityBytes: Int, maxBlobBytes: Int) {
+        self.capacityBytes = capacityBytes
+        self.maxBlobBytes = min(maxBlobBytes, capacityBytes)
+    }
+
+    func get(key: String) -> ByteBuffer? {
+        self.state.withLockedValue { state in
+            guard var entry = state.entries[key] else { return nil }
+            state.clock += 1
+            entry.lastUse = state.clock
+            state.entries[key] = entry
+            return entry.bytes
+        }
+    }
+
+    func insert(key: String, bytes: ByteBuffer) {
+        guard bytes.readableBytes <= self.maxBlobBytes else { return }
+        self.state.withLockedValue { state in
+            if let old = state.entries.removeValue(forKey: key) { state.heldBytes -= old.bytes.readableBytes }
+            // Evicting scans the entries; with blobs of a megabyte or more there are only tens of them.
+            while state.heldBytes + bytes.readableBytes > self.capacityBytes,
+                let oldest = state.entries.min(by: { $0.value.lastUse < $1.value.lastUse })
+            {
+                state.entries.removeValue(forKey: oldest.key)
+                state.heldBytes -= oldest.value.bytes.readableBytes
+            }
+            state.clock += 1
+            state.entries[key] = Entry(bytes: bytes, lastUse: state.clock)
+            state.heldBytes += bytes.readableBytes
+        }
+    }
+
+    func remove(key: String) {
+        self.state.withLockedValue { state in
+            if let old = state.entries.removeValue(forKey: key) { state.heldBytes -= old.bytes.readableBytes }
+        }
+    }
+
+    /// Bytes held now (for tests).
+    var heldBytes: Int { self.state.withLockedValue { $0.heldBytes } }
+}
+
+/// Collects the chunks of one blob as they stream past, giving up once they exceed `limit`.
+final class BlobRecorder: Sendable {
+    private let limit: Int
+    private let state = NIOLockedValueBox<ByteBuffer?>(ByteBuffer())
+
+    init(limit: Int) {
+        self.limit = limit
+    }
+
+    func record(_ chunk: ByteBuffer) {
+        self.state.withLockedValue { buffer in
+            guard var collected = buffer else { return }
+            buffer = nil  // keeps `collected` uniquely referenced, so appending does not copy it
+            guard collected.readableBytes + chunk.readableBytes <= self.limit else { return }
+            var chunk = chunk
+            collected.writeBuffer(&chunk)
+            buffer = collected
+        }
+    }
+
+    /// The whole blob, or nil if it was too large.
+    var complete: ByteBuffer? { self.state.withLockedValue { $0 } }
+}
+
+/// Passes a blob's chunks through unchanged while a `BlobRecorder` keeps a copy.
+struct RecordingChunks<Base: AsyncSequence & Sendable>: AsyncSequence, Sendable where Base.Element == ByteBuffer {
+    typealias Element = ByteBuffer
+    let base: Base
+    let recorder: BlobRecorder
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var base: Base.AsyncIterator
+        let recorder: BlobRecorder
+
+        mutating func next() async throws -> ByteBuffer? {
+            guard let chunk = try await self.base.next() else { return nil }
+            self.recorder.record(chunk)
+            return chunk
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: self.base.makeAsyncIterator(), recorder: self.recorder) }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import NIOCore
+import Testing
+
+@testable import Blobs
+
+/// The in-memory output cache in front of real files: same bytes as the files, bounded, evicted on delete.
+@Suite struct MemoryCachedBlobStoreTests {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("blobs-\(UUID().uuidString)").path
+
+    func bytes(_ count: Int, _ seed: UInt8) -> [UInt8] { (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31) &+ seed } }
+
+    func read(_ store: some BlobStore, _ key: String) async throws -> [UInt8] {
+        var collected: [UInt8] = []
+        try await store.read(key: key) { collected.append(contentsOf: $0.readableBytesView) }
+        return collected
+    }
+
+    @Test func servesWhatWasStoredAndKeepsWithinItsBudget() async throws {
+        defer { try? FileManager.default.removeItem(atPath: self.directory) }
+        let files = FileBlobStore(root: self.directory)
+        let store = MemoryCachedBlobStore(base: files, capacityBytes: 2_500, maxBlobBytes: 1_500)
+        for index in 0..<4 {
+            _ = try await store.put(key: "out/\(index).png", bytes: self.bytes(1_000, UInt8(index)))
+            #expect(store.cache.heldBytes <= 2_500)
+        }
+        // The two most recent are in memory, the older ones only on disk; every read gives the stored bytes.
+        #expect(store.cache.get(key: "out/3.png") != nil && store.cache.get(key: "out/2.png") != nil)
+        #expect(store.cache.get(key: "out/0.png") == nil)
+        for index in 0..<4 {
+            #expect(try await self.read(store, "out/\(index).png") == self.bytes(1_000, UInt8(index)))
+            #expect(try await self.read(files, "out/\(index).png") == self.bytes(1_000, UInt8(index)))
+        }
+        // Reading from disk brought the last one read back in.
+        #expect(store.cache.get(key: "out/3.png") != nil)
+        #expect(store.cache.heldBytes <= 2_500)
+    }
+
+    @Test func largeBlobsPassThroughAndDeleteEvicts() async throws {
+        defer { try? FileManager.default.removeItem(atPath: self.directory) }
+        let store = MemoryCachedBlobStore(base: FileBlobStore(root: self.directory), capacityBytes: 4_000, maxBlobBytes: 1_000)
+        _ = try await store.put(key: "big.png", bytes: self.bytes(3_000, 7))
+        #expect(store.cache.heldBytes == 0)
+        #expect(try await self.read(store, "big.png") == self.bytes(3_000, 7))
+        #expect(store.cache.heldBytes == 0)
+
+        _ = try await store.put(key: "small.png", bytes: self.bytes(500, 9))
+        #expect(store.cache.heldBytes == 500)
+        try await store.delete(key: "small.png")
+        #expect(store.cache.heldBytes == 0)
+        await #expect(throws: BlobError.notFound("small.png")) { try await self.read(store, "small.png") }
+    }
+}
