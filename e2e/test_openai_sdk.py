@@ -2,6 +2,7 @@
 
 import base64
 import io
+import re
 
 import openai
 import pytest
@@ -35,6 +36,9 @@ def test_generate_urls(server_factory, n):
         assert signature not in server.output()
         assert "sig=***" in server.output()
     assert server.output().count(key) == 1, "the key appears once, in the first-start banner, and is never logged"
+    # The worker's lines carry the id of the request that queued the generation.
+    queued = re.search(r"hb\.request\.id=(\w+).*generation queued", server.output())
+    assert queued and re.search(rf"hb\.request\.id={queued.group(1)}.*generation ended", server.output())
 
 
 def test_generate_b64_json(server_factory):

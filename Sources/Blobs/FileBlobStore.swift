@@ -5,6 +5,8 @@ import _NIOFileSystem
 /// when complete, so a crash never leaves half an image behind a valid link.
 public struct FileBlobStore: BlobStore {
     public let root: FilePath
+    /// Bytes gathered before one write to the file.
+    static var writeSize: Int { 1 << 20 }
 
     public init(root: String) {
         self.root = FilePath(root)
@@ -14,10 +16,26 @@ public struct FileBlobStore: BlobStore {
         let path = try self.path(for: key)
         try await FileSystem.shared.createDirectory(at: path.removingLastComponent(), withIntermediateDirectories: true)
         return try await FileSystem.shared.withFileHandle(forWritingAt: path, options: .newFile(replaceExisting: true)) { handle in
+            // Network bodies arrive in chunks of tens of kilobytes, and every write is a hop to the file-system
+            // threads: gather up to a mebibyte per write.
             var offset: Int64 = 0
+            var pending = ByteBuffer()
             for try await chunk in chunks {
-                try await handle.write(contentsOf: chunk, toAbsoluteOffset: offset)
-                offset += Int64(chunk.readableBytes)
+                if pending.readableBytes == 0 && chunk.readableBytes >= Self.writeSize {
+                    try await handle.write(contentsOf: chunk, toAbsoluteOffset: offset)
+                    offset += Int64(chunk.readableBytes)
+                    continue
+                }
+                pending.writeImmutableBuffer(chunk)
+                if pending.readableBytes >= Self.writeSize {
+                    try await handle.write(contentsOf: pending, toAbsoluteOffset: offset)
+                    offset += Int64(pending.readableBytes)
+                    pending.clear()
+                }
+            }
+            if pending.readableBytes > 0 {
+                try await handle.write(contentsOf: pending, toAbsoluteOffset: offset)
+                offset += Int64(pending.readableBytes)
             }
             return offset
         }

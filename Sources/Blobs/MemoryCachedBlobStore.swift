@@ -22,9 +22,10 @@ public struct MemoryCachedBlobStore: BlobStore {
     }
 
     public func put(key: String, chunks: some AsyncSequence<ByteBuffer, any Error> & Sendable) async throws -> Int64 {
-        let recorder = BlobRecorder(limit: self.cache.maxBlobBytes)
+        let recorder = BlobRecorder(cache: self.cache)
+        defer { recorder.finish() }
         let written = try await self.base.put(key: key, chunks: RecordingChunks(base: chunks, recorder: recorder))
-        if let bytes = recorder.complete { self.cache.insert(key: key, bytes: bytes) }
+        recorder.store(as: key)
         return written
     }
 
@@ -33,12 +34,13 @@ public struct MemoryCachedBlobStore: BlobStore {
             try await consume(bytes)
             return
         }
-        let recorder = BlobRecorder(limit: self.cache.maxBlobBytes)
+        let recorder = BlobRecorder(cache: self.cache)
+        defer { recorder.finish() }
         try await self.base.read(key: key) { chunk in
             recorder.record(chunk)
             try await consume(chunk)
         }
-        if let bytes = recorder.complete { self.cache.insert(key: key, bytes: bytes) }
+        recorder.store(as: key)
     }
 
     public func delete(key: String) async throws {
@@ -61,6 +63,8 @@ final class BlobCache: Sendable {
     struct State {
         var entries: [String: Entry] = [:]
         var heldBytes = 0
+        /// Bytes being collected by recorders right now, not yet in `entries`.
+        var recordingBytes = 0
         var clock: UInt64 = 0
     }
 
@@ -81,6 +85,20 @@ final class BlobCache: Sendable {
             state.entries[key] = entry
             return entry.bytes
         }
+    }
+
+    /// Reserves room for `count` more bytes of recording. Recordings in progress share one allowance, the
+    /// cache's capacity, so a thousand outputs stored at once cannot each hold a copy in memory.
+    func reserveRecording(_ count: Int) -> Bool {
+        self.state.withLockedValue { state in
+            guard state.recordingBytes + count <= self.capacityBytes else { return false }
+            state.recordingBytes += count
+            return true
+        }
+    }
+
+    func releaseRecording(_ count: Int) {
+        self.state.withLockedValue { $0.recordingBytes -= count }
     }
 
     func insert(key: String, bytes: ByteBuffer) {
@@ -108,30 +126,55 @@ final class BlobCache: Sendable {
 
     /// Bytes held now (for tests).
     var heldBytes: Int { self.state.withLockedValue { $0.heldBytes } }
+    /// Bytes being recorded now (for tests).
+    var recordingBytes: Int { self.state.withLockedValue { $0.recordingBytes } }
 }
 
-/// Collects the chunks of one blob as they stream past, giving up once they exceed `limit`.
+/// Collects the chunks of one blob as they stream past, within the cache's recording allowance; it gives up
+/// (and frees what it holds) once the blob is larger than the cache takes or the allowance is spent.
 final class BlobRecorder: Sendable {
-    private let limit: Int
-    private let state = NIOLockedValueBox<ByteBuffer?>(ByteBuffer())
+    private let cache: BlobCache
+    /// The bytes so far, and how many of them are reserved against the allowance; nil once given up or finished.
+    private let state = NIOLockedValueBox<(buffer: ByteBuffer, reserved: Int)?>((ByteBuffer(), 0))
 
-    init(limit: Int) {
-        self.limit = limit
+    init(cache: BlobCache) {
+        self.cache = cache
     }
 
     func record(_ chunk: ByteBuffer) {
-        self.state.withLockedValue { buffer in
-            guard var collected = buffer else { return }
-            buffer = nil  // keeps `collected` uniquely referenced, so appending does not copy it
-            guard collected.readableBytes + chunk.readableBytes <= self.limit else { return }
-            var chunk = chunk
-            collected.writeBuffer(&chunk)
-            buffer = collected
+        self.state.withLockedValue { state in
+            guard case (var collected, let reserved)? = state else { return }
+            state = nil  // keeps `collected` uniquely referenced, so appending does not copy it
+            let count = chunk.readableBytes
+            guard collected.readableBytes + count <= self.cache.maxBlobBytes, self.cache.reserveRecording(count) else {
+                self.cache.releaseRecording(reserved)
+                return
+            }
+            collected.writeImmutableBuffer(chunk)
+            state = (collected, reserved + count)
         }
     }
 
-    /// The whole blob, or nil if it was too large.
-    var complete: ByteBuffer? { self.state.withLockedValue { $0 } }
+    /// Puts the complete blob in the cache (in a buffer of its exact size), unless recording gave up.
+    func store(as key: String) {
+        self.state.withLockedValue { state in
+            guard let (collected, reserved) = state else { return }
+            state = nil
+            // Appending grew the buffer by doubling; the cache keeps an exact copy instead.
+            var exact = ByteBufferAllocator().buffer(capacity: collected.readableBytes)
+            exact.writeImmutableBuffer(collected)
+            self.cache.insert(key: key, bytes: exact)
+            self.cache.releaseRecording(reserved)
+        }
+    }
+
+    /// Releases whatever is still reserved (the blob failed, or was stored already).
+    func finish() {
+        self.state.withLockedValue { state in
+            if let (_, reserved) = state { self.cache.releaseRecording(reserved) }
+            state = nil
+        }
+    }
 }
 
 /// Passes a blob's chunks through unchanged while a `BlobRecorder` keeps a copy.

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 
 /// Errors in OpenAI's envelope, `{"error": {"message", "type", "param", "code"}}`, with the native API's status
 /// codes, so the official SDKs raise their usual exception classes.
@@ -50,7 +51,7 @@ struct OpenAIError: HTTPResponseError {
 }
 
 /// Re-shapes every error under the OpenAI-compatible routes into OpenAI's envelope (including 401s from the key
-/// check, which runs inside it).
+/// check, which runs inside it, and unexpected 500s).
 struct OpenAIErrorMiddleware: RouterMiddleware {
     func handle(
         _ request: Request,
@@ -61,6 +62,13 @@ struct OpenAIErrorMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let error as APIError {
             throw OpenAIError(base: error)
+        } catch let error as any HTTPResponseError {
+            throw error
+        } catch {
+            // Anything unexpected: OpenAI's envelope too, so the SDKs raise their InternalServerError; the details go
+            // to the log only.
+            context.logger.error("unhandled error", metadata: ["error": "\(error)"])
+            throw OpenAIError(base: .internalError(requestID: context.logger[metadataKey: "hb.request.id"].map { "\($0)" } ?? "-"))
         }
     }
 }

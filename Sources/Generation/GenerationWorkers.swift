@@ -31,9 +31,11 @@ public struct GenerationWorkers: Service {
             group.addTask { await self.sweepExpiredLeases() }
             for _ in 0..<self.workers {
                 group.addTask {
-                    for await id in self.queue.stream.cancelOnGracefulShutdown() {
+                    for await job in self.queue.stream.cancelOnGracefulShutdown() {
                         GenerationMetrics.dequeued()
-                        await self.service.process(id, logger: self.logger)
+                        var logger = self.logger
+                        if let requestID = job.requestID { logger[metadataKey: "hb.request.id"] = .string(requestID) }
+                        await self.service.process(job.generationID, logger: logger)
                         GenerationMetrics.finished()
                     }
                 }

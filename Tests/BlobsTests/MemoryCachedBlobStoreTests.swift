@@ -50,4 +50,22 @@ import Testing
         #expect(store.cache.heldBytes == 0)
         await #expect(throws: BlobError.notFound("small.png")) { try await self.read(store, "small.png") }
     }
+
+    @Test func recordingsShareOneAllowance() async throws {
+        let cache = BlobCache(capacityBytes: 1_000, maxBlobBytes: 1_000)
+        let first = BlobRecorder(cache: cache)
+        let second = BlobRecorder(cache: cache)
+        first.record(ByteBuffer(bytes: [UInt8](repeating: 1, count: 700)))
+        second.record(ByteBuffer(bytes: [UInt8](repeating: 2, count: 700)))
+        // The second recording did not fit in what the first left, so it gave up and holds nothing.
+        #expect(cache.recordingBytes == 700)
+        second.store(as: "second")
+        first.store(as: "first")
+        #expect(cache.get(key: "second") == nil)
+        #expect(cache.get(key: "first")?.readableBytes == 700)
+        #expect(cache.recordingBytes == 0)
+        first.finish()
+        second.finish()
+        #expect(cache.recordingBytes == 0 && cache.heldBytes == 700)
+    }
 }
