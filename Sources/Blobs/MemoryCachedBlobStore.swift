@@ -1,14 +1,14 @@
 import NIOConcurrencyHelpers
 import NIOCore
 
-/// A blob store that keeps the most recently written or read blobs in memory, up to a byte budget, in front of
-/// another store.
+/// A blob store that keeps the most recently read blobs in memory, up to a byte budget, in front of another store.
 ///
-/// Outputs never change once stored, and they are read in two typical ways: right after they were made (the CLI,
-/// the SDKs and most scripts download the link at once) and many times over (a link put in a page). Serving those
-/// from memory skips the file open, the read into a fresh buffer and its page faults; one shared buffer goes to
-/// every response (docs/benchmarks.md, B4). Whether a blob may be served at all (expiry, deletion) is decided above
-/// this layer, from the database, before a read; `delete` evicts before it deletes.
+/// Outputs never change once stored, and a link that is read once (put in a page, shared) is often read many times.
+/// Serving those reads from memory skips the file open, the read into a fresh buffer and its page faults; one shared
+/// buffer goes to every response (docs/benchmarks.md, B4). Writes are not cached: most outputs are downloaded once,
+/// right after they are made, and a burst of generations finishing together must not fill memory with copies.
+/// Whether a blob may be served at all (expiry, deletion) is decided above this layer, from the database, before a
+/// read; `delete` evicts before it deletes.
 public struct MemoryCachedBlobStore: BlobStore {
     let base: any BlobStore
     let cache: BlobCache
@@ -22,11 +22,7 @@ public struct MemoryCachedBlobStore: BlobStore {
     }
 
     public func put(key: String, chunks: some AsyncSequence<ByteBuffer, any Error> & Sendable) async throws -> Int64 {
-        let recorder = BlobRecorder(cache: self.cache)
-        defer { recorder.finish() }
-        let written = try await self.base.put(key: key, chunks: RecordingChunks(base: chunks, recorder: recorder))
-        recorder.store(as: key)
-        return written
+        try await self.base.put(key: key, chunks: chunks)
     }
 
     public func read(key: String, into consume: (ByteBuffer) async throws -> Void) async throws {
@@ -88,7 +84,7 @@ final class BlobCache: Sendable {
     }
 
     /// Reserves room for `count` more bytes of recording. Recordings in progress share one allowance, the
-    /// cache's capacity, so a thousand outputs stored at once cannot each hold a copy in memory.
+    /// cache's capacity, so a thousand first reads at once cannot each hold a copy in memory.
     func reserveRecording(_ count: Int) -> Bool {
         self.state.withLockedValue { state in
             guard state.recordingBytes + count <= self.capacityBytes else { return false }
@@ -130,7 +126,7 @@ final class BlobCache: Sendable {
     var recordingBytes: Int { self.state.withLockedValue { $0.recordingBytes } }
 }
 
-/// Collects the chunks of one blob as they stream past, within the cache's recording allowance; it gives up
+/// Collects the chunks of one blob as it is read, within the cache's recording allowance; it gives up
 /// (and frees what it holds) once the blob is larger than the cache takes or the allowance is spent.
 final class BlobRecorder: Sendable {
     private let cache: BlobCache
@@ -175,24 +171,4 @@ final class BlobRecorder: Sendable {
             state = nil
         }
     }
-}
-
-/// Passes a blob's chunks through unchanged while a `BlobRecorder` keeps a copy.
-struct RecordingChunks<Base: AsyncSequence & Sendable>: AsyncSequence, Sendable where Base.Element == ByteBuffer {
-    typealias Element = ByteBuffer
-    let base: Base
-    let recorder: BlobRecorder
-
-    struct AsyncIterator: AsyncIteratorProtocol {
-        var base: Base.AsyncIterator
-        let recorder: BlobRecorder
-
-        mutating func next() async throws -> ByteBuffer? {
-            guard let chunk = try await self.base.next() else { return nil }
-            self.recorder.record(chunk)
-            return chunk
-        }
-    }
-
-    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: self.base.makeAsyncIterator(), recorder: self.recorder) }
 }

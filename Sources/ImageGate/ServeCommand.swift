@@ -50,7 +50,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Generations run at once (env IMAGEGATE_WORKERS). Default: 4 (local), 64 (fal)") var workers: Int?
     @Option(
         name: .customLong("output-cache-mb"),
-        help: "Memory for recently stored or served outputs, in MiB; 0 turns it off (env IMAGEGATE_OUTPUT_CACHE_MB). Default: 64"
+        help: "Memory for recently read outputs, in MiB; 0 turns it off (env IMAGEGATE_OUTPUT_CACHE_MB). Default: 64"
     )
     var outputCacheMB: Int?
     @Option(name: .customLong("catalog"), help: "Model catalog file to use instead of the built-in one (env IMAGEGATE_CATALOG).")

@@ -16,7 +16,7 @@ public struct AppConfiguration: Sendable {
     /// Generations run at once; nil: 4 for the CPU-bound local engine, 64 for fal (waiting on the network).
     public var workers: Int?
     public var maxBodyBytes = 150 << 20
-    /// Memory for recently stored or served outputs (0 turns the cache off).
+    /// Memory for recently read outputs (0 turns the cache off).
     public var outputCacheBytes = 64 << 20
     public var janitorIntervalSeconds: Int64 = 60
     /// A catalog file to use instead of the built-in one.

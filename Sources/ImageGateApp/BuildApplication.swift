@@ -35,7 +35,7 @@ public func buildGateway(_ config: AppConfiguration, logger: Logger) async throw
         catalogPath: config.catalogPath,
         logger: logger
     )
-    // Outputs never change, and most are fetched right after they are made: keep the recent ones in memory.
+    // Outputs never change, and a link read once is often read again: keep the recently read ones in memory.
     let blobs: any BlobStore =
         config.outputCacheBytes > 0
         ? MemoryCachedBlobStore(base: environment.blobs, capacityBytes: config.outputCacheBytes) : environment.blobs
