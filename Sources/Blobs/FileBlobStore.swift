@@ -5,8 +5,6 @@ import _NIOFileSystem
 /// when complete, so a crash never leaves half an image behind a valid link.
 public struct FileBlobStore: BlobStore {
     public let root: FilePath
-    /// Bytes gathered before one write to the file.
-    static var writeSize: Int { 1 << 20 }
 
     public init(root: String) {
         self.root = FilePath(root)
@@ -16,26 +14,12 @@ public struct FileBlobStore: BlobStore {
         let path = try self.path(for: key)
         try await FileSystem.shared.createDirectory(at: path.removingLastComponent(), withIntermediateDirectories: true)
         return try await FileSystem.shared.withFileHandle(forWritingAt: path, options: .newFile(replaceExisting: true)) { handle in
-            // Network bodies arrive in chunks of tens of kilobytes, and every write is a hop to the file-system
-            // threads: gather up to a mebibyte per write.
+            // Each chunk is written as it arrives: gathering them into larger writes measured no faster, and with a
+            // thousand outputs arriving at once the gathered buffers cost hundreds of megabytes (docs/benchmarks.md, B3).
             var offset: Int64 = 0
-            var pending = ByteBuffer()
             for try await chunk in chunks {
-                if pending.readableBytes == 0 && chunk.readableBytes >= Self.writeSize {
-                    try await handle.write(contentsOf: chunk, toAbsoluteOffset: offset)
-                    offset += Int64(chunk.readableBytes)
-                    continue
-                }
-                pending.writeImmutableBuffer(chunk)
-                if pending.readableBytes >= Self.writeSize {
-                    try await handle.write(contentsOf: pending, toAbsoluteOffset: offset)
-                    offset += Int64(pending.readableBytes)
-                    pending.clear()
-                }
-            }
-            if pending.readableBytes > 0 {
-                try await handle.write(contentsOf: pending, toAbsoluteOffset: offset)
-                offset += Int64(pending.readableBytes)
+                try await handle.write(contentsOf: chunk, toAbsoluteOffset: offset)
+                offset += Int64(chunk.readableBytes)
             }
             return offset
         }

@@ -14,32 +14,58 @@ struct RGBCanvas {
 
     /// A grid of colours (`gridWidth`×`gridHeight`, packed RGB) interpolated bilinearly between the cells' centres
     /// to `width`×`height`; beyond the outer centres the edge colour holds. Rows are painted in parallel bands.
+    ///
+    /// Bilinear interpolation is separable: each grid row is first spread across the full width (a few rows,
+    /// once), and every output row is then a blend of two of those, element by element, which vectorises.
     init(smoothing grid: [UInt8], gridWidth: Int, gridHeight: Int, width: Int, height: Int) {
         precondition(grid.count == gridWidth * gridHeight * 3 && width > 0 && height > 0)
         self.width = width
         self.height = height
-        let columns = Self.samples(count: width, cells: gridWidth)
-        let rows = Self.samples(count: height, cells: gridHeight)
         let rowBytes = width * 3
+        // Each grid row across the full width, in 8.8 fixed point (at most 255 × 256).
+        let columns = Self.samples(count: width, cells: gridWidth)
+        let wideRows: [[Int32]] = (0..<gridHeight).map { row in
+            var wide = [Int32](repeating: 0, count: rowBytes)
+            for x in 0..<width {
+                let left = (row * gridWidth + columns.first[x]) * 3
+                let right = (row * gridWidth + columns.second[x]) * 3
+                let across = columns.weight[x]
+                for channel in 0..<3 {
+                    wide[x * 3 + channel] = Int32(grid[left + channel]) * (256 - across) + Int32(grid[right + channel]) * across
+                }
+            }
+            return wide
+        }
+        let rows = Self.samples(count: height, cells: gridHeight)
         let bands = min(height, 16)
         self.pixels = [UInt8](unsafeUninitializedCapacity: height * rowBytes) { buffer, initialized in
             let base = UnsafeSendablePointer(buffer.baseAddress!)
             DispatchQueue.concurrentPerform(iterations: bands) { band in
-                // One row of the grid, interpolated vertically, in 8.8 fixed point: `gridWidth` colours × 3 channels.
-                var gridRow = [Int32](repeating: 0, count: gridWidth * 3)
                 for y in (band * height / bands)..<((band + 1) * height / bands) {
-                    let (top, bottom, down) = (rows.first[y], rows.second[y], rows.weight[y])
-                    for cell in 0..<(gridWidth * 3) {
-                        let a = Int32(grid[top * gridWidth * 3 + cell])
-                        let b = Int32(grid[bottom * gridWidth * 3 + cell])
-                        gridRow[cell] = a * (256 - down) + b * down
-                    }
-                    gridRow.withUnsafeBufferPointer { colours in
-                        columns.paintRow(base.pointer + y * rowBytes, colours: colours.baseAddress!)
+                    let down = rows.weight[y]
+                    wideRows[rows.first[y]].withUnsafeBufferPointer { top in
+                        wideRows[rows.second[y]].withUnsafeBufferPointer { bottom in
+                            Self.blend(top, bottom, weight: down, into: base.pointer + y * rowBytes)
+                        }
                     }
                 }
             }
             initialized = height * rowBytes
+        }
+    }
+
+    /// One output row: `top` and `bottom` (8.8 fixed point) blended with `weight`/256 of `bottom`, rounded to 8 bits.
+    /// Wrapping operators: the values stay below 255 × 256 × 256 < 2³¹, and without overflow checks the loop
+    /// vectorises.
+    private static func blend(
+        _ top: UnsafeBufferPointer<Int32>,
+        _ bottom: UnsafeBufferPointer<Int32>,
+        weight: Int32,
+        into row: UnsafeMutablePointer<UInt8>
+    ) {
+        let keep = 256 &- weight
+        for index in 0..<top.count {
+            row[index] = UInt8(truncatingIfNeeded: (top[index] &* keep &+ bottom[index] &* weight &+ 32768) &>> 16)
         }
     }
 
@@ -49,33 +75,8 @@ struct RGBCanvas {
         var first: [Int] = []
         var second: [Int] = []
         var weight: [Int32] = []
-
-        /// Paints one output row from one vertically interpolated grid row: each pixel blends the two grid
-        /// colours around it (8.8 fixed point in, 8 bits out).
-        func paintRow(_ row: UnsafeMutablePointer<UInt8>, colours: UnsafePointer<Int32>) {
-            self.first.withUnsafeBufferPointer { firsts in
-                self.second.withUnsafeBufferPointer { seconds in
-                    self.weight.withUnsafeBufferPointer { weights in
-                        var out = row
-                        for x in 0..<firsts.count {
-                            let left = colours + firsts[x] &* 3
-                            let right = colours + seconds[x] &* 3
-                            let across = weights[x]
-                            let keep = 256 &- across
-                            // Wrapping operators: the values are at most 255 × 256 × 256 < 2³¹, and without overflow
-                            // checks the loop vectorises.
-                            out[0] = UInt8(truncatingIfNeeded: (left[0] &* keep &+ right[0] &* across &+ 32768) &>> 16)
-                            out[1] = UInt8(truncatingIfNeeded: (left[1] &* keep &+ right[1] &* across &+ 32768) &>> 16)
-                            out[2] = UInt8(truncatingIfNeeded: (left[2] &* keep &+ right[2] &* across &+ 32768) &>> 16)
-                            out += 3
-                        }
-                    }
-                }
-            }
-        }
     }
 
-    /// For each output position along one axis: the two grid cells around it and the weight (0...256) of the second.
     private static func samples(count: Int, cells: Int) -> Samples {
         var samples = Samples()
         for position in 0..<count {
