@@ -3,6 +3,7 @@
 import base64
 import io
 import re
+import time
 
 import openai
 import pytest
@@ -36,9 +37,14 @@ def test_generate_urls(server_factory, n):
         assert signature not in server.output()
         assert "sig=***" in server.output()
     assert server.output().count(key) == 1, "the key appears once, in the first-start banner, and is never logged"
-    # The worker's lines carry the id of the request that queued the generation.
+    # The worker's lines carry the id of the request that queued the generation. (The worker logs "ended" just
+    # after the commit the response may already have seen, hence the short wait.)
     queued = re.search(r"hb\.request\.id=(\w+).*generation queued", server.output())
-    assert queued and re.search(rf"hb\.request\.id={queued.group(1)}.*generation ended", server.output())
+    assert queued
+    deadline = time.monotonic() + 5
+    while not re.search(rf"hb\.request\.id={queued.group(1)}.*generation ended", server.output()):
+        assert time.monotonic() < deadline, "the worker's line does not carry the request id"
+        time.sleep(0.05)
 
 
 def test_generate_b64_json(server_factory):

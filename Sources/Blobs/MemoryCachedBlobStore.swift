@@ -7,25 +7,34 @@ import NIOCore
 /// Serving those reads from memory skips the file open, the read into a fresh buffer and its page faults; one shared
 /// buffer goes to every response (docs/benchmarks.md, B4). Writes are not cached: most outputs are downloaded once,
 /// right after they are made, and a burst of generations finishing together must not fill memory with copies.
+/// Only keys under `cachedPrefix` are cached (outputs, not the reference images an edit reads once and deletes).
 /// Whether a blob may be served at all (expiry, deletion) is decided above this layer, from the database, before a
-/// read; `delete` evicts before it deletes.
+/// read; writing or deleting a key evicts it.
 public struct MemoryCachedBlobStore: BlobStore {
     let base: any BlobStore
     let cache: BlobCache
+    let cachedPrefix: String
 
     /// - Parameters:
     ///   - capacityBytes: the most bytes held at once; the least recently used blobs go first.
     ///   - maxBlobBytes: larger blobs pass through uncached (default: a quarter of the capacity).
-    public init(base: any BlobStore, capacityBytes: Int, maxBlobBytes: Int? = nil) {
+    ///   - cachedPrefix: only keys starting with it are cached.
+    public init(base: any BlobStore, capacityBytes: Int, maxBlobBytes: Int? = nil, cachedPrefix: String = "") {
         self.base = base
         self.cache = BlobCache(capacityBytes: capacityBytes, maxBlobBytes: maxBlobBytes ?? capacityBytes / 4)
+        self.cachedPrefix = cachedPrefix
     }
 
     public func put(key: String, chunks: some AsyncSequence<ByteBuffer, any Error> & Sendable) async throws -> Int64 {
-        try await self.base.put(key: key, chunks: chunks)
+        defer { self.cache.remove(key: key) }
+        return try await self.base.put(key: key, chunks: chunks)
     }
 
     public func read(key: String, into consume: (ByteBuffer) async throws -> Void) async throws {
+        guard key.hasPrefix(self.cachedPrefix) else {
+            try await self.base.read(key: key, into: consume)
+            return
+        }
         if let bytes = self.cache.get(key: key) {
             try await consume(bytes)
             return
@@ -62,6 +71,8 @@ final class BlobCache: Sendable {
         /// Bytes being collected by recorders right now, not yet in `entries`.
         var recordingBytes = 0
         var clock: UInt64 = 0
+        /// Counts evictions by `remove`; a recording that began before one must not put stale bytes back.
+        var removals: UInt64 = 0
     }
 
     let capacityBytes: Int
@@ -97,9 +108,15 @@ final class BlobCache: Sendable {
         self.state.withLockedValue { $0.recordingBytes -= count }
     }
 
-    func insert(key: String, bytes: ByteBuffer) {
+    /// The eviction count now, for `insert(key:bytes:unlessRemovedSince:)`.
+    var removals: UInt64 { self.state.withLockedValue { $0.removals } }
+
+    /// Adds a blob, evicting the least recently used ones to make room; skipped if anything was removed since
+    /// `removals` (the blob may be one that was deleted or rewritten meanwhile).
+    func insert(key: String, bytes: ByteBuffer, unlessRemovedSince removals: UInt64? = nil) {
         guard bytes.readableBytes <= self.maxBlobBytes else { return }
         self.state.withLockedValue { state in
+            if let removals, state.removals != removals { return }
             if let old = state.entries.removeValue(forKey: key) { state.heldBytes -= old.bytes.readableBytes }
             // Evicting scans the entries; with blobs of a megabyte or more there are only tens of them.
             while state.heldBytes + bytes.readableBytes > self.capacityBytes,
@@ -116,6 +133,7 @@ final class BlobCache: Sendable {
 
     func remove(key: String) {
         self.state.withLockedValue { state in
+            state.removals += 1
             if let old = state.entries.removeValue(forKey: key) { state.heldBytes -= old.bytes.readableBytes }
         }
     }
@@ -126,45 +144,48 @@ final class BlobCache: Sendable {
     var recordingBytes: Int { self.state.withLockedValue { $0.recordingBytes } }
 }
 
-/// Collects the chunks of one blob as it is read, within the cache's recording allowance; it gives up
-/// (and frees what it holds) once the blob is larger than the cache takes or the allowance is spent.
+/// Collects the chunks of one blob as it is read, within the cache's recording allowance; it gives up (and frees
+/// what it holds) once the blob is larger than the cache takes or the allowance is spent.
 final class BlobRecorder: Sendable {
     private let cache: BlobCache
-    /// The bytes so far, and how many of them are reserved against the allowance; nil once given up or finished.
-    private let state = NIOLockedValueBox<(buffer: ByteBuffer, reserved: Int)?>((ByteBuffer(), 0))
+    private let removalsAtStart: UInt64
+    /// The chunks so far (the reader's own buffers, not copies) and the bytes reserved for them; nil once given up
+    /// or finished.
+    private let state = NIOLockedValueBox<(chunks: [ByteBuffer], reserved: Int)?>(([], 0))
 
     init(cache: BlobCache) {
         self.cache = cache
+        self.removalsAtStart = cache.removals
     }
 
     func record(_ chunk: ByteBuffer) {
         self.state.withLockedValue { state in
-            guard case (var collected, let reserved)? = state else { return }
-            state = nil  // keeps `collected` uniquely referenced, so appending does not copy it
+            guard case (var chunks, let reserved)? = state else { return }
             let count = chunk.readableBytes
-            guard collected.readableBytes + count <= self.cache.maxBlobBytes, self.cache.reserveRecording(count) else {
+            guard reserved + count <= self.cache.maxBlobBytes, self.cache.reserveRecording(count) else {
                 self.cache.releaseRecording(reserved)
+                state = nil
                 return
             }
-            collected.writeImmutableBuffer(chunk)
-            state = (collected, reserved + count)
+            state = nil  // keeps `chunks` uniquely referenced, so appending does not copy it
+            chunks.append(chunk)
+            state = (chunks, reserved + count)
         }
     }
 
-    /// Puts the complete blob in the cache (in a buffer of its exact size), unless recording gave up.
+    /// Puts the complete blob in the cache as one buffer of its exact size, unless recording gave up.
     func store(as key: String) {
         self.state.withLockedValue { state in
-            guard let (collected, reserved) = state else { return }
+            guard let (chunks, reserved) = state else { return }
             state = nil
-            // Appending grew the buffer by doubling; the cache keeps an exact copy instead.
-            var exact = ByteBufferAllocator().buffer(capacity: collected.readableBytes)
-            exact.writeImmutableBuffer(collected)
-            self.cache.insert(key: key, bytes: exact)
+            var whole = ByteBufferAllocator().buffer(capacity: reserved)
+            for chunk in chunks { whole.writeImmutableBuffer(chunk) }
+            self.cache.insert(key: key, bytes: whole, unlessRemovedSince: self.removalsAtStart)
             self.cache.releaseRecording(reserved)
         }
     }
 
-    /// Releases whatever is still reserved (the blob failed, or was stored already).
+    /// Releases whatever is still reserved (the read failed, or the blob was stored already).
     func finish() {
         self.state.withLockedValue { state in
             if let (_, reserved) = state { self.cache.releaseRecording(reserved) }

@@ -18,26 +18,36 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as any ShapedError {
             throw error
         } catch let error as any HTTPResponseError {
-            switch error.status {
-            case .notFound:
-                let allowed = self.methods.allowed(for: request.uri.path)
-                if !allowed.isEmpty {
-                    throw APIError(
-                        status: .methodNotAllowed,
-                        code: "method_not_allowed",
-                        message: "\(request.method) is not allowed here; use \(allowed.joined(separator: ", ")).",
-                        headers: [.allow: allowed.joined(separator: ", ")]
-                    )
-                }
-                throw APIError.notFound("No route for \(request.method) \(request.uri.path).")
-            case .contentTooLarge: throw APIError(status: .contentTooLarge, code: "payload_too_large", message: "The request body is too large.")
-            case .methodNotAllowed:
-                throw APIError(status: .methodNotAllowed, code: "method_not_allowed", message: "\(request.method) is not allowed here.")
-            default: throw APIError(status: error.status, code: "http_\(error.status.code)", message: error.status.reasonPhrase)
-            }
+            throw Self.shape(error, request: request, methods: self.methods)
         } catch {
-            context.logger.error("unhandled error", metadata: ["error": "\(error)"])
-            throw APIError.internalError(requestID: context.logger[metadataKey: "hb.request.id"].map { "\($0)" } ?? "-")
+            throw Self.unexpected(error, logger: context.logger)
         }
+    }
+
+    /// A framework error (unknown route, body too large, …) with the API's code for it.
+    static func shape(_ error: any HTTPResponseError, request: Request, methods: MethodTable) -> APIError {
+        switch error.status {
+        case .notFound:
+            let allowed = methods.allowed(for: request.uri.path)
+            if !allowed.isEmpty {
+                return APIError(
+                    status: .methodNotAllowed,
+                    code: "method_not_allowed",
+                    message: "\(request.method) is not allowed here; use \(allowed.joined(separator: ", ")).",
+                    headers: [.allow: allowed.joined(separator: ", ")]
+                )
+            }
+            return APIError.notFound("No route for \(request.method) \(request.uri.path).")
+        case .contentTooLarge: return APIError(status: .contentTooLarge, code: "payload_too_large", message: "The request body is too large.")
+        case .methodNotAllowed:
+            return APIError(status: .methodNotAllowed, code: "method_not_allowed", message: "\(request.method) is not allowed here.")
+        default: return APIError(status: error.status, code: "http_\(error.status.code)", message: error.status.reasonPhrase)
+        }
+    }
+
+    /// Anything unexpected: logged in full, answered with only the request id.
+    static func unexpected(_ error: any Error, logger: Logger) -> APIError {
+        logger.error("unhandled error", metadata: ["error": "\(error)"])
+        return APIError.internalError(requestID: logger[metadataKey: "hb.request.id"].map { "\($0)" } ?? "-")
     }
 }

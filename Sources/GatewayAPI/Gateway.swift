@@ -94,7 +94,7 @@ public func buildRouter(_ deps: GatewayDependencies) -> Router<GatewayRequestCon
     AccountController(accounts: AccountStore(database: deps.database), database: deps.database).addRoutes(to: authenticated)
 
     // OpenAI's Images API: the same engine, OpenAI's shapes and error envelope.
-    let openAI = router.group("v1").add(middleware: OpenAIErrorMiddleware()).add(middleware: APIKeyAuthenticator(keys: keys))
+    let openAI = router.group("v1").add(middleware: OpenAIErrorMiddleware(methods: methods)).add(middleware: APIKeyAuthenticator(keys: keys))
     OpenAIImagesController(
         service: deps.generations,
         blobs: deps.blobs,

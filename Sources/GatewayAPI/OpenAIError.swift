@@ -53,6 +53,8 @@ struct OpenAIError: HTTPResponseError {
 /// Re-shapes every error under the OpenAI-compatible routes into OpenAI's envelope (including 401s from the key
 /// check, which runs inside it, and unexpected 500s).
 struct OpenAIErrorMiddleware: RouterMiddleware {
+    let methods: MethodTable
+
     func handle(
         _ request: Request,
         context: GatewayRequestContext,
@@ -62,13 +64,13 @@ struct OpenAIErrorMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let error as APIError {
             throw OpenAIError(base: error)
-        } catch let error as any HTTPResponseError {
+        } catch let error as OpenAIError {
             throw error
+        } catch let error as any HTTPResponseError {
+            throw OpenAIError(base: ErrorMiddleware<GatewayRequestContext>.shape(error, request: request, methods: self.methods))
         } catch {
-            // Anything unexpected: OpenAI's envelope too, so the SDKs raise their InternalServerError; the details go
-            // to the log only.
-            context.logger.error("unhandled error", metadata: ["error": "\(error)"])
-            throw OpenAIError(base: .internalError(requestID: context.logger[metadataKey: "hb.request.id"].map { "\($0)" } ?? "-"))
+            // Anything unexpected: OpenAI's envelope too, so the SDKs raise their InternalServerError.
+            throw OpenAIError(base: ErrorMiddleware<GatewayRequestContext>.unexpected(error, logger: context.logger))
         }
     }
 }

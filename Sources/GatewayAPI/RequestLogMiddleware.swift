@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import Logging
 
@@ -27,7 +28,9 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
         guard let query, !query.isEmpty else { return path }
         let items = query.split(separator: "&", omittingEmptySubsequences: false).map { item -> String in
             let name = item.prefix { $0 != "=" }
-            return Self.secretQueryNames.contains(name) && name.count < item.count ? "\(name)=***" : String(item)
+            // Compared decoded, as the router reads it: `%73ig=` is still the signature.
+            let decoded = Substring(String(name).removingPercentEncoding ?? String(name))
+            return Self.secretQueryNames.contains(decoded) && name.count < item.count ? "\(name)=***" : String(item)
         }
         return path + "?" + items.joined(separator: "&")
     }

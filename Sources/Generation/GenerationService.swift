@@ -278,16 +278,17 @@ public final class GenerationService: Sendable {
         let expiresAt = Timestamp.nowMillis() + self.settings.retentionMillis
         for (index, image) in images.prefix(record.numImages).enumerated() {
             let outputID = "out_" + Self.randomHex(bytes: 16)
+            let blobKey = OutputStore.blobKey(generationID: record.id, index: index)
             do {
                 let stored = try await self.mirror.store(
                     image,
-                    key: "outputs/\(record.id)/\(index)",
+                    key: blobKey,
                     expectedFormat: record.request.parameters.outputFormat
                 )
                 let output = OutputRecord(
                     id: outputID,
                     generationID: record.id,
-                    blobKey: "outputs/\(record.id)/\(index)",
+                    blobKey: blobKey,
                     contentType: stored.contentType,
                     byteCount: stored.byteCount,
                     etag: stored.etag,

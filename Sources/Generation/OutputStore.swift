@@ -18,6 +18,12 @@ public struct OutputRecord: Sendable, Equatable {
 public struct OutputStore: Sendable {
     let database: any Database
 
+    /// Every output's blob key starts with this (then the generation id and the image's index).
+    public static let blobKeyPrefix = "outputs/"
+
+    /// The blob key of one image of a generation.
+    static func blobKey(generationID: String, index: Int) -> String { "\(Self.blobKeyPrefix)\(generationID)/\(index)" }
+
     public init(database: any Database) {
         self.database = database
     }

@@ -97,7 +97,7 @@ struct ServeCommand: AsyncParsableCommand {
             config.workers = workers
         }
         if let megabytes = try self.outputCacheMB ?? EnvironmentVariable.get("OUTPUT_CACHE_MB").map({ try Self.integer($0, "--output-cache-mb") }) {
-            guard megabytes >= 0 else { throw ValidationError("--output-cache-mb: 0 or more") }
+            guard (0...(1 << 20)).contains(megabytes) else { throw ValidationError("--output-cache-mb: 0 to 1048576") }
             config.outputCacheBytes = megabytes << 20
         }
         config.catalogPath = self.catalog ?? EnvironmentVariable.get("CATALOG")

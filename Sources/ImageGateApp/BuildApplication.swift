@@ -38,7 +38,8 @@ public func buildGateway(_ config: AppConfiguration, logger: Logger) async throw
     // Outputs never change, and a link read once is often read again: keep the recently read ones in memory.
     let blobs: any BlobStore =
         config.outputCacheBytes > 0
-        ? MemoryCachedBlobStore(base: environment.blobs, capacityBytes: config.outputCacheBytes) : environment.blobs
+        ? MemoryCachedBlobStore(base: environment.blobs, capacityBytes: config.outputCacheBytes, cachedPrefix: OutputStore.blobKeyPrefix)
+        : environment.blobs
     let secret = try await Settings.value(named: "output_link_secret", in: environment.database) { OutputLinkSigner.newSecretHex() }
     let signer = OutputLinkSigner(secretHex: secret)
 

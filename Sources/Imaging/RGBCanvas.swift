@@ -94,8 +94,11 @@ struct RGBCanvas {
     mutating func fillDisc(cx: Int, cy: Int, radius: Int, colour: RGB) {
         let width = self.width
         let height = self.height
+        let top = max(0, cy - radius)
+        let bottom = min(height - 1, cy + radius)
+        guard top <= bottom else { return }
         self.pixels.withUnsafeMutableBufferPointer { out in
-            for y in max(0, cy - radius)...min(height - 1, cy + radius) {
+            for y in top...bottom {
                 let dy = y - cy
                 let half = Int((Double(radius * radius - dy * dy)).squareRoot())
                 let start = max(0, cx - half)

@@ -52,6 +52,31 @@ import Testing
         await #expect(throws: BlobError.notFound("small.png")) { try await self.read(store, "small.png") }
     }
 
+    @Test func rewritingEvictsAndOnlyTheCachedPrefixIsCached() async throws {
+        defer { try? FileManager.default.removeItem(atPath: self.directory) }
+        let store = MemoryCachedBlobStore(base: FileBlobStore(root: self.directory), capacityBytes: 4_000, cachedPrefix: "outputs/")
+        _ = try await store.put(key: "outputs/g/0", bytes: self.bytes(600, 1))
+        #expect(try await self.read(store, "outputs/g/0") == self.bytes(600, 1))
+        #expect(store.cache.heldBytes == 600)
+        // Written again (a generation processed twice): the next read sees the new bytes, not the cached ones.
+        _ = try await store.put(key: "outputs/g/0", bytes: self.bytes(600, 2))
+        #expect(try await self.read(store, "outputs/g/0") == self.bytes(600, 2))
+        // Reference images (another prefix) pass through.
+        _ = try await store.put(key: "inputs/g/0", bytes: self.bytes(300, 3))
+        #expect(try await self.read(store, "inputs/g/0") == self.bytes(300, 3))
+        #expect(store.cache.heldBytes == 600 && store.cache.get(key: "inputs/g/0") == nil)
+    }
+
+    @Test func aReadThatOverlapsADeleteDoesNotPutTheBlobBack() {
+        let cache = BlobCache(capacityBytes: 1_000, maxBlobBytes: 1_000)
+        let recorder = BlobRecorder(cache: cache)
+        recorder.record(ByteBuffer(bytes: [UInt8](repeating: 1, count: 100)))
+        cache.remove(key: "outputs/g/0")
+        recorder.store(as: "outputs/g/0")
+        #expect(cache.get(key: "outputs/g/0") == nil)
+        #expect(cache.heldBytes == 0 && cache.recordingBytes == 0)
+    }
+
     @Test func recordingsShareOneAllowance() async throws {
         let cache = BlobCache(capacityBytes: 1_000, maxBlobBytes: 1_000)
         let first = BlobRecorder(cache: cache)
