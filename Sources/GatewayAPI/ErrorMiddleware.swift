@@ -1,3 +1,4 @@
+import Generation
 import Hummingbird
 import Logging
 
@@ -18,14 +19,16 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as any ShapedError {
             throw error
         } catch let error as any HTTPResponseError {
-            throw Self.shape(error, request: request, methods: self.methods)
+            throw APIError.framework(error, request: request, methods: self.methods)
         } catch {
-            throw Self.unexpected(error, logger: context.logger)
+            throw APIError.unexpected(error, logger: context.logger)
         }
     }
+}
 
+extension APIError {
     /// A framework error (unknown route, body too large, …) with the API's code for it.
-    static func shape(_ error: any HTTPResponseError, request: Request, methods: MethodTable) -> APIError {
+    static func framework(_ error: any HTTPResponseError, request: Request, methods: MethodTable) -> APIError {
         switch error.status {
         case .notFound:
             let allowed = methods.allowed(for: request.uri.path)
@@ -48,6 +51,6 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     /// Anything unexpected: logged in full, answered with only the request id.
     static func unexpected(_ error: any Error, logger: Logger) -> APIError {
         logger.error("unhandled error", metadata: ["error": "\(error)"])
-        return APIError.internalError(requestID: logger[metadataKey: "hb.request.id"].map { "\($0)" } ?? "-")
+        return APIError.internalError(requestID: logger.requestID ?? "-")
     }
 }

@@ -67,10 +67,10 @@ struct OpenAIErrorMiddleware: RouterMiddleware {
         } catch let error as OpenAIError {
             throw error
         } catch let error as any HTTPResponseError {
-            throw OpenAIError(base: ErrorMiddleware<GatewayRequestContext>.shape(error, request: request, methods: self.methods))
+            throw OpenAIError(base: APIError.framework(error, request: request, methods: self.methods))
         } catch {
             // Anything unexpected: OpenAI's envelope too, so the SDKs raise their InternalServerError.
-            throw OpenAIError(base: ErrorMiddleware<GatewayRequestContext>.unexpected(error, logger: context.logger))
+            throw OpenAIError(base: APIError.unexpected(error, logger: context.logger))
         }
     }
 }

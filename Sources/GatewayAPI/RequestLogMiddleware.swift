@@ -10,7 +10,7 @@ import Logging
 /// agent and length are not logged, and bodies never are).
 struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
     /// Query parameters whose values are capabilities.
-    static var secretQueryNames: Set<Substring> { ["sig"] }
+    static var secretQueryNames: Set<String> { ["sig"] }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var metadata: Logger.Metadata = [
@@ -29,7 +29,7 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
         let items = query.split(separator: "&", omittingEmptySubsequences: false).map { item -> String in
             let name = item.prefix { $0 != "=" }
             // Compared decoded, as the router reads it: `%73ig=` is still the signature.
-            let decoded = Substring(String(name).removingPercentEncoding ?? String(name))
+            let decoded = String(name).removingPercentEncoding ?? String(name)
             return Self.secretQueryNames.contains(decoded) && name.count < item.count ? "\(name)=***" : String(item)
         }
         return path + "?" + items.joined(separator: "&")

@@ -151,7 +151,7 @@ public final class GenerationService: Sendable {
             metadata: ["generation": "\(id)", "images": "\(parameters.numImages)", "hold_micros": "\(record.hold.micros)"]
         )
         GenerationMetrics.recordMoney("hold", micros: record.hold.micros)
-        self.queue.enqueue(id, requestID: logger[metadataKey: "hb.request.id"].map { "\($0)" })
+        self.queue.enqueue(id, requestID: logger.requestID)
         return Submission(record: record, replayed: false)
     }
 

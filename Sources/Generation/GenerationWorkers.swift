@@ -34,7 +34,7 @@ public struct GenerationWorkers: Service {
                     for await job in self.queue.stream.cancelOnGracefulShutdown() {
                         GenerationMetrics.dequeued()
                         var logger = self.logger
-                        if let requestID = job.requestID { logger[metadataKey: "hb.request.id"] = .string(requestID) }
+                        logger.requestID = job.requestID
                         await self.service.process(job.generationID, logger: logger)
                         GenerationMetrics.finished()
                     }

@@ -2,8 +2,8 @@ import CVipsShim
 
 /// Owns one libvips image and releases it when the last Swift reference goes away.
 ///
-/// libvips images are immutable once built (drawing works on a private memory copy), so sharing the
-/// pointer across threads is safe; that is why the class is `@unchecked Sendable`.
+/// libvips images are immutable once built (ImageGate never draws into one; the preview is painted in an
+/// `RGBCanvas` first), so sharing the pointer across threads is safe; that is why the class is `@unchecked Sendable`.
 final class VipsImageRef: @unchecked Sendable {
     let pointer: UnsafeMutablePointer<VipsImage>
 
