@@ -16,6 +16,8 @@ public struct FalEmulatorConfiguration: Sendable {
     public var dropOutputRate = 0.0
     /// The first N submits answer 503 without accepting the request (to exercise client retries).
     public var rejectFirstSubmits = 0
+    /// Transport faults: status polls answered 500, downloads answered 503, accepted submits answered 504.
+    public var faults = FalFaults()
     /// When set, requests must carry `Authorization: Key <this>`; otherwise any non-empty key is accepted.
     public var requiredKey: String?
     /// PEM files for HTTPS (the official client only speaks https).

@@ -24,6 +24,7 @@ struct FalEmulatorRoutes: Sendable {
         let path = FalPath(request.uri.path)
         if case .file(let name) = path, request.method == .get {
             guard let file = await self.queue.file(name) else { return Self.detail(.notFound, "File not found") }
+            if await self.queue.inject(\.downloadError) { return Self.detail(.serviceUnavailable, "CDN busy") }
             return Response(
                 status: .ok,
                 headers: [.contentType: file.contentType, .contentLength: String(file.bytes.count)],
@@ -63,6 +64,14 @@ struct FalEmulatorRoutes: Sendable {
                 headers: [HTTPField.Name("X-Fal-Error-Type")!: "runner_scheduling_failure"]
             )
         }
+        if !self.synchronous, await self.queue.inject(\.lostSubmit) {
+            // Accepted and queued, but the answer is "lost in a proxy": a bare 504, no fal error type.
+            return Response(
+                status: .gatewayTimeout,
+                headers: [.contentType: "text/html"],
+                body: .init(byteBuffer: ByteBuffer(string: "<h1>504</h1>"))
+            )
+        }
         if self.synchronous {
             guard let finished = await self.queue.runToEnd(job.id) else { return Self.detail(.internalServerError, "lost") }
             return self.resultResponse(finished)
@@ -81,6 +90,7 @@ struct FalEmulatorRoutes: Sendable {
 
     func status(_ request: Request, app: String, id: String) async -> Response {
         await self.queue.countStatusPoll()
+        if await self.queue.inject(\.statusError) { return Self.detail(.internalServerError, "Internal Server Error") }
         guard let job = await self.queue.job(id), job.app == app else { return Self.detail(.notFound, "Request not found") }
         let logs = ["1", "true"].contains(request.uri.queryParameters["logs"].map(String.init) ?? "0")
         let body = job.statusBody(baseURL: self.configuration.queueBaseURL, queuePosition: await self.queue.queuePosition(id), includeLogs: logs)

@@ -18,6 +18,8 @@ actor FalQueue {
     private var watchers: [String: [CheckedContinuation<Void, Never>]] = [:]
     private var random: SeededRandom
     private var submitsSeen = 0
+    /// How often each fault's occasion has come, for `FalFault.first`.
+    private var occasions: [String: Int] = [:]
     private(set) var stats = FalStats()
 
     init(configuration: FalEmulatorConfiguration) {
@@ -26,6 +28,23 @@ actor FalQueue {
     }
 
     // MARK: - Submit
+
+    /// Whether to inject `fault` on this occasion of it.
+    func inject(_ fault: KeyPath<FalFaults, FalFault>) -> Bool {
+        let knob = self.configuration.faults[keyPath: fault]
+        let name = "\(fault)"
+        let count = (self.occasions[name] ?? 0) + 1
+        self.occasions[name] = count
+        let hit = count <= knob.first || (knob.rate > 0 && self.random.nextUnit() < knob.rate)
+        if hit {
+            switch fault {
+            case \FalFaults.statusError: self.stats.statusErrorsInjected += 1
+            case \FalFaults.downloadError: self.stats.downloadErrorsInjected += 1
+            default: self.stats.submitsLost += 1
+            }
+        }
+        return hit
+    }
 
     /// Accepts a request, or answers 503 for the first `rejectFirstSubmits` (the request is then not accepted).
     func submit(endpoint: String, app: String, input: FalJSON, webhookURL: String?) -> FalJob? {
@@ -40,6 +59,11 @@ actor FalQueue {
         self.jobs[id] = job
         self.waiting.append(id)
         self.stats.accepted += 1
+        if case .array(let references)? = input["image_urls"] {
+            for case .string(let reference) in references {
+                if reference.hasPrefix("data:") { self.stats.referenceDataURIs += 1 } else { self.stats.referenceRemoteURLs += 1 }
+            }
+        }
         Task { await self.execute(id) }
         return job
     }
@@ -210,4 +234,11 @@ struct FalStats: Codable, Sendable {
     var droppedOutputs = 0
     var statusPolls = 0
     var resultFetches = 0
+    var statusErrorsInjected = 0
+    var downloadErrorsInjected = 0
+    /// Submits accepted (and counted in `accepted`) but answered 504.
+    var submitsLost = 0
+    /// How edit references arrived: inline bytes, or URLs fal would fetch itself.
+    var referenceDataURIs = 0
+    var referenceRemoteURLs = 0
 }

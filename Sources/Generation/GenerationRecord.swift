@@ -50,6 +50,8 @@ public struct GenerationRecord: Sendable, Equatable {
     public var upstreamRequestID: String?
     /// The provider's saved handle of its upstream request (opaque to the engine).
     public var upstreamHandle: String?
+    /// When a submit to the upstream started; with no `upstreamHandle`, the submit may have reached the upstream.
+    public var upstreamSubmitAt: Int64? = nil
     /// The upstream's own error type and words, for the operator (never shown raw to users).
     public var upstreamError: String?
     public var attempts: Int

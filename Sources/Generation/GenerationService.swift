@@ -10,9 +10,9 @@ import SQLKit
 import Storage
 
 /// The path of one generation, as a straight line:
-/// `submit`: validate → load references → hold → persist → queue; then `process` on a worker:
+/// `submit`: validate → load references → hold → persist → queue; then a worker runs it with `GenerationRunner`:
 /// claim → provider → store outputs → settle (charge delivered, return the rest) → completed | failed.
-/// Recovery after a crash calls the same `process`.
+/// Recovery after a crash runs the same runner.
 public final class GenerationService: Sendable {
     public let catalog: ModelCatalog
     public let validator: GenerateRequestValidator
@@ -24,9 +24,9 @@ public final class GenerationService: Sendable {
     let references: ReferenceLoader
     let blobs: any BlobStore
     let provider: any ImageProvider
-    let mirror: OutputMirror
     let queue: JobQueue
     let settings: GenerationSettings
+    let runner: GenerationRunner
 
     public init(
         catalog: ModelCatalog,
@@ -47,9 +47,19 @@ public final class GenerationService: Sendable {
         self.blobs = blobs
         self.provider = provider
         self.references = references
-        self.mirror = mirror
         self.queue = queue
         self.settings = settings
+        self.runner = GenerationRunner(
+            catalog: catalog,
+            database: database,
+            store: self.store,
+            outputs: self.outputs,
+            blobs: blobs,
+            provider: provider,
+            mirror: mirror,
+            hub: self.hub,
+            settings: settings
+        )
     }
 
     public var providerName: String { self.provider.name }
@@ -173,184 +183,13 @@ public final class GenerationService: Sendable {
         return try await self.store.get(id: id)
     }
 
-    // MARK: - Process (worker)
+    // MARK: - Run (worker)
 
-    /// Runs one generation to its end. Safe to call again for the same id (after a crash, or twice by mistake):
-    /// the claim and the guarded finish make sure it is settled exactly once.
-    public func process(_ id: String, logger: Logger) async {
-        var logger = logger
-        logger[metadataKey: "generation"] = "\(id)"
-        do {
-            guard var record = try await self.store.claim(id: id, now: Timestamp.nowMillis(), leaseMillis: self.settings.leaseMillis) else { return }
-            if record.attempts > self.settings.maxAttempts {
-                record.errorCode = "generation_failed"
-                record.errorMessage = "The generation was interrupted too many times."
-                try await self.settle(&record, delivered: [], logger: logger)
-                return
-            }
-            var delivered: [(OutputImage, OutputRecord)] = []
-            do {
-                let request = try await self.providerRequest(for: record)
-                var saved: UpstreamHandle?
-                if let requestID = record.upstreamRequestID, let data = record.upstreamHandle {
-                    saved = UpstreamHandle(requestID: requestID, data: data)
-                }
-                let context = ProviderContext(resume: saved) { [store] handle in
-                    try await store.setUpstream(handle, for: id)
-                }
-                let outcome = try await self.provider.generate(request, context: context)
-                if let seed = outcome.seed { record.seed = seed }
-                record.request.seedHonoured = outcome.seedHonoured
-                record.upstreamCost = MicroUSD(micros: self.upstreamCostPerImage(record)) * outcome.images.count
-                delivered = await self.storeOutputs(outcome.images, of: record, logger: logger)
-                if delivered.isEmpty {
-                    record.errorCode = "generation_failed"
-                    record.errorMessage = "No image could be delivered."
-                }
-            } catch let error as ProviderError where error.code == "interrupted" {
-                // Shutting down mid-generation: leave it unfinished; the next start resumes it.
-                logger.notice("generation interrupted by shutdown; it resumes on the next start")
-                return
-            } catch let error as ProviderError {
-                record.upstreamError = Self.upstreamErrorJSON(error)
-                logger.warning(
-                    "provider failed",
-                    metadata: ["code": "\(error.code)", "upstream_type": "\(error.upstreamType ?? "-")", "detail": "\(error.upstreamDetail ?? "-")"]
-                )
-                record.errorCode = error.code == "content_policy_violation" ? error.code : "generation_failed"
-                record.errorMessage = error.message
-            }
-            try await self.settle(&record, delivered: delivered, logger: logger)
-        } catch {
-            // The database itself failed; the generation stays unfinished and recovery picks it up on the next start.
-            logger.error("generation could not be processed", metadata: ["error": "\(error)"])
-        }
-    }
-
-    /// Ends the generation and moves the money in one transaction: charge delivered images, return the rest.
-    func settle(_ record: inout GenerationRecord, delivered: [(OutputImage, OutputRecord)], logger: Logger) async throws {
-        let now = Timestamp.nowMillis()
-        record.status = delivered.isEmpty ? .failed : .completed
-        record.images = delivered.map(\.0)
-        record.charged = record.pricePerImage * delivered.count
-        record.refunded = record.hold - record.charged
-        record.completedAt = now
-        record.expiresAt = delivered.isEmpty ? nil : now + self.settings.retentionMillis
-        if !delivered.isEmpty && delivered.count < record.numImages {
-            record.errorCode = "partial_delivery"
-            record.errorMessage = "\(record.numImages - delivered.count) of \(record.numImages) images could not be delivered and were refunded."
-        }
-        let final = record
-        let settled = try await self.database.transaction { [store, outputs] sql in
-            guard try await store.finish(final, on: sql) else { return false }
-            for (image, output) in delivered {
-                try await outputs.insert(output, index: image.index, width: image.width, height: image.height, on: sql)
-            }
-            try await Ledger.settle(
-                charge: final.charged,
-                returned: final.refunded,
-                returnKind: delivered.isEmpty ? .refund : .release,
-                account: final.accountID,
-                generation: final.id,
-                on: sql
-            )
-            return true
-        }
-        if settled {
-            GenerationMetrics.recordDuration(milliseconds: now - final.createdAt, provider: final.provider, outcome: final.status.rawValue)
-            GenerationMetrics.recordMoney("charge", micros: final.charged.micros)
-            GenerationMetrics.recordMoney(delivered.isEmpty ? "refund" : "release", micros: final.refunded.micros)
-            GenerationMetrics.stored(images: delivered.count, bytes: delivered.reduce(0) { $0 + $1.0.byteCount })
-            logger.info(
-                "generation ended",
-                metadata: [
-                    "status": "\(final.status.rawValue)", "charged_micros": "\(final.charged.micros)", "returned_micros": "\(final.refunded.micros)",
-                ]
-            )
-            for key in final.request.referenceKeys { try? await self.blobs.delete(key: key) }
-        }
-        await self.hub.signal(final.id)
-    }
-
-    /// Stores each image; an image that cannot be stored is simply not delivered (and so not charged).
-    func storeOutputs(_ images: [ProviderImage], of record: GenerationRecord, logger: Logger) async -> [(OutputImage, OutputRecord)] {
-        var delivered: [(OutputImage, OutputRecord)] = []
-        let expiresAt = Timestamp.nowMillis() + self.settings.retentionMillis
-        for (index, image) in images.prefix(record.numImages).enumerated() {
-            let outputID = "out_" + Self.randomHex(bytes: 16)
-            let blobKey = OutputStore.blobKey(generationID: record.id, index: index)
-            do {
-                let stored = try await self.mirror.store(
-                    image,
-                    key: blobKey,
-                    expectedFormat: record.request.parameters.outputFormat
-                )
-                let output = OutputRecord(
-                    id: outputID,
-                    generationID: record.id,
-                    blobKey: blobKey,
-                    contentType: stored.contentType,
-                    byteCount: stored.byteCount,
-                    etag: stored.etag,
-                    expiresAt: expiresAt,
-                    deletedAt: nil
-                )
-                let info = OutputImage(
-                    outputID: outputID,
-                    index: index,
-                    contentType: stored.contentType,
-                    width: stored.width ?? record.request.pixelSize.width,
-                    height: stored.height ?? record.request.pixelSize.height,
-                    byteCount: stored.byteCount
-                )
-                delivered.append((info, output))
-            } catch {
-                logger.warning("output not delivered", metadata: ["index": "\(index)", "error": "\(error)"])
-            }
-        }
-        return delivered
-    }
-
-    func providerRequest(for record: GenerationRecord) async throws -> ProviderRequest {
-        guard let model = self.catalog.model(record.model) else {
-            throw ProviderError(code: "generation_failed", message: "The model is no longer in the catalog.")
-        }
-        var references: [ReferenceImage] = []
-        for (index, key) in record.request.referenceKeys.enumerated() {
-            var bytes: [UInt8] = []
-            do {
-                try await self.blobs.read(key: key) { bytes.append(contentsOf: $0.readableBytesView) }
-            } catch {
-                throw ProviderError(code: "generation_failed", message: "A reference image is no longer available.")
-            }
-            let probe: ImageProbe
-            do {
-                probe = try ImageProbe.inspect(bytes, decodePixels: false)
-            } catch {
-                throw ProviderError(code: "generation_failed", message: "A stored reference image could not be read.")
-            }
-            references.append(ReferenceImage(source: record.request.referenceSources[safe: index] ?? key, bytes: bytes, probe: probe))
-        }
-        let parameters = record.request.parameters
-        return ProviderRequest(
-            generationID: record.id,
-            model: model,
-            mode: record.mode,
-            prompt: parameters.prompt,
-            aspectRatio: parameters.aspectRatio,
-            resolvedAspectRatio: record.request.resolvedAspectRatio,
-            sizeTier: parameters.size,
-            pixelSize: record.request.pixelSize,
-            numImages: record.numImages,
-            seed: record.seed,
-            outputFormat: parameters.outputFormat,
-            references: references
-        )
-    }
-
-    func upstreamCostPerImage(_ record: GenerationRecord) -> Int64 {
-        guard self.provider.name == "fal" else { return 0 }
-        return self.catalog.model(record.model)?.upstream.fal?.costPerImageMicros ?? 0
+    /// Runs one generation to its end (see `GenerationRunner`). Safe to call again for the same id, at once or after
+    /// a crash: the lease and the guarded settlement make sure it runs and settles exactly once.
+    @discardableResult
+    func process(_ id: String, logger: Logger) async -> GenerationRunner.Result {
+        await self.runner.run(id, logger: logger)
     }
 
     // MARK: - Helpers
@@ -383,18 +222,4 @@ public final class GenerationService: Sendable {
     static func shorten(_ source: String) -> String {
         source.hasPrefix("data:") && source.count > 64 ? String(source.prefix(48)) + "…(\(source.utf8.count) bytes)" : source
     }
-
-    static func upstreamErrorJSON(_ error: ProviderError) -> String? {
-        guard error.upstreamType != nil || error.upstreamDetail != nil else { return nil }
-        let fields = ["type": error.upstreamType ?? "", "detail": String((error.upstreamDetail ?? "").prefix(4096))]
-        return (try? JSONEncoder().encode(fields)).map { String(decoding: $0, as: UTF8.self) }
-    }
-
-    static func randomHex(bytes: Int) -> String {
-        (0..<bytes).map { _ in String(format: "%02x", UInt8.random(in: .min ... .max)) }.joined()
-    }
-}
-
-extension Array {
-    subscript(safe index: Int) -> Element? { self.indices.contains(index) ? self[index] : nil }
 }

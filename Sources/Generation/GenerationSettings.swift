@@ -2,18 +2,30 @@
 public struct GenerationSettings: Sendable {
     /// How long outputs stay downloadable after a generation completes.
     public var retentionMillis: Int64
-    /// How long a worker may hold a generation before it counts as abandoned.
+    /// How long a run's claim on a generation lasts without renewal. A live run renews it every third of this, so
+    /// only a dead run (a killed process, a hung worker) ever loses it; another run then takes the generation over.
     public var leaseMillis: Int64
-    /// Runs of one generation before it is failed and refunded (protects against a crash loop).
+    /// How often the sweeper looks for generations to hand to the workers again (expired leases, lost queue places).
+    public var sweepIntervalMillis: Int64
+    /// Runs of a generation that never reached an upstream, before it is failed and refunded (a crash loop guard).
+    /// A generation with an upstream request is always resumed through it, however often it was interrupted.
     public var maxAttempts: Int
     /// How many generations run at once in this process.
     public var workers: Int
     /// Largest image accepted from an upstream URL.
     public var maxOutputBytes: Int
 
-    public init(retentionMillis: Int64, leaseMillis: Int64 = 20 * 60_000, maxAttempts: Int = 3, workers: Int = 4, maxOutputBytes: Int = 64 << 20) {
+    public init(
+        retentionMillis: Int64,
+        leaseMillis: Int64 = 30_000,
+        sweepIntervalMillis: Int64 = 10_000,
+        maxAttempts: Int = 3,
+        workers: Int = 4,
+        maxOutputBytes: Int = 64 << 20
+    ) {
         self.retentionMillis = retentionMillis
         self.leaseMillis = leaseMillis
+        self.sweepIntervalMillis = sweepIntervalMillis
         self.maxAttempts = maxAttempts
         self.workers = workers
         self.maxOutputBytes = maxOutputBytes

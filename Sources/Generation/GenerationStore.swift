@@ -50,15 +50,15 @@ public struct GenerationStore: Sendable {
         }
     }
 
-    /// Moves a queued (or abandoned processing) generation to `processing` for this worker, with a lease.
-    /// Returns nil when it is already final.
-    func claim(id: String, now: Int64, leaseMillis: Int64) async throws -> GenerationRecord? {
+    /// Moves a generation to `processing` under a lease held by `owner`: a `queued` one, or a `processing` one whose
+    /// lease has run out (its run died). Returns nil when it is final or another run holds a live lease on it.
+    func claim(id: String, owner: String, now: Int64, leaseMillis: Int64) async throws -> GenerationRecord? {
         try await self.database.transaction { sql in
             let row = try await sql.raw(
                 """
                 UPDATE generations SET status = 'processing', started_at = COALESCE(started_at, \(bind: now)),
-                    attempts = attempts + 1, lease_until = \(bind: now + leaseMillis)
-                WHERE id = \(bind: id) AND status IN ('queued', 'processing')
+                    attempts = attempts + 1, lease_until = \(bind: now + leaseMillis), lease_owner = \(bind: owner)
+                WHERE id = \(bind: id) AND (status = 'queued' OR (status = 'processing' AND (lease_until IS NULL OR lease_until < \(bind: now))))
                 RETURNING *
                 """
             ).first()
@@ -66,9 +66,32 @@ public struct GenerationStore: Sendable {
         }
     }
 
-    /// Writes the end of a generation, only if it is still `processing`. Returns false when another run ended
-    /// it first, in which case the caller must not move money.
-    func finish(_ record: GenerationRecord, on sql: any SQLDatabase) async throws -> Bool {
+    /// Extends the lease of the run `owner`. False when the lease is no longer its own (it expired and another run
+    /// claimed the generation, or the generation ended): the run must stop without settling.
+    func renewLease(id: String, owner: String, until: Int64) async throws -> Bool {
+        try await self.database.transaction(priority: .urgent) { sql in
+            try await sql.raw(
+                """
+                UPDATE generations SET lease_until = \(bind: until)
+                WHERE id = \(bind: id) AND status = 'processing' AND lease_owner = \(bind: owner)
+                RETURNING id
+                """
+            ).first() != nil
+        }
+    }
+
+    /// Gives the lease back at once (a run interrupted by shutdown), so the next run need not wait for it to expire.
+    func releaseLease(id: String, owner: String) async throws {
+        try await self.database.transaction { sql in
+            try await sql.raw(
+                "UPDATE generations SET lease_until = 0 WHERE id = \(bind: id) AND status = 'processing' AND lease_owner = \(bind: owner)"
+            ).run()
+        }
+    }
+
+    /// Writes the end of a generation, only if it is still `processing` under `owner`'s lease. Returns false
+    /// otherwise (another run took it over or ended it first), in which case the caller must not move money.
+    func finish(_ record: GenerationRecord, owner: String, on sql: any SQLDatabase) async throws -> Bool {
         let row = try await sql.raw(
             """
             UPDATE generations SET status = \(bind: record.status.rawValue), seed = \(bind: record.seed),
@@ -78,27 +101,57 @@ public struct GenerationStore: Sendable {
                 error_code = \(bind: record.errorCode), error_message = \(bind: record.errorMessage),
                 upstream_error_json = \(bind: record.upstreamError),
                 completed_at = \(bind: record.completedAt), expires_at = \(bind: record.expiresAt), lease_until = NULL
-            WHERE id = \(bind: record.id) AND status = 'processing'
+            WHERE id = \(bind: record.id) AND status = 'processing' AND lease_owner = \(bind: owner)
             RETURNING id
             """
         ).first()
         return row != nil
     }
 
-    /// Records the upstream request, so a restart follows it instead of submitting again.
-    func setUpstream(_ handle: UpstreamHandle, for id: String) async throws {
-        try await self.database.transaction { sql in
+    /// Records, before a submit leaves, that it is about to: a run that finds this set and no handle knows the
+    /// upstream may have the request, and never submits it again.
+    func markSubmitting(id: String, owner: String, at now: Int64) async throws {
+        try await self.ownedUpdate(id: id, owner: owner) { sql in
             try await sql.raw(
-                "UPDATE generations SET upstream_request_id = \(bind: handle.requestID), upstream_handle = \(bind: handle.data) WHERE id = \(bind: id)"
-            ).run()
+                """
+                UPDATE generations SET upstream_submit_at = \(bind: now)
+                WHERE id = \(bind: id) AND status = 'processing' AND lease_owner = \(bind: owner) RETURNING id
+                """
+            ).first()
         }
     }
 
-    /// Ids of `processing` generations whose lease has run out.
-    func expiredLeaseIDs(now: Int64) async throws -> [String] {
+    /// Records the upstream request, so a restart follows it instead of submitting again. Urgent: the time between
+    /// the upstream's answer and this commit is the window in which a crash loses the handle.
+    func setUpstream(_ handle: UpstreamHandle, for id: String, owner: String) async throws {
+        try await self.ownedUpdate(id: id, owner: owner) { sql in
+            try await sql.raw(
+                """
+                UPDATE generations SET upstream_request_id = \(bind: handle.requestID), upstream_handle = \(bind: handle.data)
+                WHERE id = \(bind: id) AND status = 'processing' AND lease_owner = \(bind: owner) RETURNING id
+                """
+            ).first()
+        }
+    }
+
+    /// Runs one urgent update that must touch the run's own row; throws `LeaseLost` when it touched none.
+    private func ownedUpdate(id: String, owner: String, _ update: @escaping @Sendable (any SQLDatabase) async throws -> (any SQLRow)?) async throws {
+        let touched = try await self.database.transaction(priority: .urgent) { sql in try await update(sql) != nil }
+        guard touched else { throw LeaseLost(generationID: id) }
+    }
+
+    /// Ids a sweep hands to the workers again: `processing` ones whose lease ran out (their run died) and `queued`
+    /// ones created before `queuedBefore` (their place in a process's queue was lost, e.g. to a failed claim).
+    func recoverableIDs(now: Int64, queuedBefore: Int64) async throws -> [String] {
         try await self.database.read { sql in
-            try await sql.raw("SELECT id FROM generations WHERE status = 'processing' AND lease_until < \(bind: now) ORDER BY id").all()
-                .map { try $0.decode(column: "id", as: String.self) }
+            try await sql.raw(
+                """
+                SELECT id FROM generations
+                WHERE (status = 'processing' AND (lease_until IS NULL OR lease_until < \(bind: now)))
+                   OR (status = 'queued' AND created_at < \(bind: queuedBefore))
+                ORDER BY id
+                """
+            ).all().map { try $0.decode(column: "id", as: String.self) }
         }
     }
 
@@ -140,6 +193,7 @@ public struct GenerationStore: Sendable {
             errorMessage: try row.decode(column: "error_message", as: String?.self),
             upstreamRequestID: try row.decode(column: "upstream_request_id", as: String?.self),
             upstreamHandle: try row.decode(column: "upstream_handle", as: String?.self),
+            upstreamSubmitAt: try row.decode(column: "upstream_submit_at", as: Int64?.self),
             upstreamError: try row.decode(column: "upstream_error_json", as: String?.self),
             attempts: try row.decode(column: "attempts", as: Int.self),
             createdAt: try row.decode(column: "created_at", as: Int64.self),
@@ -148,4 +202,9 @@ public struct GenerationStore: Sendable {
             expiresAt: try row.decode(column: "expires_at", as: Int64?.self)
         )
     }
+}
+
+/// A run tried to write to a generation whose lease it no longer holds.
+struct LeaseLost: Error, Sendable {
+    let generationID: String
 }

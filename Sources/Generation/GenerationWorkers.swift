@@ -4,9 +4,11 @@ import Storage
 
 /// Runs queued generations, `workers` at a time, as a service of the application.
 ///
-/// On start it first re-queues every generation a previous process left unfinished (after a crash or a kill):
-/// recovery is the same `process` path, not a second implementation. On graceful shutdown it stops taking new
-/// jobs and lets the running ones finish.
+/// On start it first queues every generation a previous process left unfinished (after a crash or a kill):
+/// recovery is the same runner, not a second implementation. A sweeper then keeps handing out what would otherwise
+/// wait for a restart: generations whose lease ran out (their run died) and queued ones that lost their place
+/// (a claim that failed on a database error). On graceful shutdown it stops taking new jobs; running ones end as
+/// interrupted and give their lease back, so the next start resumes them at once.
 public struct GenerationWorkers: Service {
     let service: GenerationService
     let queue: JobQueue
@@ -28,7 +30,7 @@ public struct GenerationWorkers: Service {
         for id in unfinished { self.queue.enqueue(id) }
 
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.sweepExpiredLeases() }
+            group.addTask { await self.sweep() }
             for _ in 0..<self.workers {
                 group.addTask {
                     for await job in self.queue.stream.cancelOnGracefulShutdown() {
@@ -36,6 +38,7 @@ public struct GenerationWorkers: Service {
                         var logger = self.logger
                         logger.requestID = job.requestID
                         await self.service.process(job.generationID, logger: logger)
+                        self.queue.done(job.generationID)
                         GenerationMetrics.finished()
                     }
                 }
@@ -43,13 +46,20 @@ public struct GenerationWorkers: Service {
         }
     }
 
-    /// Re-queues generations whose lease ran out (a worker that hung), so nothing stays `processing` forever.
-    /// Claiming renews the lease, and after `maxAttempts` the generation is failed and refunded.
-    func sweepExpiredLeases() async {
+    /// Every `sweepIntervalMillis`, queues the generations that nobody is running: expired leases, and queued rows
+    /// older than one interval. The queue skips ids this process already has.
+    func sweep() async {
+        let interval = self.service.settings.sweepIntervalMillis
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(30)) }
-            guard let expired = try? await self.service.store.expiredLeaseIDs(now: Timestamp.nowMillis()) else { continue }
-            for id in expired { self.queue.enqueue(id) }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(interval)) }
+            let now = Timestamp.nowMillis()
+            do {
+                for id in try await self.service.store.recoverableIDs(now: now, queuedBefore: now - interval) where self.queue.enqueue(id) {
+                    self.logger.notice("generation handed out again", metadata: ["generation": "\(id)"])
+                }
+            } catch {
+                if !Task.isCancelled { self.logger.warning("sweep failed", metadata: ["error": "\(error)"]) }
+            }
         }
     }
 }

@@ -27,6 +27,10 @@ struct FalEmulatorCommand: AsyncParsableCommand {
     @Option(name: .customLong("drop-output-rate"), help: "Share of output images whose URL answers 404.") var dropOutputRate = 0.0
     @Option(name: .customLong("reject-first-submits"), help: "Answer 503 to the first N submits (exercises client retries).")
     var rejectFirstSubmits = 0
+    @Option(name: .customLong("status-error-rate"), help: "Share of status polls answered 500.") var statusErrorRate = 0.0
+    @Option(name: .customLong("download-error-rate"), help: "Share of output downloads answered 503.") var downloadErrorRate = 0.0
+    @Option(name: .customLong("lost-submit-rate"), help: "Share of submits accepted, then answered 504 as by a proxy.")
+    var lostSubmitRate = 0.0
     @Option(name: .customLong("key"), help: "Require 'Authorization: Key <this>' (default: any key).") var key: String?
     @Option(name: .customLong("tls-cert"), help: "PEM certificate: serve HTTPS.") var tlsCert: String?
     @Option(name: .customLong("tls-key"), help: "PEM private key for --tls-cert.") var tlsKey: String?
@@ -43,7 +47,11 @@ struct FalEmulatorCommand: AsyncParsableCommand {
         }
         config.runLatencyMillis = run
         config.queueLatencyMillis = queue
-        guard (0...1).contains(self.failRate), (0...1).contains(self.dropOutputRate) else { throw ValidationError("rates are between 0 and 1") }
+        let rates = [self.failRate, self.dropOutputRate, self.statusErrorRate, self.downloadErrorRate, self.lostSubmitRate]
+        guard rates.allSatisfy({ (0...1).contains($0) }) else { throw ValidationError("rates are between 0 and 1") }
+        config.faults.statusError.rate = self.statusErrorRate
+        config.faults.downloadError.rate = self.downloadErrorRate
+        config.faults.lostSubmit.rate = self.lostSubmitRate
         config.failRate = self.failRate
         guard let type = FalFailureType(rawValue: self.failType) else {
             throw ValidationError("--fail-type: one of \(FalFailureType.allCases.map(\.rawValue).joined(separator: ", "))")

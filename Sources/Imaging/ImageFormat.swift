@@ -26,6 +26,15 @@ public enum InputImageFormat: String, Sendable, Equatable {
     case png
     case webp
 
+    /// The MIME type of an image in this format (a data URI's type, for instance).
+    public var contentType: String {
+        switch self {
+        case .jpeg: "image/jpeg"
+        case .png: "image/png"
+        case .webp: "image/webp"
+        }
+    }
+
     /// Maps the libvips loader name (e.g. `VipsForeignLoadPngBuffer`) to a format, or nil for anything else.
     init?(loader: String) {
         let name = loader.lowercased()

@@ -1,3 +1,5 @@
+import NIOCore
+
 /// How ImageGate reaches fal.ai's queue API.
 public struct FalConfiguration: Sendable {
     public var key: String
@@ -12,8 +14,10 @@ public struct FalConfiguration: Sendable {
     public var maxPollInterval: Duration = .seconds(2)
     /// After this long the generation is abandoned: the upstream request is cancelled and the generation fails.
     public var deadline: Duration = .seconds(15 * 60)
-    /// Tries of one HTTP call on transient failures (429/502/503/504, connection errors).
+    /// Tries of a submit that fal refused or that could not connect (reads are retried until the deadline).
     public var maxAttempts = 6
+    /// Longest wait for one HTTP call.
+    public var callTimeout: TimeAmount = .seconds(60)
     /// Longest pause between those tries.
     public var maxBackoff: Duration = .seconds(8)
 

@@ -29,6 +29,11 @@ enum FalWire {
         }
     }
 
+    /// `PUT …/cancel`: `OK`, `CANCELLATION_REQUESTED`, `ALREADY_COMPLETED` or `NOT_FOUND`.
+    struct CancelAnswer: Decodable {
+        let status: String
+    }
+
     /// The model's output.
     struct Output: Decodable {
         let images: [Image]

@@ -13,6 +13,8 @@ public struct LocalProvider: ImageProvider {
         self.threadPool = threadPool
     }
 
+    public func upstreamCostPerImage(_ model: ModelSpec) -> Int64 { 0 }
+
     public func generate(_ request: ProviderRequest, context: ProviderContext) async throws(ProviderError) -> ProviderOutcome {
         var images: [ProviderImage] = []
         let referenceDigest = Self.digest(request.references.map(\.bytes))
@@ -31,7 +33,7 @@ public struct LocalProvider: ImageProvider {
                 let bytes = try await self.threadPool.runIfActive { try PreviewRenderer.render(spec) }
                 images.append(.bytes(bytes, contentType: request.outputFormat.contentType, width: spec.width, height: spec.height))
             } catch {
-                throw ProviderError(code: "engine_error", message: "The local engine could not render the image.", upstreamDetail: "\(error)")
+                throw ProviderError(code: .engineError, message: "The local engine could not render the image.", upstreamDetail: "\(error)")
             }
         }
         return ProviderOutcome(images: images, seed: request.seed, seedHonoured: true)

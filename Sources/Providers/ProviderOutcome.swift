@@ -1,3 +1,5 @@
+import Catalog
+
 /// One image a provider produced: in memory (local engine) or at a URL to be mirrored (upstreams).
 public enum ProviderImage: Sendable {
     case bytes([UInt8], contentType: String, width: Int, height: Int)
@@ -20,21 +22,6 @@ public struct ProviderOutcome: Sendable {
     }
 }
 
-/// Why a provider could not produce any image. `code` is ImageGate's; the upstream's own words are kept apart.
-public struct ProviderError: Error, Sendable, Equatable {
-    public let code: String
-    public let message: String
-    public let upstreamType: String?
-    public let upstreamDetail: String?
-
-    public init(code: String, message: String, upstreamType: String? = nil, upstreamDetail: String? = nil) {
-        self.code = code
-        self.message = message
-        self.upstreamType = upstreamType
-        self.upstreamDetail = upstreamDetail
-    }
-}
-
 /// An upstream request a provider has started: its id, and whatever the provider needs to find it again
 /// (for fal, the status/result/cancel URLs that submit returned), as opaque text.
 public struct UpstreamHandle: Sendable, Equatable {
@@ -48,15 +35,24 @@ public struct UpstreamHandle: Sendable, Equatable {
 }
 
 /// Lets a provider persist progress that must survive a crash (an upstream request) without touching the
-/// database itself.
+/// database itself. The runner decides from what was saved whether a provider may submit at all: a generation
+/// whose submit may have reached the upstream but whose handle was never saved is never given to a provider again.
 public struct ProviderContext: Sendable {
     /// An upstream request saved by an earlier run of this generation: follow it, never submit again.
     public let resume: UpstreamHandle?
+    /// Records, durably, that a submit is about to leave this machine. Call it right before the submit: from then
+    /// on a crash can no longer be answered by submitting again.
+    public let willSubmit: @Sendable () async throws -> Void
     /// Saves the upstream request; returns once it is durable.
     public let record: @Sendable (UpstreamHandle) async throws -> Void
 
-    public init(resume: UpstreamHandle?, record: @escaping @Sendable (UpstreamHandle) async throws -> Void) {
+    public init(
+        resume: UpstreamHandle?,
+        willSubmit: @escaping @Sendable () async throws -> Void = {},
+        record: @escaping @Sendable (UpstreamHandle) async throws -> Void
+    ) {
         self.resume = resume
+        self.willSubmit = willSubmit
         self.record = record
     }
 }
@@ -67,4 +63,7 @@ public protocol ImageProvider: Sendable {
     var name: String { get }
 
     func generate(_ request: ProviderRequest, context: ProviderContext) async throws(ProviderError) -> ProviderOutcome
+
+    /// What the upstream bills ImageGate for one image of `model`, in micro-USD (0 for the local engine).
+    func upstreamCostPerImage(_ model: ModelSpec) -> Int64
 }

@@ -9,7 +9,8 @@ public enum GenerationMode: String, Sendable, Codable, CaseIterable {
 
 /// A reference image for edit mode: where the user said it is, and its bytes once fetched and validated.
 public struct ReferenceImage: Sendable {
-    /// The URL or data URI as the user sent it (fal receives it as is).
+    /// The URL or data URI as the user sent it, for the record only: upstreams receive `bytes`, the copy ImageGate
+    /// checked, never a URL that could answer something else later.
     public let source: String
     public let bytes: [UInt8]
     public let probe: ImageProbe
@@ -37,6 +38,9 @@ public struct ProviderRequest: Sendable {
     public let seed: Int64
     public let outputFormat: ImageFormat
     public let references: [ReferenceImage]
+    /// When the generation first started running (Unix milliseconds): an upstream's deadline counts from here, not
+    /// from the latest restart, so restarts never extend it.
+    public let startedAtMillis: Int64
 
     public init(
         generationID: String,
@@ -50,7 +54,8 @@ public struct ProviderRequest: Sendable {
         numImages: Int,
         seed: Int64,
         outputFormat: ImageFormat,
-        references: [ReferenceImage]
+        references: [ReferenceImage],
+        startedAtMillis: Int64
     ) {
         self.generationID = generationID
         self.model = model
@@ -64,5 +69,6 @@ public struct ProviderRequest: Sendable {
         self.seed = seed
         self.outputFormat = outputFormat
         self.references = references
+        self.startedAtMillis = startedAtMillis
     }
 }

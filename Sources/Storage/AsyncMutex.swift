@@ -1,15 +1,16 @@
 /// A first-in, first-out lock for async code: SQLite allows one writer, and one shared connection must not
-/// interleave two tasks' transactions.
+/// interleave two tasks' transactions. Urgent waiters go before normal ones (in their own arrival order), so a
+/// short write that closes a crash window never waits behind a queue of ordinary ones.
 public actor AsyncMutex {
     private var locked = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
-    private var head = 0
+    private var waiters = FIFO()
+    private var urgentWaiters = FIFO()
 
     public init() {}
 
     /// Runs `body` while holding the lock.
-    public func withLock<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
-        await self.lock()
+    public func withLock<T: Sendable>(urgent: Bool = false, _ body: @Sendable () async throws -> T) async throws -> T {
+        await self.lock(urgent: urgent)
         do {
             let result = try await body()
             self.unlock()
@@ -20,25 +21,45 @@ public actor AsyncMutex {
         }
     }
 
-    private func lock() async {
+    private func lock(urgent: Bool) async {
         if !self.locked {
             self.locked = true
             return
         }
-        await withCheckedContinuation { self.waiters.append($0) }
+        await withCheckedContinuation { continuation in
+            if urgent {
+                self.urgentWaiters.append(continuation)
+            } else {
+                self.waiters.append(continuation)
+            }
+        }
     }
 
     private func unlock() {
-        if self.head < self.waiters.count {
-            let next = self.waiters[self.head]
-            self.head += 1
-            if self.head > 64 && self.head * 2 > self.waiters.count {
-                self.waiters.removeFirst(self.head)
-                self.head = 0
-            }
-            next.resume()  // ownership passes straight to the next waiter; `locked` stays true
+        // Ownership passes straight to the next waiter; `locked` stays true.
+        if let next = self.urgentWaiters.popFirst() ?? self.waiters.popFirst() {
+            next.resume()
         } else {
             self.locked = false
+        }
+    }
+
+    /// A queue of continuations with amortised O(1) removal from the front.
+    private struct FIFO {
+        private var items: [CheckedContinuation<Void, Never>] = []
+        private var head = 0
+
+        mutating func append(_ item: CheckedContinuation<Void, Never>) { self.items.append(item) }
+
+        mutating func popFirst() -> CheckedContinuation<Void, Never>? {
+            guard self.head < self.items.count else { return nil }
+            let item = self.items[self.head]
+            self.head += 1
+            if self.head > 64 && self.head * 2 > self.items.count {
+                self.items.removeFirst(self.head)
+                self.head = 0
+            }
+            return item
         }
     }
 }

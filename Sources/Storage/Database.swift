@@ -6,6 +6,15 @@ public enum SQLDialectKind: String, Sendable {
     case postgres
 }
 
+/// How soon a transaction must run when others are waiting.
+public enum TransactionPriority: Sendable {
+    /// In turn.
+    case normal
+    /// Ahead of the normal ones: a write whose delay widens a crash window (an upstream handle that must be saved
+    /// between the upstream's answer and the next step).
+    case urgent
+}
+
 /// Access to ImageGate's relational state, whatever the engine behind it.
 ///
 /// Every multi-statement change goes through `transaction`, so a crash leaves either all of it or none.
@@ -13,8 +22,8 @@ public enum SQLDialectKind: String, Sendable {
 public protocol Database: Sendable {
     var dialect: SQLDialectKind { get }
 
-    /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
-    func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+    /// Runs `body` in one transaction: committed (durably) when it returns, rolled back when it throws.
+    func transaction<T: Sendable>(priority: TransactionPriority, _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
 
     /// Runs single-statement reads (or one-statement writes) outside an explicit transaction.
     func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
@@ -24,4 +33,11 @@ public protocol Database: Sendable {
 
     /// Closes every connection.
     func close() async throws
+}
+
+extension Database {
+    /// Runs `body` in one transaction, in turn.
+    public func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await self.transaction(priority: .normal, body)
+    }
 }

@@ -135,6 +135,15 @@ public enum Migrations {
                 "CREATE INDEX generations_key_created ON generations (api_key_id, created_at)",
             ]
         },
+        Step(version: 4) { _ in
+            [
+                // Which run holds the lease: only it may renew it, save an upstream handle or settle.
+                "ALTER TABLE generations ADD COLUMN lease_owner TEXT",
+                // When a submit to the upstream started. Set with no handle saved, the submit may have reached the
+                // upstream: the generation is never submitted again.
+                "ALTER TABLE generations ADD COLUMN upstream_submit_at BIGINT",
+            ]
+        },
     ]
 
     /// Brings the schema up to date; safe to run on every start.

@@ -149,4 +149,64 @@ import Testing
             #expect(try await emulator.stats()["accepted"] == 2)
         }
     }
+
+    @Test func failedPollsAndDownloadsAreRetriedNotRefunded() async throws {
+        try await EmulatorHarness.with({
+            $0.runLatencyMillis = 300
+            $0.faults.statusError = FalFault(first: 2)
+            $0.faults.downloadError = FalFault(first: 1)
+        }) { emulator in
+            let instance = try await Self.instance(emulator)
+            defer { instance.cleanUp() }
+            try await instance.run { client in
+                let response = try await client.generate(try body(set: ["num_images": 2]), key: instance.apiKey)
+                #expect(response.status == .ok, "\(response.text)")
+                #expect((try response.json()["images"] as? [[String: Any]])?.count == 2)
+            }
+            let stats = try await emulator.stats()
+            #expect(stats["statusErrorsInjected"] == 2 && stats["downloadErrorsInjected"] == 1, "\(stats)")
+            #expect(stats["accepted"] == 1)
+            let balance = try await instance.balance()
+            #expect(balance.available == 10_000_000 - 28_000 && balance.held == 0, "both images fal made are delivered and charged")
+        }
+    }
+
+    @Test func aSubmitAcceptedButAnsweredWith504IsNeverSentAgain() async throws {
+        try await EmulatorHarness.with({ $0.faults.lostSubmit = FalFault(first: 1) }) { emulator in
+            let instance = try await Self.instance(emulator)
+            defer { instance.cleanUp() }
+            try await instance.run { client in
+                let response = try await client.generate(try body(set: ["num_images": 2]), key: instance.apiKey)
+                #expect(response.status == .badGateway, "\(response.text)")
+                #expect(response.text.contains("\"refunded_usd\":0.028"))
+            }
+            let stats = try await emulator.stats()
+            #expect(stats["submitsReceived"] == 1 && stats["accepted"] == 1 && stats["submitsLost"] == 1, "one submit, never resent: \(stats)")
+            let balance = try await instance.balance()
+            #expect(balance.available == 10_000_000 && balance.held == 0, "the user pays nothing")
+            let cost = try await instance.withDatabase { db in
+                try await db.read { sql in try await sql.raw("SELECT upstream_cost_micros FROM generations").first() }
+            }
+            #expect(try cost?.decode(column: "upstream_cost_micros", as: Int64.self) == 70_000, "what fal may bill is recorded as a loss")
+        }
+    }
+
+    @Test func editSendsFalTheCheckedCopyNotTheUsersURL() async throws {
+        try await EmulatorHarness.with { emulator in
+            let instance = try await Self.instance(emulator)
+            defer { instance.cleanUp() }
+            try await instance.run { client in
+                #expect(try await client.generate(quickstartBody, key: instance.apiKey).status == .ok)
+                // The first run's image, at fal's (the emulator's) file URL: an http URL the user could point anywhere.
+                let requestID = try await instance.withDatabase { db in
+                    try await db.read { sql in try await sql.raw("SELECT upstream_request_id FROM generations").first() }
+                }?.decode(column: "upstream_request_id", as: String.self)
+                let url = "\(emulator.queueURL)/files/\(try #require(requestID))/0.png"
+                let response = try await client.generate(try body(set: ["mode": "edit", "image_urls": [url]]), key: instance.apiKey)
+                #expect(response.status == .ok, "\(response.text)")
+            }
+            let stats = try await emulator.stats()
+            #expect(stats["referenceDataURIs"] == 1 && stats["referenceRemoteURLs"] == 0, "\(stats)")
+        }
+    }
 }

@@ -35,7 +35,7 @@ import Testing
         )
     }
 
-    @Test func aRestartedServerResumesPollingAndChargesOnce() async throws {
+    @Test func threeRestartsDuringOneHealthyJobChargeOnceAndSubmitOnce() async throws {
         try await EmulatorHarness.with({ $0.runLatencyMillis = 4000 }) { emulator in
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("resume-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -45,22 +45,27 @@ import Testing
             let account = try await AccountStore(database: database).create(name: "t", credit: MicroUSD(micros: 1_000_000))
             let logger = Logger(label: "resume-test")
 
-            // First process: submits to fal, saves the handle, then dies mid-poll.
+            // Three processes in turn: the first submits to fal and saves the handle, and each is stopped mid-poll
+            // (as by a restart). Restarts are not failures: with a handle, the generation is always resumed.
             let first = try Self.service(database: database, directory: directory, queueURL: emulator.queueURL)
             let (parameters, model) = try first.validator.validate(
                 body: Array("{\"model\":\"seedream-5-lite\",\"prompt\":\"resume\",\"num_images\":2}".utf8)
             )
             let record = try await first.submit(parameters, model: model, accountID: account.id, apiKeyID: nil, logger: logger).record
-            let running = Task { await first.process(record.id, logger: logger) }
-            for _ in 0..<100 {
-                if try await first.store.get(id: record.id)?.upstreamRequestID != nil { break }
-                try await Task.sleep(for: .milliseconds(20))
+            for restart in 0..<3 {
+                let process = restart == 0 ? first : try Self.service(database: database, directory: directory, queueURL: emulator.queueURL)
+                let running = Task { await process.process(record.id, logger: logger) }
+                for _ in 0..<100 {
+                    if try await process.store.get(id: record.id)?.upstreamRequestID != nil { break }
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                try await Task.sleep(for: .milliseconds(300))
+                running.cancel()
+                #expect(await running.value == .interrupted)
+                let interrupted = try #require(try await process.store.get(id: record.id))
+                #expect(interrupted.status == .processing)
+                #expect(interrupted.upstreamHandle != nil)
             }
-            running.cancel()
-            await running.value
-            let interrupted = try #require(try await first.store.get(id: record.id))
-            #expect(interrupted.status == .processing)
-            #expect(interrupted.upstreamHandle != nil)
 
             // Second process: recovery follows the saved handle.
             let second = try Self.service(database: database, directory: directory, queueURL: emulator.queueURL)
@@ -74,6 +79,7 @@ import Testing
             let final = try #require(try await second.store.get(id: record.id))
             #expect(final.status == .completed)
             #expect(final.images.count == 2)
+            #expect(final.attempts == 4, "three interrupted runs and the one that finished")
             #expect(try await emulator.stats()["accepted"] == 1, "fal got one request, not two")
             let kinds = try await database.read { sql in try await Ledger.entries(generation: record.id, on: sql) }.map(\.kind)
             #expect(kinds == [.hold, .charge])

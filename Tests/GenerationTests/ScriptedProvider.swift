@@ -1,3 +1,4 @@
+import Catalog
 import Foundation
 import Providers
 
@@ -11,6 +12,10 @@ final class ScriptedProvider: ImageProvider, @unchecked Sendable {
         case fail(ProviderError)
         /// Return remote images at these URLs (for mirror failures).
         case remote([String])
+        /// Work for this long, then deliver this many images.
+        case deliverAfter(Duration, Int)
+        /// Record that a submit is leaving, then stop as a crashed process would (interrupted, nothing saved).
+        case crashWhileSubmitting
     }
 
     let name = "scripted"
@@ -18,8 +23,14 @@ final class ScriptedProvider: ImageProvider, @unchecked Sendable {
     private var steps: [Step]
     private(set) var calls = 0
 
-    init(_ steps: [Step]) {
+    /// What the pretend upstream bills per image.
+    let costPerImage: Int64
+
+    func upstreamCostPerImage(_ model: ModelSpec) -> Int64 { self.costPerImage }
+
+    init(_ steps: [Step], costPerImage: Int64 = 0) {
         self.steps = steps
+        self.costPerImage = costPerImage
     }
 
     func generate(_ request: ProviderRequest, context: ProviderContext) async throws(ProviderError) -> ProviderOutcome {
@@ -28,7 +39,7 @@ final class ScriptedProvider: ImageProvider, @unchecked Sendable {
             return self.steps.isEmpty ? nil : self.steps.removeFirst()
         }
         guard let step else {
-            throw ProviderError(code: "unexpected_call", message: "ScriptedProvider was called more often than scripted")
+            throw ProviderError(code: .unexpectedCall, message: "ScriptedProvider was called more often than scripted")
         }
         switch step {
         case .deliver(let count):
@@ -36,6 +47,21 @@ final class ScriptedProvider: ImageProvider, @unchecked Sendable {
             return ProviderOutcome(images: Array(repeating: image, count: count), seed: request.seed, seedHonoured: true)
         case .fail(let error):
             throw error
+        case .deliverAfter(let duration, let count):
+            do {
+                try await Task.sleep(for: duration)
+            } catch {
+                throw ProviderError(code: .interrupted, message: "cancelled")
+            }
+            let image = ProviderImage.bytes(Array("fake-png-\(request.generationID)".utf8), contentType: "image/png", width: 8, height: 8)
+            return ProviderOutcome(images: Array(repeating: image, count: count), seed: request.seed, seedHonoured: true)
+        case .crashWhileSubmitting:
+            do {
+                try await context.willSubmit()
+            } catch {
+                throw ProviderError(code: .upstreamFailed, message: "\(error)")
+            }
+            throw ProviderError(code: .interrupted, message: "the process died mid-submit")
         case .remote(let urls):
             return ProviderOutcome(images: urls.map { .remote(url: $0, contentType: nil, width: nil, height: nil) }, seed: nil, seedHonoured: false)
         }

@@ -32,7 +32,12 @@ import Testing
         }
 
         /// A service over the data directory with its own, empty in-process queue: what a restarted process has.
-        static func service(database: SQLiteDatabase, directory: String, provider: any ImageProvider) throws -> GenerationService {
+        static func service(
+            database: any Database,
+            directory: String,
+            provider: any ImageProvider,
+            settings: GenerationSettings = GenerationSettings(retentionMillis: 60_000)
+        ) throws -> GenerationService {
             let blobs = FileBlobStore(root: "\(directory)/blobs")
             return GenerationService(
                 catalog: try ModelCatalog.bundled(),
@@ -42,23 +47,23 @@ import Testing
                 references: ReferenceLoader(httpClient: .shared, allowPrivateAddresses: true),
                 mirror: OutputMirror(blobs: blobs, httpClient: .shared, maxBytes: 1 << 20, timeout: .seconds(2)),
                 queue: JobQueue(),
-                settings: GenerationSettings(retentionMillis: 60_000)
+                settings: settings
             )
         }
 
         func run(numImages: Int) async throws -> GenerationRecord {
-            let (parameters, model) = try self.service.validator.validate(
-                body: Array("{\"model\":\"seedream-5-lite\",\"prompt\":\"x\",\"num_images\":\(numImages)}".utf8)
-            )
-            let record = try await self.service.submit(
-                parameters,
-                model: model,
-                accountID: self.accountID,
-                apiKeyID: nil,
-                logger: self.logger
-            ).record
+            let record = try await self.submit(numImages: numImages)
             await self.service.process(record.id, logger: self.logger)
             return try #require(try await self.service.store.get(id: record.id))
+        }
+
+        /// Holds and queues a generation (in the database only; nothing runs it).
+        func submit(numImages: Int, on service: GenerationService? = nil) async throws -> GenerationRecord {
+            let service = service ?? self.service
+            let (parameters, model) = try service.validator.validate(
+                body: Array("{\"model\":\"seedream-5-lite\",\"prompt\":\"x\",\"num_images\":\(numImages)}".utf8)
+            )
+            return try await service.submit(parameters, model: model, accountID: self.accountID, apiKeyID: nil, logger: self.logger).record
         }
 
         func ledger(_ id: String) async throws -> [LedgerEntry] {
@@ -87,7 +92,7 @@ import Testing
             case .allFailed: 0
             }
         let step: ScriptedProvider.Step =
-            outcome == .allFailed ? .fail(ProviderError(code: "upstream_error", message: "boom")) : .deliver(delivered)
+            outcome == .allFailed ? .fail(ProviderError(code: .upstreamFailed, message: "boom")) : .deliver(delivered)
         let harness = try await Harness.make(provider: ScriptedProvider([step]))
         let record = try await harness.run(numImages: numImages)
 
@@ -140,7 +145,9 @@ import Testing
             apiKeyID: nil,
             logger: harness.logger
         ).record
-        _ = try await harness.service.store.claim(id: record.id, now: Timestamp.nowMillis(), leaseMillis: 60_000)
+        // Its lease ran out with it (1 ms), so the restarted process may take it over at once.
+        _ = try await harness.service.store.claim(id: record.id, owner: "run_dead", now: Timestamp.nowMillis(), leaseMillis: 1)
+        try await Task.sleep(for: .milliseconds(5))
         #expect(try await harness.service.store.unfinishedIDs() == [record.id])
 
         // A restarted process (new service, empty queue) recovers it from the database through the same path.

@@ -1,0 +1,289 @@
+import Billing
+import Blobs
+import Catalog
+import Foundation
+import Imaging
+import Logging
+import NIOCore
+import Providers
+import Storage
+
+/// Runs one generation from its claim to its settlement, as one straight line:
+/// claim (lease) → decide from what was saved → provider → store outputs → settle → signal waiters.
+///
+/// Exactly once, upstream and in the books:
+/// - A run works only under its own lease, renewed while it works (`LeaseKeeper`); every write it makes is guarded
+///   by that lease, so two runs of one generation can never both submit, both save a handle, or both settle.
+/// - A generation with a saved upstream handle is always resumed through it, however often it was interrupted.
+/// - A generation whose submit may have reached the upstream but whose handle was never saved is never submitted
+///   again: it fails, the user is refunded, and what the upstream may bill is recorded as the operator's loss.
+/// - A run interrupted by shutdown (or by losing its lease) ends without settling; the next run resumes it.
+struct GenerationRunner: Sendable {
+    let catalog: ModelCatalog
+    let database: any Database
+    let store: GenerationStore
+    let outputs: OutputStore
+    let blobs: any BlobStore
+    let provider: any ImageProvider
+    let mirror: OutputMirror
+    let hub: CompletionHub
+    let settings: GenerationSettings
+
+    /// How a run ended, for the worker and the tests.
+    enum Result: Sendable, Equatable {
+        /// Settled (completed or failed) by this run.
+        case settled(GenerationStatus)
+        /// Nothing to do: already final, or another run holds the lease.
+        case notClaimed
+        /// Stopped before settling (shutdown, lost lease, database error); a later run resumes it.
+        case interrupted
+    }
+
+    @discardableResult
+    func run(_ id: String, logger: Logger) async -> Result {
+        var logger = logger
+        logger[metadataKey: "generation"] = "\(id)"
+        let owner = Identifier.make("run")
+        let record: GenerationRecord
+        do {
+            guard let claimed = try await self.store.claim(id: id, owner: owner, now: Timestamp.nowMillis(), leaseMillis: self.settings.leaseMillis)
+            else { return .notClaimed }
+            record = claimed
+        } catch {
+            // The sweeper hands queued generations out again, so a failed claim is retried without a restart.
+            logger.error("generation could not be claimed", metadata: ["error": "\(error)"])
+            return .interrupted
+        }
+        let lease = Duration.milliseconds(self.settings.leaseMillis)
+        let workLogger = logger
+        let result = await LeaseKeeper.holding(every: lease / 3) { [store, settings] in
+            do {
+                let renewed = try await store.renewLease(id: id, owner: owner, until: Timestamp.nowMillis() + settings.leaseMillis)
+                return renewed ? .renewed : .lost
+            } catch {
+                return .failed(error)
+            }
+        } _: {
+            await self.work(record, owner: owner, logger: workLogger)
+        }
+        if result == .interrupted {
+            do {
+                // In a task of its own: this run's task is usually cancelled (shutdown), and the database calls
+                // refuse to start in a cancelled task.
+                try await Task { [store] in try await store.releaseLease(id: id, owner: owner) }.value
+            } catch {
+                logger.warning("lease not given back; the generation resumes when it expires", metadata: ["error": "\(error)"])
+            }
+            logger.notice("generation interrupted; it resumes later")
+        }
+        return result
+    }
+
+    /// The run proper, under the lease.
+    func work(_ claimed: GenerationRecord, owner: String, logger: Logger) async -> Result {
+        var record = claimed
+        let failure: ProviderError?
+        var delivered: [(OutputImage, OutputRecord)] = []
+        if record.upstreamHandle == nil, record.upstreamSubmitAt != nil {
+            failure = ProviderError(
+                code: .outcomeUnknown,
+                message: "The generation was interrupted while it was being sent upstream; it was not sent again.",
+                upstreamType: "interrupted_submit",
+                billedImages: record.numImages
+            )
+        } else if record.upstreamHandle == nil, record.attempts > self.settings.maxAttempts {
+            failure = ProviderError(code: .upstreamFailed, message: "The generation was interrupted too many times.")
+        } else {
+            do {
+                let outcome = try await self.generate(record, owner: owner)
+                if let seed = outcome.seed { record.seed = seed }
+                record.request.seedHonoured = outcome.seedHonoured
+                record.upstreamCost = self.upstreamCost(record, images: outcome.images.count)
+                delivered = await self.storeOutputs(outcome.images, of: record, logger: logger)
+                failure = delivered.isEmpty ? ProviderError(code: .upstreamFailed, message: "No image could be delivered.") : nil
+            } catch let error where error.code == .interrupted {
+                return .interrupted
+            } catch {
+                failure = error
+            }
+        }
+        // Cancelled mid-download (shutdown, lost lease): what was stored is not the whole answer; resume later.
+        if Task.isCancelled { return .interrupted }
+        if let failure {
+            record.upstreamError = Self.upstreamErrorJSON(failure)
+            record.upstreamCost = record.upstreamCost + self.upstreamCost(record, images: failure.billedImages)
+            record.errorCode = failure.generationErrorCode
+            record.errorMessage = failure.message
+            logger.warning(
+                "generation failed",
+                metadata: [
+                    "code": "\(failure.code)", "upstream_type": "\(failure.upstreamType ?? "-")", "detail": "\(failure.upstreamDetail ?? "-")",
+                    "upstream_billed_images": "\(failure.billedImages)",
+                ]
+            )
+        }
+        do {
+            guard try await self.settle(&record, delivered: delivered, owner: owner, logger: logger) else { return .interrupted }
+        } catch {
+            logger.error("generation could not be settled", metadata: ["error": "\(error)"])
+            return .interrupted
+        }
+        return .settled(record.status)
+    }
+
+    /// Calls the provider with what was saved: its upstream handle to follow, and the hooks that save progress
+    /// under this run's lease.
+    func generate(_ record: GenerationRecord, owner: String) async throws(ProviderError) -> ProviderOutcome {
+        let request = try await self.providerRequest(for: record)
+        let saved = record.upstreamRequestID.flatMap { requestID in record.upstreamHandle.map { UpstreamHandle(requestID: requestID, data: $0) } }
+        let context = ProviderContext(resume: saved) { [store] in
+            try await store.markSubmitting(id: record.id, owner: owner, at: Timestamp.nowMillis())
+        } record: { [store] handle in
+            try await store.setUpstream(handle, for: record.id, owner: owner)
+        }
+        return try await self.provider.generate(request, context: context)
+    }
+
+    /// Ends the generation and moves the money in one transaction: charge delivered images, return the rest.
+    /// False when this run no longer holds the lease (nothing was written).
+    func settle(_ record: inout GenerationRecord, delivered: [(OutputImage, OutputRecord)], owner: String, logger: Logger) async throws -> Bool {
+        let now = Timestamp.nowMillis()
+        record.status = delivered.isEmpty ? .failed : .completed
+        record.images = delivered.map(\.0)
+        record.charged = record.pricePerImage * delivered.count
+        record.refunded = record.hold - record.charged
+        record.completedAt = now
+        record.expiresAt = delivered.isEmpty ? nil : now + self.settings.retentionMillis
+        if !delivered.isEmpty && delivered.count < record.numImages {
+            record.errorCode = "partial_delivery"
+            record.errorMessage = "\(record.numImages - delivered.count) of \(record.numImages) images could not be delivered and were refunded."
+        }
+        let final = record
+        let settled = try await self.database.transaction { [store, outputs] sql in
+            guard try await store.finish(final, owner: owner, on: sql) else { return false }
+            for (image, output) in delivered {
+                try await outputs.insert(
+                    output,
+                    index: image.index,
+                    width: image.width,
+                    height: image.height,
+                    expiresAt: final.expiresAt ?? now,
+                    on: sql
+                )
+            }
+            try await Ledger.settle(
+                charge: final.charged,
+                returned: final.refunded,
+                returnKind: delivered.isEmpty ? .refund : .release,
+                account: final.accountID,
+                generation: final.id,
+                on: sql
+            )
+            return true
+        }
+        guard settled else { return false }
+        GenerationMetrics.recordDuration(milliseconds: now - final.createdAt, provider: final.provider, outcome: final.status.rawValue)
+        GenerationMetrics.recordMoney("charge", micros: final.charged.micros)
+        GenerationMetrics.recordMoney(delivered.isEmpty ? "refund" : "release", micros: final.refunded.micros)
+        GenerationMetrics.stored(images: delivered.count, bytes: delivered.reduce(0) { $0 + $1.0.byteCount })
+        logger.info(
+            "generation ended",
+            metadata: [
+                "status": "\(final.status.rawValue)", "charged_micros": "\(final.charged.micros)", "returned_micros": "\(final.refunded.micros)",
+                "upstream_cost_micros": "\(final.upstreamCost.micros)",
+            ]
+        )
+        for key in final.request.referenceKeys { try? await self.blobs.delete(key: key) }
+        await self.hub.signal(final.id)
+        return true
+    }
+
+    /// Stores each image; an image that cannot be stored is simply not delivered (and so not charged).
+    func storeOutputs(_ images: [ProviderImage], of record: GenerationRecord, logger: Logger) async -> [(OutputImage, OutputRecord)] {
+        var delivered: [(OutputImage, OutputRecord)] = []
+        for (index, image) in images.prefix(record.numImages).enumerated() {
+            let outputID = Identifier.make("out")
+            let blobKey = OutputStore.blobKey(generationID: record.id, index: index)
+            do {
+                let stored = try await self.mirror.store(image, key: blobKey, expectedFormat: record.request.parameters.outputFormat)
+                let output = OutputRecord(
+                    id: outputID,
+                    generationID: record.id,
+                    blobKey: blobKey,
+                    contentType: stored.contentType,
+                    byteCount: stored.byteCount,
+                    etag: stored.etag,
+                    // Set at settlement, from the same instant as the generation's `expires_at`.
+                    expiresAt: 0,
+                    deletedAt: nil
+                )
+                let info = OutputImage(
+                    outputID: outputID,
+                    index: index,
+                    contentType: stored.contentType,
+                    width: stored.width ?? record.request.pixelSize.width,
+                    height: stored.height ?? record.request.pixelSize.height,
+                    byteCount: stored.byteCount
+                )
+                delivered.append((info, output))
+            } catch {
+                logger.warning("output not delivered", metadata: ["index": "\(index)", "error": "\(error)"])
+            }
+        }
+        return delivered
+    }
+
+    func providerRequest(for record: GenerationRecord) async throws(ProviderError) -> ProviderRequest {
+        guard let model = self.catalog.model(record.model) else {
+            throw ProviderError(code: .upstreamFailed, message: "The model is no longer in the catalog.")
+        }
+        var references: [ReferenceImage] = []
+        for (index, key) in record.request.referenceKeys.enumerated() {
+            var bytes: [UInt8] = []
+            do {
+                try await self.blobs.read(key: key) { bytes.append(contentsOf: $0.readableBytesView) }
+            } catch {
+                throw ProviderError(code: .upstreamFailed, message: "A reference image is no longer available.")
+            }
+            let probe: ImageProbe
+            do {
+                probe = try ImageProbe.inspect(bytes, decodePixels: false)
+            } catch {
+                throw ProviderError(code: .upstreamFailed, message: "A stored reference image could not be read.")
+            }
+            references.append(ReferenceImage(source: record.request.referenceSources[safe: index] ?? key, bytes: bytes, probe: probe))
+        }
+        let parameters = record.request.parameters
+        return ProviderRequest(
+            generationID: record.id,
+            model: model,
+            mode: record.mode,
+            prompt: parameters.prompt,
+            aspectRatio: parameters.aspectRatio,
+            resolvedAspectRatio: record.request.resolvedAspectRatio,
+            sizeTier: parameters.size,
+            pixelSize: record.request.pixelSize,
+            numImages: record.numImages,
+            seed: record.seed,
+            outputFormat: parameters.outputFormat,
+            references: references,
+            startedAtMillis: record.startedAt ?? Timestamp.nowMillis()
+        )
+    }
+
+    /// What the upstream bills for `images` images of this generation's model.
+    func upstreamCost(_ record: GenerationRecord, images: Int) -> MicroUSD {
+        guard images > 0, let model = self.catalog.model(record.model) else { return .zero }
+        return MicroUSD(micros: self.provider.upstreamCostPerImage(model)) * images
+    }
+
+    static func upstreamErrorJSON(_ error: ProviderError) -> String? {
+        guard error.upstreamType != nil || error.upstreamDetail != nil else { return nil }
+        let fields = ["type": error.upstreamType ?? "", "detail": String((error.upstreamDetail ?? "").prefix(4096))]
+        return (try? JSONEncoder().encode(fields)).map { String(decoding: $0, as: UTF8.self) }
+    }
+}
+
+extension Array {
+    subscript(safe index: Int) -> Element? { self.indices.contains(index) ? self[index] : nil }
+}

@@ -1,0 +1,53 @@
+/// Why a provider could not produce any image. `code` is ImageGate's classification; the upstream's own words are
+/// kept apart (`upstreamType`, `upstreamDetail`) for the operator.
+public struct ProviderError: Error, Sendable, Equatable {
+    /// The classes of failure the runner acts on differently. Values with static members, as `HTTPClientError`
+    /// does it, so callers switch on meaning rather than on text.
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        private enum Base: String, Sendable, Hashable {
+            case interrupted, upstreamFailed, contentPolicyViolation, deadlineExceeded, outcomeUnknown, engineError, unexpectedCall
+        }
+
+        private let base: Base
+        private init(_ base: Base) { self.base = base }
+
+        public var description: String { self.base.rawValue }
+
+        /// This process is stopping (or lost its lease) mid-call: nothing is decided; the generation resumes later.
+        public static let interrupted = Code(.interrupted)
+        /// The upstream gave its final answer, and it is a failure (a failed run, a refused input).
+        public static let upstreamFailed = Code(.upstreamFailed)
+        /// The upstream's safety checker refused the request.
+        public static let contentPolicyViolation = Code(.contentPolicyViolation)
+        /// The upstream did not finish within the generation's deadline; it was cancelled.
+        public static let deadlineExceeded = Code(.deadlineExceeded)
+        /// A submit may have reached the upstream, but no handle came back: the request can be neither followed nor
+        /// sent again. Whatever the upstream bills for it is ImageGate's loss.
+        public static let outcomeUnknown = Code(.outcomeUnknown)
+        /// The local engine failed.
+        public static let engineError = Code(.engineError)
+        /// A test double was called more often than scripted.
+        public static let unexpectedCall = Code(.unexpectedCall)
+    }
+
+    public let code: Code
+    public let message: String
+    public let upstreamType: String?
+    public let upstreamDetail: String?
+    /// Images the upstream will bill although none is delivered (a run that completed upstream after ImageGate gave
+    /// up, or an outcome it cannot know): recorded as upstream cost, so the operator sees the loss.
+    public let billedImages: Int
+
+    public init(code: Code, message: String, upstreamType: String? = nil, upstreamDetail: String? = nil, billedImages: Int = 0) {
+        self.code = code
+        self.message = message
+        self.upstreamType = upstreamType
+        self.upstreamDetail = upstreamDetail
+        self.billedImages = billedImages
+    }
+
+    /// The public error code of a generation that ended with this error.
+    public var generationErrorCode: String {
+        self.code == .contentPolicyViolation ? "content_policy_violation" : "generation_failed"
+    }
+}

@@ -1,0 +1,42 @@
+import SQLKit
+import Storage
+import Synchronization
+
+/// A real database that fails the next N transactions on purpose, as a locked or briefly unavailable database
+/// would (the error a busy SQLite or a dropped PostgreSQL connection gives), to prove the engine recovers
+/// without a restart.
+final class FlakyDatabase: Database {
+    let base: any Database
+    private let failures = Mutex(0)
+
+    struct InjectedFailure: Error {}
+
+    init(base: any Database) {
+        self.base = base
+    }
+
+    var dialect: SQLDialectKind { self.base.dialect }
+
+    /// The next `count` transactions throw before touching the database.
+    func failNextTransactions(_ count: Int) {
+        self.failures.withLock { $0 = count }
+    }
+
+    func transaction<T: Sendable>(priority: TransactionPriority, _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        let fail = self.failures.withLock { remaining in
+            guard remaining > 0 else { return false }
+            remaining -= 1
+            return true
+        }
+        if fail { throw InjectedFailure() }
+        return try await self.base.transaction(priority: priority, body)
+    }
+
+    func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await self.base.read(body)
+    }
+
+    func ping() async throws { try await self.base.ping() }
+
+    func close() async throws { try await self.base.close() }
+}
