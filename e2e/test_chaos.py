@@ -1,9 +1,12 @@
-"""Chaos: 1,000 generations through the fal emulator with 30% failed runs and 5% dropped outputs, while the server
-is killed with SIGKILL three times and restarted. Every generation must end, the books must balance, and the final
-balance must be the credit minus the delivered images at $0.014, to the micro-dollar.
+"""Chaos: 1,000 generations through the fal emulator with 30% failed runs, 5% dropped outputs, status polls answered
+500, downloads answered 503 and submits accepted then answered 504 (as by a proxy), while the server is killed with
+SIGKILL three times and restarted. Every generation must end, the books must balance, the final balance must be the
+credit minus the delivered images at $0.014 to the micro-dollar, and fal must never have been sent one generation
+twice: what it accepted is what ImageGate knows it sent, plus what may have reached it unanswered.
 """
 
 import concurrent.futures
+import sqlite3
 import subprocess
 import threading
 import time
@@ -22,12 +25,13 @@ def micros(amount) -> int:
 
 
 def test_chaos_books_balance_after_kills(emulator_factory, tmp_path):
-    fal = emulator_factory("--latency", "150ms", "--fail-rate", "0.3", "--drop-output-rate", "0.05")
+    fal = emulator_factory("--latency", "150ms", "--fail-rate", "0.3", "--drop-output-rate", "0.05", "--status-error-rate", "0.1",
+                           "--download-error-rate", "0.05", "--lost-submit-rate", "0.03")
     data = str(tmp_path / "data")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     args = ["serve", "--port", str(port), "--data-dir", data, "--provider", "fal", "--fal-queue-url", fal, "--fal-key", "chaos",
-            "--workers", "32", "--log-level", "warning"]
+            "--workers", "32", "--log-level", "warning", "--lease", "5s"]
 
     state = {"server": Process(args, "chaos-0")}
     wait_for(f"{base}/health")
@@ -106,3 +110,19 @@ def test_chaos_books_balance_after_kills(emulator_factory, tmp_path):
     print(audit.stdout)
     assert audit.returncode == 0, audit.stdout + audit.stderr
     assert "audit: clean" in audit.stdout
+
+    # Exactly once upstream. Prompts are unique, so an accepted duplicate prompt would be a resubmission.
+    stats = requests.get(f"{fal}/_emulator/stats", timeout=10).json()
+    print(stats)
+    assert stats["duplicatePrompts"] == 0, "fal was sent a generation twice"
+    assert stats["submitsLost"] > 0 and stats["statusErrorsInjected"] > 0 and stats["downloadErrorsInjected"] > 0
+    with sqlite3.connect(f"{data}/imagegate.sqlite") as db:
+        known = db.execute("SELECT COUNT(*) FROM generations WHERE upstream_handle IS NOT NULL").fetchone()[0]
+        unanswered = db.execute("SELECT COUNT(*) FROM generations WHERE upstream_submit_at IS NOT NULL AND upstream_handle IS NULL").fetchone()[0]
+        unrecorded_loss = db.execute(
+            "SELECT COUNT(*) FROM generations WHERE upstream_submit_at IS NOT NULL AND upstream_handle IS NULL AND upstream_cost_micros = 0"
+        ).fetchone()[0]
+    # Every accepted request is a generation ImageGate knows it sent, or one whose submit went unanswered (a lost 504,
+    # or a kill between fal's answer and saving it): those were never sent again, and their possible cost is recorded.
+    assert known + stats["submitsLost"] <= stats["accepted"] <= known + unanswered, (known, unanswered, stats)
+    assert unrecorded_loss == 0

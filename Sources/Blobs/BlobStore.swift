@@ -3,8 +3,9 @@ import NIOCore
 /// Where output images live. The embedded default is `FileBlobStore`; an S3-compatible store joins for scale-out
 /// behind the same protocol, so nothing above this layer knows which one runs.
 public protocol BlobStore: Sendable {
-    /// Stores the chunks under `key`, replacing nothing (keys are unique) and making the blob visible only once
-    /// it is complete. Returns the number of bytes written.
+    /// Stores the chunks under `key`, making the blob visible only once it is complete and durable (a power cut
+    /// after `put` returns does not lose it). A blob already under `key` is replaced (a run that resumes rewrites
+    /// its outputs). Returns the number of bytes written.
     func put(key: String, chunks: some AsyncSequence<ByteBuffer, any Error> & Sendable) async throws -> Int64
 
     /// Streams the blob to `consume` chunk by chunk, without loading it whole. Throws `BlobError.notFound`.
@@ -12,6 +13,10 @@ public protocol BlobStore: Sendable {
 
     /// Deletes the blob; deleting a missing blob is not an error (the janitor may run twice).
     func delete(key: String) async throws
+
+    /// The keys of every complete blob whose key starts with `prefix` (a folder, ending in `/`), for the janitor's
+    /// search for files no record points at.
+    func keys(under prefix: String) async throws -> [String]
 
     /// Proves the store is reachable and writable, for `/ready`.
     func ping() async throws

@@ -1,8 +1,9 @@
 import NIOCore
 import _NIOFileSystem
 
-/// Blobs as files under one directory. Files are written to a hidden temporary name and appear under their key only
-/// when complete, so a crash never leaves half an image behind a valid link.
+/// Blobs as files under one directory. Files are written to a hidden temporary name, flushed to disk (`fsync`) and
+/// only then moved under their key, and the folder is flushed too: a crash or a power cut never leaves half an image
+/// behind a valid link, nor loses one whose generation was charged.
 public struct FileBlobStore: BlobStore {
     public let root: FilePath
 
@@ -13,7 +14,7 @@ public struct FileBlobStore: BlobStore {
     public func put(key: String, chunks: some AsyncSequence<ByteBuffer, any Error> & Sendable) async throws -> Int64 {
         let path = try self.path(for: key)
         try await FileSystem.shared.createDirectory(at: path.removingLastComponent(), withIntermediateDirectories: true)
-        return try await FileSystem.shared.withFileHandle(forWritingAt: path, options: .newFile(replaceExisting: true)) { handle in
+        let written = try await FileSystem.shared.withFileHandle(forWritingAt: path, options: .newFile(replaceExisting: true)) { handle in
             // Each chunk is written as it arrives: gathering them into larger writes measured no faster, and with a
             // thousand outputs arriving at once the gathered buffers cost hundreds of megabytes (docs/benchmarks.md, B3).
             var offset: Int64 = 0
@@ -21,8 +22,12 @@ public struct FileBlobStore: BlobStore {
                 try await handle.write(contentsOf: chunk, toAbsoluteOffset: offset)
                 offset += Int64(chunk.readableBytes)
             }
+            try await handle.synchronize()
             return offset
         }
+        // The file is renamed into place on close; flushing its folder makes the new name durable.
+        try await FileSystem.shared.withDirectoryHandle(atPath: path.removingLastComponent()) { try await $0.synchronize() }
+        return written
     }
 
     public func read(key: String, into consume: (ByteBuffer) async throws -> Void) async throws {
@@ -40,6 +45,25 @@ public struct FileBlobStore: BlobStore {
 
     public func delete(key: String) async throws {
         _ = try await FileSystem.shared.removeItem(at: try self.path(for: key))
+    }
+
+    public func keys(under prefix: String) async throws -> [String] {
+        let folder = try self.path(for: prefix.hasSuffix("/") ? String(prefix.dropLast()) : prefix)
+        var keys: [String] = []
+        do {
+            try await FileSystem.shared.withDirectoryHandle(atPath: folder) { directory in
+                for try await entry in directory.listContents(recursive: true) where entry.type == .regular {
+                    // Hidden names are files still being written.
+                    guard let name = entry.path.lastComponent?.string, !name.hasPrefix(".") else { continue }
+                    var relative = entry.path
+                    guard relative.removePrefix(self.root) else { continue }
+                    keys.append(relative.string)
+                }
+            }
+        } catch let error as FileSystemError where error.code == .notFound {
+            return []
+        }
+        return keys
     }
 
     public func ping() async throws {

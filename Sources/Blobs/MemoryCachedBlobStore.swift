@@ -53,6 +53,10 @@ public struct MemoryCachedBlobStore: BlobStore {
         try await self.base.delete(key: key)
     }
 
+    public func keys(under prefix: String) async throws -> [String] {
+        try await self.base.keys(under: prefix)
+    }
+
     public func ping() async throws {
         try await self.base.ping()
     }

@@ -18,6 +18,8 @@ actor FalQueue {
     private var watchers: [String: [CheckedContinuation<Void, Never>]] = [:]
     private var random: SeededRandom
     private var submitsSeen = 0
+    /// Prompts of accepted requests, to count a request accepted twice (a client that resubmitted).
+    private var promptsAccepted: Set<String> = []
     /// How often each fault's occasion has come, for `FalFault.first`.
     private var occasions: [String: Int] = [:]
     private(set) var stats = FalStats()
@@ -59,6 +61,7 @@ actor FalQueue {
         self.jobs[id] = job
         self.waiting.append(id)
         self.stats.accepted += 1
+        if case .string(let prompt)? = input["prompt"], !self.promptsAccepted.insert(prompt).inserted { self.stats.duplicatePrompts += 1 }
         if case .array(let references)? = input["image_urls"] {
             for case .string(let reference) in references {
                 if reference.hasPrefix("data:") { self.stats.referenceDataURIs += 1 } else { self.stats.referenceRemoteURLs += 1 }
@@ -236,6 +239,8 @@ struct FalStats: Codable, Sendable {
     var resultFetches = 0
     var statusErrorsInjected = 0
     var downloadErrorsInjected = 0
+    /// Accepted requests whose prompt an earlier accepted request had: with unique prompts, a resubmission.
+    var duplicatePrompts = 0
     /// Submits accepted (and counted in `accepted`) but answered 504.
     var submitsLost = 0
     /// How edit references arrived: inline bytes, or URLs fal would fetch itself.

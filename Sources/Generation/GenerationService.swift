@@ -94,7 +94,7 @@ public final class GenerationService: Sendable {
         let id = Identifier.make("gen")
         var referenceKeys: [String] = []
         for (index, reference) in references.enumerated() {
-            let key = "inputs/\(id)/\(index)"
+            let key = OutputStore.referenceKey(generationID: id, index: index)
             _ = try await self.blobs.put(key: key, bytes: reference.bytes)
             referenceKeys.append(key)
         }

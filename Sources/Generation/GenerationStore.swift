@@ -155,6 +155,14 @@ public struct GenerationStore: Sendable {
         }
     }
 
+    /// A generation's status; nil when there is no such row.
+    func status(id: String) async throws -> GenerationStatus? {
+        try await self.database.read { sql in
+            try await sql.raw("SELECT status FROM generations WHERE id = \(bind: id)").first()
+                .flatMap { GenerationStatus(rawValue: try $0.decode(column: "status", as: String.self)) }
+        }
+    }
+
     /// Ids of every generation that has not ended, oldest first.
     func unfinishedIDs() async throws -> [String] {
         try await self.database.read { sql in

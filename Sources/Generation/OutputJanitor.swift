@@ -5,27 +5,44 @@ import Storage
 
 /// Deletes the files of expired outputs, periodically. The output rows stay, so an expired link keeps answering
 /// 410 `output_expired` and the generation record keeps its history.
+///
+/// It also removes files no record will ever point at, left by a crash between writing a file and committing the
+/// row that owns it: reference copies of generations that have ended (or whose submit never committed), and
+/// output files that a generation's settlement did not keep (a run that lost its lease after storing them).
 public struct OutputJanitor: Service {
     let outputs: OutputStore
+    let generations: GenerationStore
     let blobs: any BlobStore
     let interval: Duration
     let logger: Logger
+    /// Orphans are searched for on start and then every this many passes (a search lists every stored file).
+    let orphanSearchEvery: Int
+    /// A file of a generation with no row is left alone this long: its submit may still be committing.
+    static let orphanGraceMillis: Int64 = 3_600_000
 
-    public init(outputs: OutputStore, blobs: any BlobStore, interval: Duration, logger: Logger) {
+    public init(outputs: OutputStore, generations: GenerationStore, blobs: any BlobStore, interval: Duration, logger: Logger, orphanSearchEvery: Int = 60) {
         self.outputs = outputs
+        self.generations = generations
         self.blobs = blobs
         self.interval = interval
         self.logger = logger
+        self.orphanSearchEvery = max(1, orphanSearchEvery)
     }
 
     public func run() async throws {
+        var pass = 0
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 let removed = try await self.sweep()
                 if removed > 0 { self.logger.info("expired outputs deleted", metadata: ["count": "\(removed)"]) }
+                if pass % self.orphanSearchEvery == 0 {
+                    let orphans = try await self.sweepOrphans()
+                    if orphans > 0 { self.logger.notice("orphaned files deleted", metadata: ["count": "\(orphans)"]) }
+                }
             } catch {
                 self.logger.error("janitor sweep failed", metadata: ["error": "\(error)"])
             }
+            pass += 1
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
         }
     }
@@ -43,5 +60,33 @@ public struct OutputJanitor: Service {
                 removed += 1
             }
         }
+    }
+
+    /// Deletes reference copies of ended generations and output files no row points at. Returns how many.
+    @discardableResult
+    public func sweepOrphans(now: Int64 = Timestamp.nowMillis()) async throws -> Int {
+        var removed = 0
+        for key in try await self.blobs.keys(under: OutputStore.referenceKeyPrefix) {
+            guard try await self.hasEnded(generationOf: key, now: now) else { continue }
+            try await self.blobs.delete(key: key)
+            removed += 1
+        }
+        for key in try await self.blobs.keys(under: OutputStore.blobKeyPrefix) {
+            guard try await self.hasEnded(generationOf: key, now: now), try await !self.outputs.isRecorded(blobKey: key) else { continue }
+            try await self.blobs.delete(key: key)
+            removed += 1
+        }
+        return removed
+    }
+
+    /// Whether the generation a blob key names (`folder/<generation>/<index>`) can no longer use its files: it is
+    /// final, or it has no row and is older than the grace period.
+    func hasEnded(generationOf key: String, now: Int64) async throws -> Bool {
+        let parts = key.split(separator: "/")
+        guard parts.count >= 2 else { return false }
+        let id = String(parts[1])
+        if let status = try await self.generations.status(id: id) { return status.isFinal }
+        guard let created = Identifier.millis(of: id) else { return false }
+        return created < now - Self.orphanGraceMillis
     }
 }

@@ -24,6 +24,19 @@ public struct OutputStore: Sendable {
     /// The blob key of one image of a generation.
     static func blobKey(generationID: String, index: Int) -> String { "\(Self.blobKeyPrefix)\(generationID)/\(index)" }
 
+    /// Every reference copy's blob key starts with this (then the generation id and the reference's index).
+    static let referenceKeyPrefix = "inputs/"
+
+    /// The blob key of the checked copy of one reference image of a generation.
+    static func referenceKey(generationID: String, index: Int) -> String { "\(Self.referenceKeyPrefix)\(generationID)/\(index)" }
+
+    /// Whether some output row points at this blob.
+    func isRecorded(blobKey: String) async throws -> Bool {
+        try await self.database.read { sql in
+            try await sql.raw("SELECT id FROM outputs WHERE blob_key = \(bind: blobKey) LIMIT 1").first() != nil
+        }
+    }
+
     public init(database: any Database) {
         self.database = database
     }

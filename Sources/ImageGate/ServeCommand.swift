@@ -40,6 +40,11 @@ struct ServeCommand: AsyncParsableCommand {
         help: "How long a synchronous call waits before answering 202 (env IMAGEGATE_SYNC_TIMEOUT). Default: 120s"
     )
     var syncTimeout: String?
+    @Option(
+        name: .customLong("lease"),
+        help: "How long a dead worker's generation waits before another run takes it over (env IMAGEGATE_LEASE). Default: 30s"
+    )
+    var lease: String?
     @Option(name: .customLong("admin-token"), help: "Token for the admin API; unset turns it off (env IMAGEGATE_ADMIN_TOKEN).")
     var adminToken: String?
     @Flag(
@@ -89,6 +94,10 @@ struct ServeCommand: AsyncParsableCommand {
         if let text = self.syncTimeout ?? EnvironmentVariable.get("SYNC_TIMEOUT") {
             guard let seconds = DurationText.seconds(text) else { throw ValidationError("--sync-timeout: expected e.g. 120s or 5m") }
             config.syncTimeoutSeconds = seconds
+        }
+        if let text = self.lease ?? EnvironmentVariable.get("LEASE") {
+            guard let seconds = DurationText.seconds(text), seconds >= 3 else { throw ValidationError("--lease: expected e.g. 30s or 2m (at least 3s)") }
+            config.leaseSeconds = seconds
         }
         config.adminToken = self.adminToken ?? EnvironmentVariable.get("ADMIN_TOKEN")
         config.allowPrivateImageURLs =

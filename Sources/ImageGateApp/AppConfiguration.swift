@@ -10,6 +10,8 @@ public struct AppConfiguration: Sendable {
     public var outputRetentionSeconds: Int64 = 7 * 24 * 3600
     public var provider = "local"
     public var syncTimeoutSeconds: Int64 = 120
+    /// A run's lease on a generation; renewed every third of it while the run lives.
+    public var leaseSeconds: Int64 = 30
     /// Unset: the admin API is off.
     public var adminToken: String?
     public var allowPrivateImageURLs = false

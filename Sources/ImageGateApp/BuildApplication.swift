@@ -55,7 +55,12 @@ public func buildGateway(_ config: AppConfiguration, logger: Logger) async throw
     let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
 
     let queue = JobQueue()
-    let settings = GenerationSettings(retentionMillis: config.outputRetentionSeconds * 1000, workers: config.resolvedWorkers)
+    let settings = GenerationSettings(
+        retentionMillis: config.outputRetentionSeconds * 1000,
+        leaseMillis: config.leaseSeconds * 1000,
+        sweepIntervalMillis: min(10, config.leaseSeconds) * 1000,
+        workers: config.resolvedWorkers
+    )
     let generations = GenerationService(
         catalog: environment.catalog,
         database: environment.database,
@@ -84,7 +89,7 @@ public func buildGateway(_ config: AppConfiguration, logger: Logger) async throw
         DatabaseService(database: environment.database),
         HTTPClientService(client: httpClient),
         GenerationWorkers(service: generations, queue: queue, workers: config.resolvedWorkers, logger: logger),
-        OutputJanitor(outputs: generations.outputs, blobs: blobs, interval: .seconds(config.janitorIntervalSeconds), logger: logger),
+        OutputJanitor(outputs: generations.outputs, generations: generations.store, blobs: blobs, interval: .seconds(config.janitorIntervalSeconds), logger: logger),
     ]
     return (router, services)
 }

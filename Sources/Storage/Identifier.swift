@@ -8,4 +8,12 @@ public enum Identifier {
         return prefix + "_" + String(repeating: "0", count: max(0, 12 - time.count)) + time
             + String(repeating: "0", count: 16 - random.count) + random
     }
+
+    /// When an id made by `make` was made (Unix milliseconds); nil for anything else.
+    public static func millis(of id: String) -> Int64? {
+        guard let underscore = id.firstIndex(of: "_") else { return nil }
+        let time = id[id.index(after: underscore)...].prefix(12)
+        guard time.count == 12 else { return nil }
+        return Int64(time, radix: 16)
+    }
 }
