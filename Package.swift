@@ -15,6 +15,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
         .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
@@ -33,6 +34,9 @@ let package = Package(
         .systemLibrary(name: "CVips", path: "Sources/CVips", pkgConfig: "vips", providers: [.apt(["libvips-dev"])]),
         .target(name: "CVipsShim", dependencies: ["CVips"], path: "Sources/CVipsShim"),
         .target(name: "Imaging", dependencies: ["CVipsShim"], swiftSettings: strictSettings),
+
+        // MARK: Shared by every module, the emulator included: JSON values, hex, constant-time comparison
+        .target(name: "Essentials", swiftSettings: strictSettings),
 
         // MARK: Domain
         .target(
@@ -54,7 +58,7 @@ let package = Package(
         .target(
             name: "Billing",
             dependencies: [
-                "Storage",
+                "Storage", "Essentials",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -89,7 +93,7 @@ let package = Package(
         .target(
             name: "Generation",
             dependencies: [
-                "Catalog", "Billing", "Storage", "Blobs", "Providers", "Imaging",
+                "Catalog", "Billing", "Storage", "Blobs", "Providers", "Imaging", "Essentials",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -102,8 +106,9 @@ let package = Package(
         .target(
             name: "GatewayAPI",
             dependencies: [
-                "Catalog", "Billing", "Generation", "Blobs", "Providers", "Imaging", "Storage",
+                "Catalog", "Billing", "Generation", "Blobs", "Providers", "Imaging", "Storage", "Essentials",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -117,7 +122,7 @@ let package = Package(
         .target(
             name: "FalEmulator",
             dependencies: [
-                "Imaging",
+                "Imaging", "Essentials",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -176,7 +181,7 @@ let package = Package(
         .testTarget(
             name: "GenerationTests",
             dependencies: [
-                "Generation", "Providers", "Billing", "Storage", "Blobs", "Catalog", "Imaging",
+                "Generation", "Providers", "Billing", "Storage", "Blobs", "Catalog", "Imaging", "Essentials",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
@@ -184,6 +189,7 @@ let package = Package(
             name: "GatewayIntegrationTests",
             dependencies: [
                 "ImageGateApp", "ImageGateTestSupport", "GatewayAPI", "Generation", "Providers", "Billing", "Storage", "Catalog", "Imaging", "Blobs",
+                "Essentials",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

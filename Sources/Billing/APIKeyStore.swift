@@ -1,4 +1,5 @@
 import Crypto
+import Essentials
 import Foundation
 import SQLKit
 import Storage
@@ -81,7 +82,7 @@ public struct APIKeyStore: Sendable {
         }
         guard let row else { return nil }
         let stored = try row.decode(column: "secret_hash", as: String.self)
-        guard Self.constantTimeEqual(Array(stored.utf8), Array(digest.utf8)),
+        guard ConstantTime.equal(Array(stored.utf8), Array(digest.utf8)),
             try row.decode(column: "revoked_at", as: Int64?.self) == nil
         else { return nil }
         let key = AuthenticatedKey(
@@ -152,14 +153,7 @@ public struct APIKeyStore: Sendable {
     }
 
     static func hash(_ secret: String) -> String {
-        SHA256.hash(data: Array(secret.utf8)).map { String(format: "%02x", $0) }.joined()
-    }
-
-    static func constantTimeEqual(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
-        guard lhs.count == rhs.count else { return false }
-        var difference: UInt8 = 0
-        for index in lhs.indices { difference |= lhs[index] ^ rhs[index] }
-        return difference == 0
+        Hex.string(SHA256.hash(data: Array(secret.utf8)))
     }
 
     static func likePattern(_ prefix: String) -> String {

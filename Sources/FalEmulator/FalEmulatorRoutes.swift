@@ -1,3 +1,4 @@
+import Essentials
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -53,14 +54,17 @@ struct FalEmulatorRoutes: Sendable {
 
     func submit(_ request: Request, endpoint: String, app: String) async throws -> Response {
         let body = try await request.body.collect(upTo: 64 << 20)
-        guard let input = try? JSONDecoder().decode(FalJSON.self, from: Data(body.readableBytesView)), case .object = input else {
-            return Self.json(.unprocessableContent, FalJSON.object(["detail": .array([FalImageSize.error("body must be a JSON object")])]).encoded())
+        guard let input = try? JSONDecoder().decode(JSONValue.self, from: Data(body.readableBytesView)), case .object = input else {
+            return Self.json(
+                .unprocessableContent,
+                JSONValue.object(["detail": .array([FalImageSize.error("body must be a JSON object")])]).encoded()
+            )
         }
         let webhook = request.uri.queryParameters["fal_webhook"].map { String($0) }
         guard let job = await self.queue.submit(endpoint: endpoint, app: app, input: input, webhookURL: self.synchronous ? nil : webhook) else {
             return Self.json(
                 .serviceUnavailable,
-                FalJSON.object(["detail": .string("Runner scheduling failure"), "error_type": .string("runner_scheduling_failure")]).encoded(),
+                JSONValue.object(["detail": .string("Runner scheduling failure"), "error_type": .string("runner_scheduling_failure")]).encoded(),
                 headers: [HTTPField.Name("X-Fal-Error-Type")!: "runner_scheduling_failure"]
             )
         }
@@ -139,21 +143,21 @@ struct FalEmulatorRoutes: Sendable {
         case .failure(let failure):
             var failureHeaders = headers
             if failure.status != 422 { failureHeaders[HTTPField.Name("X-Fal-Error-Type")!] = failure.statusError.type }
-            return Self.json(.init(code: failure.status), FalJSON.object(failure.resultBody).encoded(), headers: failureHeaders)
+            return Self.json(.init(code: failure.status), JSONValue.object(failure.resultBody).encoded(), headers: failureHeaders)
         case .invalidInput(let detail):
-            return Self.json(.unprocessableContent, FalJSON.object(["detail": .array([detail])]).encoded(), headers: headers)
+            return Self.json(.unprocessableContent, JSONValue.object(["detail": .array([detail])]).encoded(), headers: headers)
         case .cancelled, nil:
-            return Self.json(.badRequest, FalJSON.object(["detail": .string("Request was cancelled")]).encoded(), headers: headers)
+            return Self.json(.badRequest, JSONValue.object(["detail": .string("Request was cancelled")]).encoded(), headers: headers)
         }
     }
 
     func cancel(app: String, id: String) async -> Response {
         guard let job = await self.queue.job(id), job.app == app else {
-            return Self.json(.notFound, FalJSON.object(["status": .string("NOT_FOUND")]).encoded())
+            return Self.json(.notFound, JSONValue.object(["status": .string("NOT_FOUND")]).encoded())
         }
         let outcome = await self.queue.cancel(job.id)
         let status: HTTPResponse.Status = outcome == "ALREADY_COMPLETED" ? .badRequest : .accepted
-        return Self.json(status, FalJSON.object(["status": .string(outcome)]).encoded())
+        return Self.json(status, JSONValue.object(["status": .string(outcome)]).encoded())
     }
 
     // MARK: - Helpers
@@ -170,7 +174,7 @@ struct FalEmulatorRoutes: Sendable {
     }
 
     static func detail(_ status: HTTPResponse.Status, _ message: String) -> Response {
-        Self.json(status, FalJSON.object(["detail": .string(message)]).encoded())
+        Self.json(status, JSONValue.object(["detail": .string(message)]).encoded())
     }
 
     static func json(_ status: HTTPResponse.Status, _ bytes: some Sequence<UInt8>, headers: HTTPFields = [:]) -> Response {

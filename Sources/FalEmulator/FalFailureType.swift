@@ -1,3 +1,5 @@
+import Essentials
+
 /// The failures the emulator can inject, each answered with fal's documented shape for it.
 public enum FalFailureType: String, Sendable, CaseIterable {
     /// Infrastructure: the runner went away (fal: 503, flat `{detail, error_type}`).
@@ -28,7 +30,7 @@ public enum FalFailureType: String, Sendable, CaseIterable {
     }
 
     /// The result endpoint's body for this failure.
-    var resultBody: [String: FalJSON] {
+    var resultBody: [String: JSONValue] {
         switch self {
         case .runnerDisconnected, .requestTimeout:
             let (message, type) = self.statusError

@@ -1,3 +1,5 @@
+import Essentials
+
 /// How the emulator reads fal's `image_size` input: an explicit `{width, height}` or one of fal's named presets.
 enum FalImageSize {
     static let presets: [String: (Int, Int)] = [
@@ -8,7 +10,7 @@ enum FalImageSize {
     ]
 
     /// The pixel size, or a 422 `detail` entry explaining what is wrong.
-    static func resolve(_ value: FalJSON?) -> Result<(width: Int, height: Int), FalInputError> {
+    static func resolve(_ value: JSONValue?) -> Result<(width: Int, height: Int), FalInputError> {
         switch value {
         case nil, .null?:
             return .success((2048, 2048))
@@ -28,12 +30,12 @@ enum FalImageSize {
         }
     }
 
-    static func error(_ message: String) -> FalJSON {
+    static func error(_ message: String) -> JSONValue {
         .object(["loc": .array([.string("body"), .string("image_size")]), "msg": .string(message), "type": .string("value_error")])
     }
 }
 
 /// A 422 `detail` entry for input the model would refuse.
 struct FalInputError: Error {
-    let detail: FalJSON
+    let detail: JSONValue
 }

@@ -1,3 +1,5 @@
+import Essentials
+
 /// One request inside the emulator, as its queue sees it.
 struct FalJob: Sendable {
     enum Phase: String, Sendable {
@@ -8,16 +10,16 @@ struct FalJob: Sendable {
 
     /// How a completed request ended.
     enum Outcome: Sendable {
-        case success(FalJSON)
+        case success(JSONValue)
         case failure(FalFailureType)
-        case invalidInput(FalJSON)
+        case invalidInput(JSONValue)
         case cancelled
     }
 
     let id: String
     let endpoint: String
     let app: String
-    let input: FalJSON
+    let input: JSONValue
     let webhookURL: String?
     let createdAt: ContinuousClock.Instant
     var phase: Phase = .inQueue
@@ -27,8 +29,8 @@ struct FalJob: Sendable {
     var cancelRequested = false
 
     /// The status body, as `GET …/status` returns it.
-    func statusBody(baseURL: String, queuePosition: Int, includeLogs: Bool) -> FalJSON {
-        var body: [String: FalJSON] = [
+    func statusBody(baseURL: String, queuePosition: Int, includeLogs: Bool) -> JSONValue {
+        var body: [String: JSONValue] = [
             "status": .string(self.phase.rawValue),
             "request_id": .string(self.id),
             "response_url": .string("\(baseURL)/\(self.app)/requests/\(self.id)"),
@@ -62,7 +64,7 @@ struct FalJob: Sendable {
         return .object(body)
     }
 
-    static func log(_ message: String) -> FalJSON {
+    static func log(_ message: String) -> JSONValue {
         .object(["message": .string(message), "level": .string("INFO"), "source": .string("USER"), "timestamp": .string("2026-01-01T00:00:00Z")])
     }
 }

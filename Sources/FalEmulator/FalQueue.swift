@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Essentials
 import Foundation
 import Imaging
 import NIOCore
@@ -49,7 +50,7 @@ actor FalQueue {
     }
 
     /// Accepts a request, or answers 503 for the first `rejectFirstSubmits` (the request is then not accepted).
-    func submit(endpoint: String, app: String, input: FalJSON, webhookURL: String?) -> FalJob? {
+    func submit(endpoint: String, app: String, input: JSONValue, webhookURL: String?) -> FalJob? {
         self.stats.submitsReceived += 1
         self.submitsSeen += 1
         if self.submitsSeen <= self.configuration.rejectFirstSubmits {
@@ -202,7 +203,7 @@ actor FalQueue {
             self.renders[key] = rendered
             bytes = rendered
         }
-        var images: [FalJSON] = []
+        var images: [JSONValue] = []
         for index in 0..<count {
             let name = "\(job.id)/\(index).\(format.fileExtension)"
             if !(self.configuration.dropOutputRate > 0 && self.random.nextUnit() < self.configuration.dropOutputRate) {

@@ -1,11 +1,12 @@
 import AsyncHTTPClient
+import Essentials
 import NIOCore
 import NIOHTTP1
 
 /// Delivers fal's webhook: `POST` to the `fal_webhook` URL with `{request_id, gateway_request_id, status, payload, error}`.
 enum FalWebhook {
-    static func payload(for job: FalJob) -> FalJSON {
-        var body: [String: FalJSON] = ["request_id": .string(job.id), "gateway_request_id": .string(job.id)]
+    static func payload(for job: FalJob) -> JSONValue {
+        var body: [String: JSONValue] = ["request_id": .string(job.id), "gateway_request_id": .string(job.id)]
         switch job.outcome {
         case .success(let output):
             body["status"] = .string("OK")
@@ -28,7 +29,7 @@ enum FalWebhook {
     }
 
     /// One attempt, then a few retries with a pause (fal retries for hours; an emulator need not).
-    static func deliver(_ payload: FalJSON, to url: String) async {
+    static func deliver(_ payload: JSONValue, to url: String) async {
         for attempt in 0..<3 {
             var request = HTTPClientRequest(url: url)
             request.method = .POST

@@ -1,6 +1,7 @@
 import Billing
 import Foundation
 import Hummingbird
+import HummingbirdAuth
 import Logging
 
 /// Checks `Authorization: Bearer <key>` and records who is calling. A missing, malformed, unknown or revoked key is
@@ -13,10 +14,9 @@ struct APIKeyAuthenticator: RouterMiddleware {
         context: GatewayRequestContext,
         next: (Request, GatewayRequestContext) async throws -> Response
     ) async throws -> Response {
-        guard let header = request.headers[.authorization] else { throw APIError.unauthorized }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw APIError.unauthorized }
-        guard let identity = try await self.keys.authenticate(secret: String(parts[1]).trimmingCharacters(in: .whitespaces)) else {
+        guard let bearer = request.headers.bearer,
+            let identity = try await self.keys.authenticate(secret: bearer.token.trimmingCharacters(in: .whitespaces))
+        else {
             throw APIError.unauthorized
         }
         var context = context

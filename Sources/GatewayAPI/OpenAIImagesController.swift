@@ -1,6 +1,7 @@
 import Billing
 import Blobs
 import Catalog
+import Essentials
 import Foundation
 import Generation
 import HTTPTypes

@@ -1,4 +1,5 @@
 import Catalog
+import Essentials
 import Foundation
 import Imaging
 import Providers

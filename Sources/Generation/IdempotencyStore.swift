@@ -1,4 +1,5 @@
 import Crypto
+import Essentials
 import Foundation
 import SQLKit
 import Storage
@@ -62,6 +63,6 @@ public struct IdempotencyStore: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let data = (try? encoder.encode(parameters)) ?? Data()
-        return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        return Hex.string(SHA256.hash(data: data))
     }
 }

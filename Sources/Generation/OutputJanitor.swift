@@ -20,7 +20,14 @@ public struct OutputJanitor: Service {
     /// A file of a generation with no row is left alone this long: its submit may still be committing.
     static let orphanGraceMillis: Int64 = 3_600_000
 
-    public init(outputs: OutputStore, generations: GenerationStore, blobs: any BlobStore, interval: Duration, logger: Logger, orphanSearchEvery: Int = 60) {
+    public init(
+        outputs: OutputStore,
+        generations: GenerationStore,
+        blobs: any BlobStore,
+        interval: Duration,
+        logger: Logger,
+        orphanSearchEvery: Int = 60
+    ) {
         self.outputs = outputs
         self.generations = generations
         self.blobs = blobs

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Blobs
 import Crypto
+import Essentials
 import Foundation
 import Imaging
 import NIOCore
@@ -100,7 +101,7 @@ public struct OutputMirror: Sendable {
     }
 
     static func etag(_ digest: SHA256.Digest) -> String {
-        "\"" + digest.prefix(16).map { String(format: "%02x", $0) }.joined() + "\""
+        "\"" + Hex.string(digest.prefix(16)) + "\""
     }
 }
 

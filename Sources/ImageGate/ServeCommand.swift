@@ -96,7 +96,9 @@ struct ServeCommand: AsyncParsableCommand {
             config.syncTimeoutSeconds = seconds
         }
         if let text = self.lease ?? EnvironmentVariable.get("LEASE") {
-            guard let seconds = DurationText.seconds(text), seconds >= 3 else { throw ValidationError("--lease: expected e.g. 30s or 2m (at least 3s)") }
+            guard let seconds = DurationText.seconds(text), seconds >= 3 else {
+                throw ValidationError("--lease: expected e.g. 30s or 2m (at least 3s)")
+            }
             config.leaseSeconds = seconds
         }
         config.adminToken = self.adminToken ?? EnvironmentVariable.get("ADMIN_TOKEN")

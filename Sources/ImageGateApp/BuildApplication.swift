@@ -89,7 +89,13 @@ public func buildGateway(_ config: AppConfiguration, logger: Logger) async throw
         DatabaseService(database: environment.database),
         HTTPClientService(client: httpClient),
         GenerationWorkers(service: generations, queue: queue, workers: config.resolvedWorkers, logger: logger),
-        OutputJanitor(outputs: generations.outputs, generations: generations.store, blobs: blobs, interval: .seconds(config.janitorIntervalSeconds), logger: logger),
+        OutputJanitor(
+            outputs: generations.outputs,
+            generations: generations.store,
+            blobs: blobs,
+            interval: .seconds(config.janitorIntervalSeconds),
+            logger: logger
+        ),
     ]
     return (router, services)
 }
