@@ -179,6 +179,14 @@ let package = Package(
         .testTarget(name: "BillingTests", dependencies: ["Billing", "Storage"]),
         .testTarget(name: "BlobsTests", dependencies: ["Blobs"]),
         .testTarget(
+            name: "GatewayAPITests",
+            dependencies: [
+                "GatewayAPI", "Generation", "Billing", "Blobs", "Catalog", "Imaging", "Essentials",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(
             name: "GenerationTests",
             dependencies: [
                 "Generation", "Providers", "Billing", "Storage", "Blobs", "Catalog", "Imaging", "Essentials",
@@ -191,6 +199,8 @@ let package = Package(
                 "ImageGateApp", "ImageGateTestSupport", "GatewayAPI", "Generation", "Providers", "Billing", "Storage", "Catalog", "Imaging", "Blobs",
                 "Essentials",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .testTarget(

@@ -33,15 +33,6 @@ public struct AccountStore: Sendable {
         }
     }
 
-    /// Adds credit to the named account and returns it afterwards.
-    public func addCredit(name: String, amount: MicroUSD, note: String) async throws -> Account {
-        guard let account = try await self.find(name: name) else { throw BillingError.accountNotFound(name) }
-        try await self.database.transaction { sql in
-            try await Ledger.credit(amount, account: account.id, note: note, on: sql)
-        }
-        return try await self.get(id: account.id) ?? account
-    }
-
     public func find(name: String) async throws -> Account? {
         try await self.database.read { sql in
             try await sql.raw("SELECT * FROM accounts WHERE name = \(bind: name)").first().map(Self.account)

@@ -8,6 +8,12 @@ public enum BillingError: Error, Equatable, Sendable {
     case accountExists(String)
     /// Account names are 1–64 letters, digits, `.`, `_` or `-`.
     case invalidName(String)
+    /// The key's daily spend limit would be passed; it resets at the next UTC midnight.
+    case dailyLimitExceeded(limit: MicroUSD, spent: MicroUSD, retryAfterSeconds: Int)
+    /// The key already runs as many generations as it may.
+    case concurrencyLimitExceeded(max: Int)
+    /// An Idempotency-Key was used before with a different request.
+    case idempotencyKeyReused
     /// The books would not balance (a bug or tampering); the transaction was rolled back.
     case inconsistent(String)
 }

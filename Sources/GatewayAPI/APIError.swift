@@ -26,7 +26,13 @@ public struct APIError: HTTPResponseError, Sendable {
         // to retry them.
         if error.isFinal { headers[HTTPField.Name("x-should-retry")!] = "false" }
         if let seconds = error.retryAfterSeconds, error.status == 429 { headers[.retryAfter] = String(seconds) }
-        self.init(status: HTTPResponse.Status(code: error.status), code: error.code, message: error.message, param: error.param, headers: headers)
+        self.init(
+            status: HTTPResponse.Status(code: error.status),
+            code: error.code.rawValue,
+            message: error.message,
+            param: error.param,
+            headers: headers
+        )
     }
 
     public static let unauthorized = APIError(

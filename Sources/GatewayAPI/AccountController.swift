@@ -1,11 +1,10 @@
 import Billing
+import Generation
 import Hummingbird
-import Storage
 
 /// `GET /v1/account`: balance and the latest ledger rows of the caller's account.
 struct AccountController {
-    let accounts: AccountStore
-    let database: any Database
+    let operations: Operations
 
     func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
         group.get("account", use: self.show)
@@ -47,8 +46,9 @@ struct AccountController {
 
     @Sendable func show(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let identity = try context.requireIdentity()
-        guard let account = try await self.accounts.get(id: identity.accountID) else { throw APIError.unauthorized }
-        let entries = try await self.database.read { sql in try await Ledger.recent(account: identity.accountID, limit: 20, on: sql) }
+        guard let (account, entries) = try await self.operations.statement(accountID: identity.accountID, rows: 20) else {
+            throw APIError.unauthorized
+        }
         let rows = entries.map {
             Row(
                 kind: $0.kind.rawValue,

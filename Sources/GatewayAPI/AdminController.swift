@@ -8,10 +8,10 @@ import Storage
 
 /// The operator's API under `/admin/v1`: accounts, keys, credit, usage, margin and the books audit.
 struct AdminController {
-    let database: any Database
+    let operations: Operations
 
-    var accounts: AccountStore { AccountStore(database: self.database) }
-    var keys: APIKeyStore { APIKeyStore(database: self.database) }
+    var accounts: AccountStore { self.operations.accounts }
+    var keys: APIKeyStore { self.operations.keys }
 
     func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
         group.post("accounts", use: self.createAccount)
@@ -142,21 +142,16 @@ struct AdminController {
         let body = try await Self.decode(AddCredit.self, request, context)
         let amount = try Self.amount(body.usd, param: "usd")
         let note = body.note ?? "credit added through the admin API"
-        let key = try GenerationController.idempotencyKey(request)
-        let replayed: Bool
+        let key = try GenerationRequest.idempotencyKey(request)
+        let outcome: Credits.Outcome
         do {
-            replayed = try await CreditService(database: self.database).addCredit(
-                accountID: account.id,
-                amount: amount,
-                note: note,
-                idempotencyKey: key
-            )
-        } catch let error as RequestError {
-            throw APIError(error)
+            outcome = try await self.operations.credits.add(amount, accountID: account.id, note: note, idempotencyKey: key)
+        } catch let error as BillingError {
+            throw RequestError(error).map(APIError.init) ?? error
         }
         let updated = try await self.accounts.get(id: account.id) ?? account
         var headers: HTTPFields = [:]
-        if replayed { headers[.idempotentReplayed] = "true" }
+        if outcome == .replayed { headers[.idempotentReplayed] = "true" }
         return try JSONResponse.make(AccountBody(account: updated), headers: headers)
     }
 
@@ -183,15 +178,15 @@ struct AdminController {
             guard let account = try await self.accounts.find(name: name) else { throw APIError.notFound("No account named '\(name)'.") }
             accountID = account.id
         }
-        return try JSONResponse.make(List(data: try await UsageReport.daily(accountID: accountID, on: self.database)))
+        return try JSONResponse.make(List(data: try await self.operations.usage(accountID: accountID)))
     }
 
     @Sendable func margin(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        try JSONResponse.make(List(data: try await UsageReport.margins(on: self.database)))
+        try JSONResponse.make(List(data: try await self.operations.margins()))
     }
 
     @Sendable func audit(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        try JSONResponse.make(try await BooksAudit.run(on: self.database))
+        try JSONResponse.make(try await self.operations.audit())
     }
 
     // MARK: - Helpers

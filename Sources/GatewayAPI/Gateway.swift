@@ -7,11 +7,13 @@ import Logging
 import Storage
 
 /// What the HTTP layer needs, as interfaces; the bootstrap decides which implementations stand behind them.
-public struct GatewayDependencies: Sendable {
+public struct GatewayDependencies<Generations: GenerationUseCases>: Sendable {
     public var catalog: ModelCatalog
     public var database: any Database
     public var blobs: any BlobStore
-    public var generations: GenerationService
+    public var generations: Generations
+    public var outputs: OutputStore
+    public var operations: Operations
     public var signer: OutputLinkSigner
     public var publicURL: String
     public var syncTimeout: Duration
@@ -24,7 +26,7 @@ public struct GatewayDependencies: Sendable {
         catalog: ModelCatalog,
         database: any Database,
         blobs: any BlobStore,
-        generations: GenerationService,
+        generations: Generations,
         signer: OutputLinkSigner,
         publicURL: String,
         syncTimeout: Duration,
@@ -35,6 +37,8 @@ public struct GatewayDependencies: Sendable {
         self.database = database
         self.blobs = blobs
         self.generations = generations
+        self.outputs = OutputStore(database: database)
+        self.operations = Operations(database: database)
         self.signer = signer
         self.publicURL = publicURL
         self.syncTimeout = syncTimeout
@@ -44,7 +48,7 @@ public struct GatewayDependencies: Sendable {
 }
 
 /// Builds every route of the public API.
-public func buildRouter(_ deps: GatewayDependencies) -> Router<GatewayRequestContext> {
+public func buildRouter<Generations: GenerationUseCases>(_ deps: GatewayDependencies<Generations>) -> Router<GatewayRequestContext> {
     let router = Router(context: GatewayRequestContext.self)
     let methods = MethodTable()
     router.addMiddleware {
@@ -85,19 +89,18 @@ public func buildRouter(_ deps: GatewayDependencies) -> Router<GatewayRequestCon
     let links = OutputLinks(signer: deps.signer, baseURL: deps.publicURL)
     let v1 = router.group("v1")
     ModelsController(catalog: deps.catalog).addRoutes(to: v1)
-    OutputsController(outputs: deps.generations.outputs, blobs: deps.blobs, signer: deps.signer).addRoutes(to: v1)
+    OutputsController(outputs: deps.outputs, blobs: deps.blobs, signer: deps.signer).addRoutes(to: v1)
 
     let keys = APIKeyStore(database: deps.database)
     let authenticated = router.group("v1").add(middleware: APIKeyAuthenticator(keys: keys))
-    GenerationController(service: deps.generations, links: links, syncTimeout: deps.syncTimeout, maxBodyBytes: deps.maxBodyBytes)
+    GenerationController(generations: deps.generations, links: links, syncTimeout: deps.syncTimeout, maxBodyBytes: deps.maxBodyBytes)
         .addRoutes(to: authenticated)
-    AccountController(accounts: AccountStore(database: deps.database), database: deps.database).addRoutes(to: authenticated)
+    AccountController(operations: deps.operations).addRoutes(to: authenticated)
 
     // OpenAI's Images API: the same engine, OpenAI's shapes and error envelope.
     let openAI = router.group("v1").add(middleware: OpenAIErrorMiddleware(methods: methods)).add(middleware: APIKeyAuthenticator(keys: keys))
     OpenAIImagesController(
-        service: deps.generations,
-        blobs: deps.blobs,
+        generations: deps.generations,
         links: links,
         syncTimeout: deps.syncTimeout,
         maxBodyBytes: deps.maxBodyBytes
@@ -106,7 +109,7 @@ public func buildRouter(_ deps: GatewayDependencies) -> Router<GatewayRequestCon
     // The admin API exists only when the operator set a token.
     if let token = deps.adminToken, !token.isEmpty {
         let admin = router.group("admin/v1").add(middleware: AdminAuthenticator(token: token))
-        AdminController(database: deps.database).addRoutes(to: admin)
+        AdminController(operations: deps.operations).addRoutes(to: admin)
     }
     methods.load(from: router)
     return router

@@ -6,9 +6,9 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// `POST /v1/generate`, `GET /v1/generations/{id}`, `GET /v1/generations`.
-struct GenerationController {
-    let service: GenerationService
+/// `POST /v1/generate`, `GET /v1/generations/{id}`, `GET /v1/generations`: HTTP in and out, the work in the use cases.
+struct GenerationController<Generations: GenerationUseCases> {
+    let generations: Generations
     let links: OutputLinks
     let syncTimeout: Duration
     let maxBodyBytes: Int
@@ -22,50 +22,35 @@ struct GenerationController {
     /// Validates, holds, queues; then waits (synchronous call) or answers 202 at once (`Prefer: respond-async`).
     @Sendable func generate(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let identity = try context.requireIdentity()
-        let body = try await Self.collect(request, limit: self.maxBodyBytes)
-        let (parameters, model): (GenerateParameters, ModelSpec)
-        do throws(RequestError) {
-            (parameters, model) = try self.service.validator.validate(body: body)
-        } catch {
-            throw APIError(error)
-        }
+        let body = try await GenerationRequest.collect(request, limit: self.maxBodyBytes)
         let respondAsync = request.headers[.prefer]?.lowercased().contains("respond-async") ?? false
-        let idempotencyKey = try Self.idempotencyKey(request)
-        let submission: GenerationService.Submission
+        let created: CreatedGeneration
         do {
-            submission = try await self.service.submit(
-                parameters,
-                model: model,
-                accountID: identity.accountID,
-                apiKeyID: identity.keyID,
-                idempotencyKey: idempotencyKey,
-                logger: context.logger
+            created = try await self.generations.create(
+                NewGeneration(
+                    parameters: .json(body),
+                    accountID: identity.accountID,
+                    apiKeyID: identity.keyID,
+                    idempotencyKey: try GenerationRequest.idempotencyKey(request),
+                    wait: respondAsync ? nil : self.syncTimeout,
+                    logger: context.logger
+                )
             )
         } catch let error as RequestError {
             throw APIError(error)
         }
-        let id = submission.record.id
-        let current = respondAsync ? submission.record : try await self.service.waitForEnd(id, timeout: self.syncTimeout) ?? submission.record
+        let id = created.record.id
         var headers: HTTPFields = [.location: "/v1/generations/\(id)"]
         if respondAsync { headers[.preferenceApplied] = "respond-async" }
-        if submission.replayed { headers[.idempotentReplayed] = "true" }
-        return try self.respond(current, headers: headers)
-    }
-
-    /// The optional `Idempotency-Key` header: 1–255 visible ASCII characters.
-    static func idempotencyKey(_ request: Request) throws -> String? {
-        guard let key = request.headers[.idempotencyKey] else { return nil }
-        guard (1...255).contains(key.count), key.allSatisfy({ $0.isASCII && !$0.isWhitespace && !$0.isNewline }) else {
-            throw APIError(.invalid("Idempotency-Key", "Idempotency-Key must be 1 to 255 visible ASCII characters."))
-        }
-        return key
+        if created.replayed { headers[.idempotentReplayed] = "true" }
+        return try self.respond(created.record, headers: headers)
     }
 
     /// The owner's view of one generation; any other key gets 404, as if it did not exist.
     @Sendable func get(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let identity = try context.requireIdentity()
         let id = context.parameters.get("id") ?? ""
-        guard let record = try await self.service.store.get(id: id, accountID: identity.accountID) else {
+        guard let record = try await self.generations.generation(id: id, accountID: identity.accountID) else {
             throw APIError.notFound("No generation '\(id)' for this account.")
         }
         return try JSONResponse.make(GenerationResponse(record, links: self.links))
@@ -82,12 +67,13 @@ struct GenerationController {
             }
             limit = value
         }
-        let cursor = query["after"].map(String.init)
-        let records = try await self.service.store.list(accountID: identity.accountID, limit: limit + 1, before: cursor)
-        let page = Array(records.prefix(limit))
-        let next = records.count > limit ? page.last?.id : nil
+        let page = try await self.generations.generations(accountID: identity.accountID, limit: limit, after: query["after"].map(String.init))
         return try JSONResponse.make(
-            GenerationPage(data: page.map { GenerationResponse($0, links: self.links) }, hasMore: next != nil, nextCursor: next)
+            GenerationPage(
+                data: page.records.map { GenerationResponse($0, links: self.links) },
+                hasMore: page.nextCursor != nil,
+                nextCursor: page.nextCursor
+            )
         )
     }
 
@@ -102,14 +88,6 @@ struct GenerationController {
         return try JSONResponse.make(GenerationResponse(record, links: self.links), status: status, headers: headers)
     }
 
-    static func collect(_ request: Request, limit: Int) async throws -> [UInt8] {
-        do {
-            let buffer = try await request.body.collect(upTo: limit)
-            return Array(buffer.readableBytesView)
-        } catch is NIOTooManyBytesError {
-            throw APIError(.tooLarge("The request body is larger than \(limit) bytes."))
-        }
-    }
 }
 
 /// One page of `GET /v1/generations`.

@@ -21,7 +21,7 @@ public struct GenerateRequestValidator: Sendable {
     }
 
     /// Parses and validates a raw body.
-    public func validate(body: [UInt8]) throws(RequestError) -> (GenerateParameters, ModelSpec) {
+    public func validate(body: [UInt8], names: ParameterNames = .native) throws(RequestError) -> (GenerateParameters, ModelSpec) {
         let value: JSONValue
         do {
             value = try JSONDecoder().decode(JSONValue.self, from: Data(body))
@@ -31,45 +31,51 @@ public struct GenerateRequestValidator: Sendable {
         guard case .object(let fields) = value else {
             throw .invalidJSON("The request body must be a JSON object.")
         }
-        return try self.validate(fields: fields)
+        return try self.validate(fields: fields, names: names)
     }
 
-    /// Validates an already-decoded JSON object.
-    public func validate(fields: [String: JSONValue]) throws(RequestError) -> (GenerateParameters, ModelSpec) {
+    /// Validates an already-decoded JSON object. Refusals name parameters as `names` says the caller calls them.
+    public func validate(fields: [String: JSONValue], names: ParameterNames = .native) throws(RequestError) -> (GenerateParameters, ModelSpec) {
         for name in fields.keys.sorted() where !Self.knownFields.contains(name) {
             let hint = Self.closest(to: name, in: Self.knownFields).map { " Did you mean '\($0)'?" } ?? ""
             throw .invalid(name, "Unknown parameter '\(name)'.\(hint)")
         }
         let present = fields.filter { $0.value != .null }
 
-        guard let modelValue = present["model"] else { throw .invalid("model", "model is required (for example \"seedream-5-lite\").") }
-        let modelID = try Self.string(modelValue, "model")
+        guard let modelValue = present["model"] else {
+            throw .invalid(names["model"], "\(names["model"]) is required (for example \"seedream-5-lite\").")
+        }
+        let modelID = try Self.string(modelValue, names["model"])
         guard let model = self.catalog.model(modelID) else { throw .modelNotFound(modelID) }
         let rules = model.parameters
 
-        let modeText = try present["mode"].map { v throws(RequestError) in try Self.string(v, "mode") } ?? "generate"
+        let modeName = names["mode"]
+        let modeText = try present["mode"].map { v throws(RequestError) in try Self.string(v, modeName) } ?? "generate"
         guard let mode = GenerationMode(rawValue: modeText), model.modes.contains(modeText) else {
-            throw .invalid("mode", "mode must be one of: \(model.modes.joined(separator: ", ")).")
+            throw .invalid(modeName, "\(modeName) must be one of: \(model.modes.joined(separator: ", ")).")
         }
 
-        guard let promptValue = present["prompt"] else { throw .invalid("prompt", "prompt is required.") }
-        let prompt = try Self.string(promptValue, "prompt")
+        let promptName = names["prompt"]
+        guard let promptValue = present["prompt"] else { throw .invalid(promptName, "\(promptName) is required.") }
+        let prompt = try Self.string(promptValue, promptName)
         let promptLength = prompt.count
         guard prompt.contains(where: { !$0.isWhitespace }), promptLength >= rules.prompt.minLength else {
-            throw .invalid("prompt", "prompt must not be empty.")
+            throw .invalid(promptName, "\(promptName) must not be empty.")
         }
         guard promptLength <= rules.prompt.maxLength else {
-            throw .invalid("prompt", "prompt must be at most \(rules.prompt.maxLength) characters (got \(promptLength)).")
+            throw .invalid(promptName, "\(promptName) must be at most \(rules.prompt.maxLength) characters (got \(promptLength)).")
         }
 
-        let aspectRatio = try Self.choice(present["aspect_ratio"], "aspect_ratio", rules.aspectRatio)
-        let size = try Self.choice(present["size"], "size", rules.size)
-        let numImages = try Self.integer(present["num_images"], "num_images", rules.numImages) ?? rules.numImages.default ?? 1
-        let seed = try Self.integer(present["seed"], "seed", rules.seed)
-        let formatText = try Self.choice(present["output_format"], "output_format", rules.outputFormat)
-        guard let outputFormat = ImageFormat(rawValue: formatText) else { throw .invalid("output_format", "Unsupported output_format.") }
+        let aspectRatio = try Self.choice(present["aspect_ratio"], names["aspect_ratio"], rules.aspectRatio)
+        let size = try Self.choice(present["size"], names["size"], rules.size)
+        let numImages = try Self.integer(present["num_images"], names["num_images"], rules.numImages) ?? rules.numImages.default ?? 1
+        let seed = try Self.integer(present["seed"], names["seed"], rules.seed)
+        let formatText = try Self.choice(present["output_format"], names["output_format"], rules.outputFormat)
+        guard let outputFormat = ImageFormat(rawValue: formatText) else {
+            throw .invalid(names["output_format"], "Unsupported \(names["output_format"]).")
+        }
 
-        let imageURLs = try Self.imageURLs(present["image_urls"], mode: mode, rules: rules.imageUrls)
+        let imageURLs = try Self.imageURLs(present["image_urls"], name: names["image_urls"], mode: mode, rules: rules.imageUrls)
 
         let parameters = GenerateParameters(
             model: model.id,
@@ -115,19 +121,20 @@ public struct GenerateRequestValidator: Sendable {
         return number
     }
 
-    static func imageURLs(_ value: JSONValue?, mode: GenerationMode, rules: ModelSpec.CountRange) throws(RequestError) -> [String] {
+    static func imageURLs(_ value: JSONValue?, name list: String, mode: GenerationMode, rules: ModelSpec.CountRange) throws(RequestError) -> [String]
+    {
         guard mode == .edit else {
-            if value != nil { throw .invalid("image_urls", "image_urls is only accepted with mode \"edit\".") }
+            if value != nil { throw .invalid(list, "\(list) is only accepted with mode \"edit\".") }
             return []
         }
-        guard let value else { throw .invalid("image_urls", "image_urls is required in edit mode (1 to \(rules.maxItems) images).") }
-        guard case .array(let items) = value else { throw .invalid("image_urls", "image_urls must be an array of strings, got \(value.typeName).") }
+        guard let value else { throw .invalid(list, "\(list) is required in edit mode (1 to \(rules.maxItems) images).") }
+        guard case .array(let items) = value else { throw .invalid(list, "\(list) must be an array of strings, got \(value.typeName).") }
         guard items.count >= rules.minItems && items.count <= rules.maxItems else {
-            throw .invalid("image_urls", "image_urls must hold \(rules.minItems) to \(rules.maxItems) images (got \(items.count)).")
+            throw .invalid(list, "\(list) must hold \(rules.minItems) to \(rules.maxItems) images (got \(items.count)).")
         }
         var urls: [String] = []
         for (index, item) in items.enumerated() {
-            let name = "image_urls[\(index)]"
+            let name = "\(list)[\(index)]"
             let text = try Self.string(item, name)
             guard ReferenceSource(text) != nil else {
                 throw .invalid(name, "\(name) must be an http(s) URL or a data:image/...;base64, URI.")

@@ -9,17 +9,17 @@ import Providers
 import SQLKit
 import Storage
 
-/// The path of one generation, as a straight line:
-/// `submit`: validate → load references → hold → persist → queue; then a worker runs it with `GenerationRunner`:
-/// claim → provider → store outputs → settle (charge delivered, return the rest) → completed | failed.
-/// Recovery after a crash runs the same runner.
-public final class GenerationService: Sendable {
+/// The generation use cases (`GenerationUseCases`), as one straight line:
+/// `create`: validate → cheap checks (idempotency, key limits, balance) → load references → hold → persist → queue
+/// → wait; then a worker runs it with `GenerationRunner`: claim → provider → store outputs → settle (charge delivered,
+/// return the rest) → completed | failed. Recovery after a crash runs the same runner.
+public final class GenerationService: GenerationUseCases {
     public let catalog: ModelCatalog
-    public let validator: GenerateRequestValidator
-    public let store: GenerationStore
-    public let outputs: OutputStore
-    public let idempotency: IdempotencyStore
-    public let hub = CompletionHub()
+    let validator: GenerateRequestValidator
+    let store: GenerationStore
+    let outputs: OutputStore
+    let idempotency: IdempotencyStore
+    let hub = CompletionHub()
     let database: any Database
     let references: ReferenceLoader
     let blobs: any BlobStore
@@ -64,32 +64,72 @@ public final class GenerationService: Sendable {
 
     public var providerName: String { self.provider.name }
 
+    // MARK: - Use cases
+
+    public func create(_ request: NewGeneration) async throws -> CreatedGeneration {
+        let (parameters, model): (GenerateParameters, ModelSpec)
+        switch request.parameters {
+        case .json(let body): (parameters, model) = try self.validator.validate(body: body, names: request.names)
+        case .fields(let fields): (parameters, model) = try self.validator.validate(fields: fields, names: request.names)
+        }
+        let submission = try await self.submit(
+            parameters,
+            model: model,
+            accountID: request.accountID,
+            apiKeyID: request.apiKeyID,
+            idempotencyKey: request.idempotencyKey,
+            names: request.names,
+            logger: request.logger
+        )
+        guard let wait = request.wait else { return submission }
+        let current = try await self.waitForEnd(submission.record.id, timeout: wait) ?? submission.record
+        return CreatedGeneration(record: current, replayed: submission.replayed)
+    }
+
+    public func generation(id: String, accountID: String) async throws -> GenerationRecord? {
+        try await self.store.get(id: id, accountID: accountID)
+    }
+
+    public func generations(accountID: String, limit: Int, after cursor: String?) async throws -> GenerationsPage {
+        let records = try await self.store.list(accountID: accountID, limit: limit + 1, before: cursor)
+        let page = Array(records.prefix(limit))
+        return GenerationsPage(records: page, nextCursor: records.count > limit ? page.last?.id : nil)
+    }
+
+    public func readOutput(_ image: OutputImage, into consume: (ByteBuffer) async throws -> Void) async throws {
+        guard let output = try await self.outputs.get(id: image.outputID) else { throw BlobError.notFound(image.outputID) }
+        try await self.blobs.read(key: output.blobKey, into: consume)
+    }
+
     // MARK: - Submit
 
-    /// What `submit` did: created a generation, or found the one an `Idempotency-Key` already names.
-    public struct Submission: Sendable {
-        public let record: GenerationRecord
-        public let replayed: Bool
-    }
+    typealias Submission = CreatedGeneration
 
     /// Holds the money and persists the job. Everything that can reject the request happens before the hold, so a
     /// rejected request never moves money. With an `idempotencyKey`, a repeat of the same request within 24 hours
     /// returns the first generation (never a second one or a second charge); the same key with another request is
     /// a 409.
-    public func submit(
+    func submit(
         _ parameters: GenerateParameters,
         model: ModelSpec,
         accountID: String,
         apiKeyID: String?,
         idempotencyKey: String? = nil,
+        names: ParameterNames = .native,
         logger: Logger
     ) async throws -> Submission {
         let fingerprint = IdempotencyStore.fingerprint(parameters)
         if let key = idempotencyKey, let existing = try await self.idempotency.find(accountID: accountID, key: key) {
             return try await self.replay(existing, fingerprint: fingerprint)
         }
-        let references = parameters.mode == .edit ? try await self.references.load(parameters.imageURLs, rules: model.referenceImages) : []
-        let (ratio, pixelSize) = try Self.resolveSize(parameters, model: model, firstReference: references.first)
+        let price = MicroUSD(micros: model.pricePerImageMicros)
+        // What is cheap first: a request the caller cannot pay for never makes the server fetch or decode anything.
+        // (The hold below checks again, atomically; this only spares the work.)
+        try await self.checkAffordable(price * parameters.numImages, accountID: accountID, apiKeyID: apiKeyID)
+        let references =
+            parameters.mode == .edit
+            ? try await self.references.load(parameters.imageURLs, rules: model.referenceImages, list: names["image_urls"]) : []
+        let (ratio, pixelSize) = try Self.resolveSize(parameters, model: model, firstReference: references.first, names: names)
 
         let id = Identifier.make("gen")
         var referenceKeys: [String] = []
@@ -100,7 +140,6 @@ public final class GenerationService: Sendable {
         }
 
         let seed = parameters.seed ?? Int64.random(in: 0...2_147_483_647)
-        let price = MicroUSD(micros: model.pricePerImageMicros)
         let record = GenerationRecord(
             id: id,
             accountID: accountID,
@@ -151,9 +190,7 @@ public final class GenerationService: Sendable {
             if let key = idempotencyKey, let existing = try await self.idempotency.find(accountID: accountID, key: key) {
                 return try await self.replay(existing, fingerprint: fingerprint)
             }
-            if case BillingError.insufficientBalance(let available, let required) = error {
-                throw RequestError.insufficientBalance(required: required.description, available: available.description)
-            }
+            if let error = error as? BillingError, let refusal = RequestError(error) { throw refusal }
             throw error
         }
         logger.info(
@@ -194,10 +231,26 @@ public final class GenerationService: Sendable {
 
     // MARK: - Helpers
 
+    /// Refuses, before any work, a request the account's available balance or the key's limits cannot take.
+    func checkAffordable(_ hold: MicroUSD, accountID: String, apiKeyID: String?) async throws {
+        do {
+            try await self.database.read { sql in
+                let (available, _) = try await Ledger.balances(account: accountID, on: sql)
+                guard available >= hold else { throw BillingError.insufficientBalance(available: available, required: hold) }
+                if let apiKeyID { try await KeyLimits.check(keyID: apiKeyID, adding: hold, now: Timestamp.nowMillis(), on: sql) }
+            }
+        } catch let error as BillingError {
+            throw RequestError(error) ?? error
+        }
+    }
+
     /// `auto` is 1:1 for generate, and for edit the table ratio nearest to the first reference.
-    static func resolveSize(_ parameters: GenerateParameters, model: ModelSpec, firstReference: ReferenceImage?) throws(RequestError) -> (
-        String, PixelSize
-    ) {
+    static func resolveSize(
+        _ parameters: GenerateParameters,
+        model: ModelSpec,
+        firstReference: ReferenceImage?,
+        names: ParameterNames = .native
+    ) throws(RequestError) -> (String, PixelSize) {
         var ratio = parameters.aspectRatio
         if ratio == "auto" {
             if let first = firstReference {
@@ -207,7 +260,7 @@ public final class GenerationService: Sendable {
             }
         }
         guard let size = model.pixelSize(tier: parameters.size, aspectRatio: ratio) else {
-            throw .invalid("aspect_ratio", "No pixel size is defined for \(ratio) at \(parameters.size).")
+            throw .invalid(names["aspect_ratio"], "No pixel size is defined for \(ratio) at \(parameters.size).")
         }
         return (ratio, size)
     }

@@ -25,12 +25,15 @@ public struct ReferenceLoader: Sendable {
         self.threadPool = threadPool
     }
 
-    /// Loads every reference, in order, concurrently.
-    public func load(_ sources: [String], rules: ModelSpec.ReferenceImageRules) async throws(RequestError) -> [ReferenceImage] {
+    /// Loads every reference, in order, concurrently. Refusals name the reference `list[index]`, with the list named
+    /// as the caller named it.
+    public func load(_ sources: [String], rules: ModelSpec.ReferenceImageRules, list: String = "image_urls") async throws(RequestError)
+        -> [ReferenceImage]
+    {
         do {
             return try await withThrowingTaskGroup(of: (Int, ReferenceImage).self) { group in
                 for (index, source) in sources.enumerated() {
-                    group.addTask { (index, try await self.load(source, index: index, rules: rules)) }
+                    group.addTask { (index, try await self.load(source, param: "\(list)[\(index)]", rules: rules)) }
                 }
                 var loaded: [ReferenceImage?] = Array(repeating: nil, count: sources.count)
                 for try await (index, image) in group { loaded[index] = image }
@@ -39,12 +42,11 @@ public struct ReferenceLoader: Sendable {
         } catch let error as RequestError {
             throw error
         } catch {
-            throw RequestError.invalid("image_urls", "The reference images could not be loaded.")
+            throw RequestError.invalid(list, "The reference images could not be loaded.")
         }
     }
 
-    func load(_ source: String, index: Int, rules: ModelSpec.ReferenceImageRules) async throws(RequestError) -> ReferenceImage {
-        let param = "image_urls[\(index)]"
+    func load(_ source: String, param: String, rules: ModelSpec.ReferenceImageRules) async throws(RequestError) -> ReferenceImage {
         guard let parsed = ReferenceSource(source) else { throw .invalid(param, "\(param) must be an http(s) URL or a data:image/...;base64, URI.") }
         let bytes: [UInt8]
         switch parsed {

@@ -1,14 +1,32 @@
+import Billing
+
 /// A request ImageGate refuses before any money moves. `code` is the stable machine-readable reason,
-/// `param` names the parameter to blame.
+/// `param` names the parameter to blame (as the caller wrote it).
 public struct RequestError: Error, Sendable, Equatable {
+    /// The reasons a request is refused, as values with static members (the wire text is `rawValue`).
+    public struct Code: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public var description: String { self.rawValue }
+
+        public static let invalidParameter = Code(rawValue: "invalid_parameter")
+        public static let invalidJSON = Code(rawValue: "invalid_json")
+        public static let modelNotFound = Code(rawValue: "model_not_found")
+        public static let insufficientBalance = Code(rawValue: "insufficient_balance")
+        public static let dailyLimitExceeded = Code(rawValue: "daily_limit_exceeded")
+        public static let concurrencyLimitExceeded = Code(rawValue: "concurrency_limit_exceeded")
+        public static let idempotencyKeyReused = Code(rawValue: "idempotency_key_reused")
+        public static let payloadTooLarge = Code(rawValue: "payload_too_large")
+    }
+
     public let status: Int
-    public let code: String
+    public let code: Code
     public let message: String
     public let param: String?
-    /// For 429: when to try again.
+    /// For 429 and limits: when to try again.
     public let retryAfterSeconds: Int?
 
-    public init(status: Int, code: String, message: String, param: String? = nil, retryAfterSeconds: Int? = nil) {
+    public init(status: Int, code: Code, message: String, param: String? = nil, retryAfterSeconds: Int? = nil) {
         self.status = status
         self.code = code
         self.message = message
@@ -22,33 +40,59 @@ public struct RequestError: Error, Sendable, Equatable {
     public static func idempotencyKeyReused() -> RequestError {
         RequestError(
             status: 409,
-            code: "idempotency_key_reused",
+            code: .idempotencyKeyReused,
             message: "This Idempotency-Key was already used with a different request in the last 24 hours.",
             param: "Idempotency-Key"
         )
     }
 
     public static func invalid(_ param: String, _ message: String) -> RequestError {
-        RequestError(status: 400, code: "invalid_parameter", message: message, param: param)
+        RequestError(status: 400, code: .invalidParameter, message: message, param: param)
     }
 
     public static func invalidJSON(_ message: String) -> RequestError {
-        RequestError(status: 400, code: "invalid_json", message: message)
+        RequestError(status: 400, code: .invalidJSON, message: message)
     }
 
-    public static func modelNotFound(_ id: String) -> RequestError {
-        RequestError(status: 404, code: "model_not_found", message: "The model '\(id)' does not exist. See GET /v1/models.", param: "model")
+    public static func modelNotFound(_ id: String, param: String = "model") -> RequestError {
+        RequestError(status: 404, code: .modelNotFound, message: "The model '\(id)' does not exist. See GET /v1/models.", param: param)
     }
 
-    public static func insufficientBalance(required: String, available: String) -> RequestError {
+    public static func insufficientBalance(required: MicroUSD, available: MicroUSD) -> RequestError {
         RequestError(
             status: 402,
-            code: "insufficient_balance",
+            code: .insufficientBalance,
             message: "This request needs $\(required) and the available balance is $\(available). Add credit and try again."
         )
     }
 
     public static func tooLarge(_ message: String, param: String? = nil) -> RequestError {
-        RequestError(status: 413, code: "payload_too_large", message: message, param: param)
+        RequestError(status: 413, code: .payloadTooLarge, message: message, param: param)
+    }
+
+    /// The answer to a refusal from the books (balance, key limits, a reused key); nil for errors that are not refusals.
+    public init?(_ error: BillingError) {
+        switch error {
+        case .insufficientBalance(let available, let required):
+            self = .insufficientBalance(required: required, available: available)
+        case .dailyLimitExceeded(let limit, let spent, let retryAfter):
+            self.init(
+                status: 402,
+                code: .dailyLimitExceeded,
+                message: "This request would take this key past its daily limit of $\(limit) (spent today: $\(spent)).",
+                retryAfterSeconds: retryAfter
+            )
+        case .concurrencyLimitExceeded(let max):
+            self.init(
+                status: 429,
+                code: .concurrencyLimitExceeded,
+                message: "This key may run \(max) generations at once; wait for one to finish.",
+                retryAfterSeconds: 2
+            )
+        case .idempotencyKeyReused:
+            self = .idempotencyKeyReused()
+        case .accountNotFound, .accountExists, .invalidName, .inconsistent:
+            return nil
+        }
     }
 }

@@ -153,14 +153,25 @@ struct CreditsCommand: AsyncParsableCommand {
         @Option(help: "Account name.") var account: String
         @Option(help: "Amount in USD, e.g. 25 or 0.5.") var usd: String
         @Option(help: "A note kept on the ledger row.") var note = "credit added by operator"
+        @Option(name: .customLong("idempotency-key"), help: "Credit at most once for this key (24 hours), e.g. an invoice number.")
+        var idempotencyKey: String?
         @OptionGroup var data: DataOptions
 
         func run() async throws {
             let amount = try parseUSD(self.usd, option: "--usd")
-            let account = try await withEnvironment(self.data) { env in
-                try await AccountStore(database: env.database).addCredit(name: self.account, amount: amount, note: self.note)
+            let (account, outcome) = try await withEnvironment(self.data) { env in
+                let accounts = AccountStore(database: env.database)
+                guard let found = try await accounts.find(name: self.account) else { throw BillingError.accountNotFound(self.account) }
+                let outcome = try await Credits(database: env.database).add(
+                    amount,
+                    accountID: found.id,
+                    note: self.note,
+                    idempotencyKey: self.idempotencyKey
+                )
+                return (try await accounts.get(id: found.id) ?? found, outcome)
             }
-            print("added \(amount.formatted) to \(account.name); balance \(account.balance.formatted)")
+            let verb = outcome == .replayed ? "already added (same --idempotency-key)" : "added"
+            print("\(verb) \(amount.formatted) to \(account.name); balance \(account.balance.formatted)")
         }
     }
 }

@@ -90,8 +90,8 @@ public func buildGateway(_ config: AppConfiguration, logger: Logger) async throw
         HTTPClientService(client: httpClient),
         GenerationWorkers(service: generations, queue: queue, workers: config.resolvedWorkers, logger: logger),
         OutputJanitor(
-            outputs: generations.outputs,
-            generations: generations.store,
+            outputs: OutputStore(database: environment.database),
+            generations: GenerationStore(database: environment.database),
             blobs: blobs,
             interval: .seconds(config.janitorIntervalSeconds),
             logger: logger

@@ -144,6 +144,22 @@ public enum Migrations {
                 "ALTER TABLE generations ADD COLUMN upstream_submit_at BIGINT",
             ]
         },
+        Step(version: 5) { _ in
+            [
+                // Top-ups' Idempotency-Keys, apart from the customers' generation keys: an operator's key can never
+                // collide with (or replay) a customer's.
+                """
+                CREATE TABLE credit_requests (
+                    account_id TEXT NOT NULL REFERENCES accounts(id),
+                    idempotency_key TEXT NOT NULL,
+                    request_hash TEXT NOT NULL,
+                    ledger_seq BIGINT,
+                    created_at BIGINT NOT NULL,
+                    PRIMARY KEY (account_id, idempotency_key)
+                )
+                """
+            ]
+        },
     ]
 
     /// Brings the schema up to date; safe to run on every start.

@@ -1,13 +1,13 @@
-import Billing
 import Foundation
 import SQLKit
 import Storage
 
 /// Per-key protections, checked inside the submit transaction so that concurrent requests see each other:
-/// a daily spend limit (402 `daily_limit_exceeded`) and a limit on generations running at once (429
-/// `concurrency_limit_exceeded` with `Retry-After`). Both refuse before the hold, so nothing is ever partly charged.
-enum KeyLimits {
-    static func check(keyID: String, adding hold: MicroUSD, now: Int64, on sql: any SQLDatabase) async throws {
+/// a daily spend limit (`dailyLimitExceeded`) and a limit on generations running at once
+/// (`concurrencyLimitExceeded`). Both refuse before the hold, so nothing is ever partly charged. The same check also
+/// runs before any costly work (fetching reference images), so a request the key cannot afford does none.
+public enum KeyLimits {
+    public static func check(keyID: String, adding hold: MicroUSD, now: Int64, on sql: any SQLDatabase) async throws {
         guard let key = try await sql.raw("SELECT daily_limit_micros, max_concurrency FROM api_keys WHERE id = \(bind: keyID)").first() else {
             return
         }
@@ -17,12 +17,7 @@ enum KeyLimits {
                     "SELECT COUNT(*) AS n FROM generations WHERE api_key_id = \(bind: keyID) AND status IN ('queued', 'processing')"
                 ).first()?.decode(column: "n", as: Int.self) ?? 0
             if running >= maxConcurrency {
-                throw RequestError(
-                    status: 429,
-                    code: "concurrency_limit_exceeded",
-                    message: "This key may run \(maxConcurrency) generations at once; wait for one to finish.",
-                    retryAfterSeconds: 2
-                )
+                throw BillingError.concurrencyLimitExceeded(max: maxConcurrency)
             }
         }
         if let limit = try key.decode(column: "daily_limit_micros", as: Int64?.self) {
@@ -36,11 +31,9 @@ enum KeyLimits {
                     """
                 ).first()?.decode(column: "spent", as: Int64.self) ?? 0
             if spent + hold.micros > limit {
-                throw RequestError(
-                    status: 402,
-                    code: "daily_limit_exceeded",
-                    message:
-                        "This request would take this key past its daily limit of $\(MicroUSD(micros: limit)) (spent today: $\(MicroUSD(micros: spent))).",
+                throw BillingError.dailyLimitExceeded(
+                    limit: MicroUSD(micros: limit),
+                    spent: MicroUSD(micros: spent),
                     retryAfterSeconds: Int((dayStart + 86_400_000 - now) / 1000)
                 )
             }

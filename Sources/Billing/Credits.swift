@@ -1,0 +1,58 @@
+import Crypto
+import Essentials
+import SQLKit
+import Storage
+
+/// The one way credit is added to an account, by the CLI, the admin API and the tests alike: one `credit` ledger
+/// row, and with an `Idempotency-Key` at most once per key and account (a retried top-up never credits twice).
+///
+/// Top-up keys live in their own table, apart from the customers' generation keys, so an operator's key can never
+/// collide with, or replay, a customer's request.
+public struct Credits: Sendable {
+    /// How long a top-up key is remembered.
+    public static let windowMillis: Int64 = 24 * 3600 * 1000
+    let database: any Database
+
+    public init(database: any Database) {
+        self.database = database
+    }
+
+    /// What `add` did.
+    public enum Outcome: Sendable, Equatable {
+        case credited
+        /// An earlier request with the same key and the same amount and note credited already; nothing moved.
+        case replayed
+    }
+
+    /// Credits `amount` to the account. The same key with another amount or note throws `idempotencyKeyReused`.
+    @discardableResult
+    public func add(_ amount: MicroUSD, accountID: String, note: String, idempotencyKey: String? = nil) async throws -> Outcome {
+        guard amount.micros > 0 else { throw BillingError.inconsistent("a credit must be positive") }
+        let fingerprint = Hex.string(SHA256.hash(data: Array("\(accountID)\u{0}\(amount.micros)\u{0}\(note)".utf8)))
+        let now = Timestamp.nowMillis()
+        return try await self.database.transaction { sql in
+            if let key = idempotencyKey {
+                try await sql.raw(
+                    """
+                    DELETE FROM credit_requests
+                    WHERE account_id = \(bind: accountID) AND idempotency_key = \(bind: key) AND created_at <= \(bind: now - Self.windowMillis)
+                    """
+                ).run()
+                if let row = try await sql.raw(
+                    "SELECT request_hash FROM credit_requests WHERE account_id = \(bind: accountID) AND idempotency_key = \(bind: key)"
+                ).first() {
+                    guard try row.decode(column: "request_hash", as: String.self) == fingerprint else { throw BillingError.idempotencyKeyReused }
+                    return .replayed
+                }
+                try await sql.raw(
+                    """
+                    INSERT INTO credit_requests (account_id, idempotency_key, request_hash, created_at)
+                    VALUES (\(bind: accountID), \(bind: key), \(bind: fingerprint), \(bind: now))
+                    """
+                ).run()
+            }
+            try await Ledger.credit(amount, account: accountID, note: note, on: sql)
+            return .credited
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import Catalog
+import Essentials
+import Logging
+import NIOCore
+
+/// What a front door (the native API, the OpenAI routes, the web pages) can do with generations. Every front door
+/// goes through these and only these, so none re-implements validation, billing, idempotency or waiting; a front
+/// door only translates its own shapes.
+public protocol GenerationUseCases: Sendable {
+    /// The models on sale (front doors describe them, and translate their own size notations against them).
+    var catalog: ModelCatalog { get }
+
+    /// Validates, checks that the caller can pay, holds, persists and queues a generation (or finds the one its
+    /// `Idempotency-Key` names), then waits for its end up to `request.wait`. Refusals are `RequestError`s.
+    func create(_ request: NewGeneration) async throws -> CreatedGeneration
+
+    /// One generation of the account; nil when it does not exist or belongs to another account.
+    func generation(id: String, accountID: String) async throws -> GenerationRecord?
+
+    /// A page of the account's generations, newest first, starting after `cursor`.
+    func generations(accountID: String, limit: Int, after cursor: String?) async throws -> GenerationsPage
+
+    /// Streams the bytes of one stored output of a generation (for answers that carry the image inline).
+    func readOutput(_ image: OutputImage, into consume: (ByteBuffer) async throws -> Void) async throws
+}
+
+/// A request for a generation, as a front door hands it over.
+public struct NewGeneration: Sendable {
+    /// The parameters: a raw JSON body (`POST /v1/generate`) or fields already translated by the front door.
+    public enum Parameters: Sendable {
+        case json([UInt8])
+        case fields([String: JSONValue])
+    }
+
+    public var parameters: Parameters
+    public var accountID: String
+    public var apiKeyID: String?
+    public var idempotencyKey: String?
+    /// How long to wait for the end before answering with the generation as it is; nil answers at once.
+    public var wait: Duration?
+    /// How the caller names the parameters, for refusals.
+    public var names: ParameterNames
+    public var logger: Logger
+
+    public init(
+        parameters: Parameters,
+        accountID: String,
+        apiKeyID: String?,
+        idempotencyKey: String? = nil,
+        wait: Duration? = nil,
+        names: ParameterNames = .native,
+        logger: Logger
+    ) {
+        self.parameters = parameters
+        self.accountID = accountID
+        self.apiKeyID = apiKeyID
+        self.idempotencyKey = idempotencyKey
+        self.wait = wait
+        self.names = names
+        self.logger = logger
+    }
+}
+
+/// What `create` did: the generation as it is now (ended, or still running after the wait), and whether it was
+/// found through its `Idempotency-Key` rather than created.
+public struct CreatedGeneration: Sendable {
+    public let record: GenerationRecord
+    public let replayed: Bool
+
+    public init(record: GenerationRecord, replayed: Bool) {
+        self.record = record
+        self.replayed = replayed
+    }
+}
+
+/// One page of an account's generations.
+public struct GenerationsPage: Sendable {
+    public let records: [GenerationRecord]
+    /// The cursor of the next page; nil on the last one.
+    public let nextCursor: String?
+
+    public init(records: [GenerationRecord], nextCursor: String?) {
+        self.records = records
+        self.nextCursor = nextCursor
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+import SQLKit
+import Storage
+import Testing
+
+@testable import Billing
+
+/// Top-ups: once per key, and in a namespace of their own.
+@Suite struct CreditsTests {
+    let ledger = LedgerTests()
+
+    @Test func aRetriedTopUpCreditsOnceAndAChangedOneIsRefused() async throws {
+        try await self.ledger.withDatabase { database in
+            let account = try await AccountStore(database: database).create(name: "acme")
+            let credits = Credits(database: database)
+            let ten = MicroUSD(micros: 10_000_000)
+            #expect(try await credits.add(ten, accountID: account.id, note: "invoice 7", idempotencyKey: "inv-7") == .credited)
+            #expect(try await credits.add(ten, accountID: account.id, note: "invoice 7", idempotencyKey: "inv-7") == .replayed)
+            await #expect(throws: BillingError.idempotencyKeyReused) {
+                try await credits.add(MicroUSD(micros: 20_000_000), accountID: account.id, note: "invoice 7", idempotencyKey: "inv-7")
+            }
+            let (available, _) = try await database.read { sql in try await Ledger.balances(account: account.id, on: sql) }
+            #expect(available == ten)
+        }
+    }
+
+    @Test func aTopUpKeyNeverMeetsACustomersGenerationKey() async throws {
+        try await self.ledger.withDatabase { database in
+            let account = try await AccountStore(database: database).create(name: "acme")
+            // The customer used "k1" for a generation; the operator's top-up with "k1" is another thing entirely.
+            try await database.transaction { sql in
+                try await sql.raw(
+                    """
+                    INSERT INTO idempotency_keys (account_id, idempotency_key, request_hash, generation_id, created_at)
+                    VALUES (\(bind: account.id), 'k1', 'a-generation', 'gen_x', \(bind: Timestamp.nowMillis()))
+                    """
+                ).run()
+            }
+            #expect(
+                try await Credits(database: database).add(MicroUSD(micros: 5), accountID: account.id, note: "n", idempotencyKey: "k1") == .credited
+            )
+            let (available, _) = try await database.read { sql in try await Ledger.balances(account: account.id, on: sql) }
+            #expect(available.micros == 5)
+        }
+    }
+}

@@ -1,0 +1,41 @@
+import Catalog
+import Foundation
+import Generation
+import NIOCore
+import Synchronization
+
+/// A `GenerationUseCases` double for controller tests: answers `create` from a script, records what it was asked,
+/// and fails loudly (a test-visible error) on any call the test did not script.
+final class ScriptedGenerations: GenerationUseCases {
+    struct Unscripted: Error, CustomStringConvertible {
+        let call: String
+        var description: String { "ScriptedGenerations: unexpected call \(self.call)" }
+    }
+
+    let catalog: ModelCatalog
+    private let script: Mutex<[Result<CreatedGeneration, RequestError>]>
+    private let asked = Mutex<[NewGeneration]>([])
+
+    init(catalog: ModelCatalog, creates: [Result<CreatedGeneration, RequestError>]) {
+        self.catalog = catalog
+        self.script = Mutex(creates)
+    }
+
+    /// Every `create` request received, in order.
+    var requests: [NewGeneration] { self.asked.withLock { $0 } }
+
+    func create(_ request: NewGeneration) async throws -> CreatedGeneration {
+        self.asked.withLock { $0.append(request) }
+        let next = self.script.withLock { $0.isEmpty ? nil : $0.removeFirst() }
+        guard let next else { throw Unscripted(call: "create") }
+        return try next.get()
+    }
+
+    func generation(id: String, accountID: String) async throws -> GenerationRecord? { throw Unscripted(call: "generation(id:)") }
+
+    func generations(accountID: String, limit: Int, after cursor: String?) async throws -> GenerationsPage {
+        throw Unscripted(call: "generations(accountID:)")
+    }
+
+    func readOutput(_ image: OutputImage, into consume: (ByteBuffer) async throws -> Void) async throws { throw Unscripted(call: "readOutput") }
+}
