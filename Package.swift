@@ -178,6 +178,16 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
         .testTarget(name: "BillingTests", dependencies: ["Billing", "Storage"]),
         .testTarget(name: "BlobsTests", dependencies: ["Blobs"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage"]),
+        .testTarget(
+            name: "ProvidersTests",
+            dependencies: [
+                "Providers", "Catalog", "Imaging",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "GatewayAPITests",
             dependencies: [

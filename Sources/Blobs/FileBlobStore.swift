@@ -1,4 +1,5 @@
 import NIOCore
+import NIOPosix
 import _NIOFileSystem
 
 /// Blobs as files under one directory. Files are written to a hidden temporary name, flushed to disk (`fsync`) and
@@ -7,14 +8,23 @@ import _NIOFileSystem
 public struct FileBlobStore: BlobStore {
     public let root: FilePath
 
+    /// Blob IO blocks threads (writes, `fsync`): it gets threads of its own rather than NIO's shared blocking pool,
+    /// where image rendering and decoding run, so a file write never waits behind a render (nor a render behind a
+    /// slow disk). One pool for the process, like NIO's own.
+    static let fileSystem: FileSystem = {
+        let threads = NIOThreadPool(numberOfThreads: 8)
+        threads.start()
+        return FileSystem(threadPool: threads)
+    }()
+
     public init(root: String) {
         self.root = FilePath(root)
     }
 
     public func put(key: String, chunks: some AsyncSequence<ByteBuffer, any Error> & Sendable) async throws -> Int64 {
         let path = try self.path(for: key)
-        try await FileSystem.shared.createDirectory(at: path.removingLastComponent(), withIntermediateDirectories: true)
-        let written = try await FileSystem.shared.withFileHandle(forWritingAt: path, options: .newFile(replaceExisting: true)) { handle in
+        try await Self.fileSystem.createDirectory(at: path.removingLastComponent(), withIntermediateDirectories: true)
+        let written = try await Self.fileSystem.withFileHandle(forWritingAt: path, options: .newFile(replaceExisting: true)) { handle in
             // Each chunk is written as it arrives: gathering them into larger writes measured no faster, and with a
             // thousand outputs arriving at once the gathered buffers cost hundreds of megabytes (docs/benchmarks.md, B3).
             var offset: Int64 = 0
@@ -26,14 +36,14 @@ public struct FileBlobStore: BlobStore {
             return offset
         }
         // The file is renamed into place on close; flushing its folder makes the new name durable.
-        try await FileSystem.shared.withDirectoryHandle(atPath: path.removingLastComponent()) { try await $0.synchronize() }
+        try await Self.fileSystem.withDirectoryHandle(atPath: path.removingLastComponent()) { try await $0.synchronize() }
         return written
     }
 
     public func read(key: String, into consume: (ByteBuffer) async throws -> Void) async throws {
         let path = try self.path(for: key)
         do {
-            try await FileSystem.shared.withFileHandle(forReadingAt: path) { handle in
+            try await Self.fileSystem.withFileHandle(forReadingAt: path) { handle in
                 for try await chunk in handle.readChunks(in: 0..., chunkLength: .mebibytes(1)) {
                     try await consume(chunk)
                 }
@@ -44,14 +54,14 @@ public struct FileBlobStore: BlobStore {
     }
 
     public func delete(key: String) async throws {
-        _ = try await FileSystem.shared.removeItem(at: try self.path(for: key))
+        _ = try await Self.fileSystem.removeItem(at: try self.path(for: key))
     }
 
     public func keys(under prefix: String) async throws -> [String] {
         let folder = try self.path(for: prefix.hasSuffix("/") ? String(prefix.dropLast()) : prefix)
         var keys: [String] = []
         do {
-            try await FileSystem.shared.withDirectoryHandle(atPath: folder) { directory in
+            try await Self.fileSystem.withDirectoryHandle(atPath: folder) { directory in
                 for try await entry in directory.listContents(recursive: true) where entry.type == .regular {
                     // Hidden names are files still being written.
                     guard let name = entry.path.lastComponent?.string, !name.hasPrefix(".") else { continue }
@@ -67,7 +77,7 @@ public struct FileBlobStore: BlobStore {
     }
 
     public func ping() async throws {
-        try await FileSystem.shared.createDirectory(at: self.root, withIntermediateDirectories: true)
+        try await Self.fileSystem.createDirectory(at: self.root, withIntermediateDirectories: true)
         _ = try await self.put(key: ".ready", bytes: Array("ok".utf8))
     }
 

@@ -159,7 +159,7 @@ struct GenerationRunner: Sendable {
             record.errorMessage = "\(record.numImages - delivered.count) of \(record.numImages) images could not be delivered and were refunded."
         }
         let final = record
-        let settled = try await self.database.transaction { [store, outputs] sql in
+        let settled = try await self.database.transaction(priority: .urgent) { [store, outputs] sql in
             guard try await store.finish(final, owner: owner, on: sql) else { return false }
             for (image, output) in delivered {
                 try await outputs.insert(

@@ -53,7 +53,7 @@ public struct GenerationStore: Sendable {
     /// Moves a generation to `processing` under a lease held by `owner`: a `queued` one, or a `processing` one whose
     /// lease has run out (its run died). Returns nil when it is final or another run holds a live lease on it.
     func claim(id: String, owner: String, now: Int64, leaseMillis: Int64) async throws -> GenerationRecord? {
-        try await self.database.transaction { sql in
+        try await self.database.transaction(priority: .urgent) { sql in
             let row = try await sql.raw(
                 """
                 UPDATE generations SET status = 'processing', started_at = COALESCE(started_at, \(bind: now)),

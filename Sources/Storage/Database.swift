@@ -8,10 +8,11 @@ public enum SQLDialectKind: String, Sendable {
 
 /// How soon a transaction must run when others are waiting.
 public enum TransactionPriority: Sendable {
-    /// In turn.
+    /// In turn: admitting new work (a submit's hold), operator writes.
     case normal
-    /// Ahead of the normal ones: a write whose delay widens a crash window (an upstream handle that must be saved
-    /// between the upstream's answer and the next step).
+    /// Ahead of the normal ones: the writes of work already admitted (a run's claim, its lease, its upstream handle,
+    /// its settlement). Work in progress finishes before new work is admitted, so a saturated server's tail latency
+    /// stays bounded, and the window between an upstream's answer and saving its handle stays short.
     case urgent
 }
 
