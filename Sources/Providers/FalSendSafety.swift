@@ -20,8 +20,10 @@ enum FalSendSafety {
         .alreadyShutdown, .invalidURL, .emptyHost, .emptyScheme,
     ]
 
-    /// `connect(2)` errors: the socket never reached an open connection.
-    static let connectErrnos: Set<CInt> = [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH, EADDRNOTAVAIL, ETIMEDOUT]
+    /// Errors only `connect(2)` gives: the socket never reached an open connection. (Unreachable-network and
+    /// time-out errors can also end a connection after the request was written, so they do not qualify here; on
+    /// connect, NIO reports them as `NIOConnectionError` or `ChannelError.connectTimeout`, which do.)
+    static let connectErrnos: Set<CInt> = [ECONNREFUSED, EADDRNOTAVAIL]
 
     static func failedBeforeSending(_ error: any Error) -> Bool {
         switch error {

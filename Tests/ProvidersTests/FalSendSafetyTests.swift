@@ -27,6 +27,9 @@ import Testing
         #expect(FalSendSafety.failedBeforeSending(ChannelError.connectTimeout(.seconds(1))))
         #expect(!FalSendSafety.failedBeforeSending(IOError(errnoCode: ECONNRESET, reason: "read")))
         #expect(!FalSendSafety.failedBeforeSending(IOError(errnoCode: EPIPE, reason: "write")))
+        // A retransmission time-out or a lost route can end a connection after the request was written.
+        #expect(!FalSendSafety.failedBeforeSending(IOError(errnoCode: ETIMEDOUT, reason: "read")))
+        #expect(!FalSendSafety.failedBeforeSending(IOError(errnoCode: EHOSTUNREACH, reason: "read")))
         #expect(!FalSendSafety.failedBeforeSending(ChannelError.ioOnClosedChannel))
         #expect(!FalSendSafety.failedBeforeSending(Other()))
     }
