@@ -71,7 +71,8 @@ import Testing
             let second = try Self.service(database: database, directory: directory, queueURL: emulator.queueURL)
             let workers = GenerationWorkers(service: second, queue: second.queue, workers: 1, logger: logger)
             let task = Task { try await workers.run() }
-            for _ in 0..<200 {
+            // Up to 30 s: on a loaded machine the emulator's own rendering of the two images can take several seconds.
+            for _ in 0..<600 {
                 if try await second.store.get(id: record.id)?.status.isFinal == true { break }
                 try await Task.sleep(for: .milliseconds(50))
             }
