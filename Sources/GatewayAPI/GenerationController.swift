@@ -21,24 +21,15 @@ struct GenerationController<Generations: GenerationUseCases> {
 
     /// Validates, holds, queues; then waits (synchronous call) or answers 202 at once (`Prefer: respond-async`).
     @Sendable func generate(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        let identity = try context.requireIdentity()
         let body = try await GenerationRequest.collect(request, limit: self.maxBodyBytes)
         let respondAsync = request.headers[.prefer]?.lowercased().contains("respond-async") ?? false
-        let created: CreatedGeneration
-        do {
-            created = try await self.generations.create(
-                NewGeneration(
-                    parameters: .json(body),
-                    accountID: identity.accountID,
-                    apiKeyID: identity.keyID,
-                    idempotencyKey: try GenerationRequest.idempotencyKey(request),
-                    wait: respondAsync ? nil : self.syncTimeout,
-                    logger: context.logger
-                )
-            )
-        } catch let error as RequestError {
-            throw APIError(error)
-        }
+        let created = try await GenerationRequest.create(
+            on: self.generations,
+            parameters: .json(body),
+            request: request,
+            context: context,
+            wait: respondAsync ? nil : self.syncTimeout
+        )
         let id = created.record.id
         var headers: HTTPFields = [.location: "/v1/generations/\(id)"]
         if respondAsync { headers[.preferenceApplied] = "respond-async" }

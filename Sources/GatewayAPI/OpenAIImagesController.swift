@@ -76,29 +76,20 @@ struct OpenAIImagesController<Generations: GenerationUseCases> {
     func run(_ fields: [String: JSONValue], references: [String], mode: String, request: Request, context: GatewayRequestContext) async throws
         -> Response
     {
-        let identity = try context.requireIdentity()
         let (native, responseFormat) = try OpenAIImagesTranslation.translate(
             fields,
             references: references,
             mode: mode,
             catalog: self.generations.catalog
         )
-        let created: CreatedGeneration
-        do {
-            created = try await self.generations.create(
-                NewGeneration(
-                    parameters: .fields(native),
-                    accountID: identity.accountID,
-                    apiKeyID: identity.keyID,
-                    idempotencyKey: try GenerationRequest.idempotencyKey(request),
-                    wait: self.syncTimeout,
-                    names: OpenAIImagesTranslation.names,
-                    logger: context.logger
-                )
-            )
-        } catch let error as RequestError {
-            throw APIError(error)
-        }
+        let created = try await GenerationRequest.create(
+            on: self.generations,
+            parameters: .fields(native),
+            request: request,
+            context: context,
+            wait: self.syncTimeout,
+            names: OpenAIImagesTranslation.names
+        )
         let record = created.record
         let id = record.id
         var headers: HTTPFields = [HTTPField.Name("x-imagegate-generation-id")!: id]

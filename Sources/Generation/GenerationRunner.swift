@@ -61,7 +61,8 @@ struct GenerationRunner: Sendable {
                 let renewed = try await store.renewLease(id: id, owner: owner, until: Timestamp.nowMillis() + settings.leaseMillis)
                 return renewed ? .renewed : .lost
             } catch {
-                return .failed(error)
+                workLogger.warning("lease renewal failed; trying again", metadata: ["error": "\(error)"])
+                return .failed
             }
         } _: {
             await self.work(record, owner: owner, logger: workLogger)

@@ -103,8 +103,6 @@ public final class GenerationService: GenerationUseCases {
 
     // MARK: - Submit
 
-    typealias Submission = CreatedGeneration
-
     /// Holds the money and persists the job. Everything that can reject the request happens before the hold, so a
     /// rejected request never moves money. With an `idempotencyKey`, a repeat of the same request within 24 hours
     /// returns the first generation (never a second one or a second charge); the same key with another request is
@@ -117,7 +115,7 @@ public final class GenerationService: GenerationUseCases {
         idempotencyKey: String? = nil,
         names: ParameterNames = .native,
         logger: Logger
-    ) async throws -> Submission {
+    ) async throws -> CreatedGeneration {
         let fingerprint = IdempotencyStore.fingerprint(parameters)
         if let key = idempotencyKey, let existing = try await self.idempotency.find(accountID: accountID, key: key) {
             return try await self.replay(existing, fingerprint: fingerprint)
@@ -199,18 +197,18 @@ public final class GenerationService: GenerationUseCases {
         )
         GenerationMetrics.recordMoney("hold", micros: record.hold.micros)
         self.queue.enqueue(id, requestID: logger.requestID)
-        return Submission(record: record, replayed: false)
+        return CreatedGeneration(record: record, replayed: false)
     }
 
-    func replay(_ entry: IdempotencyStore.Entry, fingerprint: String) async throws -> Submission {
+    func replay(_ entry: IdempotencyStore.Entry, fingerprint: String) async throws -> CreatedGeneration {
         guard entry.requestHash == fingerprint else { throw RequestError.idempotencyKeyReused() }
         guard let record = try await self.store.get(id: entry.generationID) else { throw RequestError.idempotencyKeyReused() }
-        return Submission(record: record, replayed: true)
+        return CreatedGeneration(record: record, replayed: true)
     }
 
     /// Waits up to `timeout` for a generation to end and returns it as it then is. Registers with the hub before
     /// reading the row, so an end that happens in between is not missed.
-    public func waitForEnd(_ id: String, timeout: Duration) async throws -> GenerationRecord? {
+    func waitForEnd(_ id: String, timeout: Duration) async throws -> GenerationRecord? {
         await self.hub.prepare(id)
         if let record = try await self.store.get(id: id), record.status.isFinal {
             await self.hub.discard(id)

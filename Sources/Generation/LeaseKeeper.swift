@@ -9,7 +9,8 @@ enum LeaseKeeper {
     enum Renewal: Sendable {
         case renewed
         case lost
-        case failed(any Error)
+        /// Not known (the database did not answer): tried again at the next interval.
+        case failed
     }
 
     private enum Finished<T: Sendable>: Sendable {
