@@ -178,7 +178,10 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
         .testTarget(name: "BillingTests", dependencies: ["Billing", "Storage"]),
         .testTarget(name: "BlobsTests", dependencies: ["Blobs"]),
-        .testTarget(name: "StorageTests", dependencies: ["Storage"]),
+        .testTarget(
+            name: "StorageTests",
+            dependencies: ["Storage", .product(name: "SQLKit", package: "sql-kit"), .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(
             name: "ProvidersTests",
             dependencies: [

@@ -19,6 +19,8 @@ public struct GatewayDependencies<Generations: GenerationUseCases>: Sendable {
     public var syncTimeout: Duration
     public var maxBodyBytes: Int
     public var adminToken: String?
+    /// The date output links are judged against.
+    public var clock: any WallClock = SystemClock()
     /// The metrics in Prometheus' text format, for `GET /metrics`.
     public var metricsText: @Sendable () -> [UInt8] = { [] }
 
@@ -89,7 +91,7 @@ public func buildRouter<Generations: GenerationUseCases>(_ deps: GatewayDependen
     let links = OutputLinks(signer: deps.signer, baseURL: deps.publicURL)
     let v1 = router.group("v1")
     ModelsController(catalog: deps.catalog).addRoutes(to: v1)
-    OutputsController(outputs: deps.outputs, blobs: deps.blobs, signer: deps.signer).addRoutes(to: v1)
+    OutputsController(outputs: deps.outputs, blobs: deps.blobs, signer: deps.signer, clock: deps.clock).addRoutes(to: v1)
 
     let keys = APIKeyStore(database: deps.database)
     let authenticated = router.group("v1").add(middleware: APIKeyAuthenticator(keys: keys))

@@ -10,12 +10,13 @@ import Storage
 /// `GET|HEAD /v1/outputs/{id}.{ext}?expires=…&sig=…`: serves a stored image through its signed link.
 ///
 /// The link needs no API key (it is meant to be shared or put in an `<img>`); the signature makes it unforgeable.
-/// The database's expiry is what counts: past it the answer is 410 `output_expired`, whether or not the janitor has
-/// deleted the file yet.
+/// Past the link's signed expiry or the output's own, the answer is 410 `output_expired`, whether or not the janitor
+/// has deleted the file yet.
 struct OutputsController {
     let outputs: OutputStore
     let blobs: any BlobStore
     let signer: OutputLinkSigner
+    let clock: any WallClock
     static var bytesServed: Counter { Counter(label: "imagegate_output_bytes_served_total") }
 
     func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
@@ -33,8 +34,11 @@ struct OutputsController {
         else {
             throw APIError.notFound("No such output.")
         }
-        let now = Timestamp.nowMillis()
-        guard now < output.expiresAt, output.deletedAt == nil else { throw APIError.outputExpired }
+        let now = self.clock.nowMillis()
+        // The link carries its own expiry (signed, in seconds) and the row has the generation's: both must hold,
+        // so a link can never outlive what it was issued for, whatever the row says later.
+        let linkValid = expires < Int64.max / 1000 && now < expires * 1000
+        guard linkValid, now < output.expiresAt, output.deletedAt == nil else { throw APIError.outputExpired }
 
         let maxAge = max(0, (output.expiresAt - now) / 1000)
         var headers: HTTPFields = [

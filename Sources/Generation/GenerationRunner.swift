@@ -46,7 +46,13 @@ struct GenerationRunner: Sendable {
         let owner = Identifier.make("run")
         let record: GenerationRecord
         do {
-            guard let claimed = try await self.store.claim(id: id, owner: owner, now: Timestamp.nowMillis(), leaseMillis: self.settings.leaseMillis)
+            guard
+                let claimed = try await self.store.claim(
+                    id: id,
+                    owner: owner,
+                    now: self.settings.clock.nowMillis(),
+                    leaseMillis: self.settings.leaseMillis
+                )
             else { return .notClaimed }
             record = claimed
         } catch {
@@ -58,7 +64,7 @@ struct GenerationRunner: Sendable {
         let workLogger = logger
         let result = await LeaseKeeper.holding(every: lease / 3) { [store, settings] in
             do {
-                let renewed = try await store.renewLease(id: id, owner: owner, until: Timestamp.nowMillis() + settings.leaseMillis)
+                let renewed = try await store.renewLease(id: id, owner: owner, until: settings.clock.nowMillis() + settings.leaseMillis)
                 return renewed ? .renewed : .lost
             } catch {
                 workLogger.warning("lease renewal failed; trying again", metadata: ["error": "\(error)"])
@@ -138,7 +144,7 @@ struct GenerationRunner: Sendable {
         let request = try await self.providerRequest(for: record)
         let saved = record.upstreamRequestID.flatMap { requestID in record.upstreamHandle.map { UpstreamHandle(requestID: requestID, data: $0) } }
         let context = ProviderContext(resume: saved) { [store] in
-            try await store.markSubmitting(id: record.id, owner: owner, at: Timestamp.nowMillis())
+            try await store.markSubmitting(id: record.id, owner: owner, at: self.settings.clock.nowMillis())
         } record: { [store] handle in
             try await store.setUpstream(handle, for: record.id, owner: owner)
         }
@@ -148,7 +154,7 @@ struct GenerationRunner: Sendable {
     /// Ends the generation and moves the money in one transaction: charge delivered images, return the rest.
     /// False when this run no longer holds the lease (nothing was written).
     func settle(_ record: inout GenerationRecord, delivered: [(OutputImage, OutputRecord)], owner: String, logger: Logger) async throws -> Bool {
-        let now = Timestamp.nowMillis()
+        let now = self.settings.clock.nowMillis()
         record.status = delivered.isEmpty ? .failed : .completed
         record.images = delivered.map(\.0)
         record.charged = record.pricePerImage * delivered.count
@@ -268,7 +274,7 @@ struct GenerationRunner: Sendable {
             seed: record.seed,
             outputFormat: parameters.outputFormat,
             references: references,
-            startedAtMillis: record.startedAt ?? Timestamp.nowMillis()
+            startedAtMillis: record.startedAt ?? self.settings.clock.nowMillis()
         )
     }
 

@@ -117,7 +117,9 @@ public final class GenerationService: GenerationUseCases {
         logger: Logger
     ) async throws -> CreatedGeneration {
         let fingerprint = IdempotencyStore.fingerprint(parameters)
-        if let key = idempotencyKey, let existing = try await self.idempotency.find(accountID: accountID, key: key) {
+        if let key = idempotencyKey,
+            let existing = try await self.idempotency.find(accountID: accountID, key: key, now: self.settings.clock.nowMillis())
+        {
             return try await self.replay(existing, fingerprint: fingerprint)
         }
         let price = MicroUSD(micros: model.pricePerImageMicros)
@@ -164,7 +166,7 @@ public final class GenerationService: GenerationUseCases {
             refunded: .zero,
             images: [],
             attempts: 0,
-            createdAt: Timestamp.nowMillis()
+            createdAt: self.settings.clock.nowMillis()
         )
         do {
             try await self.database.transaction { [store] sql in
@@ -185,7 +187,9 @@ public final class GenerationService: GenerationUseCases {
         } catch {
             for key in referenceKeys { try? await self.blobs.delete(key: key) }
             // A concurrent request with the same Idempotency-Key won the race: answer with its generation.
-            if let key = idempotencyKey, let existing = try await self.idempotency.find(accountID: accountID, key: key) {
+            if let key = idempotencyKey,
+                let existing = try await self.idempotency.find(accountID: accountID, key: key, now: self.settings.clock.nowMillis())
+            {
                 return try await self.replay(existing, fingerprint: fingerprint)
             }
             if let error = error as? BillingError, let refusal = RequestError(error) { throw refusal }
@@ -235,7 +239,7 @@ public final class GenerationService: GenerationUseCases {
             try await self.database.read { sql in
                 let (available, _) = try await Ledger.balances(account: accountID, on: sql)
                 guard available >= hold else { throw BillingError.insufficientBalance(available: available, required: hold) }
-                if let apiKeyID { try await KeyLimits.check(keyID: apiKeyID, adding: hold, now: Timestamp.nowMillis(), on: sql) }
+                if let apiKeyID { try await KeyLimits.check(keyID: apiKeyID, adding: hold, now: self.settings.clock.nowMillis(), on: sql) }
             }
         } catch let error as BillingError {
             throw RequestError(error) ?? error

@@ -1,3 +1,5 @@
+import Storage
+
 /// Tunables of the generation engine, from `imagegate serve` options.
 public struct GenerationSettings: Sendable {
     /// How long outputs stay downloadable after a generation completes.
@@ -14,6 +16,8 @@ public struct GenerationSettings: Sendable {
     public var workers: Int
     /// Largest image accepted from an upstream URL.
     public var maxOutputBytes: Int
+    /// The date: leases, expiry and windows are decided against it.
+    public var clock: any WallClock
 
     public init(
         retentionMillis: Int64,
@@ -21,7 +25,8 @@ public struct GenerationSettings: Sendable {
         sweepIntervalMillis: Int64 = 10_000,
         maxAttempts: Int = 3,
         workers: Int = 4,
-        maxOutputBytes: Int = 64 << 20
+        maxOutputBytes: Int = 64 << 20,
+        clock: any WallClock = SystemClock()
     ) {
         self.retentionMillis = retentionMillis
         self.leaseMillis = leaseMillis
@@ -29,5 +34,6 @@ public struct GenerationSettings: Sendable {
         self.maxAttempts = maxAttempts
         self.workers = workers
         self.maxOutputBytes = maxOutputBytes
+        self.clock = clock
     }
 }

@@ -52,7 +52,7 @@ public struct GenerationWorkers: Service {
         let interval = self.service.settings.sweepIntervalMillis
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(interval)) }
-            let now = Timestamp.nowMillis()
+            let now = self.service.settings.clock.nowMillis()
             do {
                 for id in try await self.service.store.recoverableIDs(now: now, queuedBefore: now - interval) where self.queue.enqueue(id) {
                     self.logger.notice("generation handed out again", metadata: ["generation": "\(id)"])

@@ -15,6 +15,8 @@ public struct OutputJanitor: Service {
     let blobs: any BlobStore
     let interval: Duration
     let logger: Logger
+    /// The date expiry is judged against.
+    let clock: any WallClock
     /// Orphans are searched for on start and then every this many passes (a search lists every stored file).
     let orphanSearchEvery: Int
     /// A file of a generation with no row is left alone this long: its submit may still be committing.
@@ -26,6 +28,7 @@ public struct OutputJanitor: Service {
         blobs: any BlobStore,
         interval: Duration,
         logger: Logger,
+        clock: any WallClock = SystemClock(),
         orphanSearchEvery: Int = 60
     ) {
         self.outputs = outputs
@@ -33,6 +36,7 @@ public struct OutputJanitor: Service {
         self.blobs = blobs
         self.interval = interval
         self.logger = logger
+        self.clock = clock
         self.orphanSearchEvery = max(1, orphanSearchEvery)
     }
 
@@ -40,10 +44,10 @@ public struct OutputJanitor: Service {
         var pass = 0
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                let removed = try await self.sweep()
+                let removed = try await self.sweep(now: self.clock.nowMillis())
                 if removed > 0 { self.logger.info("expired outputs deleted", metadata: ["count": "\(removed)"]) }
                 if pass % self.orphanSearchEvery == 0 {
-                    let orphans = try await self.sweepOrphans()
+                    let orphans = try await self.sweepOrphans(now: self.clock.nowMillis())
                     if orphans > 0 { self.logger.notice("orphaned files deleted", metadata: ["count": "\(orphans)"]) }
                 }
             } catch {

@@ -1,3 +1,5 @@
+import Storage
+
 /// Everything `imagegate serve` can be told, with the documented defaults.
 public struct AppConfiguration: Sendable {
     public var host = "127.0.0.1"
@@ -21,6 +23,8 @@ public struct AppConfiguration: Sendable {
     /// Memory for recently read outputs (0 turns the cache off).
     public var outputCacheBytes = 64 << 20
     public var janitorIntervalSeconds: Int64 = 60
+    /// The date expiry, leases and windows are judged against (tests move it by hand).
+    public var clock: any WallClock = SystemClock()
     /// A catalog file to use instead of the built-in one.
     public var catalogPath: String?
     /// fal.ai (with `provider = "fal"`).

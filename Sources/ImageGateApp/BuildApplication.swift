@@ -59,7 +59,8 @@ public func buildGateway(_ config: AppConfiguration, logger: Logger) async throw
         retentionMillis: config.outputRetentionSeconds * 1000,
         leaseMillis: config.leaseSeconds * 1000,
         sweepIntervalMillis: min(10, config.leaseSeconds) * 1000,
-        workers: config.resolvedWorkers
+        workers: config.resolvedWorkers,
+        clock: config.clock
     )
     let generations = GenerationService(
         catalog: environment.catalog,
@@ -84,6 +85,7 @@ public func buildGateway(_ config: AppConfiguration, logger: Logger) async throw
         adminToken: config.adminToken
     )
     dependencies.metricsText = Observability.metricsText
+    dependencies.clock = config.clock
     let router = buildRouter(dependencies)
     let services: [any Service] = [
         DatabaseService(database: environment.database),
@@ -94,7 +96,8 @@ public func buildGateway(_ config: AppConfiguration, logger: Logger) async throw
             generations: GenerationStore(database: environment.database),
             blobs: blobs,
             interval: .seconds(config.janitorIntervalSeconds),
-            logger: logger
+            logger: logger,
+            clock: config.clock
         ),
     ]
     return (router, services)

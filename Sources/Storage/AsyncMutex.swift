@@ -8,6 +8,9 @@ public actor AsyncMutex {
 
     public init() {}
 
+    /// Whether anyone is queued for the lock: the holder may then leave work for the next one to finish.
+    public var hasWaiters: Bool { !self.urgentWaiters.isEmpty || !self.waiters.isEmpty }
+
     /// Runs `body` while holding the lock.
     public func withLock<T: Sendable>(urgent: Bool = false, _ body: @Sendable () async throws -> T) async throws -> T {
         await self.lock(urgent: urgent)
@@ -48,6 +51,8 @@ public actor AsyncMutex {
     private struct FIFO {
         private var items: [CheckedContinuation<Void, Never>] = []
         private var head = 0
+
+        var isEmpty: Bool { self.head == self.items.count }
 
         mutating func append(_ item: CheckedContinuation<Void, Never>) { self.items.append(item) }
 

@@ -4,13 +4,17 @@ import NIOPosix
 import SQLKit
 import SQLiteKit
 import SQLiteNIO
+import Synchronization
 
 /// The embedded database: one SQLite file in WAL mode, `synchronous=FULL`: every committed transaction is on disk
 /// before `transaction` returns, because every write ImageGate makes is either money or an upstream handle, and a
 /// power cut must lose neither (with `NORMAL`, WAL mode may roll back the last commits).
 ///
 /// Writes (and every transaction) go through one connection behind a FIFO lock, because SQLite has a single
-/// writer anyway and a shared connection must never mix two tasks' statements. Reads use a few more connections,
+/// writer anyway and a shared connection must never mix two tasks' statements. Durable commits cost an fsync each,
+/// so transactions that arrive while another runs are committed together (group commit, as PostgreSQL and InnoDB
+/// do): each runs in a savepoint of one SQLite transaction (its failure undoes only its own statements), and none
+/// returns before the commit that covers it is on disk. Reads use a few more connections,
 /// taken in turn, which WAL lets run beside the writer and beside each other.
 public final class SQLiteDatabase: Database {
     public let dialect = SQLDialectKind.sqlite
@@ -18,9 +22,14 @@ public final class SQLiteDatabase: Database {
     private let readers: [SQLiteConnection]
     private let nextReader = ManagedAtomicCounter()
     private let writeLock = AsyncMutex()
+    /// The transactions in the open SQLite transaction, waiting for its commit; touched only under `writeLock`.
+    private let batch = Mutex(CommitBatch())
     /// SQLite's calls block a thread: they get threads of their own (one per connection), so that rendering or
     /// other blocking work on NIO's shared pool never delays a commit, a lease renewal or a read behind it.
     private let threadPool: NIOThreadPool
+
+    /// Most transactions one commit may cover: a bound on how long the first of them waits for its answer.
+    static let maxBatch = 32
 
     /// Read connections: one query at a time runs on each, so a few let reads (output downloads, listings) overlap.
     static let readerCount = 4
@@ -55,18 +64,71 @@ public final class SQLiteDatabase: Database {
 
     public func transaction<T: Sendable>(priority: TransactionPriority, _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         let connection = self.writer
-        return try await self.writeLock.withLock(urgent: priority == .urgent) {
+        let (outcome, ticket) = try await self.writeLock.withLock(urgent: priority == .urgent) {
+            () async throws -> (Result<T, any Error>, CommitTicket) in
             let sql = connection.sql()
-            try await sql.raw("BEGIN IMMEDIATE").run()
+            if !self.batch.withLock({ $0.isOpen }) {
+                try await sql.raw("BEGIN IMMEDIATE").run()
+                self.batch.withLock { $0.isOpen = true }
+            }
             do {
-                let result = try await body(sql)
-                try await sql.raw("COMMIT").run()
-                return result
+                try await sql.raw("SAVEPOINT member").run()
             } catch {
-                try? await sql.raw("ROLLBACK").run()
+                await self.abandonBatch(on: sql, because: error)
                 throw error
             }
+            let outcome: Result<T, any Error>
+            do {
+                outcome = .success(try await body(sql))
+            } catch {
+                outcome = .failure(error)
+            }
+            do {
+                // A failed transaction's statements are undone; the batch goes on for the others.
+                if case .failure = outcome { try await sql.raw("ROLLBACK TO member").run() }
+                try await sql.raw("RELEASE member").run()
+            } catch {
+                await self.abandonBatch(on: sql, because: error)
+                if case .failure(let own) = outcome { throw own }
+                throw error
+            }
+            let ticket = CommitTicket()
+            self.batch.withLock { $0.tickets.append(ticket) }
+            await self.commitBatchUnlessOthersWait(on: sql)
+            return (outcome, ticket)
         }
+        // Even a failed transaction waits for the batch it ran in: whoever ends a transaction then sees, from any
+        // connection, everything committed before it (a caller that lost a race reads the winner's row next).
+        do {
+            try await ticket.wait()
+        } catch {
+            if case .failure(let own) = outcome { throw own }
+            throw error
+        }
+        return try outcome.get()
+    }
+
+    /// Commits the open batch, unless another transaction is waiting for the lock and the batch has room: that one
+    /// (or the last of them) commits it, so one fsync covers them all. Called with the write lock held.
+    private func commitBatchUnlessOthersWait(on sql: any SQLDatabase) async {
+        let size = self.batch.withLock { $0.tickets.count }
+        if size < Self.maxBatch, await self.writeLock.hasWaiters { return }
+        let outcome: Result<Void, any Error>
+        do {
+            try await sql.raw("COMMIT").run()
+            outcome = .success(())
+        } catch {
+            try? await sql.raw("ROLLBACK").run()
+            outcome = .failure(error)
+        }
+        for ticket in self.batch.withLock({ $0.close() }) { ticket.complete(outcome) }
+    }
+
+    /// Rolls the open batch back after SQLite itself failed (the transaction may already be gone): every transaction
+    /// in it learns that nothing of it was committed. Called with the write lock held.
+    private func abandonBatch(on sql: any SQLDatabase, because error: any Error) async {
+        try? await sql.raw("ROLLBACK").run()
+        for ticket in self.batch.withLock({ $0.close() }) { ticket.complete(.failure(error)) }
     }
 
     public func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
@@ -81,6 +143,21 @@ public final class SQLiteDatabase: Database {
         for reader in self.readers { try await reader.close() }
         try await self.writer.close()
         try await self.threadPool.shutdownGracefully()
+    }
+}
+
+/// The transactions waiting for the commit of the open SQLite transaction.
+struct CommitBatch {
+    var isOpen = false
+    var tickets: [CommitTicket] = []
+
+    /// Ends the batch and hands back its tickets.
+    mutating func close() -> [CommitTicket] {
+        defer {
+            self.isOpen = false
+            self.tickets = []
+        }
+        return self.tickets
     }
 }
 

@@ -93,9 +93,11 @@ import Testing
     }
 
     @Test func outputsExpireWith410AndTheJanitorDeletesTheFile() async throws {
+        let clock = ManualClock()
         let instance = try await TestInstance.make {
             $0.outputRetentionSeconds = 20
             $0.janitorIntervalSeconds = 1
+            $0.clock = clock
         }
         defer { instance.cleanUp() }
         try await instance.run { client in
@@ -106,13 +108,18 @@ import Testing
             let expiresAt = try #require(
                 (json["expires_at"] as? String).flatMap { try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse($0) }
             )
-            try await Task.sleep(for: .seconds(max(0, expiresAt.timeIntervalSinceNow) + 2.5))
+            // Just before the end of retention the link still works; just after, it is gone.
+            clock.advance(byMillis: Int64(expiresAt.timeIntervalSince1970 * 1000) - clock.nowMillis() - 1)
+            #expect(try await client.get(url).status == .ok)
+            clock.advance(byMillis: 2)
             let expired = try await client.get(url)
             #expect(expired.status == .gone)
             #expect(try expired.json()["code"] as? String == "output_expired")
             // The record stays.
             let record = try await client.get("/v1/generations/\(id)", key: instance.apiKey)
             #expect(try record.json()["status"] as? String == "completed")
+            // The janitor's next pass (every second) deletes the file.
+            try await Task.sleep(for: .milliseconds(2500))
         }
         let blobs = try FileManager.default.subpathsOfDirectory(atPath: "\(instance.directory)/blobs/outputs").filter {
             !$0.hasSuffix("/") && $0.contains("/")
