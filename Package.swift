@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
@@ -142,6 +143,7 @@ let package = Package(
             dependencies: [
                 "GatewayAPI", "Generation", "Billing", "Storage", "Blobs", "Providers", "Catalog", "Imaging",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -169,13 +171,13 @@ let package = Package(
         .target(
             name: "ImageGateTestSupport",
             dependencies: [
-                "ImageGateApp", "Billing", "Storage",
+                "ImageGateApp", "Billing", "Storage", "Imaging",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             path: "Tests/ImageGateTestSupport"
         ),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog"]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "ImageGateTestSupport"]),
         .testTarget(name: "BillingTests", dependencies: ["Billing", "Storage"]),
         .testTarget(name: "BlobsTests", dependencies: ["Blobs"]),
         .testTarget(

@@ -118,12 +118,21 @@ public enum Ledger {
         return try rows.map(Self.entry)
     }
 
+    /// A row's kind; a kind this version does not know is an error, never guessed (it would move money the wrong way).
+    static func kind(_ row: any SQLRow) throws -> LedgerKind {
+        let text = try row.decode(column: "kind", as: String.self)
+        guard let kind = LedgerKind(rawValue: text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "unknown ledger kind '\(text)'"))
+        }
+        return kind
+    }
+
     static func entry(_ row: any SQLRow) throws -> LedgerEntry {
         LedgerEntry(
             seq: try row.decode(column: "seq", as: Int64.self),
             accountID: try row.decode(column: "account_id", as: String.self),
             generationID: try row.decode(column: "generation_id", as: String?.self),
-            kind: LedgerKind(rawValue: try row.decode(column: "kind", as: String.self)) ?? .debit,
+            kind: try Self.kind(row),
             amount: MicroUSD(micros: try row.decode(column: "amount_micros", as: Int64.self)),
             balanceAfter: MicroUSD(micros: try row.decode(column: "balance_after", as: Int64.self)),
             heldAfter: MicroUSD(micros: try row.decode(column: "held_after", as: Int64.self)),

@@ -65,15 +65,6 @@ public struct APIError: HTTPResponseError, Sendable {
         let code: String
         let message: String
         let param: String?
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(self.code, forKey: .code)
-            try container.encode(self.message, forKey: .message)
-            try container.encode(self.param, forKey: .param)
-        }
-
-        enum CodingKeys: String, CodingKey { case code, message, param }
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {

@@ -1,4 +1,5 @@
 import Billing
+import Essentials
 import Foundation
 import Generation
 import HTTPTypes
@@ -52,48 +53,54 @@ struct AdminController {
         let note: String?
     }
 
+    /// An account as the admin API shows it.
     struct AccountBody: Encodable {
-        let account: Account
-        enum CodingKeys: String, CodingKey {
-            case id, name
-            case balance = "balance_usd"
-            case held = "held_usd"
-            case createdAt = "created_at"
-        }
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(self.account.id, forKey: .id)
-            try c.encode(self.account.name, forKey: .name)
-            try c.encode(self.account.balance, forKey: .balance)
-            try c.encode(self.account.held, forKey: .held)
-            try c.encode(APITime.string(self.account.createdAt), forKey: .createdAt)
+        let id: String
+        let name: String
+        let balanceUsd: MicroUSD
+        let heldUsd: MicroUSD
+        let createdAt: String?
+
+        init(account: Account) {
+            self.id = account.id
+            self.name = account.name
+            self.balanceUsd = account.balance
+            self.heldUsd = account.held
+            self.createdAt = APITime.string(account.createdAt)
         }
     }
 
+    /// A key as the admin API shows it; the secret only in the answer that created it.
     struct KeyBody: Encodable {
-        let info: APIKeyInfo
-        let secret: String?
+        let id: String
+        let accountID: String
+        let prefix: String
+        let label: String
+        let createdAt: String?
+        let lastUsedAt: String?
+        let revokedAt: String?
+        let dailyLimitUsd: MicroUSD?
+        let maxConcurrency: Int?
+        let key: Omittable<String>
+
+        /// In the order of the properties: the synthesized encoder writes the keys in this order.
         enum CodingKeys: String, CodingKey {
-            case id, prefix, label, key
+            case id
             case accountID = "account_id"
-            case createdAt = "created_at"
-            case lastUsedAt = "last_used_at"
-            case revokedAt = "revoked_at"
-            case dailyLimit = "daily_limit_usd"
-            case maxConcurrency = "max_concurrency"
+            case prefix, label, createdAt, lastUsedAt, revokedAt, dailyLimitUsd, maxConcurrency, key
         }
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(self.info.id, forKey: .id)
-            try c.encode(self.info.accountID, forKey: .accountID)
-            try c.encode(self.info.prefix, forKey: .prefix)
-            try c.encode(self.info.label, forKey: .label)
-            try c.encode(APITime.string(self.info.createdAt), forKey: .createdAt)
-            try c.encode(APITime.string(self.info.lastUsedAt), forKey: .lastUsedAt)
-            try c.encode(APITime.string(self.info.revokedAt), forKey: .revokedAt)
-            try c.encode(self.info.dailyLimit, forKey: .dailyLimit)
-            try c.encode(self.info.maxConcurrency, forKey: .maxConcurrency)
-            if let secret = self.secret { try c.encode(secret, forKey: .key) }
+
+        init(info: APIKeyInfo, secret: String?) {
+            self.id = info.id
+            self.accountID = info.accountID
+            self.prefix = info.prefix
+            self.label = info.label
+            self.createdAt = APITime.string(info.createdAt)
+            self.lastUsedAt = APITime.string(info.lastUsedAt)
+            self.revokedAt = APITime.string(info.revokedAt)
+            self.dailyLimitUsd = info.dailyLimit
+            self.maxConcurrency = info.maxConcurrency
+            self.key = Omittable(secret)
         }
     }
 

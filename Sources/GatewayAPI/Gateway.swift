@@ -17,12 +17,10 @@ public struct GatewayDependencies<Generations: GenerationUseCases>: Sendable {
     public var signer: OutputLinkSigner
     public var publicURL: String
     public var syncTimeout: Duration
-    public var maxBodyBytes: Int
+    public var body: BodyLimits
     public var adminToken: String?
     /// The date output links are judged against.
     public var clock: any WallClock = SystemClock()
-    /// The metrics in Prometheus' text format, for `GET /metrics`.
-    public var metricsText: @Sendable () -> [UInt8] = { [] }
 
     public init(
         catalog: ModelCatalog,
@@ -32,7 +30,7 @@ public struct GatewayDependencies<Generations: GenerationUseCases>: Sendable {
         signer: OutputLinkSigner,
         publicURL: String,
         syncTimeout: Duration,
-        maxBodyBytes: Int,
+        body: BodyLimits,
         adminToken: String?
     ) {
         self.catalog = catalog
@@ -44,7 +42,7 @@ public struct GatewayDependencies<Generations: GenerationUseCases>: Sendable {
         self.signer = signer
         self.publicURL = publicURL
         self.syncTimeout = syncTimeout
-        self.maxBodyBytes = maxBodyBytes
+        self.body = body
         self.adminToken = adminToken
     }
 }
@@ -80,14 +78,6 @@ public func buildRouter<Generations: GenerationUseCases>(_ deps: GatewayDependen
     router.get("/openapi.json") { _, _ -> Response in
         Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: PackageResources.openapi_json)))
     }
-    let metricsText = deps.metricsText
-    router.get("/metrics") { _, _ -> Response in
-        Response(
-            status: .ok,
-            headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: metricsText()))
-        )
-    }
     let links = OutputLinks(signer: deps.signer, baseURL: deps.publicURL)
     let v1 = router.group("v1")
     ModelsController(catalog: deps.catalog).addRoutes(to: v1)
@@ -95,7 +85,7 @@ public func buildRouter<Generations: GenerationUseCases>(_ deps: GatewayDependen
 
     let keys = APIKeyStore(database: deps.database)
     let authenticated = router.group("v1").add(middleware: APIKeyAuthenticator(keys: keys))
-    GenerationController(generations: deps.generations, links: links, syncTimeout: deps.syncTimeout, maxBodyBytes: deps.maxBodyBytes)
+    GenerationController(generations: deps.generations, links: links, syncTimeout: deps.syncTimeout, body: deps.body)
         .addRoutes(to: authenticated)
     AccountController(operations: deps.operations).addRoutes(to: authenticated)
 
@@ -105,7 +95,7 @@ public func buildRouter<Generations: GenerationUseCases>(_ deps: GatewayDependen
         generations: deps.generations,
         links: links,
         syncTimeout: deps.syncTimeout,
-        maxBodyBytes: deps.maxBodyBytes
+        body: deps.body
     ).addRoutes(to: openAI)
 
     // The admin API exists only when the operator set a token.
@@ -114,5 +104,19 @@ public func buildRouter<Generations: GenerationUseCases>(_ deps: GatewayDependen
         AdminController(operations: deps.operations).addRoutes(to: admin)
     }
     methods.load(from: router)
+    return router
+}
+
+/// The metrics listener's routes: `GET /metrics` in Prometheus' text format. Kept off the public router, because
+/// the metrics show money totals and traffic: it listens on its own address (loopback by default), for a scraper.
+public func buildMetricsRouter(metricsText: @escaping @Sendable () -> [UInt8]) -> Router<BasicRequestContext> {
+    let router = Router(context: BasicRequestContext.self)
+    router.get("/metrics") { _, _ -> Response in
+        Response(
+            status: .ok,
+            headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: metricsText()))
+        )
+    }
     return router
 }

@@ -11,7 +11,7 @@ struct GenerationController<Generations: GenerationUseCases> {
     let generations: Generations
     let links: OutputLinks
     let syncTimeout: Duration
-    let maxBodyBytes: Int
+    let body: BodyLimits
 
     func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
         group.post("generate", use: self.generate)
@@ -21,7 +21,7 @@ struct GenerationController<Generations: GenerationUseCases> {
 
     /// Validates, holds, queues; then waits (synchronous call) or answers 202 at once (`Prefer: respond-async`).
     @Sendable func generate(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        let body = try await GenerationRequest.collect(request, limit: self.maxBodyBytes)
+        let body = try await GenerationRequest.collect(request, limit: self.body.maxBytes, deadline: self.body.deadline)
         let respondAsync = request.headers[.prefer]?.lowercased().contains("respond-async") ?? false
         let created = try await GenerationRequest.create(
             on: self.generations,
@@ -81,25 +81,12 @@ struct GenerationController<Generations: GenerationUseCases> {
 
 }
 
-/// One page of `GET /v1/generations`.
+/// A page of generations, newest first.
 struct GenerationPage: Encodable {
+    let object = "list"
     let data: [GenerationResponse]
     let hasMore: Bool
     let nextCursor: String?
-
-    enum CodingKeys: String, CodingKey {
-        case object, data
-        case hasMore = "has_more"
-        case nextCursor = "next_cursor"
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode("list", forKey: .object)
-        try c.encode(self.data, forKey: .data)
-        try c.encode(self.hasMore, forKey: .hasMore)
-        try c.encode(self.nextCursor, forKey: .nextCursor)
-    }
 }
 
 extension HTTPField.Name {

@@ -41,10 +41,23 @@ enum GenerationRequest {
         return key
     }
 
-    static func collect(_ request: Request, limit: Int) async throws -> [UInt8] {
+    /// Reads the whole body, refusing one larger than `limit` (413) or slower than `deadline` (408): a client that
+    /// sends a byte a second must not hold a connection and a worker for the hours a large body would take.
+    static func collect(_ request: Request, limit: Int, deadline: Duration) async throws -> [UInt8] {
+        let body = request.body
         do {
-            let buffer = try await request.body.collect(upTo: limit)
-            return Array(buffer.readableBytesView)
+            return try await withThrowingTaskGroup(of: [UInt8]?.self) { group in
+                group.addTask { Array(try await body.collect(upTo: limit).readableBytesView) }
+                group.addTask {
+                    try await Task.sleep(for: deadline)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let bytes = try await group.next() ?? nil else {
+                    throw APIError(.bodyTimeout(seconds: deadline.components.seconds))
+                }
+                return bytes
+            }
         } catch is NIOTooManyBytesError {
             throw APIError(.tooLarge("The request body is larger than \(limit) bytes."))
         }

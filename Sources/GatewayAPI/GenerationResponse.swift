@@ -1,22 +1,19 @@
 import Billing
 import Blobs
+import Essentials
 import Generation
 import Imaging
 import Providers
 
 /// The JSON body of a generation, in `POST /v1/generate`, `GET /v1/generations/{id}` and lists.
-/// It carries the product page's fields first, then the details a client needs to use and audit the result.
+/// It carries the product page's fields first, in the page's order, then the details a client needs to use and
+/// audit the result. Written by `OrderedJSONEncoder`: fields in this order, empty ones as `null`.
 struct GenerationResponse: Encodable {
     struct Image: Encodable {
         let url: String
         let width: Int
         let height: Int
         let contentType: String
-
-        enum CodingKeys: String, CodingKey {
-            case url, width, height
-            case contentType = "content_type"
-        }
     }
 
     struct ErrorBody: Encodable {
@@ -24,13 +21,47 @@ struct GenerationResponse: Encodable {
         let message: String
     }
 
-    let record: GenerationRecord
+    let generationID: String
+    let status: String
+    let model: String
+    let mode: String
+    let estimatedCostUsd: MicroUSD
+    let outputURL: String?
+    let durationMs: Int64?
+    let outputURLs: [String]
     let images: [Image]
+    let seed: Int64
+    let costUsd: MicroUSD
+    let refundedUsd: MicroUSD
+    let provider: String
+    let prompt: String
+    let aspectRatio: String
+    let resolvedAspectRatio: String
+    let size: String
+    let numImages: Int
+    let outputFormat: String
+    let createdAt: String?
+    let completedAt: String?
+    let expiresAt: String?
+    let error: ErrorBody?
+    /// A failed generation is also an error response: it keeps the error shape's top-level fields.
+    let code: Omittable<String>
+    let message: Omittable<String>
+
+    /// In the order of the properties: the synthesized encoder writes the keys in this order.
+    enum CodingKeys: String, CodingKey {
+        case generationID = "generation_id"
+        case status, model, mode, estimatedCostUsd
+        case outputURL = "output_url"
+        case durationMs
+        case outputURLs = "output_urls"
+        case images, seed, costUsd, refundedUsd, provider, prompt
+        case aspectRatio, resolvedAspectRatio, size, numImages, outputFormat, createdAt, completedAt, expiresAt, error, code, message
+    }
 
     /// Builds the response, signing a link for each stored image.
     init(_ record: GenerationRecord, links: OutputLinks) {
-        self.record = record
-        self.images = record.images.map { image in
+        let images = record.images.map { image in
             Image(
                 url: links.url(outputID: image.outputID, contentType: image.contentType, expiresAt: record.expiresAt ?? 0),
                 width: image.width,
@@ -38,65 +69,33 @@ struct GenerationResponse: Encodable {
                 contentType: image.contentType
             )
         }
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case generationID = "generation_id"
-        case status, model, mode, provider, prompt
-        case estimatedCost = "estimated_cost_usd"
-        case outputURL = "output_url"
-        case durationMillis = "duration_ms"
-        case outputURLs = "output_urls"
-        case images, seed
-        case cost = "cost_usd"
-        case refunded = "refunded_usd"
-        case aspectRatio = "aspect_ratio"
-        case resolvedAspectRatio = "resolved_aspect_ratio"
-        case size
-        case numImages = "num_images"
-        case outputFormat = "output_format"
-        case createdAt = "created_at"
-        case completedAt = "completed_at"
-        case expiresAt = "expires_at"
-        case code, message, error
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        let r = self.record
-        try c.encode(r.id, forKey: .generationID)
-        try c.encode(r.status.rawValue, forKey: .status)
-        try c.encode(r.model, forKey: .model)
-        try c.encode(r.mode.rawValue, forKey: .mode)
-        try c.encode(r.estimatedCost, forKey: .estimatedCost)
-        try c.encode(self.images.first?.url, forKey: .outputURL)
-        try c.encode(r.durationMillis, forKey: .durationMillis)
-        try c.encode(self.images.map(\.url), forKey: .outputURLs)
-        try c.encode(self.images, forKey: .images)
-        try c.encode(r.seed, forKey: .seed)
-        try c.encode(r.charged, forKey: .cost)
-        try c.encode(r.refunded, forKey: .refunded)
-        try c.encode(r.provider, forKey: .provider)
-        try c.encode(r.request.parameters.prompt, forKey: .prompt)
-        try c.encode(r.request.parameters.aspectRatio, forKey: .aspectRatio)
-        try c.encode(r.request.resolvedAspectRatio, forKey: .resolvedAspectRatio)
-        try c.encode(r.request.parameters.size, forKey: .size)
-        try c.encode(r.numImages, forKey: .numImages)
-        try c.encode(r.request.parameters.outputFormat.rawValue, forKey: .outputFormat)
-        try c.encode(APITime.string(r.createdAt), forKey: .createdAt)
-        try c.encode(APITime.string(r.completedAt), forKey: .completedAt)
-        try c.encode(APITime.string(r.expiresAt), forKey: .expiresAt)
-        if let code = r.errorCode {
-            let body = ErrorBody(code: code, message: r.errorMessage ?? "")
-            try c.encode(body, forKey: .error)
-            if r.status == .failed {
-                // A failed generation is also an error response: keep the error shape's top-level fields.
-                try c.encode(body.code, forKey: .code)
-                try c.encode(body.message, forKey: .message)
-            }
-        } else {
-            try c.encodeNil(forKey: .error)
-        }
+        self.generationID = record.id
+        self.status = record.status.rawValue
+        self.model = record.model
+        self.mode = record.mode.rawValue
+        self.estimatedCostUsd = record.estimatedCost
+        self.outputURL = images.first?.url
+        self.durationMs = record.durationMillis
+        self.outputURLs = images.map(\.url)
+        self.images = images
+        self.seed = record.seed
+        self.costUsd = record.charged
+        self.refundedUsd = record.refunded
+        self.provider = record.provider
+        self.prompt = record.request.parameters.prompt
+        self.aspectRatio = record.request.parameters.aspectRatio
+        self.resolvedAspectRatio = record.request.resolvedAspectRatio
+        self.size = record.request.parameters.size
+        self.numImages = record.numImages
+        self.outputFormat = record.request.parameters.outputFormat.rawValue
+        self.createdAt = APITime.string(record.createdAt)
+        self.completedAt = APITime.string(record.completedAt)
+        self.expiresAt = APITime.string(record.expiresAt)
+        let error = record.errorCode.map { ErrorBody(code: $0, message: record.errorMessage ?? "") }
+        self.error = error
+        let failed = record.status == .failed ? error : nil
+        self.code = Omittable(failed?.code)
+        self.message = Omittable(failed?.message)
     }
 }
 

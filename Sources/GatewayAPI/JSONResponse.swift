@@ -1,17 +1,12 @@
+import Essentials
 import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// Builds JSON responses with one encoder configuration for the whole API.
+/// Builds JSON responses with one encoder for the whole API (fields in declared order, snake_case, explicit nulls).
 enum JSONResponse {
-    static func encoder() -> JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        return encoder
-    }
-
     static func make(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
-        let data = try Self.encoder().encode(value)
+        let data = try OrderedJSONEncoder().encode(value)
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))

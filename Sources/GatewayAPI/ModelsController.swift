@@ -11,30 +11,31 @@ struct ModelsController {
         group.get("models/:id", use: self.get)
     }
 
+    /// A model as the API shows it: the catalog entry with prices in USD, without the upstream's internals.
     struct ModelBody: Encodable {
-        let spec: ModelSpec
+        let id: String
+        let object = "model"
+        let vendor: String
+        let displayName: String
+        let description: String
+        let tags: [String]
+        let modes: [String]
+        let pricePerImageUsd: MicroUSD
+        let retailPerImageUsd: MicroUSD
+        let parameters: ModelSpec.Parameters
+        let pixelSizes: [String: [String: String]]
 
-        enum CodingKeys: String, CodingKey {
-            case id, object, vendor, description, tags, modes, parameters
-            case displayName = "display_name"
-            case price = "price_per_image_usd"
-            case retail = "retail_per_image_usd"
-            case pixelSizes = "pixel_sizes"
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(self.spec.id, forKey: .id)
-            try c.encode("model", forKey: .object)
-            try c.encode(self.spec.vendor, forKey: .vendor)
-            try c.encode(self.spec.displayName, forKey: .displayName)
-            try c.encode(self.spec.description, forKey: .description)
-            try c.encode(self.spec.tags, forKey: .tags)
-            try c.encode(self.spec.modes, forKey: .modes)
-            try c.encode(MicroUSD(micros: self.spec.pricePerImageMicros), forKey: .price)
-            try c.encode(MicroUSD(micros: self.spec.retailPerImageMicros), forKey: .retail)
-            try c.encode(self.spec.parameters, forKey: .parameters)
-            try c.encode(self.spec.pixelSizes.mapValues { $0.mapValues { "\($0[0])x\($0[1])" } }, forKey: .pixelSizes)
+        init(spec: ModelSpec) {
+            self.id = spec.id
+            self.vendor = spec.vendor
+            self.displayName = spec.displayName
+            self.description = spec.description
+            self.tags = spec.tags
+            self.modes = spec.modes
+            self.pricePerImageUsd = MicroUSD(micros: spec.pricePerImageMicros)
+            self.retailPerImageUsd = MicroUSD(micros: spec.retailPerImageMicros)
+            self.parameters = spec.parameters
+            self.pixelSizes = spec.pixelSizes.mapValues { $0.mapValues { "\($0[0])x\($0[1])" } }
         }
     }
 

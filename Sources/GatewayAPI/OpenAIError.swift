@@ -27,16 +27,6 @@ struct OpenAIError: HTTPResponseError {
             let type: String
             let param: String?
             let code: String?
-
-            func encode(to encoder: any Encoder) throws {
-                var c = encoder.container(keyedBy: CodingKeys.self)
-                try c.encode(self.message, forKey: .message)
-                try c.encode(self.type, forKey: .type)
-                try c.encode(self.param, forKey: .param)
-                try c.encode(self.code, forKey: .code)
-            }
-
-            enum CodingKeys: String, CodingKey { case message, type, param, code }
         }
 
         let error: Body

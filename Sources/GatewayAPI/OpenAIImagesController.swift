@@ -16,7 +16,7 @@ struct OpenAIImagesController<Generations: GenerationUseCases> {
     let generations: Generations
     let links: OutputLinks
     let syncTimeout: Duration
-    let maxBodyBytes: Int
+    let body: BodyLimits
 
     func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
         group.post("images/generations", use: self.generations)
@@ -24,7 +24,7 @@ struct OpenAIImagesController<Generations: GenerationUseCases> {
     }
 
     @Sendable func generations(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        let body = try await GenerationRequest.collect(request, limit: self.maxBodyBytes)
+        let body = try await GenerationRequest.collect(request, limit: self.body.withoutImages.maxBytes, deadline: self.body.deadline)
         let value: JSONValue
         do {
             value = try JSONDecoder().decode(JSONValue.self, from: Data(body))
@@ -41,7 +41,7 @@ struct OpenAIImagesController<Generations: GenerationUseCases> {
         else {
             throw APIError(.invalid("image", "images/edits takes multipart/form-data with one or more 'image' parts."))
         }
-        let body = try await GenerationRequest.collect(request, limit: self.maxBodyBytes)
+        let body = try await GenerationRequest.collect(request, limit: self.body.maxBytes, deadline: self.body.deadline)
         let parts: [FormPart]
         do {
             parts = try FormPart.parse(body, boundary: boundary)
@@ -117,15 +117,14 @@ struct OpenAIImagesController<Generations: GenerationUseCases> {
     }
 
     struct ImagesResponse: Encodable {
+        /// One image, as OpenAI writes it: the field of the requested format only.
         struct Item: Encodable {
-            let url: String?
-            let b64JSON: String?
-            let revisedPrompt: String?
+            let url: Omittable<String>
+            let b64JSON: Omittable<String>
 
             enum CodingKeys: String, CodingKey {
                 case url
                 case b64JSON = "b64_json"
-                case revisedPrompt = "revised_prompt"
             }
         }
 
@@ -139,10 +138,10 @@ struct OpenAIImagesController<Generations: GenerationUseCases> {
             if responseFormat == "b64_json" {
                 var bytes: [UInt8] = []
                 try await self.generations.readOutput(image) { bytes.append(contentsOf: $0.readableBytesView) }
-                items.append(.init(url: nil, b64JSON: Data(bytes).base64EncodedString(), revisedPrompt: nil))
+                items.append(.init(url: .omitted, b64JSON: .value(Data(bytes).base64EncodedString())))
             } else {
                 let url = self.links.url(outputID: image.outputID, contentType: image.contentType, expiresAt: record.expiresAt ?? 0)
-                items.append(.init(url: url, b64JSON: nil, revisedPrompt: nil))
+                items.append(.init(url: .value(url), b64JSON: .omitted))
             }
         }
         return ImagesResponse(created: record.createdAt / 1000, data: items)

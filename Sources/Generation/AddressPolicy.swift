@@ -1,25 +1,16 @@
 import Foundation
 
-/// Decides which network addresses reference-image fetches may reach. By default only public unicast addresses:
-/// loopback, private, link-local (including the 169.254.169.254 metadata service), carrier-grade NAT, multicast
-/// and reserved ranges are refused, so a user cannot make ImageGate probe its own network.
-public struct AddressPolicy: Sendable {
-    public let allowPrivate: Bool
+/// Turns a host name into the addresses it points to. The live one asks the system (`getaddrinfo`); tests answer
+/// what a hostile DNS server would (a public address first, loopback after).
+public protocol HostResolver: Sendable {
+    func addresses(of host: String) throws -> [String]
+}
 
-    public init(allowPrivate: Bool) {
-        self.allowPrivate = allowPrivate
-    }
+/// The system's resolver.
+public struct SystemResolver: HostResolver {
+    public init() {}
 
-    /// Resolves `host` and returns the first refused address, or nil when every address is allowed.
-    func refusedAddress(host: String) throws -> String? {
-        if self.allowPrivate { return nil }
-        for address in try Self.resolve(host) where !Self.isPublic(address) {
-            return address
-        }
-        return nil
-    }
-
-    static func resolve(_ host: String) throws -> [String] {
+    public func addresses(of host: String) throws -> [String] {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -38,6 +29,38 @@ public struct AddressPolicy: Sendable {
         }
         return addresses
     }
+}
+
+/// Decides which network addresses reference-image fetches may reach. By default only public unicast addresses:
+/// loopback, private, link-local (including the 169.254.169.254 metadata service), carrier-grade NAT, multicast,
+/// reserved ranges and IPv6 forms that embed or translate to IPv4 are refused, so a user cannot make ImageGate probe
+/// its own network.
+///
+/// The name is resolved once per hop and the connection is made to exactly the address that was checked (see
+/// `ReferenceLoader`): a DNS answer that changes between the check and the connection (rebinding) changes nothing.
+public struct AddressPolicy: Sendable {
+    public let allowPrivate: Bool
+    let resolver: any HostResolver
+
+    public init(allowPrivate: Bool, resolver: any HostResolver = SystemResolver()) {
+        self.allowPrivate = allowPrivate
+        self.resolver = resolver
+    }
+
+    /// What the policy says about a host: connect to this address, or refused because of that one.
+    enum Decision: Equatable {
+        case connect(to: String)
+        case refused(String)
+    }
+
+    /// Resolves `host` once. Refused when any of its addresses is not public (unless private ones are allowed);
+    /// otherwise the first address is the one to connect to.
+    func decide(host: String) throws -> Decision {
+        let addresses = try self.resolver.addresses(of: host)
+        guard let first = addresses.first else { throw URLError(.cannotFindHost) }
+        if !self.allowPrivate, let refused = addresses.first(where: { !Self.isPublic($0) }) { return .refused(refused) }
+        return .connect(to: first)
+    }
 
     /// Whether a numeric IPv4 or IPv6 address is public unicast.
     static func isPublic(_ address: String) -> Bool {
@@ -45,15 +68,23 @@ public struct AddressPolicy: Sendable {
         var v6 = in6_addr()
         guard inet_pton(AF_INET6, address.split(separator: "%").first.map(String.init) ?? address, &v6) == 1 else { return false }
         let bytes = withUnsafeBytes(of: v6) { Array($0) }
+        let embeddedV4 = Array(bytes[12..<16])
         if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xff && bytes[11] == 0xff {  // ::ffff:a.b.c.d
-            return Self.isPublicV4(Array(bytes[12..<16]))
+            return Self.isPublicV4(embeddedV4)
         }
-        if bytes.allSatisfy({ $0 == 0 }) { return false }  // ::
-        if bytes[0..<15].allSatisfy({ $0 == 0 }) && bytes[15] == 1 { return false }  // ::1
+        if bytes[0..<12].allSatisfy({ $0 == 0 }) { return false }  // ::/96: ::, ::1 and IPv4-compatible ::a.b.c.d
+        if Array(bytes[0..<12]) == [0x00, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0] { return false }  // NAT64 64:ff9b::/96
+        if bytes[0] == 0x00 && bytes[1] == 0x64 && bytes[2] == 0xff && bytes[3] == 0x9b && bytes[4] == 0x00 && bytes[5] == 0x01 {
+            return false  // local-use NAT64 64:ff9b:1::/48
+        }
+        if bytes[0] == 0x20 && bytes[1] == 0x02 { return Self.isPublicV4(Array(bytes[2..<6])) }  // 6to4 2002::/16
+        if bytes[0] == 0x20 && bytes[1] == 0x01 && bytes[2] == 0x00 && bytes[3] == 0x00 { return false }  // Teredo 2001::/32
         if bytes[0] & 0xfe == 0xfc { return false }  // fc00::/7 unique local
         if bytes[0] == 0xfe && bytes[1] & 0xc0 == 0x80 { return false }  // fe80::/10 link-local
+        if bytes[0] == 0xfe && bytes[1] & 0xc0 == 0xc0 { return false }  // fec0::/10 site-local (deprecated, still routed by some)
         if bytes[0] == 0xff { return false }  // multicast
         if bytes[0] == 0x20 && bytes[1] == 0x01 && bytes[2] == 0x0d && bytes[3] == 0xb8 { return false }  // documentation
+        if bytes[0] == 0x01 && bytes[1..<8].allSatisfy({ $0 == 0 }) { return false }  // 100::/64 discard
         return true
     }
 

@@ -3,14 +3,28 @@ import Foundation
 import SQLKit
 import Storage
 
-/// Recomputes the books from the ledger and checks them against every balance and every generation.
+/// Recomputes the books from the ledger and checks them against every balance and every generation, all from one
+/// consistent snapshot (so a live server's commits between two reads cannot show a difference that is not there).
 ///
+/// - Each ledger row has a known kind and belongs to an existing generation of its own account (or to none).
 /// - Each account's rows, replayed in order, give each row's `balance_after`/`held_after` and the account's
 ///   current balance and held amount; neither is ever negative.
-/// - Each generation's hold equals its charges plus releases and refunds once it has ended (and nothing else has
-///   moved while it runs), and its `charged`/`refunded` columns match its rows.
+/// - Each generation holds price × `num_images`; once it has ended it is charged price × the images it delivered
+///   (its output rows), and its hold equals its charges plus releases and refunds; its `charged`/`refunded` columns
+///   match its rows; nothing has moved while it runs.
 /// - Each account's held amount equals the holds of its unfinished generations.
+///
+/// What the upstream billed for generations whose users were refunded is reported apart, as `upstreamLosses`: it
+/// is the operator's loss, not an error in the books.
 public enum BooksAudit {
+    /// A generation the upstream billed while its user got money back.
+    public struct UpstreamLoss: Sendable, Encodable, Equatable {
+        public let generationId: String
+        public let status: String
+        public let upstreamCostUsd: MicroUSD
+        public let refundedUsd: MicroUSD
+    }
+
     /// The outcome; `problems` is empty when the books balance.
     public struct Report: Sendable, Encodable {
         public var accounts = 0
@@ -24,6 +38,9 @@ public enum BooksAudit {
         public var available = MicroUSD.zero
         public var held = MicroUSD.zero
         public var problems: [String] = []
+        /// Refunded generations the upstream billed (at most 200 listed), and their total.
+        public var upstreamLosses: [UpstreamLoss] = []
+        public var upstreamLossTotal = MicroUSD.zero
 
         public var isClean: Bool { self.problems.isEmpty }
 
@@ -38,8 +55,11 @@ public enum BooksAudit {
             case available = "available_usd"
             case held = "held_usd"
             case isClean = "clean"
+            case upstreamLosses = "upstream_losses"
+            case upstreamLossTotal = "upstream_loss_usd"
         }
 
+        /// Written by hand for `clean`, which is computed.
         public func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(self.isClean, forKey: .isClean)
@@ -54,99 +74,196 @@ public enum BooksAudit {
             try c.encode(self.available, forKey: .available)
             try c.encode(self.held, forKey: .held)
             try c.encode(self.problems, forKey: .problems)
+            try c.encode(self.upstreamLossTotal, forKey: .upstreamLossTotal)
+            try c.encode(self.upstreamLosses, forKey: .upstreamLosses)
         }
     }
 
-    /// Runs every check in one read transaction-free pass (call it on a quiet database for an exact answer).
+    /// One ledger row as stored (the kind as text: an unknown kind is reported, not guessed).
+    struct Row {
+        let seq: Int64
+        let accountID: String
+        let generationID: String?
+        let kind: String
+        let amount: Int64
+        let balanceAfter: Int64
+        let heldAfter: Int64
+    }
+
+    /// One generation's columns that the books depend on.
+    struct Generation {
+        let id: String
+        let accountID: String
+        let status: String
+        let numImages: Int64
+        let price: Int64
+        let hold: Int64
+        let charged: Int64
+        let refunded: Int64
+        let upstreamCost: Int64
+        let outputs: Int64
+    }
+
+    /// Runs every check in one snapshot of the database.
     public static func run(on database: any Database) async throws -> Report {
-        try await database.read { sql in
+        try await database.snapshot { sql in
             var report = Report()
             var problems: [String] = []
             func problem(_ text: String) { if problems.count < 200 { problems.append(text) } }
 
             let accounts = try await sql.raw("SELECT id, balance_micros, held_micros FROM accounts ORDER BY id").all()
             report.accounts = accounts.count
-            var perGeneration: [String: [LedgerKind: Int64]] = [:]
-            var unfinishedHolds: [String: Int64] = [:]
+            let accountIDs = Set(try accounts.map { try $0.decode(column: "id", as: String.self) })
 
-            let generations = try await sql.raw(
-                "SELECT id, account_id, status, hold_micros, charged_micros, refunded_micros FROM generations"
-            ).all()
+            var generations: [String: Generation] = [:]
+            for row in try await sql.raw(
+                """
+                SELECT g.id, g.account_id, g.status, g.num_images, g.price_micros, g.hold_micros, g.charged_micros,
+                    g.refunded_micros, g.upstream_cost_micros, (SELECT COUNT(*) FROM outputs o WHERE o.generation_id = g.id) AS outputs
+                FROM generations g ORDER BY g.id
+                """
+            ).all() {
+                let generation = Generation(
+                    id: try row.decode(column: "id", as: String.self),
+                    accountID: try row.decode(column: "account_id", as: String.self),
+                    status: try row.decode(column: "status", as: String.self),
+                    numImages: try row.decode(column: "num_images", as: Int64.self),
+                    price: try row.decode(column: "price_micros", as: Int64.self),
+                    hold: try row.decode(column: "hold_micros", as: Int64.self),
+                    charged: try row.decode(column: "charged_micros", as: Int64.self),
+                    refunded: try row.decode(column: "refunded_micros", as: Int64.self),
+                    upstreamCost: try row.decode(column: "upstream_cost_micros", as: Int64.self),
+                    outputs: try row.decode(column: "outputs", as: Int64.self)
+                )
+                generations[generation.id] = generation
+            }
             report.generations = generations.count
+
+            let rows = try await sql.raw(
+                """
+                SELECT seq, account_id, generation_id, kind, amount_micros, balance_after, held_after
+                FROM ledger ORDER BY account_id, seq
+                """
+            ).all().map { row in
+                Row(
+                    seq: try row.decode(column: "seq", as: Int64.self),
+                    accountID: try row.decode(column: "account_id", as: String.self),
+                    generationID: try row.decode(column: "generation_id", as: String?.self),
+                    kind: try row.decode(column: "kind", as: String.self),
+                    amount: try row.decode(column: "amount_micros", as: Int64.self),
+                    balanceAfter: try row.decode(column: "balance_after", as: Int64.self),
+                    heldAfter: try row.decode(column: "held_after", as: Int64.self)
+                )
+            }
+            report.ledgerRows = rows.count
+
+            // Replay each account's rows in order.
+            var replayed: [String: (available: Int64, held: Int64)] = [:]
+            var perGeneration: [String: [LedgerKind: Int64]] = [:]
+            for row in rows {
+                if !accountIDs.contains(row.accountID) { problem("ledger row \(row.seq): account \(row.accountID) does not exist") }
+                guard let kind = LedgerKind(rawValue: row.kind) else {
+                    problem("ledger row \(row.seq): unknown kind '\(row.kind)'")
+                    continue
+                }
+                if row.amount < 0 { problem("ledger row \(row.seq): negative amount \(MicroUSD(micros: row.amount))") }
+                if let generationID = row.generationID {
+                    if let generation = generations[generationID] {
+                        if generation.accountID != row.accountID {
+                            problem(
+                                "ledger row \(row.seq): generation \(generationID) belongs to account \(generation.accountID), not \(row.accountID)"
+                            )
+                        }
+                    } else {
+                        problem("ledger row \(row.seq): generation \(generationID) does not exist")
+                    }
+                    perGeneration[generationID, default: [:]][kind, default: 0] += row.amount
+                }
+                let effect = kind.effect(row.amount)
+                var balance = replayed[row.accountID, default: (0, 0)]
+                balance.available += effect.available
+                balance.held += effect.held
+                replayed[row.accountID] = balance
+                if balance.available != row.balanceAfter || balance.held != row.heldAfter {
+                    problem(
+                        "account \(row.accountID): ledger row \(row.seq) says \(MicroUSD(micros: row.balanceAfter))/\(MicroUSD(micros: row.heldAfter)), replay gives \(MicroUSD(micros: balance.available))/\(MicroUSD(micros: balance.held))"
+                    )
+                }
+                if balance.available < 0 || balance.held < 0 { problem("account \(row.accountID): negative balance after ledger row \(row.seq)") }
+                switch kind {
+                case .credit: report.credited = report.credited + MicroUSD(micros: row.amount)
+                case .charge: report.charged = report.charged + MicroUSD(micros: row.amount)
+                case .release: report.released = report.released + MicroUSD(micros: row.amount)
+                case .refund: report.refunded = report.refunded + MicroUSD(micros: row.amount)
+                case .debit, .hold: break
+                }
+            }
+
+            var unfinishedHolds: [String: Int64] = [:]
+            for generation in generations.values.sorted(by: { $0.id < $1.id }) {
+                let id = generation.id
+                let kinds = perGeneration[id] ?? [:]
+                let charged = kinds[.charge] ?? 0
+                let returned = (kinds[.release] ?? 0) + (kinds[.refund] ?? 0)
+                if generation.hold != generation.price * generation.numImages {
+                    problem(
+                        "generation \(id): hold \(MicroUSD(micros: generation.hold)) is not \(generation.numImages) × \(MicroUSD(micros: generation.price))"
+                    )
+                }
+                if (kinds[.hold] ?? 0) != generation.hold {
+                    problem("generation \(id): hold \(MicroUSD(micros: generation.hold)) but ledger holds \(MicroUSD(micros: kinds[.hold] ?? 0))")
+                }
+                if generation.status == "completed" || generation.status == "failed" {
+                    if charged + returned != generation.hold {
+                        problem(
+                            "generation \(id): hold \(MicroUSD(micros: generation.hold)) != charges \(MicroUSD(micros: charged)) + returns \(MicroUSD(micros: returned))"
+                        )
+                    }
+                    if generation.charged != charged || generation.refunded != returned {
+                        problem("generation \(id): charged/refunded columns disagree with the ledger")
+                    }
+                    if charged != generation.price * generation.outputs {
+                        problem(
+                            "generation \(id): charged \(MicroUSD(micros: charged)) for \(generation.outputs) delivered image(s) at \(MicroUSD(micros: generation.price))"
+                        )
+                    }
+                    if generation.upstreamCost > 0 && returned > 0 {
+                        report.upstreamLossTotal = report.upstreamLossTotal + MicroUSD(micros: generation.upstreamCost)
+                        if report.upstreamLosses.count < 200 {
+                            report.upstreamLosses.append(
+                                UpstreamLoss(
+                                    generationId: id,
+                                    status: generation.status,
+                                    upstreamCostUsd: MicroUSD(micros: generation.upstreamCost),
+                                    refundedUsd: MicroUSD(micros: returned)
+                                )
+                            )
+                        }
+                    }
+                } else {
+                    report.unfinishedGenerations += 1
+                    unfinishedHolds[generation.accountID, default: 0] += generation.hold
+                    if charged + returned != 0 { problem("generation \(id) is \(generation.status) but money has already been settled") }
+                }
+            }
 
             for account in accounts {
                 let id = try account.decode(column: "id", as: String.self)
-                let rows = try await Ledger.all(account: id, on: sql)
-                report.ledgerRows += rows.count
-                var available: Int64 = 0
-                var held: Int64 = 0
-                for row in rows {
-                    let effect = row.kind.effect(row.amount.micros)
-                    available += effect.available
-                    held += effect.held
-                    if available != row.balanceAfter.micros || held != row.heldAfter.micros {
-                        problem(
-                            "account \(id): ledger row \(row.seq) says \(row.balanceAfter)/\(row.heldAfter), replay gives \(MicroUSD(micros: available))/\(MicroUSD(micros: held))"
-                        )
-                    }
-                    if available < 0 || held < 0 { problem("account \(id): negative balance after ledger row \(row.seq)") }
-                    if let generation = row.generationID { perGeneration[generation, default: [:]][row.kind, default: 0] += row.amount.micros }
-                    switch row.kind {
-                    case .credit: report.credited = report.credited + row.amount
-                    case .charge: report.charged = report.charged + row.amount
-                    case .release: report.released = report.released + row.amount
-                    case .refund: report.refunded = report.refunded + row.amount
-                    case .debit, .hold: break
-                    }
-                }
                 let storedAvailable = try account.decode(column: "balance_micros", as: Int64.self)
                 let storedHeld = try account.decode(column: "held_micros", as: Int64.self)
-                if storedAvailable != available || storedHeld != held {
+                let balance = replayed[id, default: (0, 0)]
+                if storedAvailable != balance.available || storedHeld != balance.held {
                     problem(
-                        "account \(id): balance \(MicroUSD(micros: storedAvailable))/\(MicroUSD(micros: storedHeld)) but the ledger gives \(MicroUSD(micros: available))/\(MicroUSD(micros: held))"
+                        "account \(id): balance \(MicroUSD(micros: storedAvailable))/\(MicroUSD(micros: storedHeld)) but the ledger gives \(MicroUSD(micros: balance.available))/\(MicroUSD(micros: balance.held))"
+                    )
+                }
+                if storedHeld != unfinishedHolds[id, default: 0] {
+                    problem(
+                        "account \(id): holds \(MicroUSD(micros: storedHeld)) but its unfinished generations hold \(MicroUSD(micros: unfinishedHolds[id, default: 0]))"
                     )
                 }
                 report.available = report.available + MicroUSD(micros: storedAvailable)
                 report.held = report.held + MicroUSD(micros: storedHeld)
-            }
-
-            for generation in generations {
-                let id = try generation.decode(column: "id", as: String.self)
-                let account = try generation.decode(column: "account_id", as: String.self)
-                let status = try generation.decode(column: "status", as: String.self)
-                let hold = try generation.decode(column: "hold_micros", as: Int64.self)
-                let kinds = perGeneration[id] ?? [:]
-                let charged = kinds[.charge] ?? 0
-                let returned = (kinds[.release] ?? 0) + (kinds[.refund] ?? 0)
-                if (kinds[.hold] ?? 0) != hold {
-                    problem("generation \(id): hold \(MicroUSD(micros: hold)) but ledger holds \(MicroUSD(micros: kinds[.hold] ?? 0))")
-                }
-                if status == "completed" || status == "failed" {
-                    if charged + returned != hold {
-                        problem(
-                            "generation \(id): hold \(MicroUSD(micros: hold)) != charges \(MicroUSD(micros: charged)) + returns \(MicroUSD(micros: returned))"
-                        )
-                    }
-                    if try generation.decode(column: "charged_micros", as: Int64.self) != charged
-                        || generation.decode(column: "refunded_micros", as: Int64.self) != returned
-                    {
-                        problem("generation \(id): charged/refunded columns disagree with the ledger")
-                    }
-                } else {
-                    report.unfinishedGenerations += 1
-                    unfinishedHolds[account, default: 0] += hold
-                    if charged + returned != 0 { problem("generation \(id) is \(status) but money has already been settled") }
-                }
-            }
-
-            for account in accounts {
-                let id = try account.decode(column: "id", as: String.self)
-                let held = try account.decode(column: "held_micros", as: Int64.self)
-                if held != unfinishedHolds[id, default: 0] {
-                    problem(
-                        "account \(id): holds \(MicroUSD(micros: held)) but its unfinished generations hold \(MicroUSD(micros: unfinishedHolds[id, default: 0]))"
-                    )
-                }
             }
             report.problems = problems
             return report

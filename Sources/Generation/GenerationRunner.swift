@@ -160,7 +160,9 @@ struct GenerationRunner: Sendable {
         record.charged = record.pricePerImage * delivered.count
         record.refunded = record.hold - record.charged
         record.completedAt = now
-        record.expiresAt = delivered.isEmpty ? nil : now + self.settings.retentionMillis
+        // On a whole second: the link's signed `expires` (seconds) and the response's `expires_at` are then the same
+        // instant, the one the output route enforces.
+        record.expiresAt = delivered.isEmpty ? nil : (now + self.settings.retentionMillis + 999) / 1000 * 1000
         if !delivered.isEmpty && delivered.count < record.numImages {
             record.errorCode = "partial_delivery"
             record.errorMessage = "\(record.numImages - delivered.count) of \(record.numImages) images could not be delivered and were refunded."

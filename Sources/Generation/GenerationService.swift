@@ -128,7 +128,13 @@ public final class GenerationService: GenerationUseCases {
         try await self.checkAffordable(price * parameters.numImages, accountID: accountID, apiKeyID: apiKeyID)
         let references =
             parameters.mode == .edit
-            ? try await self.references.load(parameters.imageURLs, rules: model.referenceImages, list: names["image_urls"]) : []
+            ? try await self.references.load(
+                parameters.imageURLs,
+                rules: model.referenceImages,
+                list: names["image_urls"],
+                caller: apiKeyID ?? accountID
+            )
+            : []
         let (ratio, pixelSize) = try Self.resolveSize(parameters, model: model, firstReference: references.first, names: names)
 
         let id = Identifier.make("gen")

@@ -37,7 +37,9 @@ public struct GenerationWorkers: Service {
                         GenerationMetrics.dequeued()
                         var logger = self.logger
                         logger.requestID = job.requestID
-                        await self.service.process(job.generationID, logger: logger)
+                        // A graceful shutdown interrupts the run (it gives its lease back and the next start resumes
+                        // it through its saved handle) instead of waiting for an upstream that may take minutes.
+                        _ = try? await cancelWhenGracefulShutdown { [logger] in await self.service.process(job.generationID, logger: logger) }
                         self.queue.done(job.generationID)
                         GenerationMetrics.finished()
                     }

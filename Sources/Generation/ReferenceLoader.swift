@@ -13,27 +13,37 @@ import Providers
 /// the operator allows private ones; redirects are followed by hand (at most 3) so each hop is checked the same way.
 /// Every image is then decoded and checked against the model's rules; a failure names its index.
 public struct ReferenceLoader: Sendable {
-    let httpClient: HTTPClient
     let addressPolicy: AddressPolicy
     let timeout: TimeAmount
     let threadPool: NIOThreadPool
+    let limiter: FetchLimiter
 
-    public init(httpClient: HTTPClient, allowPrivateAddresses: Bool, timeout: TimeAmount = .seconds(15), threadPool: NIOThreadPool = .singleton) {
-        self.httpClient = httpClient
-        self.addressPolicy = AddressPolicy(allowPrivate: allowPrivateAddresses)
+    public init(
+        allowPrivateAddresses: Bool,
+        resolver: any HostResolver = SystemResolver(),
+        timeout: TimeAmount = .seconds(15),
+        threadPool: NIOThreadPool = .singleton,
+        limiter: FetchLimiter = FetchLimiter()
+    ) {
+        self.addressPolicy = AddressPolicy(allowPrivate: allowPrivateAddresses, resolver: resolver)
         self.timeout = timeout
         self.threadPool = threadPool
+        self.limiter = limiter
     }
 
     /// Loads every reference, in order, concurrently. Refusals name the reference `list[index]`, with the list named
     /// as the caller named it.
-    public func load(_ sources: [String], rules: ModelSpec.ReferenceImageRules, list: String = "image_urls") async throws(RequestError)
-        -> [ReferenceImage]
-    {
+    /// `caller` (an API key or account id) shares the fetch limiter's per-caller bound.
+    public func load(
+        _ sources: [String],
+        rules: ModelSpec.ReferenceImageRules,
+        list: String = "image_urls",
+        caller: String = ""
+    ) async throws(RequestError) -> [ReferenceImage] {
         do {
             return try await withThrowingTaskGroup(of: (Int, ReferenceImage).self) { group in
                 for (index, source) in sources.enumerated() {
-                    group.addTask { (index, try await self.load(source, param: "\(list)[\(index)]", rules: rules)) }
+                    group.addTask { (index, try await self.load(source, param: "\(list)[\(index)]", rules: rules, caller: caller)) }
                 }
                 var loaded: [ReferenceImage?] = Array(repeating: nil, count: sources.count)
                 for try await (index, image) in group { loaded[index] = image }
@@ -46,7 +56,9 @@ public struct ReferenceLoader: Sendable {
         }
     }
 
-    func load(_ source: String, param: String, rules: ModelSpec.ReferenceImageRules) async throws(RequestError) -> ReferenceImage {
+    func load(_ source: String, param: String, rules: ModelSpec.ReferenceImageRules, caller: String) async throws(RequestError)
+        -> ReferenceImage
+    {
         guard let parsed = ReferenceSource(source) else { throw .invalid(param, "\(param) must be an http(s) URL or a data:image/...;base64, URI.") }
         let bytes: [UInt8]
         switch parsed {
@@ -57,7 +69,12 @@ public struct ReferenceLoader: Sendable {
             }
             bytes = Array(data)
         case .web(let url):
-            bytes = try await self.fetch(url, param: param, maxBytes: rules.maxBytes)
+            let outcome = await self.limiter.withSlot(for: caller) { () -> Result<[UInt8], RequestError> in
+                do throws(RequestError) { return .success(try await self.fetch(url, param: param, maxBytes: rules.maxBytes)) } catch {
+                    return .failure(error)
+                }
+            }
+            bytes = try outcome.get()
         }
         guard bytes.count <= rules.maxBytes else { throw .invalid(param, "\(param) is larger than \(rules.maxBytes) bytes.") }
         let probe = try await self.validate(bytes, param: param, rules: rules)
@@ -106,46 +123,70 @@ public struct ReferenceLoader: Sendable {
             guard let host = url.host, let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https" else {
                 throw .invalid(param, "\(param) redirected to a URL that is not http(s).")
             }
-            let refused: String?
+            let decision: AddressPolicy.Decision
             do {
-                refused = try await self.threadPool.runIfActive { [addressPolicy] in try addressPolicy.refusedAddress(host: host) }
+                decision = try await self.threadPool.runIfActive { [addressPolicy] in try addressPolicy.decide(host: host) }
             } catch {
                 throw .invalid(param, "\(param): the host \(host) could not be resolved.")
             }
-            if refused != nil {
+            guard case .connect(let address) = decision else {
                 throw .invalid(param, "\(param) points to a private or local network address, which is not allowed.")
             }
-            var request = HTTPClientRequest(url: url.absoluteString)
-            request.headers.add(name: "User-Agent", value: "ImageGate/1 (reference fetcher)")
-            request.headers.add(name: "Accept", value: "image/png, image/jpeg, image/webp")
-            let response: HTTPClientResponse
-            do {
-                response = try await self.httpClient.execute(request, timeout: self.timeout)
-            } catch {
-                throw .invalid(param, "\(param) could not be fetched (\(Self.describe(error))).")
-            }
-            if (300..<400).contains(response.status.code), let location = response.headers.first(name: "location"),
-                let next = URL(string: location, relativeTo: url)?.absoluteURL
-            {
-                url = next
-                continue
-            }
-            guard response.status == .ok else {
-                throw .invalid(param, "\(param) could not be fetched: the server answered HTTP \(response.status.code).")
-            }
-            if let length = response.headers.first(name: "content-length").flatMap(Int.init), length > maxBytes {
-                throw .invalid(param, "\(param) is larger than \(maxBytes) bytes.")
-            }
-            do {
-                let body = try await response.body.collect(upTo: maxBytes)
-                return Array(body.readableBytesView)
-            } catch is NIOTooManyBytesError {
-                throw .invalid(param, "\(param) is larger than \(maxBytes) bytes.")
-            } catch {
-                throw .invalid(param, "\(param) could not be fetched (\(Self.describe(error))).")
+            switch try await self.fetchOnce(url, host: host, address: address, param: param, maxBytes: maxBytes) {
+            case .image(let bytes): return bytes
+            case .redirect(let next): url = next
             }
         }
         throw .invalid(param, "\(param) redirected too many times.")
+    }
+
+    /// One hop's answer.
+    enum Hop {
+        case image([UInt8])
+        case redirect(URL)
+    }
+
+    /// Fetches `url` from exactly `address`, the one the policy checked: a client of its own maps the name to it
+    /// (AsyncHTTPClient's DNS override), so the `Host` header and TLS (SNI and certificate) keep the name while no
+    /// second lookup happens. Reference fetches are few, so a connection per fetch costs nothing that matters.
+    func fetchOnce(_ url: URL, host: String, address: String, param: String, maxBytes: Int) async throws(RequestError) -> Hop {
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10)))
+        configuration.dnsOverride = [host: address]
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        let outcome: Result<Hop, RequestError> = await {
+            do {
+                return .success(try await Self.get(url, with: client, param: param, maxBytes: maxBytes, timeout: self.timeout))
+            } catch let error as RequestError {
+                return .failure(error)
+            } catch {
+                return .failure(.invalid(param, "\(param) could not be fetched (\(Self.describe(error)))."))
+            }
+        }()
+        try? await client.shutdown()
+        return try outcome.get()
+    }
+
+    static func get(_ url: URL, with client: HTTPClient, param: String, maxBytes: Int, timeout: TimeAmount) async throws -> Hop {
+        var request = HTTPClientRequest(url: url.absoluteString)
+        request.headers.add(name: "User-Agent", value: "ImageGate/1 (reference fetcher)")
+        request.headers.add(name: "Accept", value: "image/png, image/jpeg, image/webp")
+        let response = try await client.execute(request, timeout: timeout)
+        if (300..<400).contains(response.status.code), let location = response.headers.first(name: "location"),
+            let next = URL(string: location, relativeTo: url)?.absoluteURL
+        {
+            return .redirect(next)
+        }
+        guard response.status == .ok else {
+            throw RequestError.invalid(param, "\(param) could not be fetched: the server answered HTTP \(response.status.code).")
+        }
+        if let length = response.headers.first(name: "content-length").flatMap(Int.init), length > maxBytes {
+            throw RequestError.invalid(param, "\(param) is larger than \(maxBytes) bytes.")
+        }
+        do {
+            return .image(Array(try await response.body.collect(upTo: maxBytes).readableBytesView))
+        } catch is NIOTooManyBytesError {
+            throw RequestError.invalid(param, "\(param) is larger than \(maxBytes) bytes.")
+        }
     }
 
     static func describe(_ error: any Error) -> String {

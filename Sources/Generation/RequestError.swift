@@ -17,6 +17,7 @@ public struct RequestError: Error, Sendable, Equatable {
         public static let concurrencyLimitExceeded = Code(rawValue: "concurrency_limit_exceeded")
         public static let idempotencyKeyReused = Code(rawValue: "idempotency_key_reused")
         public static let payloadTooLarge = Code(rawValue: "payload_too_large")
+        public static let requestTimeout = Code(rawValue: "request_timeout")
     }
 
     public let status: Int
@@ -68,6 +69,11 @@ public struct RequestError: Error, Sendable, Equatable {
 
     public static func tooLarge(_ message: String, param: String? = nil) -> RequestError {
         RequestError(status: 413, code: .payloadTooLarge, message: message, param: param)
+    }
+
+    /// The body did not arrive in time (a client too slow, or holding the connection on purpose).
+    public static func bodyTimeout(seconds: Int64) -> RequestError {
+        RequestError(status: 408, code: .requestTimeout, message: "The request body did not arrive within \(seconds) seconds.")
     }
 
     /// The answer to a refusal from the books (balance, key limits, a reused key); nil for errors that are not refusals.

@@ -31,21 +31,21 @@ public enum UsageReport {
         public let images: Int
         public let revenue: MicroUSD
         public let upstreamCost: MicroUSD
-        public var margin: MicroUSD { self.revenue - self.upstreamCost }
+        public let margin: MicroUSD
 
         enum CodingKeys: String, CodingKey {
-            case model, images, margin
+            case model, images
             case revenue = "revenue_usd"
             case upstreamCost = "upstream_cost_usd"
+            case margin
         }
 
-        public func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(self.model, forKey: .model)
-            try c.encode(self.images, forKey: .images)
-            try c.encode(self.revenue, forKey: .revenue)
-            try c.encode(self.upstreamCost, forKey: .upstreamCost)
-            try c.encode(self.margin, forKey: .margin)
+        public init(model: String, images: Int, revenue: MicroUSD, upstreamCost: MicroUSD) {
+            self.model = model
+            self.images = images
+            self.revenue = revenue
+            self.upstreamCost = upstreamCost
+            self.margin = revenue - upstreamCost
         }
     }
 

@@ -73,6 +73,15 @@ struct AuditCommand: AsyncParsableCommand {
                 """
             )
             for problem in report.problems { print("PROBLEM: \(problem)") }
+            if !report.upstreamLosses.isEmpty {
+                // Not a books error: money the operator paid the upstream for work its users got back.
+                print("upstream billed \(report.upstreamLossTotal.formatted) for refunded generations:")
+                for loss in report.upstreamLosses {
+                    print(
+                        "  \(loss.generationId) (\(loss.status)): upstream \(loss.upstreamCostUsd.formatted), refunded \(loss.refundedUsd.formatted)"
+                    )
+                }
+            }
             print(report.isClean ? "audit: clean" : "audit: \(report.problems.count) problem(s)")
         }
         if !report.isClean { throw ExitCode(1) }

@@ -52,6 +52,23 @@ struct ServeCommand: AsyncParsableCommand {
         help: "Let image_urls reach loopback and private addresses (env IMAGEGATE_ALLOW_PRIVATE_IMAGE_URLS=1)."
     )
     var allowPrivateImageURLs = false
+    @Option(
+        name: .customLong("header-timeout"),
+        help: "Close a connection whose request head takes longer than this to arrive (env IMAGEGATE_HEADER_TIMEOUT). Default: 30s"
+    )
+    var headerTimeout: String?
+    @Option(
+        name: .customLong("body-timeout"),
+        help: "Answer 408 to a request whose body takes longer than this to arrive (env IMAGEGATE_BODY_TIMEOUT). Default: 300s"
+    )
+    var bodyTimeout: String?
+    @Option(
+        name: .customLong("metrics-port"),
+        help: "Serve GET /metrics (Prometheus) on this port, apart from the API (env IMAGEGATE_METRICS_PORT). Default: off"
+    )
+    var metricsPort: Int?
+    @Option(name: .customLong("metrics-host"), help: "Address of the metrics listener (env IMAGEGATE_METRICS_HOST). Default: 127.0.0.1")
+    var metricsHost: String?
     @Option(help: "Generations run at once (env IMAGEGATE_WORKERS). Default: 4 (local), 64 (fal)") var workers: Int?
     @Option(
         name: .customLong("output-cache-mb"),
@@ -91,6 +108,14 @@ struct ServeCommand: AsyncParsableCommand {
             config.outputRetentionSeconds = seconds
         }
         config.provider = self.provider ?? EnvironmentVariable.get("PROVIDER") ?? config.provider
+        if let text = self.headerTimeout ?? EnvironmentVariable.get("HEADER_TIMEOUT") {
+            guard let seconds = DurationText.seconds(text), seconds >= 1 else { throw ValidationError("--header-timeout: expected e.g. 30s") }
+            config.headerTimeoutSeconds = seconds
+        }
+        if let text = self.bodyTimeout ?? EnvironmentVariable.get("BODY_TIMEOUT") {
+            guard let seconds = DurationText.seconds(text), seconds >= 1 else { throw ValidationError("--body-timeout: expected e.g. 300s or 5m") }
+            config.bodyTimeoutSeconds = seconds
+        }
         if let text = self.syncTimeout ?? EnvironmentVariable.get("SYNC_TIMEOUT") {
             guard let seconds = DurationText.seconds(text) else { throw ValidationError("--sync-timeout: expected e.g. 120s or 5m") }
             config.syncTimeoutSeconds = seconds
@@ -112,6 +137,8 @@ struct ServeCommand: AsyncParsableCommand {
             config.outputCacheBytes = megabytes << 20
         }
         config.catalogPath = self.catalog ?? EnvironmentVariable.get("CATALOG")
+        config.metricsPort = try self.metricsPort ?? EnvironmentVariable.get("METRICS_PORT").map { try Self.integer($0, "--metrics-port") }
+        config.metricsHost = self.metricsHost ?? EnvironmentVariable.get("METRICS_HOST") ?? config.metricsHost
         config.falKey = self.falKey ?? EnvironmentVariable.get("FAL_KEY") ?? ProcessInfo.processInfo.environment["FAL_KEY"]
         config.falQueueURL = self.falQueueURL ?? EnvironmentVariable.get("FAL_QUEUE_URL") ?? config.falQueueURL
         config.falGenerateEndpoint = self.falEndpointGenerate ?? EnvironmentVariable.get("FAL_ENDPOINT_GENERATE")

@@ -20,9 +20,16 @@ public struct AppConfiguration: Sendable {
     /// Generations run at once; nil: 4 for the CPU-bound local engine, 64 for fal (waiting on the network).
     public var workers: Int?
     public var maxBodyBytes = 150 << 20
+    /// How long a request's head may take to arrive (a slow-loris client is cut off after it).
+    public var headerTimeoutSeconds: Int64 = 30
+    /// How long a whole request body may take to arrive.
+    public var bodyTimeoutSeconds: Int64 = 300
     /// Memory for recently read outputs (0 turns the cache off).
     public var outputCacheBytes = 64 << 20
     public var janitorIntervalSeconds: Int64 = 60
+    /// Where `GET /metrics` listens: its own address, loopback unless told otherwise; no port, no listener.
+    public var metricsHost = "127.0.0.1"
+    public var metricsPort: Int?
     /// The date expiry, leases and windows are judged against (tests move it by hand).
     public var clock: any WallClock = SystemClock()
     /// A catalog file to use instead of the built-in one.

@@ -21,6 +21,9 @@ public func buildApplication(_ config: AppConfiguration, logger: Logger) async t
     let (router, services) = try await buildGateway(config, logger: logger)
     return Application(
         router: router,
+        server: .http1(
+            configuration: .init(additionalChannelHandlers: [RequestHeadTimeoutHandler(timeout: .seconds(config.headerTimeoutSeconds))])
+        ),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "ImageGate"),
         services: services,
         logger: logger
@@ -67,7 +70,7 @@ public func buildGateway(_ config: AppConfiguration, logger: Logger) async throw
         database: environment.database,
         blobs: blobs,
         provider: try makeProvider(config, catalog: environment.catalog, httpClient: httpClient, logger: logger),
-        references: ReferenceLoader(httpClient: httpClient, allowPrivateAddresses: config.allowPrivateImageURLs),
+        references: ReferenceLoader(allowPrivateAddresses: config.allowPrivateImageURLs),
         mirror: OutputMirror(blobs: blobs, httpClient: httpClient, maxBytes: settings.maxOutputBytes),
         queue: queue,
         settings: settings
@@ -81,13 +84,12 @@ public func buildGateway(_ config: AppConfiguration, logger: Logger) async throw
         signer: signer,
         publicURL: config.resolvedPublicURL,
         syncTimeout: .seconds(config.syncTimeoutSeconds),
-        maxBodyBytes: config.maxBodyBytes,
+        body: BodyLimits(maxBytes: config.maxBodyBytes, deadline: .seconds(config.bodyTimeoutSeconds)),
         adminToken: config.adminToken
     )
-    dependencies.metricsText = Observability.metricsText
     dependencies.clock = config.clock
     let router = buildRouter(dependencies)
-    let services: [any Service] = [
+    var services: [any Service] = [
         DatabaseService(database: environment.database),
         HTTPClientService(client: httpClient),
         GenerationWorkers(service: generations, queue: queue, workers: config.resolvedWorkers, logger: logger),
@@ -100,6 +102,15 @@ public func buildGateway(_ config: AppConfiguration, logger: Logger) async throw
             clock: config.clock
         ),
     ]
+    if let port = config.metricsPort {
+        services.append(
+            Application(
+                router: buildMetricsRouter(metricsText: Observability.metricsText),
+                configuration: .init(address: .hostname(config.metricsHost, port: port), serverName: "ImageGate metrics"),
+                logger: logger
+            )
+        )
+    }
     return (router, services)
 }
 

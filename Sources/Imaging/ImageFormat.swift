@@ -1,3 +1,5 @@
+import CVipsShim
+
 /// Encodings ImageGate writes.
 public enum ImageFormat: String, Sendable, CaseIterable, Codable {
     case png
@@ -35,17 +37,26 @@ public enum InputImageFormat: String, Sendable, Equatable {
         }
     }
 
-    /// Maps the libvips loader name (e.g. `VipsForeignLoadPngBuffer`) to a format, or nil for anything else.
-    init?(loader: String) {
-        let name = loader.lowercased()
-        if name.contains("jpeg") {
+    /// The format the first bytes announce (JPEG's SOI marker, PNG's signature, a RIFF container of WebP), or nil
+    /// for anything else. Nothing else of the file is read: libvips then gets exactly this format's loader.
+    public init?(magicBytes bytes: [UInt8]) {
+        if bytes.starts(with: [0xFF, 0xD8, 0xFF]) {
             self = .jpeg
-        } else if name.contains("png") {
+        } else if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) {
             self = .png
-        } else if name.contains("webp") {
+        } else if bytes.count >= 12, bytes.starts(with: Array("RIFF".utf8)), Array(bytes[8..<12]) == Array("WEBP".utf8) {
             self = .webp
         } else {
             return nil
+        }
+    }
+
+    /// The shim's name for this format.
+    var shimCode: Int32 {
+        switch self {
+        case .jpeg: Int32(IG_FORMAT_JPEG)
+        case .png: Int32(IG_FORMAT_PNG)
+        case .webp: Int32(IG_FORMAT_WEBP)
         }
     }
 }

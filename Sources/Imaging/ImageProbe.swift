@@ -10,21 +10,19 @@ public struct ImageProbe: Sendable, Equatable {
     /// corrupt file fails here rather than later; check the size from a header-only probe first, so a
     /// decompression bomb is refused before it is decoded.
     public static func inspect(_ bytes: [UInt8], decodePixels: Bool) throws(ImagingError) -> ImageProbe {
+        // The type is decided here, from the magic bytes, before libvips sees anything: an SVG, a PDF or a PPM
+        // never reaches a parser.
+        guard let format = InputImageFormat(magicBytes: bytes) else {
+            throw ImagingError.unsupportedFormat("not a JPEG, PNG or WebP image")
+        }
         try VipsRuntime.start()
         var width: Int32 = 0
         var height: Int32 = 0
-        var loader: UnsafePointer<CChar>?
         let rc = bytes.withUnsafeBytes { raw in
-            ig_probe_buffer(raw.baseAddress, raw.count, decodePixels ? 1 : 0, &width, &height, &loader)
+            ig_probe_buffer(raw.baseAddress, raw.count, format.shimCode, decodePixels ? 1 : 0, &width, &height)
         }
-        let loaderName = loader.map { String(cString: $0) } ?? "unknown"
         guard rc == 0 else {
-            let message = VipsRuntime.takeError()
-            if loader == nil { throw ImagingError.unsupportedFormat("not a recognised image") }
-            throw ImagingError.libvips(operation: "decode", message: message)
-        }
-        guard let format = InputImageFormat(loader: loaderName) else {
-            throw ImagingError.unsupportedFormat(loaderName)
+            throw ImagingError.libvips(operation: "decode", message: VipsRuntime.takeError())
         }
         return ImageProbe(format: format, width: Int(width), height: Int(height))
     }

@@ -29,6 +29,10 @@ public protocol Database: Sendable {
     /// Runs single-statement reads (or one-statement writes) outside an explicit transaction.
     func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
 
+    /// Runs several reads that must agree with each other (the audit) against one consistent view of the
+    /// database, while writers go on. Nothing may be written in `body`.
+    func snapshot<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+
     /// Cheap round trip used by `/health`.
     func ping() async throws
 

@@ -34,10 +34,16 @@ public final class SQLiteDatabase: Database {
     /// Read connections: one query at a time runs on each, so a few let reads (output downloads, listings) overlap.
     static let readerCount = 4
 
-    private init(writer: SQLiteConnection, readers: [SQLiteConnection], threadPool: NIOThreadPool) {
+    /// The database file, for connections of their own (snapshots).
+    private let path: String
+    private let logger: Logger
+
+    private init(writer: SQLiteConnection, readers: [SQLiteConnection], threadPool: NIOThreadPool, path: String, logger: Logger) {
         self.writer = writer
         self.readers = readers
         self.threadPool = threadPool
+        self.path = path
+        self.logger = logger
     }
 
     private var reader: SQLiteConnection {
@@ -59,7 +65,7 @@ public final class SQLiteDatabase: Database {
             _ = try await reader.query("PRAGMA busy_timeout=10000")
             readers.append(reader)
         }
-        return SQLiteDatabase(writer: writer, readers: readers, threadPool: threadPool)
+        return SQLiteDatabase(writer: writer, readers: readers, threadPool: threadPool, path: path, logger: logger)
     }
 
     public func transaction<T: Sendable>(priority: TransactionPriority, _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
@@ -68,11 +74,11 @@ public final class SQLiteDatabase: Database {
             () async throws -> (Result<T, any Error>, CommitTicket) in
             let sql = connection.sql()
             if !self.batch.withLock({ $0.isOpen }) {
-                try await sql.raw("BEGIN IMMEDIATE").run()
+                try await self.control("BEGIN IMMEDIATE")
                 self.batch.withLock { $0.isOpen = true }
             }
             do {
-                try await sql.raw("SAVEPOINT member").run()
+                try await self.control("SAVEPOINT member")
             } catch {
                 await self.abandonBatch(on: sql, because: error)
                 throw error
@@ -85,8 +91,8 @@ public final class SQLiteDatabase: Database {
             }
             do {
                 // A failed transaction's statements are undone; the batch goes on for the others.
-                if case .failure = outcome { try await sql.raw("ROLLBACK TO member").run() }
-                try await sql.raw("RELEASE member").run()
+                if case .failure = outcome { try await self.control("ROLLBACK TO member") }
+                try await self.control("RELEASE member")
             } catch {
                 await self.abandonBatch(on: sql, because: error)
                 if case .failure(let own) = outcome { throw own }
@@ -108,6 +114,14 @@ public final class SQLiteDatabase: Database {
         return try outcome.get()
     }
 
+    /// Runs a transaction-control statement on the writer whatever happens to the calling task: a statement of the
+    /// async API is skipped when its task is cancelled (a client that hung up, a lease renewal stopped), and a
+    /// skipped COMMIT or ROLLBACK would leave SQLite inside a transaction that this object thinks is closed, holding
+    /// the write lock for good. An `EventLoopFuture` runs to its end.
+    private func control(_ statement: String) async throws {
+        try await self.writer.query(statement, [], logger: self.logger, { _ in }).get()
+    }
+
     /// Commits the open batch, unless another transaction is waiting for the lock and the batch has room: that one
     /// (or the last of them) commits it, so one fsync covers them all. Called with the write lock held.
     private func commitBatchUnlessOthersWait(on sql: any SQLDatabase) async {
@@ -115,10 +129,10 @@ public final class SQLiteDatabase: Database {
         if size < Self.maxBatch, await self.writeLock.hasWaiters { return }
         let outcome: Result<Void, any Error>
         do {
-            try await sql.raw("COMMIT").run()
+            try await self.control("COMMIT")
             outcome = .success(())
         } catch {
-            try? await sql.raw("ROLLBACK").run()
+            try? await self.control("ROLLBACK")
             outcome = .failure(error)
         }
         for ticket in self.batch.withLock({ $0.close() }) { ticket.complete(outcome) }
@@ -127,12 +141,35 @@ public final class SQLiteDatabase: Database {
     /// Rolls the open batch back after SQLite itself failed (the transaction may already be gone): every transaction
     /// in it learns that nothing of it was committed. Called with the write lock held.
     private func abandonBatch(on sql: any SQLDatabase, because error: any Error) async {
-        try? await sql.raw("ROLLBACK").run()
+        try? await self.control("ROLLBACK")
         for ticket in self.batch.withLock({ $0.close() }) { ticket.complete(.failure(error)) }
     }
 
     public func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await body(self.reader.sql())
+    }
+
+    /// A read transaction on a connection of its own (a shared reader's statements would join it): in WAL mode it
+    /// sees the database as of its first read until it ends, whatever is committed meanwhile.
+    public func snapshot<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        let connection = try await SQLiteConnection.open(
+            storage: .file(path: self.path),
+            threadPool: self.threadPool,
+            logger: self.logger,
+            on: MultiThreadedEventLoopGroup.singleton.any()
+        ).get()
+        do {
+            let sql = connection.sql()
+            _ = try await connection.query("PRAGMA busy_timeout=10000")
+            try await sql.raw("BEGIN").run()
+            let result = try await body(sql)
+            try await sql.raw("COMMIT").run()
+            try await connection.close()
+            return result
+        } catch {
+            try? await connection.close()
+            throw error
+        }
     }
 
     public func ping() async throws {

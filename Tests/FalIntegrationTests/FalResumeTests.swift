@@ -28,7 +28,7 @@ import Testing
             database: database,
             blobs: blobs,
             provider: FalProvider(configuration: fal, httpClient: .shared, logger: Logger(label: "fal")),
-            references: ReferenceLoader(httpClient: .shared, allowPrivateAddresses: true),
+            references: ReferenceLoader(allowPrivateAddresses: true),
             mirror: OutputMirror(blobs: blobs, httpClient: .shared, maxBytes: 64 << 20),
             queue: JobQueue(),
             settings: GenerationSettings(retentionMillis: 60_000)

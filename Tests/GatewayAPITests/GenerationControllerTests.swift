@@ -26,7 +26,7 @@ import Testing
             generations: generations,
             links: OutputLinks(signer: OutputLinkSigner(secretHex: String(repeating: "ab", count: 32)), baseURL: "http://test"),
             syncTimeout: .seconds(7),
-            maxBodyBytes: 1 << 20
+            body: BodyLimits(maxBytes: 1 << 20, deadline: .seconds(10))
         ).addRoutes(to: group)
         return router
     }

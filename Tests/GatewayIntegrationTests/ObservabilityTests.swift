@@ -1,4 +1,6 @@
 import Foundation
+import GatewayAPI
+import Hummingbird
 import HummingbirdTesting
 import ImageGateApp
 import ImageGateTestSupport
@@ -14,10 +16,16 @@ import Testing
             let generated = try await client.generate(quickstartBody, key: instance.apiKey)
             #expect(generated.status == .ok)
             _ = try await client.get(try pathAndQuery(try #require(try generated.json()["output_url"] as? String)))
-            let metrics = try await client.get("/metrics")
+            // Not on the public listener: the metrics show money totals.
+            #expect(try await client.get("/metrics").status == .notFound)
+        }
+        // On the metrics listener's router.
+        let metricsApp = Application(router: buildMetricsRouter(metricsText: Observability.metricsText))
+        try await metricsApp.test(.router) { client in
+            let metrics = try await client.execute(uri: "/metrics", method: .get)
             #expect(metrics.status == .ok)
             #expect(metrics.headers[.contentType]?.hasPrefix("text/plain") == true)
-            let text = metrics.text
+            let text = String(buffer: metrics.body)
             for name in [
                 "hb_requests", "imagegate_generation_duration_seconds_bucket", "imagegate_money_micros_total{kind=\"hold\"}",
                 "imagegate_money_micros_total{kind=\"charge\"}", "imagegate_images_stored_total", "imagegate_output_bytes_served_total",

@@ -72,6 +72,11 @@ import Testing
 
     @Test(arguments: rejections)
     func invalidRequestsAreRejectedBeforeAnyCharge(_ rejection: Rejection) async throws {
+        try await Self.expectRejectedBeforeAnyCharge(rejection)
+    }
+
+    /// Sends the request and checks the refusal: status, code, parameter, a message, and no money moved.
+    static func expectRejectedBeforeAnyCharge(_ rejection: Rejection) async throws {
         let instance = try await TestInstance.make()
         defer { instance.cleanUp() }
         try await instance.run { client in

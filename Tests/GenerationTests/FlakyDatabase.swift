@@ -36,6 +36,10 @@ final class FlakyDatabase: Database {
         try await self.base.read(body)
     }
 
+    func snapshot<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await self.base.snapshot(body)
+    }
+
     func ping() async throws { try await self.base.ping() }
 
     func close() async throws { try await self.base.close() }

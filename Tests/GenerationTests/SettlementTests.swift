@@ -44,7 +44,7 @@ import Testing
                 database: database,
                 blobs: blobs,
                 provider: provider,
-                references: ReferenceLoader(httpClient: .shared, allowPrivateAddresses: true),
+                references: ReferenceLoader(allowPrivateAddresses: true),
                 mirror: OutputMirror(blobs: blobs, httpClient: .shared, maxBytes: 1 << 20, timeout: .seconds(2)),
                 queue: JobQueue(),
                 settings: settings

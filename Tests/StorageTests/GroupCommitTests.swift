@@ -10,12 +10,17 @@ import Testing
 @Suite struct GroupCommitTests {
     struct Refused: Error {}
 
-    @Test func concurrentTransactionsCommitTogetherAndAFailureUndoesOnlyItsOwn() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("groupcommit-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let database = try await SQLiteDatabase.open(path: directory.appendingPathComponent("t.sqlite").path, logger: Logger(label: "test"))
+    /// A fresh database file with one table `rows (n)`.
+    static func database() async throws -> (SQLiteDatabase, String) {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("groupcommit-\(UUID().uuidString).sqlite").path
+        let database = try await SQLiteDatabase.open(path: path, logger: Logger(label: "test"))
         try await database.transaction { sql in try await sql.raw("CREATE TABLE rows (n INTEGER PRIMARY KEY)").run() }
+        return (database, path)
+    }
+
+    @Test func concurrentTransactionsCommitTogetherAndAFailureUndoesOnlyItsOwn() async throws {
+        let (database, path) = try await Self.database()
+        defer { try? FileManager.default.removeItem(atPath: path) }
 
         let outcomes = await withTaskGroup(of: (Int, Bool, Bool).self) { group in
             for n in 0..<200 {
@@ -48,6 +53,37 @@ import Testing
             try await sql.raw("SELECT n FROM rows ORDER BY n").all().map { try $0.decode(column: "n", as: Int.self) }
         }
         #expect(rows == (0..<200).filter { $0 % 7 != 0 })
+        try await database.close()
+    }
+
+    @Test func aTransactionWhoseTaskIsCancelledLeavesNothingOpen() async throws {
+        let (database, path) = try await Self.database()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+
+        // A client hangs up in the middle of its transaction: its task is cancelled, and the statements that end
+        // the transaction run in a cancelled task.
+        let (started, starting) = AsyncStream<Void>.makeStream()
+        let cancelled = Task {
+            try await database.transaction { sql in
+                try await sql.raw("INSERT INTO rows (n) VALUES (1)").run()
+                starting.yield()
+                try await Task.sleep(for: .seconds(30))
+            }
+        }
+        for await _ in started { break }
+        cancelled.cancel()
+        await #expect(throws: CancellationError.self) { try await cancelled.value }
+
+        // The books go on: the next transaction commits, the cancelled row is gone, and the write lock is free for
+        // another process.
+        try await database.transaction { sql in try await sql.raw("INSERT INTO rows (n) VALUES (2)").run() }
+        let other = try await SQLiteDatabase.open(path: path, logger: Logger(label: "other"))
+        try await other.transaction { sql in try await sql.raw("INSERT INTO rows (n) VALUES (3)").run() }
+        let rows = try await database.read { sql in
+            try await sql.raw("SELECT n FROM rows ORDER BY n").all().map { try $0.decode(column: "n", as: Int.self) }
+        }
+        #expect(rows == [2, 3])
+        try await other.close()
         try await database.close()
     }
 }

@@ -26,9 +26,11 @@ int ig_thumbnail_buffer(const void *buf, size_t length, int w, int h, VipsImage 
 /// Pastes `sub` onto `base` at (x, y); both 3-band uchar.
 int ig_insert(VipsImage *base, VipsImage *sub, int x, int y, VipsImage **out);
 
-/// Reads the header of an encoded image: its size, and the loader libvips picked (e.g. "VipsForeignLoadPngBuffer").
-/// With `full_decode` non-zero every pixel is decoded too, which proves the file is not truncated or corrupt.
-int ig_probe_buffer(const void *buf, size_t length, int full_decode, int *width, int *height, const char **loader);
+/// The reference formats ImageGate accepts, as the caller identified them from the magic bytes.
+enum { IG_FORMAT_JPEG = 1, IG_FORMAT_PNG = 2, IG_FORMAT_WEBP = 3 };
+/// Reads the header of an encoded image with exactly the loader of `format` (never one looked up from the bytes):
+/// its size. With `full_decode` non-zero every pixel is decoded too, which proves the file is not truncated or corrupt.
+int ig_probe_buffer(const void *buf, size_t length, int format, int full_decode, int *width, int *height);
 
 /// Encodes to PNG / JPEG in memory. Free `*buf` with `ig_free`.
 int ig_save_png(VipsImage *in, int compression, void **buf, size_t *length);
