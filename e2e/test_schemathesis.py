@@ -2,7 +2,7 @@
 against the document (status codes, content types, bodies, headers) and for server errors.
 
 Two runs: the public API with a funded key, and the admin API with the operator's token. Together they must make
-at least 1,000 cases with zero failures. The `positive_data_acceptance` check is left out: it expects every
+at least 1,000 cases (5,000 in the fuzzing stage of scripts/test, against the release binary) with zero failures. The `positive_data_acceptance` check is left out: it expects every
 schema-valid request to be accepted, but a schema cannot say that an `image_urls` entry must decode to a real image
 of at least 14 px, so those requests are rightly refused with a documented 400.
 """
@@ -15,6 +15,8 @@ from conftest import operator
 
 SCHEMATHESIS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ".venv", "bin", "schemathesis")
 EXAMPLES = os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "50")
+# The fuzzing stage of scripts/test asks for 5,000 against the release binary; the e2e stage for 1,000.
+MIN_CASES = int(os.environ.get("SCHEMATHESIS_MIN_CASES", "1000"))
 
 
 def run(base: str, token: str, *extra: str, cwd: str) -> tuple[int, str]:
@@ -37,10 +39,14 @@ def test_schemathesis_finds_no_violations(server_factory, tmp_path):
     base, key, server = server_factory("--admin-token", "fuzz-admin-token")
     operator("credits", "add", "--account", "default", "--usd", "100000", data_dir=server.data_dir)
 
-    public_code, public_cases = run(base, key, "--exclude-path-regex", "^/admin/", cwd=str(tmp_path))
+    # The long run leaves out the multipart route: with hundreds of examples, schemathesis 4.32's fuzzing phase stops
+    # with its own error on a binary form field ("ValueError: Unsupported type: 'Binary'"), before any request. The
+    # e2e run (50 examples) covers that route.
+    excluded = "^/admin/|^/v1/images/edits$" if MIN_CASES > 1000 else "^/admin/"
+    public_code, public_cases = run(base, key, "--exclude-path-regex", excluded, cwd=str(tmp_path))
     admin_code, admin_cases = run(base, "fuzz-admin-token", "--include-path-regex", "^/admin/", cwd=str(tmp_path))
     assert public_code == 0, "schemathesis found failures on the public API (see output above)"
     assert admin_code == 0, "schemathesis found failures on the admin API (see output above)"
     total = int(public_cases) + int(admin_cases)
     print(f"schemathesis cases: {total}")
-    assert total >= 1000, f"only {total} cases were generated"
+    assert total >= MIN_CASES, f"only {total} cases were generated"

@@ -39,7 +39,7 @@ public struct GenerationWorkers: Service {
                         logger.requestID = job.requestID
                         // A graceful shutdown interrupts the run (it gives its lease back and the next start resumes
                         // it through its saved handle) instead of waiting for an upstream that may take minutes.
-                        _ = try? await cancelWhenGracefulShutdown { [logger] in await self.service.process(job.generationID, logger: logger) }
+                        _ = await cancelWhenGracefulShutdown { [logger] in await self.service.process(job.generationID, logger: logger) }
                         self.queue.done(job.generationID)
                         GenerationMetrics.finished()
                     }

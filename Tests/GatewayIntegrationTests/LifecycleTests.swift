@@ -1,8 +1,10 @@
 import Billing
+import Blobs
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import ImageGateTestSupport
+import Storage
 import Testing
 
 /// Async calls, sync time-outs, listing, ownership and expiry.
@@ -125,6 +127,26 @@ import Testing
             !$0.hasSuffix("/") && $0.contains("/")
         }
         #expect(blobs.isEmpty, "expired files are deleted: \(blobs)")
+    }
+
+    @Test func aLinkSignedWithAnEarlierExpiryIsGoneWhateverTheOutputSays() async throws {
+        let instance = try await TestInstance.make()
+        defer { instance.cleanUp() }
+        try await instance.run { client in
+            let url = try pathAndQuery(try #require(try await client.generate(quickstartBody, key: instance.apiKey).json()["output_url"] as? String))
+            let outputID = String(try #require(url.split(separator: "/").last?.split(separator: ".").first))
+            // The server's own secret signs a link that expired a second ago, for an output kept 7 days.
+            let secret = try await instance.withDatabase { database in
+                try await Settings.value(named: "output_link_secret", in: database) { "" }
+            }
+            let signer = OutputLinkSigner(secretHex: secret)
+            let expired = Int64(Date().timeIntervalSince1970) - 1
+            let relinked = "/v1/outputs/\(outputID).png?expires=\(expired)&sig=\(signer.signature(outputID: outputID, expires: expired))"
+            let response = try await client.get(relinked)
+            #expect(response.status == .gone)
+            #expect(try response.json()["code"] as? String == "output_expired")
+            #expect(try await client.get(url).status == .ok, "the link the server issued still works")
+        }
     }
 
     @Test func tamperedOrUnknownOutputLinksAre404() async throws {
