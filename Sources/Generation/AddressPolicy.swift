@@ -73,12 +73,20 @@ public struct AddressPolicy: Sendable {
             return Self.isPublicV4(embeddedV4)
         }
         if bytes[0..<12].allSatisfy({ $0 == 0 }) { return false }  // ::/96: ::, ::1 and IPv4-compatible ::a.b.c.d
+        if bytes[0..<8].allSatisfy({ $0 == 0 }) && bytes[8] == 0xff && bytes[9] == 0xff { return false }  // ::ffff:0:a.b.c.d (SIIT)
         if Array(bytes[0..<12]) == [0x00, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0] { return false }  // NAT64 64:ff9b::/96
         if bytes[0] == 0x00 && bytes[1] == 0x64 && bytes[2] == 0xff && bytes[3] == 0x9b && bytes[4] == 0x00 && bytes[5] == 0x01 {
             return false  // local-use NAT64 64:ff9b:1::/48
         }
         if bytes[0] == 0x20 && bytes[1] == 0x02 { return Self.isPublicV4(Array(bytes[2..<6])) }  // 6to4 2002::/16
         if bytes[0] == 0x20 && bytes[1] == 0x01 && bytes[2] == 0x00 && bytes[3] == 0x00 { return false }  // Teredo 2001::/32
+        if bytes[0] == 0x20 && bytes[1] == 0x01 && bytes[2] == 0x00 && (bytes[3] & 0xf0 == 0x10 || bytes[3] & 0xf0 == 0x20) {
+            return false  // ORCHID 2001:10::/28 and ORCHIDv2 2001:20::/28: identifiers, never routed
+        }
+        if bytes[0] == 0x20 && bytes[1] == 0x01 && bytes[2] == 0x00 && bytes[3] == 0x02 && bytes[4] == 0 && bytes[5] == 0 {
+            return false  // benchmarking 2001:2::/48
+        }
+        if bytes[0] == 0x3f && bytes[1] == 0xff && bytes[2] & 0xf0 == 0 { return false }  // documentation 3fff::/20
         if bytes[0] & 0xfe == 0xfc { return false }  // fc00::/7 unique local
         if bytes[0] == 0xfe && bytes[1] & 0xc0 == 0x80 { return false }  // fe80::/10 link-local
         if bytes[0] == 0xfe && bytes[1] & 0xc0 == 0xc0 { return false }  // fec0::/10 site-local (deprecated, still routed by some)

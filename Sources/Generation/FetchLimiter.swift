@@ -26,13 +26,18 @@ public actor FetchLimiter {
     /// How many fetches run now (for tests and metrics).
     public var inFlight: Int { self.runningTotal }
 
+    /// How many fetches wait for a slot (for tests).
+    public var waiting: Int { self.waiters.count }
+
     private func hasRoom(for caller: String) -> Bool {
         self.runningTotal < self.total && self.running[caller, default: 0] < self.perCaller
     }
 
     private func acquire(_ caller: String) async {
-        // Waiting callers keep their order: a newcomer does not pass one that waits for the same room.
-        if self.waiters.isEmpty && self.hasRoom(for: caller) {
+        // Every waiter lacks room (a release wakes, in order, each one that has it), so a newcomer with room passes
+        // nobody who could use that slot: it may go past a caller held at its own bound, never past one waiting for
+        // the server-wide room, which the newcomer lacks too.
+        if self.hasRoom(for: caller) {
             self.take(caller)
             return
         }

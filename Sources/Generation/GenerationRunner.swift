@@ -176,6 +176,7 @@ struct GenerationRunner: Sendable {
                     index: image.index,
                     width: image.width,
                     height: image.height,
+                    createdAt: now,
                     expiresAt: final.expiresAt ?? now,
                     on: sql
                 )

@@ -21,7 +21,7 @@ public struct IdempotencyStore: Sendable {
     }
 
     /// The live entry for (account, key), if any.
-    public func find(accountID: String, key: String, now: Int64 = Timestamp.nowMillis()) async throws -> Entry? {
+    public func find(accountID: String, key: String, now: Int64) async throws -> Entry? {
         try await self.database.read { sql in try await Self.entry(accountID: accountID, key: key, now: now, on: sql) }
     }
 

@@ -60,7 +60,7 @@ public struct OutputJanitor: Service {
 
     /// One pass: deletes every expired file and marks its row. Returns how many were deleted.
     @discardableResult
-    public func sweep(now: Int64 = Timestamp.nowMillis()) async throws -> Int {
+    public func sweep(now: Int64) async throws -> Int {
         var removed = 0
         while true {
             let batch = try await self.outputs.expired(now: now, limit: 200)
@@ -75,7 +75,7 @@ public struct OutputJanitor: Service {
 
     /// Deletes reference copies of ended generations and output files no row points at. Returns how many.
     @discardableResult
-    public func sweepOrphans(now: Int64 = Timestamp.nowMillis()) async throws -> Int {
+    public func sweepOrphans(now: Int64) async throws -> Int {
         var removed = 0
         for key in try await self.blobs.keys(under: OutputStore.referenceKeyPrefix) {
             guard try await self.hasEnded(generationOf: key, now: now) else { continue }

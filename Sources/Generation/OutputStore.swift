@@ -43,12 +43,20 @@ public struct OutputStore: Sendable {
 
     /// Records a delivered output. `expiresAt` is the generation's own `expires_at`, so the link, the response and the
     /// janitor all count from the same instant.
-    func insert(_ output: OutputRecord, index: Int, width: Int, height: Int, expiresAt: Int64, on sql: any SQLDatabase) async throws {
+    func insert(
+        _ output: OutputRecord,
+        index: Int,
+        width: Int,
+        height: Int,
+        createdAt: Int64,
+        expiresAt: Int64,
+        on sql: any SQLDatabase
+    ) async throws {
         try await sql.raw(
             """
             INSERT INTO outputs (id, generation_id, image_index, blob_key, content_type, width, height, byte_count, etag, created_at, expires_at)
             VALUES (\(bind: output.id), \(bind: output.generationID), \(bind: index), \(bind: output.blobKey), \(bind: output.contentType),
-                \(bind: width), \(bind: height), \(bind: output.byteCount), \(bind: output.etag), \(bind: Timestamp.nowMillis()), \(bind: expiresAt))
+                \(bind: width), \(bind: height), \(bind: output.byteCount), \(bind: output.etag), \(bind: createdAt), \(bind: expiresAt))
             """
         ).run()
     }

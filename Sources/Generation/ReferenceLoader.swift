@@ -120,7 +120,9 @@ public struct ReferenceLoader: Sendable {
     func fetch(_ start: URL, param: String, maxBytes: Int) async throws(RequestError) -> [UInt8] {
         var url = start
         for _ in 0...3 {
-            guard let host = url.host, let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https" else {
+            // An IPv6 literal is checked without its brackets (which some URL parsers keep in `host`).
+            let host = url.host.map { $0.hasPrefix("[") && $0.hasSuffix("]") ? String($0.dropFirst().dropLast()) : $0 }
+            guard let host, let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https" else {
                 throw .invalid(param, "\(param) redirected to a URL that is not http(s).")
             }
             let decision: AddressPolicy.Decision
@@ -149,19 +151,38 @@ public struct ReferenceLoader: Sendable {
     /// Fetches `url` from exactly `address`, the one the policy checked: a client of its own maps the name to it
     /// (AsyncHTTPClient's DNS override), so the `Host` header and TLS (SNI and certificate) keep the name while no
     /// second lookup happens. Reference fetches are few, so a connection per fetch costs nothing that matters.
+    ///
+    /// `timeout` bounds the whole hop, body included: AsyncHTTPClient's own deadline ends with the response head, so
+    /// a server trickling one byte a second would otherwise hold the connection and a limiter slot for ever. When
+    /// the deadline passes first, the hop's client is shut down, which fails the transfer wherever it is.
     func fetchOnce(_ url: URL, host: String, address: String, param: String, maxBytes: Int) async throws(RequestError) -> Hop {
-        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10)))
+        var configuration = HTTPClient.Configuration.outbound(readTimeout: min(self.timeout, .seconds(10)))
         configuration.dnsOverride = [host: address]
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        let outcome: Result<Hop, RequestError> = await {
-            do {
-                return .success(try await Self.get(url, with: client, param: param, maxBytes: maxBytes, timeout: self.timeout))
-            } catch let error as RequestError {
-                return .failure(error)
-            } catch {
-                return .failure(.invalid(param, "\(param) could not be fetched (\(Self.describe(error)))."))
+        let timedOut = RequestError.invalid(param, "\(param) could not be fetched (timed out).")
+        let outcome = await withTaskGroup(of: Result<Hop, RequestError>?.self) { group in
+            group.addTask { [timeout] in
+                do {
+                    return .success(try await Self.get(url, with: client, param: param, maxBytes: maxBytes, timeout: timeout))
+                } catch let error as RequestError {
+                    return .failure(error)
+                } catch {
+                    return .failure(.invalid(param, "\(param) could not be fetched (\(Self.describe(error)))."))
+                }
             }
-        }()
+            group.addTask { [timeout] in
+                try? await Task.sleep(for: .nanoseconds(timeout.nanoseconds))
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            guard let first else {
+                // The deadline won: shutting the client down ends the transfer even if it ignores cancellation.
+                try? await client.shutdown()
+                return Result<Hop, RequestError>.failure(timedOut)
+            }
+            return first
+        }
         try? await client.shutdown()
         return try outcome.get()
     }

@@ -46,15 +46,9 @@ public func buildGateway(_ config: AppConfiguration, logger: Logger) async throw
     let secret = try await Settings.value(named: "output_link_secret", in: environment.database) { OutputLinkSigner.newSecretHex() }
     let signer = OutputLinkSigner(secretHex: secret)
 
-    // Redirects are followed by hand where needed (reference images), so every hop passes the address checks.
-    var clientConfiguration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10)))
-    clientConfiguration.httpVersion = .automatic
     // Hundreds of generations talk to the upstream at once (submits, polls, downloads): AHC's default of 8
     // connections per host would queue them behind each other.
-    clientConfiguration.connectionPool = .init(
-        idleTimeout: .seconds(60),
-        concurrentHTTP1ConnectionsPerHostSoftLimit: max(64, config.resolvedWorkers * 2)
-    )
+    let clientConfiguration = HTTPClient.Configuration.outbound(connectionsPerHost: max(64, config.resolvedWorkers * 2))
     let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
 
     let queue = JobQueue()

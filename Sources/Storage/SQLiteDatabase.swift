@@ -1,5 +1,6 @@
 import Logging
 import NIOConcurrencyHelpers
+import NIOCore
 import NIOPosix
 import SQLKit
 import SQLiteKit
@@ -21,7 +22,8 @@ public final class SQLiteDatabase: Database {
     private let writer: SQLiteConnection
     private let readers: [SQLiteConnection]
     private let nextReader = ManagedAtomicCounter()
-    private let writeLock = AsyncMutex()
+    /// Internal, not private, for tests that arrange who waits for it.
+    let writeLock = AsyncMutex()
     /// The transactions in the open SQLite transaction, waiting for its commit; touched only under `writeLock`.
     private let batch = Mutex(CommitBatch())
     /// SQLite's calls block a thread: they get threads of their own (one per connection), so that rendering or
@@ -74,7 +76,7 @@ public final class SQLiteDatabase: Database {
             () async throws -> (Result<T, any Error>, CommitTicket) in
             let sql = connection.sql()
             if !self.batch.withLock({ $0.isOpen }) {
-                try await self.control("BEGIN IMMEDIATE")
+                try await self.begin()
                 self.batch.withLock { $0.isOpen = true }
             }
             do {
@@ -99,7 +101,10 @@ public final class SQLiteDatabase: Database {
                 throw error
             }
             let ticket = CommitTicket()
-            self.batch.withLock { $0.tickets.append(ticket) }
+            self.batch.withLock {
+                $0.tickets.append(ticket)
+                $0.hasUrgent = $0.hasUrgent || priority == .urgent
+            }
             await self.commitBatchUnlessOthersWait(on: sql)
             return (outcome, ticket)
         }
@@ -122,11 +127,24 @@ public final class SQLiteDatabase: Database {
         try await self.writer.query(statement, [], logger: self.logger, { _ in }).get()
     }
 
+    /// Opens the SQLite transaction of a new batch.
+    private func begin() async throws {
+        do {
+            try await self.control("BEGIN IMMEDIATE")
+        } catch {
+            // A batch whose COMMIT and ROLLBACK both failed (an I/O error, a full disk) can leave SQLite inside its
+            // transaction, though every member was told it failed: undo it and start afresh, once.
+            try? await self.control("ROLLBACK")
+            try await self.control("BEGIN IMMEDIATE")
+        }
+    }
+
     /// Commits the open batch, unless another transaction is waiting for the lock and the batch has room: that one
-    /// (or the last of them) commits it, so one fsync covers them all. Called with the write lock held.
+    /// (or the last of them) commits it, so one fsync covers them all. An urgent member (a lease renewal, a
+    /// settlement) is never kept waiting for others: its batch commits at once. Called with the write lock held.
     private func commitBatchUnlessOthersWait(on sql: any SQLDatabase) async {
-        let size = self.batch.withLock { $0.tickets.count }
-        if size < Self.maxBatch, await self.writeLock.hasWaiters { return }
+        let (size, hasUrgent) = self.batch.withLock { ($0.tickets.count, $0.hasUrgent) }
+        if size < Self.maxBatch, !hasUrgent, await self.writeLock.hasWaiters { return }
         let outcome: Result<Void, any Error>
         do {
             try await self.control("COMMIT")
@@ -164,12 +182,19 @@ public final class SQLiteDatabase: Database {
             try await sql.raw("BEGIN").run()
             let result = try await body(sql)
             try await sql.raw("COMMIT").run()
-            try await connection.close()
+            try await Self.close(connection)
             return result
         } catch {
-            try? await connection.close()
+            try? await Self.close(connection)
             throw error
         }
+    }
+
+    /// Closes a connection of its own whatever happens to the calling task (the future runs to its end, where the
+    /// async call would be skipped by a cancelled task and leak the connection).
+    private static func close(_ connection: SQLiteConnection) async throws {
+        let closing: EventLoopFuture<Void> = connection.close()
+        try await closing.get()
     }
 
     public func ping() async throws {
@@ -187,12 +212,15 @@ public final class SQLiteDatabase: Database {
 struct CommitBatch {
     var isOpen = false
     var tickets: [CommitTicket] = []
+    /// Whether a member asked not to wait for others.
+    var hasUrgent = false
 
     /// Ends the batch and hands back its tickets.
     mutating func close() -> [CommitTicket] {
         defer {
             self.isOpen = false
             self.tickets = []
+            self.hasUrgent = false
         }
         return self.tickets
     }

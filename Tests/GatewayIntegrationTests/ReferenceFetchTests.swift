@@ -82,4 +82,30 @@ import Testing
             try await loader.load(["http://metadata.invalid/latest/meta-data"], rules: Self.rules)
         }
     }
+    @Test func aServerThatTricklesItsBodyIsCutOffAtTheDeadlineAndFreesItsSlot() async throws {
+        // One byte every 100 ms for a minute: the read timeout never fires, so only a deadline over the whole body
+        // ends the fetch. Without it the fetch collects bytes until the server stops, holding the slot throughout.
+        let router = Router()
+        router.get("/slow.png") { _, _ -> Response in
+            Response(
+                status: .ok,
+                headers: [.contentType: "image/png"],
+                body: ResponseBody { writer in
+                    for _ in 0..<600 {
+                        try await writer.write(ByteBuffer(bytes: [0x89]))
+                        try await Task.sleep(for: .milliseconds(100))
+                    }
+                    try await writer.finish(nil)
+                }
+            )
+        }
+        try await Application(router: router).test(.live) { client in
+            let limiter = FetchLimiter()
+            let loader = ReferenceLoader(allowPrivateAddresses: true, timeout: .seconds(1), limiter: limiter)
+            await #expect(throws: RequestError.invalid("image_urls[0]", "image_urls[0] could not be fetched (timed out).")) {
+                try await loader.load(["http://127.0.0.1:\(client.port!)/slow.png"], rules: Self.rules, caller: "key")
+            }
+            #expect(await limiter.inFlight == 0)
+        }
+    }
 }

@@ -15,7 +15,9 @@ import Testing
         ("::ffff:169.254.169.254", false), ("64:ff9b::7f00:1", false), ("64:ff9b::808:808", false), ("64:ff9b:1::1", false),
         ("2002:7f00:1::1", false), ("2002:a9fe:a9fe::1", false), ("2001::1", false), ("2001:db8::1", false),
         ("fc00::1", false), ("fd12:3456::1", false), ("fe80::1", false), ("fe80::1%eth0", false), ("fec0::1", false),
-        ("feff::1", false), ("ff02::1", false), ("100::1", false),
+        ("feff::1", false), ("ff02::1", false), ("100::1", false), ("::ffff:0:127.0.0.1", false), ("::ffff:0:8.8.8.8", false),
+        ("2001:10::1", false), ("2001:1f::1", false), ("2001:20::1", false), ("2001:2f:ffff::1", false), ("2001:2::1", false),
+        ("3fff::1", false), ("3fff:fff::1", false), ("2001:30::1", true), ("2001:4860:4860::8888", true),
         ("not an address", false), ("", false),
     ]
 
