@@ -104,6 +104,16 @@ def operator(*args: str, data_dir: str) -> str:
     return result.stdout.strip()
 
 
+def submit_async(base: str, key: str, **body) -> requests.Response:
+    """`POST /v1/generate` with `Prefer: respond-async`: answers at once (202) with the queued generation."""
+    return requests.post(
+        f"{base}/v1/generate",
+        json={"model": "seedream-5-lite", **body},
+        headers={"Authorization": f"Bearer {key}", "Prefer": "respond-async"},
+        timeout=30,
+    )
+
+
 def wait_for(url: str, verify=True, timeout: float = 30):
     deadline = time.time() + timeout
     while time.time() < deadline:

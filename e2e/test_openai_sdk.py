@@ -9,7 +9,7 @@ import openai
 import pytest
 import requests
 
-from conftest import operator
+from conftest import operator, submit_async
 
 MODEL = "seedream-5-lite"
 
@@ -107,3 +107,23 @@ def test_openai_only_parameters_are_accepted_with_their_types_and_refused_otherw
         with pytest.raises(openai.BadRequestError) as raised:
             client.images.generate(model=MODEL, prompt="x", extra_body={field: value})
         assert raised.value.param == field
+
+
+def test_the_sdk_waits_out_a_rate_limit_by_itself(server_factory):
+    """A key's images per minute used up: the SDK gets 429 rate_limited with Retry-After, waits it out and succeeds."""
+    base, key, _ = server_factory("--images-per-minute", "6")
+    drain = submit_async(base, key, prompt="six foxes", num_images=6)
+    assert drain.status_code == 202
+    assert drain.headers["RateLimit-Limit"] == "6" and drain.headers["RateLimit-Remaining"] == "0"
+
+    # Without retries the refusal is visible as the SDK's own RateLimitError, with the server's headers.
+    with pytest.raises(openai.RateLimitError) as refused:
+        client_for(base, key, max_retries=0).images.generate(model=MODEL, prompt="one fox", size="1024x1024")
+    assert refused.value.code == "rate_limited"
+    assert 1 <= int(refused.value.response.headers["Retry-After"]) <= 10
+    assert refused.value.response.headers["RateLimit-Remaining"] == "0"
+
+    # With its default retries the SDK honours Retry-After (one image comes back every 10 s) and gets the image.
+    raw = client_for(base, key).images.with_raw_response.generate(model=MODEL, prompt="one fox", size="1024x1024")
+    assert raw.retries_taken >= 1
+    assert len(raw.parse().data) == 1

@@ -17,6 +17,10 @@ public struct APIKeyInfo: Sendable, Codable, Equatable {
     public var dailyLimit: MicroUSD? = nil
     /// Generations this key may run at once; nil: no limit.
     public var maxConcurrency: Int? = nil
+    /// Generation requests per minute; nil: the server's default; 0: no limit.
+    public var requestsPerMinute: Int? = nil
+    /// Images per minute; nil: the server's default; 0: no limit.
+    public var imagesPerMinute: Int? = nil
 }
 
 /// The identity a valid key proves.
@@ -45,7 +49,9 @@ public struct APIKeyStore: Sendable {
         accountID: String,
         label: String = "",
         dailyLimit: MicroUSD? = nil,
-        maxConcurrency: Int? = nil
+        maxConcurrency: Int? = nil,
+        requestsPerMinute: Int? = nil,
+        imagesPerMinute: Int? = nil
     ) async throws -> (info: APIKeyInfo, secret: String) {
         let secret = Self.newSecret()
         let info = APIKeyInfo(
@@ -57,14 +63,17 @@ public struct APIKeyStore: Sendable {
             lastUsedAt: nil,
             revokedAt: nil,
             dailyLimit: dailyLimit,
-            maxConcurrency: maxConcurrency
+            maxConcurrency: maxConcurrency,
+            requestsPerMinute: requestsPerMinute,
+            imagesPerMinute: imagesPerMinute
         )
         try await self.database.transaction { sql in
             try await sql.raw(
                 """
-                INSERT INTO api_keys (id, account_id, prefix, secret_hash, label, created_at, daily_limit_micros, max_concurrency)
+                INSERT INTO api_keys (id, account_id, prefix, secret_hash, label, created_at, daily_limit_micros, max_concurrency,
+                    requests_per_minute, images_per_minute)
                 VALUES (\(bind: info.id), \(bind: info.accountID), \(bind: info.prefix), \(bind: Self.hash(secret)), \(bind: label), \(bind: info.createdAt),
-                    \(bind: dailyLimit?.micros), \(bind: maxConcurrency))
+                    \(bind: dailyLimit?.micros), \(bind: maxConcurrency), \(bind: requestsPerMinute), \(bind: imagesPerMinute))
                 """
             ).run()
         }
@@ -105,14 +114,38 @@ public struct APIKeyStore: Sendable {
         guard prefix.count >= 6 else { return [] }
         let now = Timestamp.nowMillis()
         return try await self.database.transaction { sql in
-            let rows = try await sql.raw(
-                "SELECT * FROM api_keys WHERE revoked_at IS NULL AND prefix LIKE \(bind: Self.likePattern(prefix)) ESCAPE '\\'"
-            ).all()
-            let keys = try rows.map(Self.info)
+            let keys = try await Self.liveKeys(prefix: prefix, on: sql)
             for key in keys {
                 try await sql.raw("UPDATE api_keys SET revoked_at = \(bind: now) WHERE id = \(bind: key.id)").run()
             }
             return keys
+        }
+    }
+
+    /// What `setRateLimits` found.
+    public enum RateLimitUpdate: Sendable, Equatable {
+        case updated(APIKeyInfo)
+        case notFound
+        /// Several live keys start with the prefix: nothing was changed.
+        case ambiguous([APIKeyInfo])
+    }
+
+    /// Changes the rate limits of the one live key whose prefix starts with `prefix`. For each limit: nil leaves it
+    /// as it is, `.some(nil)` gives it back to the server's default, `.some(n)` sets it (0: no limit).
+    public func setRateLimits(prefix: String, requestsPerMinute: Int??, imagesPerMinute: Int??) async throws -> RateLimitUpdate {
+        guard prefix.count >= 6 else { return .notFound }
+        return try await self.database.transaction { sql in
+            let keys = try await Self.liveKeys(prefix: prefix, on: sql)
+            guard keys.count == 1, var key = keys.first else { return keys.isEmpty ? .notFound : .ambiguous(keys) }
+            if let requestsPerMinute { key.requestsPerMinute = requestsPerMinute }
+            if let imagesPerMinute { key.imagesPerMinute = imagesPerMinute }
+            try await sql.raw(
+                """
+                UPDATE api_keys SET requests_per_minute = \(bind: key.requestsPerMinute), images_per_minute = \(bind: key.imagesPerMinute)
+                WHERE id = \(bind: key.id)
+                """
+            ).run()
+            return .updated(key)
         }
     }
 
@@ -129,6 +162,12 @@ public struct APIKeyStore: Sendable {
         }
     }
 
+    /// The live keys whose prefix starts with `prefix` (taken literally: `%` and `_` match only themselves).
+    static func liveKeys(prefix: String, on sql: any SQLDatabase) async throws -> [APIKeyInfo] {
+        try await sql.raw("SELECT * FROM api_keys WHERE revoked_at IS NULL AND prefix LIKE \(bind: Self.likePattern(prefix)) ESCAPE '\\'")
+            .all().map(Self.info)
+    }
+
     static func info(_ row: any SQLRow) throws -> APIKeyInfo {
         APIKeyInfo(
             id: try row.decode(column: "id", as: String.self),
@@ -139,7 +178,9 @@ public struct APIKeyStore: Sendable {
             lastUsedAt: try row.decode(column: "last_used_at", as: Int64?.self),
             revokedAt: try row.decode(column: "revoked_at", as: Int64?.self),
             dailyLimit: try row.decode(column: "daily_limit_micros", as: Int64?.self).map(MicroUSD.init(micros:)),
-            maxConcurrency: try row.decode(column: "max_concurrency", as: Int?.self)
+            maxConcurrency: try row.decode(column: "max_concurrency", as: Int?.self),
+            requestsPerMinute: try row.decode(column: "requests_per_minute", as: Int?.self),
+            imagesPerMinute: try row.decode(column: "images_per_minute", as: Int?.self)
         )
     }
 

@@ -12,6 +12,10 @@ public enum BillingError: Error, Equatable, Sendable {
     case dailyLimitExceeded(limit: MicroUSD, spent: MicroUSD, retryAfterSeconds: Int)
     /// The key already runs as many generations as it may.
     case concurrencyLimitExceeded(max: Int)
+    /// The key's requests or images per minute are used up for now.
+    case rateLimited(RateLimitStatus, kind: RateLimit.Kind, retryAfterSeconds: Int)
+    /// One request asks for more than the key's per-minute limit allows at all.
+    case exceedsRateLimit(limit: Int, kind: RateLimit.Kind, cost: Int)
     /// An Idempotency-Key was used before with a different request.
     case idempotencyKeyReused
     /// The books would not balance (a bug or tampering); the transaction was rolled back.

@@ -26,6 +26,7 @@ public struct APIError: HTTPResponseError, Sendable {
         // to retry them.
         if error.isFinal { headers[HTTPField.Name("x-should-retry")!] = "false" }
         if let seconds = error.retryAfterSeconds, error.status == 429 { headers[.retryAfter] = String(seconds) }
+        RateLimitHeaders.add(error.rateLimit, to: &headers)
         self.init(
             status: HTTPResponse.Status(code: error.status),
             code: error.code.rawValue,

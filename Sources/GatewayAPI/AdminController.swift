@@ -21,6 +21,7 @@ struct AdminController {
         group.post("accounts/:name/credits", use: self.addCredit)
         group.get("keys", use: self.listKeys)
         group.delete("keys/:prefix", use: self.revokeKey)
+        group.patch("keys/:prefix", use: self.updateKey)
         group.get("usage", use: self.usage)
         group.get("margin", use: self.margin)
         group.get("audit", use: self.audit)
@@ -41,10 +42,34 @@ struct AdminController {
         let label: String?
         let dailyLimitUSD: String?
         let maxConcurrency: Int?
+        let requestsPerMinute: Int?
+        let imagesPerMinute: Int?
         enum CodingKeys: String, CodingKey {
             case label
             case dailyLimitUSD = "daily_limit_usd"
             case maxConcurrency = "max_concurrency"
+            case requestsPerMinute = "requests_per_minute"
+            case imagesPerMinute = "images_per_minute"
+        }
+    }
+
+    /// A change of a key's rate limits: a field left out stays as it is, `null` gives it back to the server's default.
+    struct UpdateKey: Decodable {
+        let requestsPerMinute: Int??
+        let imagesPerMinute: Int??
+        enum CodingKeys: String, CodingKey {
+            case requestsPerMinute = "requests_per_minute"
+            case imagesPerMinute = "images_per_minute"
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            func field(_ key: CodingKeys) throws -> Int?? {
+                guard container.contains(key) else { return nil }
+                return .some(try container.decodeNil(forKey: key) ? nil : try container.decode(Int.self, forKey: key))
+            }
+            self.requestsPerMinute = try field(.requestsPerMinute)
+            self.imagesPerMinute = try field(.imagesPerMinute)
         }
     }
 
@@ -81,13 +106,15 @@ struct AdminController {
         let revokedAt: String?
         let dailyLimitUsd: MicroUSD?
         let maxConcurrency: Int?
+        let requestsPerMinute: Int?
+        let imagesPerMinute: Int?
         let key: Omittable<String>
 
         /// In the order of the properties: the synthesized encoder writes the keys in this order.
         enum CodingKeys: String, CodingKey {
             case id
             case accountID = "account_id"
-            case prefix, label, createdAt, lastUsedAt, revokedAt, dailyLimitUsd, maxConcurrency, key
+            case prefix, label, createdAt, lastUsedAt, revokedAt, dailyLimitUsd, maxConcurrency, requestsPerMinute, imagesPerMinute, key
         }
 
         init(info: APIKeyInfo, secret: String?) {
@@ -100,6 +127,8 @@ struct AdminController {
             self.revokedAt = APITime.string(info.revokedAt)
             self.dailyLimitUsd = info.dailyLimit
             self.maxConcurrency = info.maxConcurrency
+            self.requestsPerMinute = info.requestsPerMinute
+            self.imagesPerMinute = info.imagesPerMinute
             self.key = Omittable(secret)
         }
     }
@@ -134,11 +163,14 @@ struct AdminController {
         let body = try await Self.decode(CreateKey.self, request, context)
         let limit = try body.dailyLimitUSD.map { try Self.amount($0, param: "daily_limit_usd") }
         if let max = body.maxConcurrency, max < 1 { throw APIError(.invalid("max_concurrency", "max_concurrency must be at least 1.")) }
+        try Self.checkRates(requestsPerMinute: body.requestsPerMinute, imagesPerMinute: body.imagesPerMinute)
         let (info, secret) = try await self.keys.create(
             accountID: account.id,
             label: body.label ?? "",
             dailyLimit: limit,
-            maxConcurrency: body.maxConcurrency
+            maxConcurrency: body.maxConcurrency,
+            requestsPerMinute: body.requestsPerMinute,
+            imagesPerMinute: body.imagesPerMinute
         )
         return try JSONResponse.make(KeyBody(info: info, secret: secret), status: .created)
     }
@@ -177,6 +209,27 @@ struct AdminController {
         let revoked = try await self.keys.revoke(prefix: prefix)
         guard !revoked.isEmpty else { throw APIError.notFound("No live key starts with '\(prefix)'.") }
         return try JSONResponse.make(List(data: revoked.map { KeyBody(info: $0, secret: nil) }))
+    }
+
+    /// Changes the rate limits of the one live key whose prefix starts with `{prefix}`.
+    @Sendable func updateKey(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let prefix = context.parameters.get("prefix") ?? ""
+        guard prefix.count >= 6 else { throw APIError(.invalid("prefix", "Give at least 6 characters of the key.")) }
+        let body = try await Self.decode(UpdateKey.self, request, context)
+        try Self.checkRates(requestsPerMinute: body.requestsPerMinute ?? nil, imagesPerMinute: body.imagesPerMinute ?? nil)
+        switch try await self.keys.setRateLimits(prefix: prefix, requestsPerMinute: body.requestsPerMinute, imagesPerMinute: body.imagesPerMinute) {
+        case .updated(let key):
+            return try JSONResponse.make(KeyBody(info: key, secret: nil))
+        case .notFound:
+            throw APIError.notFound("No live key starts with '\(prefix)'.")
+        case .ambiguous(let keys):
+            throw APIError(
+                status: .conflict,
+                code: "ambiguous_prefix",
+                message: "\(keys.count) live keys start with '\(prefix)'; give more of the key.",
+                param: "prefix"
+            )
+        }
     }
 
     @Sendable func usage(_ request: Request, context: GatewayRequestContext) async throws -> Response {
@@ -220,6 +273,15 @@ struct AdminController {
             throw APIError(.invalid(name, "\(name) has the wrong type."))
         } catch {
             throw APIError(.invalidJSON("The request body is not valid JSON."))
+        }
+    }
+
+    /// Rate limits are 0 (none) to 1,000,000 per minute.
+    static func checkRates(requestsPerMinute: Int?, imagesPerMinute: Int?) throws {
+        for (name, value) in [("requests_per_minute", requestsPerMinute), ("images_per_minute", imagesPerMinute)] {
+            if let value, !(0...1_000_000).contains(value) {
+                throw APIError(.invalid(name, "\(name) must be from 0 (no limit) to 1000000."))
+            }
         }
     }
 

@@ -5,6 +5,7 @@ import Generation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import ServiceLifecycle
 
 /// `POST /v1/generate`, `GET /v1/generations/{id}`, `GET /v1/generations`: HTTP in and out, the work in the use cases.
 struct GenerationController<Generations: GenerationUseCases> {
@@ -12,10 +13,13 @@ struct GenerationController<Generations: GenerationUseCases> {
     let links: OutputLinks
     let syncTimeout: Duration
     let body: BodyLimits
+    /// How often a progress stream with nothing new says it is alive.
+    var heartbeat: Duration = .seconds(15)
 
     func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
         group.post("generate", use: self.generate)
         group.get("generations/:id", use: self.get)
+        group.get("generations/:id/events", use: self.events)
         group.get("generations", use: self.list)
     }
 
@@ -34,6 +38,7 @@ struct GenerationController<Generations: GenerationUseCases> {
         var headers: HTTPFields = [.location: "/v1/generations/\(id)"]
         if respondAsync { headers[.preferenceApplied] = "respond-async" }
         if created.replayed { headers[.idempotentReplayed] = "true" }
+        RateLimitHeaders.add(created.rateLimit, to: &headers)
         return try self.respond(created.record, headers: headers)
     }
 
@@ -45,6 +50,45 @@ struct GenerationController<Generations: GenerationUseCases> {
             throw APIError.notFound("No generation '\(id)' for this account.")
         }
         return try JSONResponse.make(GenerationResponse(record, links: self.links))
+    }
+
+    /// Live progress as Server-Sent Events: one event per status (`queued`, `processing`, then `completed` or
+    /// `failed`), each carrying the generation as `GET /v1/generations/{id}` shows it and numbered by its step, so a
+    /// client that reconnects with `Last-Event-ID` gets only what it has not seen. A comment line every `heartbeat`
+    /// keeps proxies from closing a quiet stream; the stream ends after the final event.
+    @Sendable func events(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
+        let id = context.parameters.get("id") ?? ""
+        guard let first = try await self.generations.generation(id: id, accountID: identity.accountID) else {
+            throw APIError.notFound("No generation '\(id)' for this account.")
+        }
+        let seen = request.headers[GenerationEvents.lastEventID].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } ?? 0
+        let (generations, links, heartbeat) = (self.generations, self.links, self.heartbeat)
+        let body = ResponseBody { writer in
+            var sent = seen
+            var record = first
+            while true {
+                let step = GenerationEvents.step(of: record.status)
+                if step > sent {
+                    try await writer.write(
+                        try GenerationEvents.event(GenerationResponse(record, links: links), step: step, name: record.status.rawValue)
+                    )
+                    sent = step
+                }
+                if record.status.isFinal { break }
+                // A server shutting down ends the stream (a generation it interrupts would never end it); the client
+                // reconnects, with its Last-Event-ID, to whichever server answers next.
+                let current = record.status
+                let next = try await cancelWhenGracefulShutdown {
+                    try await generations.generation(id: id, accountID: identity.accountID, changedFrom: current, waitingUpTo: heartbeat)
+                }
+                guard let next else { break }
+                if next.status == record.status { try await writer.write(GenerationEvents.heartbeat) }
+                record = next
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: GenerationEvents.headers, body: body)
     }
 
     /// Newest first. `limit` (1–100, default 20) and `after` (the `next_cursor` of the previous page).

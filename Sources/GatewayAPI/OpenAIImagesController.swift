@@ -94,6 +94,7 @@ struct OpenAIImagesController<Generations: GenerationUseCases> {
         let id = record.id
         var headers: HTTPFields = [HTTPField.Name("x-imagegate-generation-id")!: id]
         if created.replayed { headers[.idempotentReplayed] = "true" }
+        RateLimitHeaders.add(created.rateLimit, to: &headers)
         switch record.status {
         case .completed:
             return try JSONResponse.make(try await self.body(record, responseFormat: responseFormat), headers: headers)

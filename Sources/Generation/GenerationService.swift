@@ -82,9 +82,34 @@ public final class GenerationService: GenerationUseCases {
             logger: request.logger
         )
         guard let wait = request.wait else { return submission }
-        let current = try await self.waitForEnd(submission.record.id, timeout: wait) ?? submission.record
-        return CreatedGeneration(record: current, replayed: submission.replayed)
+        var ended = submission
+        ended.record = try await self.waitForEnd(submission.record.id, timeout: wait) ?? submission.record
+        return ended
     }
+
+    public func generation(id: String, accountID: String, changedFrom status: GenerationStatus, waitingUpTo timeout: Duration) async throws
+        -> GenerationRecord?
+    {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            // Registered before the read, so an end in between is not missed (as in `waitForEnd`).
+            await self.hub.prepare(id)
+            guard let record = try await self.store.get(id: id, accountID: accountID) else {
+                await self.hub.discard(id)
+                return nil
+            }
+            let left = deadline - ContinuousClock.now
+            if record.status != status || record.status.isFinal || left <= .zero {
+                await self.hub.discard(id)
+                return record
+            }
+            // The hub wakes this at the end; the start of the run (queued → processing) is seen by the next read.
+            _ = await self.hub.wait(for: id, timeout: min(left, Self.progressPollInterval))
+        }
+    }
+
+    /// How often a watcher reads a generation that has not ended, to see it start.
+    static let progressPollInterval = Duration.milliseconds(250)
 
     public func generation(id: String, accountID: String) async throws -> GenerationRecord? {
         try await self.store.get(id: id, accountID: accountID)
@@ -116,16 +141,33 @@ public final class GenerationService: GenerationUseCases {
         names: ParameterNames = .native,
         logger: Logger
     ) async throws -> CreatedGeneration {
+        // Every request counts against the key's requests per minute, replays included; a refusal comes first of all.
+        let rates = try await self.takeRequest(apiKeyID: apiKeyID)
         let fingerprint = IdempotencyStore.fingerprint(parameters)
         if let key = idempotencyKey,
             let existing = try await self.idempotency.find(accountID: accountID, key: key, now: self.settings.clock.nowMillis())
         {
-            return try await self.replay(existing, fingerprint: fingerprint)
+            var replayed = try await self.replay(existing, fingerprint: fingerprint)
+            replayed.rateLimit = rates.status
+            return replayed
         }
         let price = MicroUSD(micros: model.pricePerImageMicros)
+        let imagesLimit = rates.limits.first { $0.kind == .images }
+        if let imagesLimit, parameters.numImages > imagesLimit.perMinute {
+            // Waiting would never help: the request alone is more than the key's quota for a minute.
+            throw RequestError.invalid(
+                names["num_images"],
+                "\(names["num_images"]) is \(parameters.numImages) and this key may make \(imagesLimit.perMinute) images per minute."
+            )
+        }
         // What is cheap first: a request the caller cannot pay for never makes the server fetch or decode anything.
         // (The hold below checks again, atomically; this only spares the work.)
-        try await self.checkAffordable(price * parameters.numImages, accountID: accountID, apiKeyID: apiKeyID)
+        try await self.checkAffordable(
+            price * parameters.numImages,
+            accountID: accountID,
+            apiKeyID: apiKeyID,
+            images: (parameters.numImages, imagesLimit)
+        )
         let references =
             parameters.mode == .edit
             ? try await self.references.load(
@@ -174,9 +216,17 @@ public final class GenerationService: GenerationUseCases {
             attempts: 0,
             createdAt: self.settings.clock.nowMillis()
         )
+        var rateLimit = rates.status
         do {
-            try await self.database.transaction { [store] sql in
+            let imagesStatus = try await self.database.transaction { [store] sql -> RateLimitStatus? in
                 if let apiKeyID { try await KeyLimits.check(keyID: apiKeyID, adding: record.hold, now: record.createdAt, on: sql) }
+                // Images are taken from the bucket with the hold: a refused or failed hold takes none.
+                let imagesStatus =
+                    if let apiKeyID, let imagesLimit {
+                        try await RateLimits.take(parameters.numImages, of: imagesLimit, keyID: apiKeyID, now: record.createdAt, on: sql)
+                    } else {
+                        nil as RateLimitStatus?
+                    }
                 try await Ledger.hold(record.hold, account: accountID, generation: id, on: sql)
                 try await store.insert(record, on: sql)
                 if let key = idempotencyKey {
@@ -189,7 +239,9 @@ public final class GenerationService: GenerationUseCases {
                         on: sql
                     )
                 }
+                return imagesStatus
             }
+            if let imagesStatus { rateLimit = imagesStatus.tighter(than: rateLimit) }
         } catch {
             for key in referenceKeys { try? await self.blobs.delete(key: key) }
             // A concurrent request with the same Idempotency-Key won the race: answer with its generation.
@@ -207,7 +259,9 @@ public final class GenerationService: GenerationUseCases {
         )
         GenerationMetrics.recordMoney("hold", micros: record.hold.micros)
         self.queue.enqueue(id, requestID: logger.requestID)
-        return CreatedGeneration(record: record, replayed: false)
+        var created = CreatedGeneration(record: record, replayed: false)
+        created.rateLimit = rateLimit
+        return created
     }
 
     func replay(_ entry: IdempotencyStore.Entry, fingerprint: String) async throws -> CreatedGeneration {
@@ -240,13 +294,36 @@ public final class GenerationService: GenerationUseCases {
     // MARK: - Helpers
 
     /// Refuses, before any work, a request the account's available balance or the key's limits cannot take.
-    func checkAffordable(_ hold: MicroUSD, accountID: String, apiKeyID: String?) async throws {
+    func checkAffordable(
+        _ hold: MicroUSD,
+        accountID: String,
+        apiKeyID: String?,
+        images: (count: Int, limit: RateLimit?) = (0, nil)
+    ) async throws {
         do {
             try await self.database.read { sql in
+                let now = self.settings.clock.nowMillis()
+                if let apiKeyID, let limit = images.limit { try await RateLimits.check(images.count, of: limit, keyID: apiKeyID, now: now, on: sql) }
                 let (available, _) = try await Ledger.balances(account: accountID, on: sql)
                 guard available >= hold else { throw BillingError.insufficientBalance(available: available, required: hold) }
-                if let apiKeyID { try await KeyLimits.check(keyID: apiKeyID, adding: hold, now: self.settings.clock.nowMillis(), on: sql) }
+                if let apiKeyID { try await KeyLimits.check(keyID: apiKeyID, adding: hold, now: now, on: sql) }
             }
+        } catch let error as BillingError {
+            throw RequestError(error) ?? error
+        }
+    }
+
+    /// The key's rate limits, and one request taken from its requests-per-minute bucket (refused with
+    /// `rate_limited` when it is empty). Keys without limits cost one read.
+    func takeRequest(apiKeyID: String?) async throws -> (limits: [RateLimit], status: RateLimitStatus?) {
+        guard let apiKeyID else { return ([], nil) }
+        let defaults = self.settings.defaultRateLimits
+        let limits = try await self.database.read { sql in try await RateLimits.limits(keyID: apiKeyID, defaults: defaults, on: sql) }
+        guard let requests = limits.first(where: { $0.kind == .requests }) else { return (limits, nil) }
+        do {
+            let now = self.settings.clock.nowMillis()
+            let status = try await self.database.transaction { sql in try await RateLimits.take(1, of: requests, keyID: apiKeyID, now: now, on: sql) }
+            return (limits, status)
         } catch let error as BillingError {
             throw RequestError(error) ?? error
         }

@@ -1,3 +1,4 @@
+import Billing
 import Storage
 
 /// Tunables of the generation engine, from `imagegate serve` options.
@@ -18,6 +19,8 @@ public struct GenerationSettings: Sendable {
     public var maxOutputBytes: Int
     /// The date: leases, expiry and windows are decided against it.
     public var clock: any WallClock
+    /// Rate limits for keys that have none of their own, per minute (absent or 0: no limit).
+    public var defaultRateLimits: [RateLimit.Kind: Int] = [:]
 
     public init(
         retentionMillis: Int64,

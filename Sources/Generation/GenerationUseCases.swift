@@ -1,3 +1,4 @@
+import Billing
 import Catalog
 import Essentials
 import Logging
@@ -16,6 +17,12 @@ public protocol GenerationUseCases: Sendable {
 
     /// One generation of the account; nil when it does not exist or belongs to another account.
     func generation(id: String, accountID: String) async throws -> GenerationRecord?
+
+    /// The generation as soon as its status is no longer `status` (or at once when it is final), waiting up to
+    /// `timeout`; as it then is when nothing changed. nil when it does not exist or belongs to another account.
+    /// (Live progress: each call sees the next step.)
+    func generation(id: String, accountID: String, changedFrom status: GenerationStatus, waitingUpTo timeout: Duration) async throws
+        -> GenerationRecord?
 
     /// A page of the account's generations, newest first, starting after `cursor`.
     func generations(accountID: String, limit: Int, after cursor: String?) async throws -> GenerationsPage
@@ -64,8 +71,11 @@ public struct NewGeneration: Sendable {
 /// What `create` did: the generation as it is now (ended, or still running after the wait), and whether it was
 /// found through its `Idempotency-Key` rather than created.
 public struct CreatedGeneration: Sendable {
-    public let record: GenerationRecord
+    public var record: GenerationRecord
     public let replayed: Bool
+    /// The caller's rate limit nearest to exhaustion after this request (for the `RateLimit-*` headers); nil when
+    /// no limit applies to the key.
+    public var rateLimit: RateLimitStatus? = nil
 
     public init(record: GenerationRecord, replayed: Bool) {
         self.record = record

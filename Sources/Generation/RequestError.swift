@@ -18,6 +18,7 @@ public struct RequestError: Error, Sendable, Equatable {
         public static let idempotencyKeyReused = Code(rawValue: "idempotency_key_reused")
         public static let payloadTooLarge = Code(rawValue: "payload_too_large")
         public static let requestTimeout = Code(rawValue: "request_timeout")
+        public static let rateLimited = Code(rawValue: "rate_limited")
     }
 
     public let status: Int
@@ -26,6 +27,8 @@ public struct RequestError: Error, Sendable, Equatable {
     public let param: String?
     /// For 429 and limits: when to try again.
     public let retryAfterSeconds: Int?
+    /// The key's rate limit as it stands (for the `RateLimit-*` headers), when the refusal is about one.
+    public var rateLimit: RateLimitStatus? = nil
 
     public init(status: Int, code: Code, message: String, param: String? = nil, retryAfterSeconds: Int? = nil) {
         self.status = status
@@ -94,6 +97,20 @@ public struct RequestError: Error, Sendable, Equatable {
                 code: .concurrencyLimitExceeded,
                 message: "This key may run \(max) generations at once; wait for one to finish.",
                 retryAfterSeconds: 2
+            )
+        case .rateLimited(let status, let kind, let retryAfter):
+            self.init(
+                status: 429,
+                code: .rateLimited,
+                message: "This key may make \(status.limit) \(kind == .images ? "images" : "requests") per minute; try again in \(retryAfter) s.",
+                retryAfterSeconds: retryAfter
+            )
+            self.rateLimit = status
+        case .exceedsRateLimit(let limit, let kind, let cost):
+            // Waiting never helps: the request alone is more than a minute's quota.
+            self = .invalid(
+                "num_images",
+                "This request asks for \(cost) images and this key may make \(limit) \(kind == .images ? "images" : "requests") per minute."
             )
         case .idempotencyKeyReused:
             self = .idempotencyKeyReused()

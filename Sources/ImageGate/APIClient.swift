@@ -49,11 +49,40 @@ struct APIClient {
         throw Failure(description: code.map { "\(message) (\($0))" } ?? message)
     }
 
+    /// Follows a Server-Sent Events stream until the server ends it, calling `onEvent` with each event's id, name
+    /// and JSON data. `lastEventID` (when not 0) asks only for what came after it.
+    func events(_ path: String, lastEventID: Int, onEvent: (Int, String, [String: Any]) -> Void) async throws {
+        var request = HTTPClientRequest(url: self.server.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + path)
+        request.headers.add(name: "Authorization", value: "Bearer \(self.apiKey)")
+        request.headers.add(name: "Accept", value: "text/event-stream")
+        if lastEventID > 0 { request.headers.add(name: "Last-Event-ID", value: String(lastEventID)) }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        guard response.status == .ok else { throw Failure(description: "the progress stream answered HTTP \(response.status.code)") }
+        var pending = ""
+        for try await chunk in response.body {
+            pending += String(buffer: chunk)
+            // An event ends with a blank line; comment lines (heartbeats) carry nothing.
+            while let end = pending.range(of: "\n\n") {
+                let block = pending[..<end.lowerBound]
+                pending = String(pending[end.upperBound...])
+                var fields: [Substring: Substring] = [:]
+                for line in block.split(separator: "\n") where !line.hasPrefix(":") {
+                    let parts = line.split(separator: ":", maxSplits: 1)
+                    fields[parts[0]] = parts.count > 1 ? parts[1].drop { $0 == " " } : ""
+                }
+                guard let data = fields["data"], let id = fields["id"].flatMap({ Int($0) }),
+                    let json = (try? JSONSerialization.jsonObject(with: Data(data.utf8))) as? [String: Any]
+                else { continue }
+                onEvent(id, String(fields["event"] ?? "message"), json)
+            }
+        }
+    }
+
     /// Streams a URL to a file.
     func download(_ url: String, to path: String) async throws {
         let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(120))
         guard response.status == .ok else { throw Failure(description: "download of \(url) failed: HTTP \(response.status.code)") }
-        FileManager.default.createFile(atPath: path, contents: nil)
+        guard FileManager.default.createFile(atPath: path, contents: nil) else { throw Failure(description: "cannot create \(path)") }
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         defer { try? handle.close() }
         for try await chunk in response.body {

@@ -59,12 +59,22 @@ struct GenerateCommand: AsyncParsableCommand {
 
             let started = Date()
             var generation = submitted.json
+            var lastEventID = 0
+            var interruptions = 0
+            // Live progress from the server's event stream; a dropped stream is picked up where it stopped.
             while !["completed", "failed"].contains(generation["status"] as? String ?? "") {
                 Self.progress(generation["status"] as? String ?? "queued", since: started)
-                try await Task.sleep(for: .milliseconds(400))
-                let answer = try await api.send(.GET, "/v1/generations/\(id)")
-                try api.expect(answer, [200])
-                generation = answer.json
+                do {
+                    try await api.events("/v1/generations/\(id)/events", lastEventID: lastEventID) { eventID, name, data in
+                        lastEventID = eventID
+                        generation = data
+                        Self.progress(name, since: started)
+                    }
+                } catch {
+                    interruptions += 1
+                    if interruptions > 5 { throw APIClient.Failure(description: "lost the progress of \(id): \(error)") }
+                    try await Task.sleep(for: .seconds(1))
+                }
             }
             if generation["status"] as? String == "failed" {
                 Self.status("\n")

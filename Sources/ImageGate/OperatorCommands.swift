@@ -75,7 +75,7 @@ struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys",
         abstract: "Issue, revoke and list API keys.",
-        subcommands: [Create.self, Revoke.self, List.self]
+        subcommands: [Create.self, Revoke.self, List.self, Limits.self]
     )
 
     struct Create: AsyncParsableCommand {
@@ -84,19 +84,78 @@ struct KeysCommand: AsyncParsableCommand {
         @Option(help: "A label to recognise the key by.") var label = ""
         @Option(name: .customLong("daily-limit-usd"), help: "Most this key may spend per UTC day, in USD.") var dailyLimitUSD: String?
         @Option(name: .customLong("max-concurrency"), help: "Most generations this key may run at once.") var maxConcurrency: Int?
+        @Option(
+            name: .customLong("requests-per-minute"),
+            help: "Most generation requests per minute (0: none, even if the server has a default)."
+        ) var requestsPerMinute: Int?
+        @Option(name: .customLong("images-per-minute"), help: "Most images per minute (0: none, even if the server has a default).")
+        var imagesPerMinute: Int?
         @OptionGroup var data: DataOptions
 
         func run() async throws {
             let limit = try self.dailyLimitUSD.map { try parseUSD($0, option: "--daily-limit-usd") }
             if let max = self.maxConcurrency, max < 1 { throw ValidationError("--max-concurrency must be at least 1") }
+            for (name, value) in [("--requests-per-minute", self.requestsPerMinute), ("--images-per-minute", self.imagesPerMinute)] {
+                if let value, !(0...1_000_000).contains(value) { throw ValidationError("\(name) must be from 0 (no limit) to 1000000") }
+            }
             let secret = try await withEnvironment(self.data) { env in
                 guard let owner = try await AccountStore(database: env.database).find(name: self.account) else {
                     throw ValidationError("no account named '\(self.account)'")
                 }
                 return try await APIKeyStore(database: env.database)
-                    .create(accountID: owner.id, label: self.label, dailyLimit: limit, maxConcurrency: self.maxConcurrency).secret
+                    .create(
+                        accountID: owner.id,
+                        label: self.label,
+                        dailyLimit: limit,
+                        maxConcurrency: self.maxConcurrency,
+                        requestsPerMinute: self.requestsPerMinute,
+                        imagesPerMinute: self.imagesPerMinute
+                    ).secret
             }
             print(secret)
+        }
+    }
+
+    struct Limits: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Change the rate limits of the key whose prefix starts with KEY_PREFIX (a number per minute, 0 for none, or 'default')."
+        )
+        @Argument(help: "The start of the key, as shown by 'keys list' (e.g. ig_AbC12345).") var keyPrefix: String
+        @Option(name: .customLong("requests-per-minute"), help: "Generation requests per minute, 0 (none) or 'default'.") var requestsPerMinute:
+            String?
+        @Option(name: .customLong("images-per-minute"), help: "Images per minute, 0 (none) or 'default'.") var imagesPerMinute: String?
+        @OptionGroup var data: DataOptions
+
+        /// nil: not given; `.some(nil)`: the server's default.
+        static func rate(_ text: String?, option: String) throws -> Int?? {
+            guard let text else { return nil }
+            if text == "default" { return .some(nil) }
+            guard let value = Int(text), (0...1_000_000).contains(value) else {
+                throw ValidationError("\(option) must be 0 (no limit) to 1000000, or 'default'")
+            }
+            return .some(value)
+        }
+
+        func run() async throws {
+            guard self.keyPrefix.count >= 6 else { throw ValidationError("KEY_PREFIX must be at least 6 characters") }
+            let requests = try Self.rate(self.requestsPerMinute, option: "--requests-per-minute")
+            let images = try Self.rate(self.imagesPerMinute, option: "--images-per-minute")
+            let outcome = try await withEnvironment(self.data) { env in
+                try await APIKeyStore(database: env.database).setRateLimits(
+                    prefix: self.keyPrefix,
+                    requestsPerMinute: requests,
+                    imagesPerMinute: images
+                )
+            }
+            switch outcome {
+            case .updated(let key):
+                let show = { (value: Int?) in value.map { $0 == 0 ? "none" : "\($0)/min" } ?? "server default" }
+                print("\(key.prefix)…: requests \(show(key.requestsPerMinute)), images \(show(key.imagesPerMinute))")
+            case .notFound:
+                throw ValidationError("no live key starts with '\(self.keyPrefix)'")
+            case .ambiguous(let keys):
+                throw ValidationError("\(keys.count) live keys start with '\(self.keyPrefix)'; give more of the key")
+            }
         }
     }
 

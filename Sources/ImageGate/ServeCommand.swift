@@ -69,6 +69,16 @@ struct ServeCommand: AsyncParsableCommand {
     var metricsPort: Int?
     @Option(name: .customLong("metrics-host"), help: "Address of the metrics listener (env IMAGEGATE_METRICS_HOST). Default: 127.0.0.1")
     var metricsHost: String?
+    @Option(
+        name: .customLong("requests-per-minute"),
+        help: "Generation requests per minute for keys without a limit of their own; 0: none (env IMAGEGATE_REQUESTS_PER_MINUTE). Default: 0"
+    )
+    var requestsPerMinute: Int?
+    @Option(
+        name: .customLong("images-per-minute"),
+        help: "Images per minute for keys without a limit of their own; 0: none (env IMAGEGATE_IMAGES_PER_MINUTE). Default: 0"
+    )
+    var imagesPerMinute: Int?
     @Option(help: "Generations run at once (env IMAGEGATE_WORKERS). Default: 4 (local), 64 (fal)") var workers: Int?
     @Option(
         name: .customLong("output-cache-mb"),
@@ -135,6 +145,15 @@ struct ServeCommand: AsyncParsableCommand {
         if let megabytes = try self.outputCacheMB ?? EnvironmentVariable.get("OUTPUT_CACHE_MB").map({ try Self.integer($0, "--output-cache-mb") }) {
             guard (0...(1 << 20)).contains(megabytes) else { throw ValidationError("--output-cache-mb: 0 to 1048576") }
             config.outputCacheBytes = megabytes << 20
+        }
+        for (option, value, path) in [
+            ("--requests-per-minute", self.requestsPerMinute, \AppConfiguration.requestsPerMinute),
+            ("--images-per-minute", self.imagesPerMinute, \AppConfiguration.imagesPerMinute),
+        ] {
+            let variable = option.dropFirst(2).uppercased().replacingOccurrences(of: "-", with: "_")
+            guard let perMinute = try value ?? EnvironmentVariable.get(variable).map({ try Self.integer($0, option) }) else { continue }
+            guard (0...1_000_000).contains(perMinute) else { throw ValidationError("\(option): 0 (no limit) to 1000000") }
+            config[keyPath: path] = perMinute
         }
         config.catalogPath = self.catalog ?? EnvironmentVariable.get("CATALOG")
         config.metricsPort = try self.metricsPort ?? EnvironmentVariable.get("METRICS_PORT").map { try Self.integer($0, "--metrics-port") }

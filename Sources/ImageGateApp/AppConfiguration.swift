@@ -24,6 +24,9 @@ public struct AppConfiguration: Sendable {
     public var headerTimeoutSeconds: Int64 = 30
     /// How long a whole request body may take to arrive.
     public var bodyTimeoutSeconds: Int64 = 300
+    /// Rate limits for keys without their own, per minute (0: none).
+    public var requestsPerMinute = 0
+    public var imagesPerMinute = 0
     /// Memory for recently read outputs (0 turns the cache off).
     public var outputCacheBytes = 64 << 20
     public var janitorIntervalSeconds: Int64 = 60

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Billing
 import Blobs
 import Catalog
 import GatewayAPI
@@ -52,13 +53,14 @@ public func buildGateway(_ config: AppConfiguration, logger: Logger) async throw
     let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
 
     let queue = JobQueue()
-    let settings = GenerationSettings(
+    var settings = GenerationSettings(
         retentionMillis: config.outputRetentionSeconds * 1000,
         leaseMillis: config.leaseSeconds * 1000,
         sweepIntervalMillis: min(10, config.leaseSeconds) * 1000,
         workers: config.resolvedWorkers,
         clock: config.clock
     )
+    settings.defaultRateLimits = [.requests: config.requestsPerMinute, .images: config.imagesPerMinute]
     let generations = GenerationService(
         catalog: environment.catalog,
         database: environment.database,

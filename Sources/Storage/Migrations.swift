@@ -160,6 +160,23 @@ public enum Migrations {
                 """
             ]
         },
+        Step(version: 6) { _ in
+            [
+                // Per-key rate limits (NULL: the server's default; 0: none) and their token buckets, in the books'
+                // database so that every replica spends from the same bucket.
+                "ALTER TABLE api_keys ADD COLUMN requests_per_minute INTEGER",
+                "ALTER TABLE api_keys ADD COLUMN images_per_minute INTEGER",
+                """
+                CREATE TABLE rate_buckets (
+                    api_key_id TEXT NOT NULL REFERENCES api_keys(id),
+                    kind TEXT NOT NULL,
+                    level BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL,
+                    PRIMARY KEY (api_key_id, kind)
+                )
+                """,
+            ]
+        },
     ]
 
     /// Brings the schema up to date; safe to run on every start.

@@ -16,9 +16,13 @@ final class ScriptedGenerations: GenerationUseCases {
     private let script: Mutex<[Result<CreatedGeneration, RequestError>]>
     private let asked = Mutex<[NewGeneration]>([])
 
-    init(catalog: ModelCatalog, creates: [Result<CreatedGeneration, RequestError>]) {
+    /// What `generation(id:)` and then each `generation(id:changedFrom:)` answer, in order (progress streams).
+    private let views: Mutex<[GenerationRecord]>
+
+    init(catalog: ModelCatalog, creates: [Result<CreatedGeneration, RequestError>] = [], views: [GenerationRecord] = []) {
         self.catalog = catalog
         self.script = Mutex(creates)
+        self.views = Mutex(views)
     }
 
     /// Every `create` request received, in order.
@@ -31,7 +35,18 @@ final class ScriptedGenerations: GenerationUseCases {
         return try next.get()
     }
 
-    func generation(id: String, accountID: String) async throws -> GenerationRecord? { throw Unscripted(call: "generation(id:)") }
+    func generation(id: String, accountID: String) async throws -> GenerationRecord? { try self.nextView("generation(id:)") }
+
+    func generation(id: String, accountID: String, changedFrom status: GenerationStatus, waitingUpTo timeout: Duration) async throws
+        -> GenerationRecord?
+    {
+        try self.nextView("generation(id:changedFrom:)")
+    }
+
+    private func nextView(_ call: String) throws -> GenerationRecord {
+        guard let next = self.views.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) else { throw Unscripted(call: call) }
+        return next
+    }
 
     func generations(accountID: String, limit: Int, after cursor: String?) async throws -> GenerationsPage {
         throw Unscripted(call: "generations(accountID:)")

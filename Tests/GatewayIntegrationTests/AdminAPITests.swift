@@ -50,6 +50,25 @@ import Testing
             let audit = try await self.admin(client, .get, "/admin/v1/audit").json()
             #expect(audit["clean"] as? Bool == true)
 
+            // Rate limits, changed on a live key: the next request obeys them; null gives the server's default back.
+            let prefix11 = String(secret.prefix(11))
+            let limited = try await self.admin(client, .patch, "/admin/v1/keys/\(prefix11)", #"{"images_per_minute":2}"#)
+            #expect(limited.status == .ok, "\(limited.text)")
+            #expect(try limited.json()["images_per_minute"] as? Int == 2)
+            #expect(try limited.json()["requests_per_minute"] is NSNull, "a field left out stays as it was")
+            let async: HTTPFields = [HTTPField.Name("Prefer")!: "respond-async"]
+            #expect(try await client.generate(try body(set: ["num_images": 2]), key: secret, headers: async).status == .accepted)
+            #expect(try await client.generate(quickstartBody, key: secret, headers: async).status == .tooManyRequests)
+            let back = try await self.admin(client, .patch, "/admin/v1/keys/\(prefix11)", #"{"images_per_minute":null}"#)
+            #expect(try back.json()["images_per_minute"] is NSNull)
+            #expect(try await client.generate(quickstartBody, key: secret, headers: async).status == .accepted)
+            let bad = try await self.admin(client, .patch, "/admin/v1/keys/\(prefix11)", #"{"requests_per_minute":-1}"#)
+            #expect(bad.status == .badRequest)
+            #expect(try bad.json()["param"] as? String == "requests_per_minute")
+            #expect(try await self.admin(client, .patch, "/admin/v1/keys/ig_nonexistent", "{}").status == .notFound)
+            // Fewer than 6 characters could name many keys: refused.
+            #expect(try await self.admin(client, .patch, "/admin/v1/keys/ig_", "{}").status == .badRequest)
+
             let keys = try await self.admin(client, .get, "/admin/v1/keys?account=acme")
             #expect(!keys.text.contains(secret), "listings never show the secret")
             let prefix = String(secret.prefix(11))

@@ -1,0 +1,57 @@
+"""Live progress: `GET /v1/generations/{id}/events` as Server-Sent Events, with a reconnect by `Last-Event-ID`."""
+
+import json
+
+import requests
+
+from conftest import submit_async
+
+
+def events(response: requests.Response):
+    """Yields (id, event, data) for each event of an SSE stream, as the HTML standard's parser reads them."""
+    fields: dict[str, str] = {}
+    for raw in response.iter_lines(decode_unicode=True):
+        if raw == "":
+            if "data" in fields:
+                yield int(fields.get("id", "0")), fields.get("event", "message"), json.loads(fields["data"])
+            fields = {}
+            continue
+        if raw.startswith(":"):
+            continue
+        name, _, value = raw.partition(":")
+        fields[name] = value[1:] if value.startswith(" ") else value
+
+
+def test_a_client_that_reconnects_sees_every_step_once_and_the_end(server_factory):
+    base, key, _ = server_factory()
+    auth = {"Authorization": f"Bearer {key}"}
+    created = submit_async(base, key, prompt="four lanterns on a lake", num_images=4)
+    assert created.status_code == 202
+    generation = created.json()["generation_id"]
+    url = f"{base}/v1/generations/{generation}/events"
+
+    # The first connection drops after its first event.
+    with requests.get(url, headers=auth, stream=True, timeout=60) as first:
+        assert first.status_code == 200
+        assert first.headers["Content-Type"].startswith("text/event-stream")
+        seen = [next(events(first))]
+
+    # The reconnection says what it saw and gets only the rest, up to the final event; then the server closes.
+    with requests.get(url, headers={**auth, "Last-Event-ID": str(seen[0][0])}, stream=True, timeout=60) as second:
+        seen += list(events(second))
+
+    ids = [event_id for event_id, _, _ in seen]
+    assert ids == sorted(set(ids)), f"each step once, in order: {ids}"
+    last_id, last_name, last_data = seen[-1]
+    assert (last_id, last_name) == (3, "completed")
+    assert last_data["generation_id"] == generation
+    assert last_data["status"] == "completed" and len(last_data["images"]) == 4
+    assert last_data == requests.get(f"{base}/v1/generations/{generation}", headers=auth, timeout=10).json()
+
+    # Everything seen: the stream is empty and closed at once.
+    done = requests.get(url, headers={**auth, "Last-Event-ID": "3"}, timeout=10)
+    assert done.status_code == 200 and done.text == ""
+
+    # Another account's key, or no key, sees nothing.
+    assert requests.get(url, timeout=10).status_code == 401
+    assert requests.get(f"{base}/v1/generations/gen_unknown/events", headers=auth, timeout=10).status_code == 404
