@@ -1,5 +1,6 @@
 import Billing
 import Catalog
+import Essentials
 import Foundation
 import Generation
 import HTTPTypes
@@ -20,6 +21,7 @@ struct GenerationController<Generations: GenerationUseCases> {
         group.post("generate", use: self.generate)
         group.get("generations/:id", use: self.get)
         group.get("generations/:id/events", use: self.events)
+        group.post("generations/:id/cancel", use: self.cancel)
         group.get("generations", use: self.list)
     }
 
@@ -50,6 +52,43 @@ struct GenerationController<Generations: GenerationUseCases> {
             throw APIError.notFound("No generation '\(id)' for this account.")
         }
         return try JSONResponse.make(GenerationResponse(record, links: self.links))
+    }
+
+    /// Cancels the caller's generation. Queued: it never runs and the whole hold is returned (200, `cancelled`).
+    /// Running: its run stops it (upstream too) and settles what actually came back; the call waits for that like
+    /// a synchronous generate (unless `Prefer: respond-async`), then answers 200 `cancelled`, or `409
+    /// already_completed` when the images came first (they are delivered and charged), or 202 while it still runs.
+    /// Asking again gives the same answer.
+    @Sendable func cancel(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
+        let id = context.parameters.get("id") ?? ""
+        let respondAsync = request.headers[.prefer]?.lowercased().contains("respond-async") ?? false
+        guard
+            let record = try await self.generations.cancel(
+                id: id,
+                accountID: identity.accountID,
+                waitingUpTo: respondAsync ? .zero : self.syncTimeout
+            )
+        else {
+            throw APIError.notFound("No generation '\(id)' for this account.")
+        }
+        var body = GenerationResponse(record, links: self.links)
+        let status: HTTPResponse.Status
+        switch record.status {
+        case .cancelled:
+            status = .ok
+        case .completed:
+            status = .conflict
+            body.code = Omittable("already_completed")
+            body.message = Omittable("It completed before it could be cancelled: its images were delivered and charged.")
+        case .failed:
+            status = .conflict
+            body.code = Omittable("already_failed")
+            body.message = Omittable("It had already failed, and was refunded in full.")
+        case .queued, .processing:
+            status = .accepted
+        }
+        return try JSONResponse.make(body, status: status, headers: [.location: "/v1/generations/\(id)"])
     }
 
     /// Live progress as Server-Sent Events: one event per status (`queued`, `processing`, then `completed` or
@@ -112,17 +151,20 @@ struct GenerationController<Generations: GenerationUseCases> {
         )
     }
 
-    /// 200 completed, 502 failed (with the refund in the body), 202 still running.
+    /// 200 completed, 502 failed (with the refund in the body), 409 cancelled by its owner, 202 still running.
     func respond(_ record: GenerationRecord, headers: HTTPFields) throws -> Response {
         let status: HTTPResponse.Status =
             switch record.status {
             case .completed: .ok
             case .failed: .badGateway
+            case .cancelled: .conflict
             case .queued, .processing: .accepted
             }
+        var headers = headers
+        // Cancelled by its owner while this call waited: final, an SDK must not send it again.
+        if record.status == .cancelled { headers[HTTPField.Name("x-should-retry")!] = "false" }
         return try JSONResponse.make(GenerationResponse(record, links: self.links), status: status, headers: headers)
     }
-
 }
 
 /// A page of generations, newest first.

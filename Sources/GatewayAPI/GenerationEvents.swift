@@ -23,7 +23,7 @@ enum GenerationEvents {
         switch status {
         case .queued: 1
         case .processing: 2
-        case .completed, .failed: 3
+        case .completed, .failed, .cancelled: 3
         }
     }
 

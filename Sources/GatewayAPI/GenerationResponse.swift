@@ -44,9 +44,9 @@ struct GenerationResponse: Encodable {
     let completedAt: String?
     let expiresAt: String?
     let error: ErrorBody?
-    /// A failed generation is also an error response: it keeps the error shape's top-level fields.
-    let code: Omittable<String>
-    let message: Omittable<String>
+    /// A failed or cancelled generation is also an error response: it keeps the error shape's top-level fields.
+    var code: Omittable<String>
+    var message: Omittable<String>
 
     /// In the order of the properties: the synthesized encoder writes the keys in this order.
     enum CodingKeys: String, CodingKey {
@@ -93,7 +93,7 @@ struct GenerationResponse: Encodable {
         self.expiresAt = APITime.string(record.expiresAt)
         let error = record.errorCode.map { ErrorBody(code: $0, message: record.errorMessage ?? "") }
         self.error = error
-        let failed = record.status == .failed ? error : nil
+        let failed = record.status == .failed || record.status == .cancelled ? error : nil
         self.code = Omittable(failed?.code)
         self.message = Omittable(failed?.message)
     }

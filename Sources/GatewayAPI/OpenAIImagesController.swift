@@ -105,6 +105,14 @@ struct OpenAIImagesController<Generations: GenerationUseCases> {
                 message: "\(record.errorMessage ?? "The generation failed.") It was refunded in full (generation \(id)).",
                 headers: headers
             )
+        case .cancelled:
+            headers[HTTPField.Name("x-should-retry")!] = "false"
+            throw APIError(
+                status: .conflict,
+                code: "cancelled",
+                message: "The generation was cancelled by its owner; the whole hold was returned (generation \(id)).",
+                headers: headers
+            )
         case .queued, .processing:
             headers[HTTPField.Name("x-should-retry")!] = "false"
             throw APIError(

@@ -130,7 +130,10 @@ struct GenerationRunner: Sendable {
             )
         }
         do {
-            guard try await self.settle(&record, delivered: delivered, owner: owner, logger: logger) else { return .interrupted }
+            let cancelled = failure?.code == .cancelled
+            guard try await self.settle(&record, delivered: delivered, cancelled: cancelled, owner: owner, logger: logger) else {
+                return .interrupted
+            }
         } catch {
             logger.error("generation could not be settled", metadata: ["error": "\(error)"])
             return .interrupted
@@ -143,8 +146,12 @@ struct GenerationRunner: Sendable {
     func generate(_ record: GenerationRecord, owner: String) async throws(ProviderError) -> ProviderOutcome {
         let request = try await self.providerRequest(for: record)
         let saved = record.upstreamRequestID.flatMap { requestID in record.upstreamHandle.map { UpstreamHandle(requestID: requestID, data: $0) } }
+        // Read from the books, so a cancel asked of any replica reaches the run wherever it is.
+        let cancel = CancelCheck { [store] in (try? await store.isCancelRequested(id: record.id)) ?? false }
         let context = ProviderContext(resume: saved) { [store] in
             try await store.markSubmitting(id: record.id, owner: owner, at: self.settings.clock.nowMillis())
+        } cancelRequested: { [cancel] in
+            await cancel.requested()
         } record: { [store] handle in
             try await store.setUpstream(handle, for: record.id, owner: owner)
         }
@@ -152,10 +159,17 @@ struct GenerationRunner: Sendable {
     }
 
     /// Ends the generation and moves the money in one transaction: charge delivered images, return the rest.
-    /// False when this run no longer holds the lease (nothing was written).
-    func settle(_ record: inout GenerationRecord, delivered: [(OutputImage, OutputRecord)], owner: String, logger: Logger) async throws -> Bool {
+    /// `cancelled`: no image came back because the owner cancelled it (the hold is released, not refunded as a
+    /// failure). False when this run no longer holds the lease (nothing was written).
+    func settle(
+        _ record: inout GenerationRecord,
+        delivered: [(OutputImage, OutputRecord)],
+        cancelled: Bool = false,
+        owner: String,
+        logger: Logger
+    ) async throws -> Bool {
         let now = self.settings.clock.nowMillis()
-        record.status = delivered.isEmpty ? .failed : .completed
+        record.status = !delivered.isEmpty ? .completed : cancelled ? .cancelled : .failed
         record.images = delivered.map(\.0)
         record.charged = record.pricePerImage * delivered.count
         record.refunded = record.hold - record.charged
@@ -184,7 +198,7 @@ struct GenerationRunner: Sendable {
             try await Ledger.settle(
                 charge: final.charged,
                 returned: final.refunded,
-                returnKind: delivered.isEmpty ? .refund : .release,
+                returnKind: delivered.isEmpty && !cancelled ? .refund : .release,
                 account: final.accountID,
                 generation: final.id,
                 on: sql
@@ -194,7 +208,7 @@ struct GenerationRunner: Sendable {
         guard settled else { return false }
         GenerationMetrics.recordDuration(milliseconds: now - final.createdAt, provider: final.provider, outcome: final.status.rawValue)
         GenerationMetrics.recordMoney("charge", micros: final.charged.micros)
-        GenerationMetrics.recordMoney(delivered.isEmpty ? "refund" : "release", micros: final.refunded.micros)
+        GenerationMetrics.recordMoney(delivered.isEmpty && !cancelled ? "refund" : "release", micros: final.refunded.micros)
         GenerationMetrics.stored(images: delivered.count, bytes: delivered.reduce(0) { $0 + $1.0.byteCount })
         logger.info(
             "generation ended",

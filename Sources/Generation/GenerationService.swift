@@ -108,6 +108,22 @@ public final class GenerationService: GenerationUseCases {
         }
     }
 
+    public func cancel(id: String, accountID: String, waitingUpTo timeout: Duration) async throws -> GenerationRecord? {
+        let now = self.settings.clock.nowMillis()
+        if let cancelled = try await self.store.cancelQueued(id: id, accountID: accountID, now: now) {
+            GenerationMetrics.recordMoney("release", micros: cancelled.refunded.micros)
+            for key in cancelled.request.referenceKeys { try? await self.blobs.delete(key: key) }
+            await self.hub.signal(id)
+            return cancelled
+        }
+        guard let current = try await self.store.get(id: id, accountID: accountID) else { return nil }
+        if current.status.isFinal { return current }
+        // Running: its run (on any replica) sees the request at its next step, stops and settles.
+        _ = try await self.store.requestCancel(id: id, accountID: accountID, now: now)
+        guard timeout > .zero else { return try await self.store.get(id: id, accountID: accountID) ?? current }
+        return try await self.waitForEnd(id, timeout: timeout) ?? current
+    }
+
     /// How often a watcher reads a generation that has not ended, to see it start.
     static let progressPollInterval = Duration.milliseconds(250)
 

@@ -108,6 +108,57 @@ public struct GenerationStore: Sendable {
         return row != nil
     }
 
+    /// Ends a generation that is still `queued` as `cancelled`, returning the whole hold, in one transaction with
+    /// the ledger; the guard on `queued` makes it exclusive with a worker's claim. Nil when it was not queued (a run
+    /// claimed it first, or it ended), in which case nothing was written.
+    func cancelQueued(id: String, accountID: String, now: Int64) async throws -> GenerationRecord? {
+        try await self.database.transaction(priority: .urgent) { sql in
+            guard
+                let row = try await sql.raw(
+                    """
+                    UPDATE generations SET status = 'cancelled', refunded_micros = hold_micros, completed_at = \(bind: now),
+                        cancel_requested_at = \(bind: now), error_code = 'cancelled',
+                        error_message = 'Cancelled by its owner before it started; the whole hold was returned.'
+                    WHERE id = \(bind: id) AND account_id = \(bind: accountID) AND status = 'queued'
+                    RETURNING *
+                    """
+                ).first()
+            else { return nil }
+            let record = try Self.record(row)
+            try await Ledger.settle(
+                charge: .zero,
+                returned: record.hold,
+                returnKind: .release,
+                account: accountID,
+                generation: id,
+                on: sql
+            )
+            return record
+        }
+    }
+
+    /// Marks a running generation as to be cancelled (once; the first request's time stays). False when it is not
+    /// running (it is queued, ended, or not the account's).
+    func requestCancel(id: String, accountID: String, now: Int64) async throws -> Bool {
+        try await self.database.transaction(priority: .urgent) { sql in
+            try await sql.raw(
+                """
+                UPDATE generations SET cancel_requested_at = COALESCE(cancel_requested_at, \(bind: now))
+                WHERE id = \(bind: id) AND account_id = \(bind: accountID) AND status = 'processing'
+                RETURNING id
+                """
+            ).first() != nil
+        }
+    }
+
+    /// Whether the owner asked to cancel this generation (read by its run while it waits on the provider).
+    func isCancelRequested(id: String) async throws -> Bool {
+        try await self.database.read { sql in
+            try await sql.raw("SELECT cancel_requested_at FROM generations WHERE id = \(bind: id)").first()?
+                .decode(column: "cancel_requested_at", as: Int64?.self) != nil
+        }
+    }
+
     /// Records, before a submit leaves, that it is about to: a run that finds this set and no handle knows the
     /// upstream may have the request, and never submits it again.
     func markSubmitting(id: String, owner: String, at now: Int64) async throws {
@@ -207,7 +258,8 @@ public struct GenerationStore: Sendable {
             createdAt: try row.decode(column: "created_at", as: Int64.self),
             startedAt: try row.decode(column: "started_at", as: Int64?.self),
             completedAt: try row.decode(column: "completed_at", as: Int64?.self),
-            expiresAt: try row.decode(column: "expires_at", as: Int64?.self)
+            expiresAt: try row.decode(column: "expires_at", as: Int64?.self),
+            cancelRequestedAt: try row.decode(column: "cancel_requested_at", as: Int64?.self)
         )
     }
 }

@@ -24,6 +24,13 @@ public protocol GenerationUseCases: Sendable {
     func generation(id: String, accountID: String, changedFrom status: GenerationStatus, waitingUpTo timeout: Duration) async throws
         -> GenerationRecord?
 
+    /// Cancels one of the account's generations and returns it as it then is: `cancelled` (a queued one at once, a
+    /// running one once its run has stopped it), or final already (it ended first), or still running when its run
+    /// did not settle within `timeout`. Nil when it does not exist or belongs to another account. Money moves
+    /// exactly once whatever races it: a queued one is cancelled only if no run claimed it, a running one is settled
+    /// only by its run.
+    func cancel(id: String, accountID: String, waitingUpTo timeout: Duration) async throws -> GenerationRecord?
+
     /// A page of the account's generations, newest first, starting after `cursor`.
     func generations(accountID: String, limit: Int, after cursor: String?) async throws -> GenerationsPage
 

@@ -2,12 +2,12 @@ import ArgumentParser
 import Foundation
 import NIOHTTP1
 
-/// `imagegate generations list|get`: the caller's history.
+/// `imagegate generations list|get|cancel`: the caller's history, and stopping a generation.
 struct GenerationsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generations",
-        abstract: "List or show your generations.",
-        subcommands: [List.self, Get.self]
+        abstract: "List, show or cancel your generations.",
+        subcommands: [List.self, Get.self, Cancel.self]
     )
 
     struct List: AsyncParsableCommand {
@@ -43,6 +43,30 @@ struct GenerationsCommand: AsyncParsableCommand {
                 try api.expect(answer, [200])
                 let data = try JSONSerialization.data(withJSONObject: answer.json, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
                 print(String(decoding: data, as: UTF8.self))
+            }
+        }
+    }
+}
+
+extension GenerationsCommand {
+    struct Cancel: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Cancel a generation: a queued one never runs; a running one is stopped (upstream too) unless it finishes first."
+        )
+        @Argument(help: "Generation id.") var id: String
+        @OptionGroup var client: ClientOptions
+
+        func run() async throws {
+            try await runClient {
+                let api = try self.client.client()
+                let answer = try await api.send(.POST, "/v1/generations/\(self.id)/cancel")
+                try api.expect(answer, [200, 202, 409])
+                let refunded = answer.json["refunded_usd"].map { "\($0)" } ?? "0"
+                switch answer.status {
+                case 200: print("cancelled \(self.id) · returned $\(refunded)")
+                case 202: print("cancelling \(self.id): it is still stopping; see 'imagegate generations get \(self.id)'")
+                default: print("\(self.id) \(answer.json["status"] ?? "ended") before it could be cancelled: \(answer.json["message"] ?? "")")
+                }
             }
         }
     }

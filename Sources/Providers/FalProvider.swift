@@ -48,6 +48,10 @@ public struct FalProvider: ImageProvider {
             }
             handle = decoded
         } else {
+            // Cancelled before anything left: fal never hears of it.
+            if await context.cancelRequested() {
+                throw ProviderError(code: .cancelled, message: "Cancelled by its owner before it was sent upstream; the whole hold was returned.")
+            }
             do {
                 try await context.willSubmit()
             } catch {
@@ -62,8 +66,11 @@ public struct FalProvider: ImageProvider {
                 throw await self.abandon(handle, request: request, lastPhase: nil, reason: "The generation could not be recorded: \(error)")
             }
         }
-        let status = try await self.pollStatus(handle, request: request, until: deadline)
+        let (status, cancel) = try await self.pollStatus(handle, request: request, until: deadline, cancelRequested: context.cancelRequested)
         if status.error != nil || status.errorType != nil {
+            // After a cancel, an unsuccessful end is the cancel taking effect; a successful one (fal finished first)
+            // is delivered and charged like any other.
+            if let cancel { throw self.cancelled(handle, request: request, cancel: cancel) }
             throw await self.failure(handle, status: status)
         }
         let output = try await self.result(handle, request: request, until: deadline)
@@ -152,16 +159,31 @@ public struct FalProvider: ImageProvider {
     /// `maxPollInterval`. A poll that fails in transit or with an error status is not fal's answer about the
     /// request: polling goes on until the deadline. (Following `/status/stream` instead was measured slower under
     /// load here: see docs/benchmarks.md.)
-    func pollStatus(_ handle: FalWire.QueueHandle, request: ProviderRequest, until deadline: ContinuousClock.Instant) async throws(ProviderError)
-        -> FalWire.Status
-    {
+    ///
+    /// When the owner asks to cancel, the request is cancelled upstream once (`PUT cancel_url`) and polling goes on
+    /// to fal's final answer, which says whether the cancel came in time; the cancel sent is returned with it.
+    func pollStatus(
+        _ handle: FalWire.QueueHandle,
+        request: ProviderRequest,
+        until deadline: ContinuousClock.Instant,
+        cancelRequested: @Sendable () async -> Bool = { false }
+    ) async throws(ProviderError) -> (FalWire.Status, CancelSent?) {
         var pause = self.configuration.pollInterval
         var lastPhase: String?
+        var cancel: CancelSent?
         while ContinuousClock.now < deadline {
+            if cancel == nil, await cancelRequested() {
+                cancel = CancelSent(answer: await self.sendCancel(handle), phase: lastPhase)
+                pause = self.configuration.pollInterval
+                self.logger.notice(
+                    "fal request cancelled by its owner",
+                    metadata: ["request_id": "\(handle.requestID)", "cancel": "\(cancel!.answer)"]
+                )
+            }
             switch await self.read(handle.statusURL + "?logs=0") {
             case .answer(let response) where [200, 202].contains(response.status):
                 if let status = try? JSONDecoder().decode(FalWire.Status.self, from: Data(response.body)) {
-                    if status.status == "COMPLETED" { return status }
+                    if status.status == "COMPLETED" { return (status, cancel) }
                     lastPhase = status.status
                 } else {
                     self.logger.warning("fal status unreadable; polling on", metadata: ["body": "\(response.text)"])
@@ -214,15 +236,43 @@ public struct FalProvider: ImageProvider {
         )
     }
 
+    /// A cancel sent upstream: fal's answer and the last phase seen before it.
+    struct CancelSent: Sendable {
+        let answer: String
+        let phase: String?
+
+        /// What fal will still bill after it: nothing for a request it removed from its queue (or never had),
+        /// the whole request for one that ran or whose state is unknown.
+        func billedImages(of request: ProviderRequest) -> Int {
+            let removedFromQueue = self.phase == "IN_QUEUE" && ["CANCELLATION_REQUESTED", "OK"].contains(self.answer)
+            return removedFromQueue || self.answer == "NOT_FOUND" ? 0 : request.numImages
+        }
+    }
+
+    /// `PUT cancel_url`; fal's answer (`OK`, `CANCELLATION_REQUESTED`, `ALREADY_COMPLETED`, `NOT_FOUND`), or what
+    /// went wrong instead.
+    func sendCancel(_ handle: FalWire.QueueHandle) async -> String {
+        guard case .answer(let response) = await self.read(handle.cancelURL, method: .PUT) else { return "no answer" }
+        return (try? JSONDecoder().decode(FalWire.CancelAnswer.self, from: Data(response.body)))?.status ?? "HTTP \(response.status)"
+    }
+
+    /// The owner's cancel took effect: no image came back.
+    func cancelled(_ handle: FalWire.QueueHandle, request: ProviderRequest, cancel: CancelSent) -> ProviderError {
+        ProviderError(
+            code: .cancelled,
+            message: "Cancelled by its owner; the request was cancelled upstream and the whole hold was returned.",
+            upstreamType: "cancelled",
+            upstreamDetail: "cancel: \(cancel.answer)",
+            billedImages: cancel.billedImages(of: request)
+        )
+    }
+
     /// Gives a request up: cancels it upstream and says what fal will still bill. A request still `IN_QUEUE` is
     /// removed by the cancel and costs nothing; one that ran, or whose state is unknown, is counted as billed.
     func abandon(_ handle: FalWire.QueueHandle, request: ProviderRequest, lastPhase: String?, reason: String) async -> ProviderError {
-        var answer = "no answer"
-        if case .answer(let response) = await self.read(handle.cancelURL, method: .PUT) {
-            answer = (try? JSONDecoder().decode(FalWire.CancelAnswer.self, from: Data(response.body)))?.status ?? "HTTP \(response.status)"
-        }
-        let removedFromQueue = lastPhase == "IN_QUEUE" && ["CANCELLATION_REQUESTED", "OK"].contains(answer)
-        let billed = removedFromQueue || answer == "NOT_FOUND" ? 0 : request.numImages
+        let cancel = CancelSent(answer: await self.sendCancel(handle), phase: lastPhase)
+        let answer = cancel.answer
+        let billed = cancel.billedImages(of: request)
         self.logger.warning(
             "fal request abandoned",
             metadata: ["request_id": "\(handle.requestID)", "cancel": "\(answer)", "billed_images": "\(billed)"]

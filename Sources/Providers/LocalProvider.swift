@@ -19,6 +19,11 @@ public struct LocalProvider: ImageProvider {
         var images: [ProviderImage] = []
         let referenceDigest = Self.digest(request.references.map(\.bytes))
         for index in 0..<request.numImages {
+            // A cancel stops the work between images; images already rendered are dropped with it (the local engine
+            // costs nothing, and the owner asked for none).
+            if await context.cancelRequested() {
+                throw ProviderError(code: .cancelled, message: "Cancelled by its owner; the whole hold was returned.")
+            }
             let spec = PreviewSpec(
                 prompt: request.prompt,
                 variation: Self.variation(request, index: index, referenceDigest: referenceDigest),

@@ -5,7 +5,7 @@ public struct ProviderError: Error, Sendable, Equatable {
     /// does it, so callers switch on meaning rather than on text.
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         private enum Base: String, Sendable, Hashable {
-            case interrupted, upstreamFailed, contentPolicyViolation, deadlineExceeded, outcomeUnknown, engineError, unexpectedCall
+            case interrupted, upstreamFailed, contentPolicyViolation, deadlineExceeded, outcomeUnknown, engineError, unexpectedCall, cancelled
         }
 
         private let base: Base
@@ -24,6 +24,9 @@ public struct ProviderError: Error, Sendable, Equatable {
         /// A submit may have reached the upstream, but no handle came back: the request can be neither followed nor
         /// sent again. Whatever the upstream bills for it is ImageGate's loss.
         public static let outcomeUnknown = Code(.outcomeUnknown)
+        /// The owner cancelled the generation and the work stopped before any image came back (upstream, it was
+        /// cancelled too; `billedImages` says what the upstream may still bill).
+        public static let cancelled = Code(.cancelled)
         /// The local engine failed.
         public static let engineError = Code(.engineError)
         /// A test double was called more often than scripted.
@@ -48,6 +51,10 @@ public struct ProviderError: Error, Sendable, Equatable {
 
     /// The public error code of a generation that ended with this error.
     public var generationErrorCode: String {
-        self.code == .contentPolicyViolation ? "content_policy_violation" : "generation_failed"
+        switch self.code {
+        case .contentPolicyViolation: "content_policy_violation"
+        case .cancelled: "cancelled"
+        default: "generation_failed"
+        }
     }
 }

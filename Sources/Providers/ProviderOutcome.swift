@@ -45,14 +45,19 @@ public struct ProviderContext: Sendable {
     public let willSubmit: @Sendable () async throws -> Void
     /// Saves the upstream request; returns once it is durable.
     public let record: @Sendable (UpstreamHandle) async throws -> Void
+    /// Whether the owner asked to cancel the generation. A provider asks it between steps (before a submit, before
+    /// each image, at each status poll), stops what it can (cancelling upstream), and returns what came back anyway.
+    public let cancelRequested: @Sendable () async -> Bool
 
     public init(
         resume: UpstreamHandle?,
         willSubmit: @escaping @Sendable () async throws -> Void = {},
+        cancelRequested: @escaping @Sendable () async -> Bool = { false },
         record: @escaping @Sendable (UpstreamHandle) async throws -> Void
     ) {
         self.resume = resume
         self.willSubmit = willSubmit
+        self.cancelRequested = cancelRequested
         self.record = record
     }
 }

@@ -177,6 +177,11 @@ public enum Migrations {
                 """,
             ]
         },
+        Step(version: 7) { _ in
+            // When the owner asked to cancel a running generation: its run (on whichever replica) sees it, cancels
+            // upstream and settles what actually came back.
+            ["ALTER TABLE generations ADD COLUMN cancel_requested_at BIGINT"]
+        },
     ]
 
     /// Brings the schema up to date; safe to run on every start.

@@ -43,6 +43,10 @@ final class ScriptedGenerations: GenerationUseCases {
         try self.nextView("generation(id:changedFrom:)")
     }
 
+    func cancel(id: String, accountID: String, waitingUpTo timeout: Duration) async throws -> GenerationRecord? {
+        try self.nextView("cancel(id:)")
+    }
+
     private func nextView(_ call: String) throws -> GenerationRecord {
         guard let next = self.views.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) else { throw Unscripted(call: call) }
         return next

@@ -16,6 +16,11 @@ final class ScriptedProvider: ImageProvider, @unchecked Sendable {
         case deliverAfter(Duration, Int)
         /// Record that a submit is leaving, then stop as a crashed process would (interrupted, nothing saved).
         case crashWhileSubmitting
+        /// Work until the owner asks to cancel, then stop as an upstream would that honours it; the upstream still
+        /// bills `billed` images.
+        case stopOnCancel(billed: Int)
+        /// Work until the owner asks to cancel, then deliver anyway (the upstream finished first).
+        case deliverOnCancel(Int)
     }
 
     let name = "scripted"
@@ -62,8 +67,26 @@ final class ScriptedProvider: ImageProvider, @unchecked Sendable {
                 throw ProviderError(code: .upstreamFailed, message: "\(error)")
             }
             throw ProviderError(code: .interrupted, message: "the process died mid-submit")
+        case .stopOnCancel(let billed):
+            try await Self.waitForCancel(context)
+            throw ProviderError(code: .cancelled, message: "Cancelled by its owner.", billedImages: billed)
+        case .deliverOnCancel(let count):
+            try await Self.waitForCancel(context)
+            let image = ProviderImage.bytes(Array("fake-png-\(request.generationID)".utf8), contentType: "image/png", width: 8, height: 8)
+            return ProviderOutcome(images: Array(repeating: image, count: count), seed: request.seed, seedHonoured: true)
         case .remote(let urls):
             return ProviderOutcome(images: urls.map { .remote(url: $0, contentType: nil, width: nil, height: nil) }, seed: nil, seedHonoured: false)
+        }
+    }
+
+    /// Asks, as a provider does between steps, until the owner has asked to cancel (or the task is cancelled).
+    static func waitForCancel(_ context: ProviderContext) async throws(ProviderError) {
+        while !(await context.cancelRequested()) {
+            do {
+                try await Task.sleep(for: .milliseconds(10))
+            } catch {
+                throw ProviderError(code: .interrupted, message: "cancelled")
+            }
         }
     }
 }
