@@ -3,7 +3,7 @@
 import os
 import subprocess
 
-from conftest import BINARY
+from conftest import BINARY, operator, submit_async
 
 
 def run_cli(base: str, key: str, *args: str, cwd: str | None = None) -> subprocess.CompletedProcess:
@@ -38,3 +38,15 @@ def test_errors_are_one_line_and_non_zero(server_factory):
     assert wrong_key.returncode != 0 and "unauthorized" in wrong_key.stderr
     async_id = run_cli(base, key, "generate", "later", "--async")
     assert async_id.returncode == 0 and async_id.stdout.startswith("gen_")
+
+
+def test_an_operator_changes_a_live_keys_rate_limits(server_factory):
+    base, key, server = server_factory()
+    shown = operator("keys", "limits", key[:11], "--images-per-minute", "1", data_dir=server.data_dir)
+    assert shown.endswith("requests server default, images 1/min"), shown
+    assert "1" in operator("keys", "list", data_dir=server.data_dir).splitlines()[-1].split()[-1]
+    assert submit_async(base, key, prompt="one").status_code == 202
+    refused = submit_async(base, key, prompt="two")
+    assert refused.status_code == 429 and refused.json()["code"] == "rate_limited"
+    operator("keys", "limits", key[:11], "--images-per-minute", "default", data_dir=server.data_dir)
+    assert submit_async(base, key, prompt="three").status_code == 202

@@ -27,6 +27,8 @@ public struct APIKeyInfo: Sendable, Codable, Equatable {
 public struct AuthenticatedKey: Sendable, Equatable {
     public let keyID: String
     public let accountID: String
+    /// The key's own rate limits, read with the key (so that applying them costs no second read).
+    public var rateLimits = KeyRateLimits()
 }
 
 /// Issues, checks and revokes API keys.
@@ -86,7 +88,10 @@ public struct APIKeyStore: Sendable {
         let digest = Self.hash(secret)
         let row = try await self.database.read { sql in
             try await sql.raw(
-                "SELECT id, account_id, secret_hash, last_used_at, revoked_at FROM api_keys WHERE secret_hash = \(bind: digest)"
+                """
+                SELECT id, account_id, secret_hash, last_used_at, revoked_at, requests_per_minute, images_per_minute
+                FROM api_keys WHERE secret_hash = \(bind: digest)
+                """
             ).first()
         }
         guard let row else { return nil }
@@ -96,7 +101,11 @@ public struct APIKeyStore: Sendable {
         else { return nil }
         let key = AuthenticatedKey(
             keyID: try row.decode(column: "id", as: String.self),
-            accountID: try row.decode(column: "account_id", as: String.self)
+            accountID: try row.decode(column: "account_id", as: String.self),
+            rateLimits: KeyRateLimits(
+                requestsPerMinute: try row.decode(column: "requests_per_minute", as: Int?.self),
+                imagesPerMinute: try row.decode(column: "images_per_minute", as: Int?.self)
+            )
         )
         let lastUsed = try row.decode(column: "last_used_at", as: Int64?.self) ?? 0
         let now = Timestamp.nowMillis()

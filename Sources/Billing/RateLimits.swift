@@ -24,6 +24,17 @@ public struct RateLimitStatus: Sendable, Equatable {
     }
 }
 
+/// A key's own rate limits, as stored with it; nil: the server's default applies; 0: no limit.
+public struct KeyRateLimits: Sendable, Equatable {
+    public var requestsPerMinute: Int?
+    public var imagesPerMinute: Int?
+
+    public init(requestsPerMinute: Int? = nil, imagesPerMinute: Int? = nil) {
+        self.requestsPerMinute = requestsPerMinute
+        self.imagesPerMinute = imagesPerMinute
+    }
+}
+
 /// One per-key rate limit: what it counts and how many per minute.
 public struct RateLimit: Sendable, Equatable {
     /// What a limit counts.
@@ -72,16 +83,20 @@ public struct RateLimit: Sendable, Equatable {
 /// guarded `UPDATE` (refill, check and spend in a single statement), exact under any concurrency on either engine.
 public enum RateLimits {
     /// The limits that apply to a key: its own, or the server's defaults where it has none (0 turns a limit off).
-    public static func limits(keyID: String, defaults: [RateLimit.Kind: Int], on sql: any SQLDatabase) async throws -> [RateLimit] {
-        let row = try await sql.raw("SELECT requests_per_minute, images_per_minute FROM api_keys WHERE id = \(bind: keyID)").first()
-        let own: [RateLimit.Kind: Int?] = [
-            .requests: try row?.decode(column: "requests_per_minute", as: Int?.self),
-            .images: try row?.decode(column: "images_per_minute", as: Int?.self),
-        ]
-        return [RateLimit.Kind.requests, .images].compactMap { kind in
-            let perMinute = (own[kind] ?? nil) ?? defaults[kind] ?? 0
+    public static func limits(own: KeyRateLimits, defaults: [RateLimit.Kind: Int]) -> [RateLimit] {
+        [(RateLimit.Kind.requests, own.requestsPerMinute), (.images, own.imagesPerMinute)].compactMap { kind, perMinute in
+            let perMinute = perMinute ?? defaults[kind] ?? 0
             return perMinute > 0 ? RateLimit(kind: kind, perMinute: perMinute) : nil
         }
+    }
+
+    /// The key's own limits, read from the books.
+    public static func own(keyID: String, on sql: any SQLDatabase) async throws -> KeyRateLimits {
+        let row = try await sql.raw("SELECT requests_per_minute, images_per_minute FROM api_keys WHERE id = \(bind: keyID)").first()
+        return KeyRateLimits(
+            requestsPerMinute: try row?.decode(column: "requests_per_minute", as: Int?.self),
+            imagesPerMinute: try row?.decode(column: "images_per_minute", as: Int?.self)
+        )
     }
 
     /// Takes `cost` tokens from the key's bucket, or throws `rateLimited` (nothing taken). Returns what is left.

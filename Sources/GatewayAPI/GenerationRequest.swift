@@ -20,6 +20,7 @@ enum GenerationRequest {
             parameters: parameters,
             accountID: identity.accountID,
             apiKeyID: identity.keyID,
+            keyRateLimits: identity.rateLimits,
             idempotencyKey: try Self.idempotencyKey(request),
             wait: wait,
             names: names,

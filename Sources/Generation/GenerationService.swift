@@ -77,6 +77,7 @@ public final class GenerationService: GenerationUseCases {
             model: model,
             accountID: request.accountID,
             apiKeyID: request.apiKeyID,
+            keyRateLimits: request.keyRateLimits,
             idempotencyKey: request.idempotencyKey,
             names: request.names,
             logger: request.logger
@@ -153,12 +154,13 @@ public final class GenerationService: GenerationUseCases {
         model: ModelSpec,
         accountID: String,
         apiKeyID: String?,
+        keyRateLimits: KeyRateLimits? = nil,
         idempotencyKey: String? = nil,
         names: ParameterNames = .native,
         logger: Logger
     ) async throws -> CreatedGeneration {
         // Every request counts against the key's requests per minute, replays included; a refusal comes first of all.
-        let rates = try await self.takeRequest(apiKeyID: apiKeyID)
+        let rates = try await self.takeRequest(apiKeyID: apiKeyID, own: keyRateLimits)
         let fingerprint = IdempotencyStore.fingerprint(parameters)
         if let key = idempotencyKey,
             let existing = try await self.idempotency.find(accountID: accountID, key: key, now: self.settings.clock.nowMillis())
@@ -330,11 +332,12 @@ public final class GenerationService: GenerationUseCases {
     }
 
     /// The key's rate limits, and one request taken from its requests-per-minute bucket (refused with
-    /// `rate_limited` when it is empty). Keys without limits cost one read.
-    func takeRequest(apiKeyID: String?) async throws -> (limits: [RateLimit], status: RateLimitStatus?) {
+    /// `rate_limited` when it is empty). Keys without limits cost nothing when the front door read their own
+    /// limits (`own`) with the key, one read otherwise.
+    func takeRequest(apiKeyID: String?, own: KeyRateLimits?) async throws -> (limits: [RateLimit], status: RateLimitStatus?) {
         guard let apiKeyID else { return ([], nil) }
-        let defaults = self.settings.defaultRateLimits
-        let limits = try await self.database.read { sql in try await RateLimits.limits(keyID: apiKeyID, defaults: defaults, on: sql) }
+        let own = if let own { own } else { try await self.database.read { sql in try await RateLimits.own(keyID: apiKeyID, on: sql) } }
+        let limits = RateLimits.limits(own: own, defaults: self.settings.defaultRateLimits)
         guard let requests = limits.first(where: { $0.kind == .requests }) else { return (limits, nil) }
         do {
             let now = self.settings.clock.nowMillis()

@@ -49,6 +49,8 @@ public struct NewGeneration: Sendable {
     public var parameters: Parameters
     public var accountID: String
     public var apiKeyID: String?
+    /// The key's own rate limits when the front door read them with the key; nil: read them from the books.
+    public var keyRateLimits: KeyRateLimits?
     public var idempotencyKey: String?
     /// How long to wait for the end before answering with the generation as it is; nil answers at once.
     public var wait: Duration?
@@ -60,6 +62,7 @@ public struct NewGeneration: Sendable {
         parameters: Parameters,
         accountID: String,
         apiKeyID: String?,
+        keyRateLimits: KeyRateLimits? = nil,
         idempotencyKey: String? = nil,
         wait: Duration? = nil,
         names: ParameterNames = .native,
@@ -68,6 +71,7 @@ public struct NewGeneration: Sendable {
         self.parameters = parameters
         self.accountID = accountID
         self.apiKeyID = apiKeyID
+        self.keyRateLimits = keyRateLimits
         self.idempotencyKey = idempotencyKey
         self.wait = wait
         self.names = names

@@ -70,7 +70,7 @@ struct AccountsCommand: AsyncParsableCommand {
     }
 }
 
-/// `imagegate keys create|revoke|list`.
+/// `imagegate keys create|revoke|list|limits`.
 struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys",
@@ -173,7 +173,7 @@ struct KeysCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List keys: prefix, account, label, created, last used.")
+        static let configuration = CommandConfiguration(abstract: "List keys: prefix, account, label, created, last used, state, rate limits.")
         @Option(help: "Only this account's keys.") var account: String?
         @Flag(help: "Print JSON instead of a table.") var json = false
         @OptionGroup var data: DataOptions
@@ -190,12 +190,13 @@ struct KeysCommand: AsyncParsableCommand {
             }
             if self.json { return try printJSON(keys) }
             let time = { (millis: Int64?) in millis.map { Date(timeIntervalSince1970: Double($0) / 1000).formatted(.iso8601) } ?? "-" }
+            let rate = { (perMinute: Int?) in perMinute.map { $0 == 0 ? "none" : "\($0)" } ?? "default" }
             printTable(
-                ["PREFIX", "ACCOUNT", "LABEL", "CREATED", "LAST USED", "STATE"],
+                ["PREFIX", "ACCOUNT", "LABEL", "CREATED", "LAST USED", "STATE", "REQ/MIN", "IMG/MIN"],
                 keys.map {
                     [
                         $0.prefix + "…", names[$0.accountID] ?? $0.accountID, $0.label, time($0.createdAt), time($0.lastUsedAt),
-                        $0.revokedAt == nil ? "live" : "revoked",
+                        $0.revokedAt == nil ? "live" : "revoked", rate($0.requestsPerMinute), rate($0.imagesPerMinute),
                     ]
                 }
             )
