@@ -22,8 +22,7 @@ public final class SQLiteDatabase: Database {
     private let writer: SQLiteConnection
     private let readers: [SQLiteConnection]
     private let nextReader = ManagedAtomicCounter()
-    /// Internal, not private, for tests that arrange who waits for it.
-    let writeLock = AsyncMutex()
+    private let writeLock = AsyncMutex()
     /// The transactions in the open SQLite transaction, waiting for its commit; touched only under `writeLock`.
     private let batch = Mutex(CommitBatch())
     /// SQLite's calls block a thread: they get threads of their own (one per connection), so that rendering or
@@ -101,10 +100,7 @@ public final class SQLiteDatabase: Database {
                 throw error
             }
             let ticket = CommitTicket()
-            self.batch.withLock {
-                $0.tickets.append(ticket)
-                $0.hasUrgent = $0.hasUrgent || priority == .urgent
-            }
+            self.batch.withLock { $0.tickets.append(ticket) }
             await self.commitBatchUnlessOthersWait(on: sql)
             return (outcome, ticket)
         }
@@ -140,11 +136,14 @@ public final class SQLiteDatabase: Database {
     }
 
     /// Commits the open batch, unless another transaction is waiting for the lock and the batch has room: that one
-    /// (or the last of them) commits it, so one fsync covers them all. An urgent member (a lease renewal, a
-    /// settlement) is never kept waiting for others: its batch commits at once. Called with the write lock held.
+    /// (or the last of them) commits it, so one fsync covers them all. Urgent members (lease renewals, settlements)
+    /// join batches like the others: they go first in the lock's queue, and then wait at most for the bodies of the
+    /// batch's other members (milliseconds, far inside a lease). Committing each urgent one at once was measured:
+    /// it cost a quarter of B1's throughput, since most of a generation's writes are urgent (docs/benchmarks.md).
+    /// Called with the write lock held.
     private func commitBatchUnlessOthersWait(on sql: any SQLDatabase) async {
-        let (size, hasUrgent) = self.batch.withLock { ($0.tickets.count, $0.hasUrgent) }
-        if size < Self.maxBatch, !hasUrgent, await self.writeLock.hasWaiters { return }
+        let size = self.batch.withLock { $0.tickets.count }
+        if size < Self.maxBatch, await self.writeLock.hasWaiters { return }
         let outcome: Result<Void, any Error>
         do {
             try await self.control("COMMIT")
@@ -212,15 +211,12 @@ public final class SQLiteDatabase: Database {
 struct CommitBatch {
     var isOpen = false
     var tickets: [CommitTicket] = []
-    /// Whether a member asked not to wait for others.
-    var hasUrgent = false
 
     /// Ends the batch and hands back its tickets.
     mutating func close() -> [CommitTicket] {
         defer {
             self.isOpen = false
             self.tickets = []
-            self.hasUrgent = false
         }
         return self.tickets
     }

@@ -86,44 +86,4 @@ import Testing
         try await other.close()
         try await database.close()
     }
-
-    @Test(.timeLimit(.minutes(1))) func anUrgentTransactionCommitsAtOnceEvenWhenOthersWait() async throws {
-        let (database, path) = try await Self.database()
-        defer { try? FileManager.default.removeItem(atPath: path) }
-
-        // A holds the writer; a normal transaction N and then an urgent one U queue behind it; U goes first.
-        let (aStarted, aStarting) = AsyncStream<Void>.makeStream()
-        let (aMayEnd, openA) = AsyncStream<Void>.makeStream()
-        let (uReturned, uReturns) = AsyncStream<Void>.makeStream()
-        let a = Task {
-            try await database.transaction { sql in
-                try await sql.raw("INSERT INTO rows (n) VALUES (1)").run()
-                aStarting.yield()
-                for await _ in aMayEnd { break }
-            }
-        }
-        for await _ in aStarted { break }
-        // N finishes only once U has returned: were U's commit left for N to make (as a normal one's is), U would
-        // wait for N and N for U.
-        let n = Task {
-            try await database.transaction { sql in
-                try await sql.raw("INSERT INTO rows (n) VALUES (2)").run()
-                for await _ in uReturned { break }
-            }
-        }
-        while await database.writeLock.waiterCount < 1 { await Task.yield() }
-        let u = Task {
-            try await database.transaction(priority: .urgent) { sql in try await sql.raw("INSERT INTO rows (n) VALUES (3)").run() }
-            // Returned, so committed: another connection sees the row.
-            let seen = try await database.read { sql in try await sql.raw("SELECT n FROM rows WHERE n = 3").all().count }
-            uReturns.yield()
-            return seen
-        }
-        while await database.writeLock.waiterCount < 2 { await Task.yield() }
-        openA.yield()
-        #expect(try await u.value == 1)
-        try await a.value
-        try await n.value
-        try await database.close()
-    }
 }
