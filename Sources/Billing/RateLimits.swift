@@ -46,6 +46,9 @@ public struct RateLimit: Sendable, Equatable {
     public let kind: Kind
     public let perMinute: Int
 
+    /// What an operator may set as a per-minute limit (0: none).
+    public static let settableRange = 0...1_000_000
+
     public init(kind: Kind, perMinute: Int) {
         self.kind = kind
         self.perMinute = perMinute
@@ -77,6 +80,16 @@ public struct RateLimit: Sendable, Equatable {
         let missing = Int64(cost) * Self.unitsPerToken - level
         return max(1, Int((missing / Int64(self.perMinute) + 999) / 1000))
     }
+
+    /// Throws `exceedsRateLimit` when `cost` is more than a whole minute's quota: no wait could ever let it pass.
+    func requireAttainable(_ cost: Int) throws {
+        guard cost <= self.perMinute else { throw BillingError.exceedsRateLimit(limit: self.perMinute, kind: self.kind, cost: cost) }
+    }
+
+    /// The refusal of `cost` tokens from a bucket at `level`.
+    func refusal(cost: Int, level: Int64) -> BillingError {
+        .rateLimited(self.status(level: level), kind: self.kind, retryAfterSeconds: self.secondsUntil(cost: cost, level: level))
+    }
 }
 
 /// Token buckets per API key, kept in the database so every replica counts against the same bucket: a take is one
@@ -101,7 +114,7 @@ public enum RateLimits {
 
     /// Takes `cost` tokens from the key's bucket, or throws `rateLimited` (nothing taken). Returns what is left.
     public static func take(_ cost: Int, of limit: RateLimit, keyID: String, now: Int64, on sql: any SQLDatabase) async throws -> RateLimitStatus {
-        guard cost <= limit.perMinute else { throw BillingError.exceedsRateLimit(limit: limit.perMinute, kind: limit.kind, cost: cost) }
+        try limit.requireAttainable(cost)
         let kind = limit.kind.rawValue
         try await sql.raw(
             """
@@ -111,11 +124,10 @@ public enum RateLimits {
         ).run()
         let spend = Int64(cost) * RateLimit.unitsPerToken
         // The refilled level, capped at the capacity; a clock behind the row's (another replica's) refills nothing.
-        let refilled: SQLQueryString = """
-            (CASE WHEN level + (CASE WHEN \(bind: now) > updated_at THEN \(bind: now) - updated_at ELSE 0 END) * \(bind: Int64(limit.perMinute)) > \(bind: limit.capacity)
-                THEN \(bind: limit.capacity)
-                ELSE level + (CASE WHEN \(bind: now) > updated_at THEN \(bind: now) - updated_at ELSE 0 END) * \(bind: Int64(limit.perMinute)) END)
-            """
+        let gained: SQLQueryString =
+            "(CASE WHEN \(bind: now) > updated_at THEN \(bind: now) - updated_at ELSE 0 END) * \(bind: Int64(limit.perMinute))"
+        let refilled: SQLQueryString =
+            "(CASE WHEN level + \(gained) > \(bind: limit.capacity) THEN \(bind: limit.capacity) ELSE level + \(gained) END)"
         let taken = try await sql.raw(
             """
             UPDATE rate_buckets SET level = \(refilled) - \(bind: spend),
@@ -125,22 +137,15 @@ public enum RateLimits {
             """
         ).first()
         if let taken { return limit.status(level: try taken.decode(column: "level", as: Int64.self)) }
-        let level = try await Self.level(of: limit, keyID: keyID, now: now, on: sql)
-        throw BillingError.rateLimited(limit.status(level: level), kind: limit.kind, retryAfterSeconds: limit.secondsUntil(cost: cost, level: level))
+        throw limit.refusal(cost: cost, level: try await Self.level(of: limit, keyID: keyID, now: now, on: sql))
     }
 
     /// Throws `rateLimited` if `cost` tokens are not in the bucket now, without taking any (a cheap check before
     /// costly work; `take` decides).
     public static func check(_ cost: Int, of limit: RateLimit, keyID: String, now: Int64, on sql: any SQLDatabase) async throws {
-        guard cost <= limit.perMinute else { throw BillingError.exceedsRateLimit(limit: limit.perMinute, kind: limit.kind, cost: cost) }
+        try limit.requireAttainable(cost)
         let level = try await Self.level(of: limit, keyID: keyID, now: now, on: sql)
-        if level < Int64(cost) * RateLimit.unitsPerToken {
-            throw BillingError.rateLimited(
-                limit.status(level: level),
-                kind: limit.kind,
-                retryAfterSeconds: limit.secondsUntil(cost: cost, level: level)
-            )
-        }
+        if level < Int64(cost) * RateLimit.unitsPerToken { throw limit.refusal(cost: cost, level: level) }
     }
 
     static func level(of limit: RateLimit, keyID: String, now: Int64, on sql: any SQLDatabase) async throws -> Int64 {

@@ -279,8 +279,8 @@ struct AdminController {
     /// Rate limits are 0 (none) to 1,000,000 per minute.
     static func checkRates(requestsPerMinute: Int?, imagesPerMinute: Int?) throws {
         for (name, value) in [("requests_per_minute", requestsPerMinute), ("images_per_minute", imagesPerMinute)] {
-            if let value, !(0...1_000_000).contains(value) {
-                throw APIError(.invalid(name, "\(name) must be from 0 (no limit) to 1000000."))
+            if let value, !RateLimit.settableRange.contains(value) {
+                throw APIError(.invalid(name, "\(name) must be from 0 (no limit) to \(RateLimit.settableRange.upperBound)."))
             }
         }
     }

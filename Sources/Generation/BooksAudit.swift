@@ -213,7 +213,7 @@ public enum BooksAudit {
                 if (kinds[.hold] ?? 0) != generation.hold {
                     problem("generation \(id): hold \(MicroUSD(micros: generation.hold)) but ledger holds \(MicroUSD(micros: kinds[.hold] ?? 0))")
                 }
-                if ["completed", "failed", "cancelled"].contains(generation.status) {
+                if GenerationStatus(rawValue: generation.status)?.isFinal == true {
                     if charged + returned != generation.hold {
                         problem(
                             "generation \(id): hold \(MicroUSD(micros: generation.hold)) != charges \(MicroUSD(micros: charged)) + returns \(MicroUSD(micros: returned))"

@@ -59,8 +59,6 @@ public struct GenerationRecord: Sendable, Equatable {
     public var startedAt: Int64?
     public var completedAt: Int64?
     public var expiresAt: Int64?
-    /// When the owner asked to cancel it while it ran; nil: never asked.
-    public var cancelRequestedAt: Int64? = nil
 
     /// The cost if every requested image is delivered.
     public var estimatedCost: MicroUSD { self.pricePerImage * self.numImages }

@@ -170,6 +170,8 @@ struct GenerationRunner: Sendable {
     ) async throws -> Bool {
         let now = self.settings.clock.nowMillis()
         record.status = !delivered.isEmpty ? .completed : cancelled ? .cancelled : .failed
+        // A failure's hold is refunded; what a delivery or the owner's cancel leaves over is released.
+        let returnKind: LedgerKind = record.status == .failed ? .refund : .release
         record.images = delivered.map(\.0)
         record.charged = record.pricePerImage * delivered.count
         record.refunded = record.hold - record.charged
@@ -198,7 +200,7 @@ struct GenerationRunner: Sendable {
             try await Ledger.settle(
                 charge: final.charged,
                 returned: final.refunded,
-                returnKind: delivered.isEmpty && !cancelled ? .refund : .release,
+                returnKind: returnKind,
                 account: final.accountID,
                 generation: final.id,
                 on: sql
@@ -208,7 +210,7 @@ struct GenerationRunner: Sendable {
         guard settled else { return false }
         GenerationMetrics.recordDuration(milliseconds: now - final.createdAt, provider: final.provider, outcome: final.status.rawValue)
         GenerationMetrics.recordMoney("charge", micros: final.charged.micros)
-        GenerationMetrics.recordMoney(delivered.isEmpty && !cancelled ? "refund" : "release", micros: final.refunded.micros)
+        GenerationMetrics.recordMoney(returnKind.rawValue, micros: final.refunded.micros)
         GenerationMetrics.stored(images: delivered.count, bytes: delivered.reduce(0) { $0 + $1.0.byteCount })
         logger.info(
             "generation ended",

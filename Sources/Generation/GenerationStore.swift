@@ -258,8 +258,7 @@ public struct GenerationStore: Sendable {
             createdAt: try row.decode(column: "created_at", as: Int64.self),
             startedAt: try row.decode(column: "started_at", as: Int64?.self),
             completedAt: try row.decode(column: "completed_at", as: Int64?.self),
-            expiresAt: try row.decode(column: "expires_at", as: Int64?.self),
-            cancelRequestedAt: try row.decode(column: "cancel_requested_at", as: Int64?.self)
+            expiresAt: try row.decode(column: "expires_at", as: Int64?.self)
         )
     }
 }

@@ -78,6 +78,11 @@ struct KeysCommand: AsyncParsableCommand {
         subcommands: [Create.self, Revoke.self, List.self, Limits.self]
     )
 
+    /// A key's own per-minute limit as the commands show it.
+    static func rateText(_ perMinute: Int?) -> String {
+        perMinute.map { $0 == 0 ? "none" : "\($0)/min" } ?? "server default"
+    }
+
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create an API key; prints only the key, once.")
         @Option(help: "Account name.") var account: String
@@ -96,7 +101,9 @@ struct KeysCommand: AsyncParsableCommand {
             let limit = try self.dailyLimitUSD.map { try parseUSD($0, option: "--daily-limit-usd") }
             if let max = self.maxConcurrency, max < 1 { throw ValidationError("--max-concurrency must be at least 1") }
             for (name, value) in [("--requests-per-minute", self.requestsPerMinute), ("--images-per-minute", self.imagesPerMinute)] {
-                if let value, !(0...1_000_000).contains(value) { throw ValidationError("\(name) must be from 0 (no limit) to 1000000") }
+                if let value, !RateLimit.settableRange.contains(value) {
+                    throw ValidationError("\(name) must be from 0 (no limit) to \(RateLimit.settableRange.upperBound)")
+                }
             }
             let secret = try await withEnvironment(self.data) { env in
                 guard let owner = try await AccountStore(database: env.database).find(name: self.account) else {
@@ -130,8 +137,8 @@ struct KeysCommand: AsyncParsableCommand {
         static func rate(_ text: String?, option: String) throws -> Int?? {
             guard let text else { return nil }
             if text == "default" { return .some(nil) }
-            guard let value = Int(text), (0...1_000_000).contains(value) else {
-                throw ValidationError("\(option) must be 0 (no limit) to 1000000, or 'default'")
+            guard let value = Int(text), RateLimit.settableRange.contains(value) else {
+                throw ValidationError("\(option) must be 0 (no limit) to \(RateLimit.settableRange.upperBound), or 'default'")
             }
             return .some(value)
         }
@@ -149,8 +156,7 @@ struct KeysCommand: AsyncParsableCommand {
             }
             switch outcome {
             case .updated(let key):
-                let show = { (value: Int?) in value.map { $0 == 0 ? "none" : "\($0)/min" } ?? "server default" }
-                print("\(key.prefix)…: requests \(show(key.requestsPerMinute)), images \(show(key.imagesPerMinute))")
+                print("\(key.prefix)…: requests \(KeysCommand.rateText(key.requestsPerMinute)), images \(KeysCommand.rateText(key.imagesPerMinute))")
             case .notFound:
                 throw ValidationError("no live key starts with '\(self.keyPrefix)'")
             case .ambiguous(let keys):
@@ -190,13 +196,13 @@ struct KeysCommand: AsyncParsableCommand {
             }
             if self.json { return try printJSON(keys) }
             let time = { (millis: Int64?) in millis.map { Date(timeIntervalSince1970: Double($0) / 1000).formatted(.iso8601) } ?? "-" }
-            let rate = { (perMinute: Int?) in perMinute.map { $0 == 0 ? "none" : "\($0)" } ?? "default" }
             printTable(
                 ["PREFIX", "ACCOUNT", "LABEL", "CREATED", "LAST USED", "STATE", "REQ/MIN", "IMG/MIN"],
                 keys.map {
                     [
                         $0.prefix + "…", names[$0.accountID] ?? $0.accountID, $0.label, time($0.createdAt), time($0.lastUsedAt),
-                        $0.revokedAt == nil ? "live" : "revoked", rate($0.requestsPerMinute), rate($0.imagesPerMinute),
+                        $0.revokedAt == nil ? "live" : "revoked", KeysCommand.rateText($0.requestsPerMinute),
+                        KeysCommand.rateText($0.imagesPerMinute),
                     ]
                 }
             )

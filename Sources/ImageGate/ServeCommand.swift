@@ -146,15 +146,10 @@ struct ServeCommand: AsyncParsableCommand {
             guard (0...(1 << 20)).contains(megabytes) else { throw ValidationError("--output-cache-mb: 0 to 1048576") }
             config.outputCacheBytes = megabytes << 20
         }
-        for (option, value, path) in [
-            ("--requests-per-minute", self.requestsPerMinute, \AppConfiguration.requestsPerMinute),
-            ("--images-per-minute", self.imagesPerMinute, \AppConfiguration.imagesPerMinute),
-        ] {
-            let variable = option.dropFirst(2).uppercased().replacingOccurrences(of: "-", with: "_")
-            guard let perMinute = try value ?? EnvironmentVariable.get(variable).map({ try Self.integer($0, option) }) else { continue }
-            guard (0...1_000_000).contains(perMinute) else { throw ValidationError("\(option): 0 (no limit) to 1000000") }
-            config[keyPath: path] = perMinute
-        }
+        config.requestsPerMinute =
+            try Self.perMinute(self.requestsPerMinute, env: "REQUESTS_PER_MINUTE", option: "--requests-per-minute") ?? config.requestsPerMinute
+        config.imagesPerMinute =
+            try Self.perMinute(self.imagesPerMinute, env: "IMAGES_PER_MINUTE", option: "--images-per-minute") ?? config.imagesPerMinute
         config.catalogPath = self.catalog ?? EnvironmentVariable.get("CATALOG")
         config.metricsPort = try self.metricsPort ?? EnvironmentVariable.get("METRICS_PORT").map { try Self.integer($0, "--metrics-port") }
         config.metricsHost = self.metricsHost ?? EnvironmentVariable.get("METRICS_HOST") ?? config.metricsHost
@@ -188,6 +183,15 @@ struct ServeCommand: AsyncParsableCommand {
             """
         )
         fflush(nil)
+    }
+
+    /// A server-wide rate limit from its option or its environment variable; nil when neither is set.
+    static func perMinute(_ value: Int?, env: String, option: String) throws -> Int? {
+        guard let perMinute = try value ?? EnvironmentVariable.get(env).map({ try Self.integer($0, option) }) else { return nil }
+        guard RateLimit.settableRange.contains(perMinute) else {
+            throw ValidationError("\(option): 0 (no limit) to \(RateLimit.settableRange.upperBound)")
+        }
+        return perMinute
     }
 
     static func integer(_ text: String, _ option: String) throws -> Int {

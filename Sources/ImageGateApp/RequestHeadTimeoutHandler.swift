@@ -2,8 +2,9 @@ import NIOCore
 import NIOHTTPTypes
 
 /// Closes a connection whose request head does not arrive in time: after it opens, and once every request read on a
-/// kept-alive connection has its response (a pipelined request already read is never timed by this). HTTP decoding only passes a head on once it is complete, so a slow-loris client that sends
-/// its headers a byte at a time never gets one through, and is cut off instead of holding the connection for minutes.
+/// kept-alive connection has its response (a pipelined request already read is never timed by this). HTTP decoding
+/// only passes a head on once it is complete, so a slow-loris client that sends its headers a byte at a time never
+/// gets one through, and is cut off instead of holding the connection for minutes.
 /// (The body has its own deadline, where the routes read it.)
 final class RequestHeadTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
