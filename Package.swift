@@ -96,6 +96,7 @@ let package = Package(
             dependencies: [
                 "Catalog", "Billing", "Storage", "Blobs", "Providers", "Imaging", "Essentials",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

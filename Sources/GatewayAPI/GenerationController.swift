@@ -22,6 +22,7 @@ struct GenerationController<Generations: GenerationUseCases> {
         group.get("generations/:id", use: self.get)
         group.get("generations/:id/events", use: self.events)
         group.post("generations/:id/cancel", use: self.cancel)
+        group.post("generations/:id/webhook/redeliver", use: self.redeliverWebhook)
         group.get("generations", use: self.list)
     }
 
@@ -51,7 +52,31 @@ struct GenerationController<Generations: GenerationUseCases> {
         guard let record = try await self.generations.generation(id: id, accountID: identity.accountID) else {
             throw APIError.notFound("No generation '\(id)' for this account.")
         }
-        return try JSONResponse.make(GenerationResponse(record, links: self.links))
+        var body = GenerationResponse(record, links: self.links)
+        if let url = record.request.parameters.webhookURL {
+            body.webhook = Omittable(
+                WebhookBody(url: url, delivery: try await self.generations.webhook(generationID: id, accountID: identity.accountID))
+            )
+        }
+        return try JSONResponse.make(body)
+    }
+
+    /// Sends the generation's webhook again now, with the same `webhook-id` (a receiver that lost it, or one that
+    /// was down for longer than the retries last): 202 with the webhook's state. 409 `no_webhook` when the
+    /// generation asked for none, `not_ended` while it runs (its event does not exist yet).
+    @Sendable func redeliverWebhook(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
+        let id = context.parameters.get("id") ?? ""
+        guard let record = try await self.generations.generation(id: id, accountID: identity.accountID) else {
+            throw APIError.notFound("No generation '\(id)' for this account.")
+        }
+        guard let url = record.request.parameters.webhookURL else {
+            throw APIError(status: .conflict, code: "no_webhook", message: "Generation '\(id)' was created without a webhook_url.")
+        }
+        guard let delivery = try await self.generations.redeliverWebhook(generationID: id, accountID: identity.accountID) else {
+            throw APIError(status: .conflict, code: "not_ended", message: "Generation '\(id)' has not ended: its event does not exist yet.")
+        }
+        return try JSONResponse.make(WebhookBody(url: url, delivery: delivery), status: .accepted, headers: [.location: "/v1/generations/\(id)"])
     }
 
     /// Cancels the caller's generation. Queued: it never runs and the whole hold is returned (200, `cancelled`).

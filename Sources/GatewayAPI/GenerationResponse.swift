@@ -47,6 +47,8 @@ struct GenerationResponse: Encodable {
     /// A failed or cancelled generation is also an error response: it keeps the error shape's top-level fields.
     var code: Omittable<String>
     var message: Omittable<String>
+    /// The webhook's delivery, where the owner looks at one generation (never inside a webhook's own body).
+    var webhook: Omittable<WebhookBody> = .omitted
 
     /// In the order of the properties: the synthesized encoder writes the keys in this order.
     enum CodingKeys: String, CodingKey {
@@ -56,7 +58,7 @@ struct GenerationResponse: Encodable {
         case durationMs
         case outputURLs = "output_urls"
         case images, seed, costUsd, refundedUsd, provider, prompt
-        case aspectRatio, resolvedAspectRatio, size, numImages, outputFormat, createdAt, completedAt, expiresAt, error, code, message
+        case aspectRatio, resolvedAspectRatio, size, numImages, outputFormat, createdAt, completedAt, expiresAt, error, code, message, webhook
     }
 
     /// Builds the response, signing a link for each stored image.

@@ -60,6 +60,9 @@ enum OpenAIImagesTranslation {
                 if streaming { throw APIError(.invalid("stream", "Streaming is not supported for this model.")) }
             case "seed":
                 native["seed"] = value
+            case "webhook_url":
+                // ImageGate's own field (the OpenAI SDK sends it with `extra_body`): the same webhook as the native API.
+                native["webhook_url"] = value
             default:
                 guard let ignored = Self.ignoredFields[name] else { throw APIError(.invalid(name, "Unknown parameter '\(name)'.")) }
                 try ignored.check(value, name: name)

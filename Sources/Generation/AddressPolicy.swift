@@ -1,4 +1,5 @@
 import Foundation
+import NIOPosix
 
 /// Turns a host name into the addresses it points to. The live one asks the system (`getaddrinfo`); tests answer
 /// what a hostile DNS server would (a public address first, loopback after).
@@ -116,5 +117,31 @@ public struct AddressPolicy: Sendable {
         case (224...255, _): false  // multicast, reserved, broadcast
         default: true
         }
+    }
+}
+
+extension AddressPolicy {
+    /// Why an outbound URL may not be called.
+    enum TargetRefusal: Error, Equatable {
+        case notHTTP
+        case unresolvable(host: String)
+        case notPublic
+    }
+
+    /// The host of an http(s) URL and the one address to connect to, as the policy decided it (the name is resolved
+    /// once, on `threadPool`, because `getaddrinfo` blocks). Every outbound call to a user's URL (reference images,
+    /// webhooks) connects to exactly this address, so a DNS answer that changes afterwards changes nothing.
+    func target(of url: URL, on threadPool: NIOThreadPool) async throws(TargetRefusal) -> (host: String, address: String) {
+        // An IPv6 literal is checked without its brackets (which some URL parsers keep in `host`).
+        let host = url.host.map { $0.hasPrefix("[") && $0.hasSuffix("]") ? String($0.dropFirst().dropLast()) : $0 }
+        guard let host, !host.isEmpty, let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https" else { throw .notHTTP }
+        let decision: Decision
+        do {
+            decision = try await threadPool.runIfActive { [self] in try self.decide(host: host) }
+        } catch {
+            throw .unresolvable(host: host)
+        }
+        guard case .connect(let address) = decision else { throw .notPublic }
+        return (host, address)
     }
 }

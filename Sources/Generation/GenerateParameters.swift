@@ -15,6 +15,8 @@ public struct GenerateParameters: Sendable, Equatable, Codable {
     public var outputFormat: ImageFormat
     /// Reference images (edit mode): `http(s)://` URLs or `data:image/…;base64,` URIs.
     public var imageURLs: [String]
+    /// Where to send the signed event when the generation ends (`http(s)://`); nil: no webhook.
+    public var webhookURL: String? = nil
 
     public init(
         model: String,
@@ -25,7 +27,8 @@ public struct GenerateParameters: Sendable, Equatable, Codable {
         numImages: Int,
         seed: Int64?,
         outputFormat: ImageFormat,
-        imageURLs: [String]
+        imageURLs: [String],
+        webhookURL: String? = nil
     ) {
         self.model = model
         self.mode = mode
@@ -36,5 +39,6 @@ public struct GenerateParameters: Sendable, Equatable, Codable {
         self.seed = seed
         self.outputFormat = outputFormat
         self.imageURLs = imageURLs
+        self.webhookURL = webhookURL
     }
 }

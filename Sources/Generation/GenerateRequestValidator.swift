@@ -14,6 +14,7 @@ public struct GenerateRequestValidator: Sendable {
     /// The fields `POST /v1/generate` accepts.
     public static let knownFields: Set<String> = [
         "model", "mode", "prompt", "aspect_ratio", "size", "num_images", "seed", "output_format", "image_urls",
+        "webhook_url",
     ]
 
     public init(catalog: ModelCatalog) {
@@ -77,6 +78,8 @@ public struct GenerateRequestValidator: Sendable {
 
         let imageURLs = try Self.imageURLs(present["image_urls"], name: names["image_urls"], mode: mode, rules: rules.imageUrls)
 
+        let webhookURL = try present["webhook_url"].map { value throws(RequestError) in try Self.webhookURL(value, names["webhook_url"]) }
+
         let parameters = GenerateParameters(
             model: model.id,
             mode: mode,
@@ -86,7 +89,8 @@ public struct GenerateRequestValidator: Sendable {
             numImages: Int(numImages),
             seed: seed,
             outputFormat: outputFormat,
-            imageURLs: imageURLs
+            imageURLs: imageURLs,
+            webhookURL: webhookURL
         )
         return (parameters, model)
     }
@@ -142,6 +146,22 @@ public struct GenerateRequestValidator: Sendable {
             urls.append(text)
         }
         return urls
+    }
+
+    /// A webhook target: an absolute http(s) URL with a host and no credentials (the URL is shown back in the
+    /// generation, so a password in it would leak), at most 2,048 characters. Where it points is checked later, by
+    /// the address policy, before any money is held.
+    static func webhookURL(_ value: JSONValue, _ name: String) throws(RequestError) -> String {
+        let text = try Self.string(value, name)
+        guard text.utf8.count <= 2048, let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
+            scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty
+        else {
+            throw .invalid(name, "\(name) must be an absolute http(s) URL of at most 2048 characters.")
+        }
+        guard components.user == nil && components.password == nil else {
+            throw .invalid(name, "\(name) must not carry credentials; authenticate the webhook by its signature.")
+        }
+        return text
     }
 
     /// The known field within two edits of `name`, to suggest in the error.

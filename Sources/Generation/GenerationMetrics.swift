@@ -33,4 +33,9 @@ enum GenerationMetrics {
         guard micros > 0 else { return }
         Counter(label: "imagegate_money_micros_total", dimensions: [("kind", kind)]).increment(by: micros)
     }
+
+    /// Webhook attempts, by outcome (delivered, retry, gave_up).
+    static func webhookAttempt(outcome: String) {
+        Counter(label: "imagegate_webhook_attempts_total", dimensions: [("outcome", outcome)]).increment()
+    }
 }

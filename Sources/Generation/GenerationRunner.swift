@@ -27,6 +27,7 @@ struct GenerationRunner: Sendable {
     let provider: any ImageProvider
     let mirror: OutputMirror
     let hub: CompletionHub
+    let webhookBell: CompletionHub
     let settings: GenerationSettings
 
     /// How a run ended, for the worker and the tests.
@@ -205,6 +206,8 @@ struct GenerationRunner: Sendable {
                 generation: final.id,
                 on: sql
             )
+            // The event exists exactly when the settlement does: a crash after the commit never loses it.
+            try await WebhookOutbox.enqueue(for: final, now: now, on: sql)
             return true
         }
         guard settled else { return false }
@@ -221,6 +224,7 @@ struct GenerationRunner: Sendable {
         )
         for key in final.request.referenceKeys { try? await self.blobs.delete(key: key) }
         await self.hub.signal(final.id)
+        await self.webhookBell.signal(WebhookDispatcher.bellKey)
         return true
     }
 

@@ -20,6 +20,11 @@ public final class GenerationService: GenerationUseCases {
     let outputs: OutputStore
     let idempotency: IdempotencyStore
     let hub = CompletionHub()
+    /// Rung when a webhook may have become due (a settlement, a redelivery), so the dispatcher sends it at once.
+    let webhookBell = CompletionHub()
+    let webhooks: WebhookOutbox
+    /// Where webhooks may point: public addresses, unless the operator allows private ones.
+    let webhookPolicy: AddressPolicy
     let database: any Database
     let references: ReferenceLoader
     let blobs: any BlobStore
@@ -44,6 +49,8 @@ public final class GenerationService: GenerationUseCases {
         self.store = GenerationStore(database: database)
         self.outputs = OutputStore(database: database)
         self.idempotency = IdempotencyStore(database: database)
+        self.webhooks = WebhookOutbox(database: database)
+        self.webhookPolicy = AddressPolicy(allowPrivate: settings.webhooks.allowPrivateAddresses)
         self.blobs = blobs
         self.provider = provider
         self.references = references
@@ -58,6 +65,7 @@ public final class GenerationService: GenerationUseCases {
             provider: provider,
             mirror: mirror,
             hub: self.hub,
+            webhookBell: self.webhookBell,
             settings: settings
         )
     }
@@ -113,6 +121,7 @@ public final class GenerationService: GenerationUseCases {
         let now = self.settings.clock.nowMillis()
         if let cancelled = try await self.store.cancelQueued(id: id, accountID: accountID, now: now) {
             GenerationMetrics.recordMoney("release", micros: cancelled.refunded.micros)
+            await self.webhookBell.signal(WebhookDispatcher.bellKey)
             for key in cancelled.request.referenceKeys { try? await self.blobs.delete(key: key) }
             await self.hub.signal(id)
             return cancelled
@@ -123,6 +132,17 @@ public final class GenerationService: GenerationUseCases {
         _ = try await self.store.requestCancel(id: id, accountID: accountID, now: now)
         guard timeout > .zero else { return try await self.store.get(id: id, accountID: accountID) ?? current }
         return try await self.waitForEnd(id, timeout: timeout) ?? current
+    }
+
+    public func webhook(generationID: String, accountID: String) async throws -> WebhookDelivery? {
+        try await self.webhooks.delivery(generationID: generationID, accountID: accountID)
+    }
+
+    public func redeliverWebhook(generationID: String, accountID: String) async throws -> WebhookDelivery? {
+        guard try await self.webhooks.redeliver(generationID: generationID, accountID: accountID, now: self.settings.clock.nowMillis()) != nil
+        else { return nil }
+        await self.webhookBell.signal(WebhookDispatcher.bellKey)
+        return try await self.webhooks.delivery(generationID: generationID, accountID: accountID)
     }
 
     /// How often a watcher reads a generation that has not ended, to see it start.
@@ -186,6 +206,7 @@ public final class GenerationService: GenerationUseCases {
             apiKeyID: apiKeyID,
             images: (parameters.numImages, imagesLimit)
         )
+        if let webhookURL = parameters.webhookURL { try await self.checkWebhook(webhookURL, name: names["webhook_url"]) }
         let references =
             parameters.mode == .edit
             ? try await self.references.load(
@@ -345,6 +366,21 @@ public final class GenerationService: GenerationUseCases {
             return (limits, status)
         } catch let error as BillingError {
             throw RequestError(error) ?? error
+        }
+    }
+
+    /// Refuses a webhook URL whose host does not resolve or resolves to an address the policy forbids (loopback,
+    /// private, metadata), before any money is held. Checked again at each delivery: DNS can change in between.
+    func checkWebhook(_ url: String, name: String) async throws(RequestError) {
+        guard let parsed = URL(string: url) else { throw .invalid(name, "\(name) must be an absolute http(s) URL.") }
+        do {
+            _ = try await self.webhookPolicy.target(of: parsed, on: self.references.threadPool)
+        } catch {
+            switch error {
+            case .notHTTP: throw .invalid(name, "\(name) must be an absolute http(s) URL.")
+            case .unresolvable(let host): throw .invalid(name, "\(name): the host \(host) could not be resolved.")
+            case .notPublic: throw .invalid(name, "\(name) points to a private or local network address, which is not allowed.")
+            }
         }
     }
 

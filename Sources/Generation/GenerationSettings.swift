@@ -21,6 +21,8 @@ public struct GenerationSettings: Sendable {
     public var clock: any WallClock
     /// Rate limits for keys that have none of their own, per minute (absent or 0: no limit).
     public var defaultRateLimits: [RateLimit.Kind: Int] = [:]
+    /// How webhooks are checked, sent and retried.
+    public var webhooks = WebhookSettings()
 
     public init(
         retentionMillis: Int64,

@@ -133,6 +133,7 @@ public struct GenerationStore: Sendable {
                 generation: id,
                 on: sql
             )
+            try await WebhookOutbox.enqueue(for: record, now: now, on: sql)
             return record
         }
     }

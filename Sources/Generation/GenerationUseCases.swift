@@ -31,6 +31,14 @@ public protocol GenerationUseCases: Sendable {
     /// only by its run.
     func cancel(id: String, accountID: String, waitingUpTo timeout: Duration) async throws -> GenerationRecord?
 
+    /// The webhook of one of the account's generations, with its attempts; nil when it asked for none or has not
+    /// ended yet (the event is written when it ends).
+    func webhook(generationID: String, accountID: String) async throws -> WebhookDelivery?
+
+    /// Sends a generation's webhook again now (same `webhook-id`), retried as a new one would be; nil when it has
+    /// none (yet).
+    func redeliverWebhook(generationID: String, accountID: String) async throws -> WebhookDelivery?
+
     /// A page of the account's generations, newest first, starting after `cursor`.
     func generations(accountID: String, limit: Int, after cursor: String?) async throws -> GenerationsPage
 

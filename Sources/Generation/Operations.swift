@@ -31,6 +31,16 @@ public struct Operations: Sendable {
         try await BooksAudit.run(on: self.database)
     }
 
+    /// The account's webhook signing secret, made on first use.
+    public func webhookSecret(accountID: String) async throws -> WebhookSecret {
+        try await WebhookSecrets(database: self.database).secret(accountID: accountID, now: Timestamp.nowMillis())
+    }
+
+    /// A new webhook signing secret for the account; the replaced one keeps signing for a day beside it.
+    public func rotateWebhookSecret(accountID: String) async throws -> WebhookSecret {
+        try await WebhookSecrets(database: self.database).rotate(accountID: accountID, now: Timestamp.nowMillis())
+    }
+
     /// An account with its latest ledger rows, newest first: what `GET /v1/account` shows its owner.
     public func statement(accountID: String, rows: Int) async throws -> (Account, [LedgerEntry])? {
         guard let account = try await self.accounts.get(id: accountID) else { return nil }

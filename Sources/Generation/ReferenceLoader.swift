@@ -120,21 +120,17 @@ public struct ReferenceLoader: Sendable {
     func fetch(_ start: URL, param: String, maxBytes: Int) async throws(RequestError) -> [UInt8] {
         var url = start
         for _ in 0...3 {
-            // An IPv6 literal is checked without its brackets (which some URL parsers keep in `host`).
-            let host = url.host.map { $0.hasPrefix("[") && $0.hasSuffix("]") ? String($0.dropFirst().dropLast()) : $0 }
-            guard let host, let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https" else {
-                throw .invalid(param, "\(param) redirected to a URL that is not http(s).")
-            }
-            let decision: AddressPolicy.Decision
+            let target: (host: String, address: String)
             do {
-                decision = try await self.threadPool.runIfActive { [addressPolicy] in try addressPolicy.decide(host: host) }
+                target = try await self.addressPolicy.target(of: url, on: self.threadPool)
             } catch {
-                throw .invalid(param, "\(param): the host \(host) could not be resolved.")
+                switch error {
+                case .notHTTP: throw .invalid(param, "\(param) redirected to a URL that is not http(s).")
+                case .unresolvable(let host): throw .invalid(param, "\(param): the host \(host) could not be resolved.")
+                case .notPublic: throw .invalid(param, "\(param) points to a private or local network address, which is not allowed.")
+                }
             }
-            guard case .connect(let address) = decision else {
-                throw .invalid(param, "\(param) points to a private or local network address, which is not allowed.")
-            }
-            switch try await self.fetchOnce(url, host: host, address: address, param: param, maxBytes: maxBytes) {
+            switch try await self.fetchOnce(url, host: target.host, address: target.address, param: param, maxBytes: maxBytes) {
             case .image(let bytes): return bytes
             case .redirect(let next): url = next
             }

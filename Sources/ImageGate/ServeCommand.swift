@@ -52,6 +52,16 @@ struct ServeCommand: AsyncParsableCommand {
         help: "Let image_urls reach loopback and private addresses (env IMAGEGATE_ALLOW_PRIVATE_IMAGE_URLS=1)."
     )
     var allowPrivateImageURLs = false
+    @Flag(
+        name: .customLong("allow-private-webhook-urls"),
+        help: "Let webhook_url reach loopback and private addresses (env IMAGEGATE_ALLOW_PRIVATE_WEBHOOK_URLS=1)."
+    )
+    var allowPrivateWebhookURLs = false
+    @Option(
+        name: .customLong("webhook-first-retry"),
+        help: "Wait before a failed webhook's first retry; it doubles up to 1h, for at least 24h (env IMAGEGATE_WEBHOOK_FIRST_RETRY). Default: 5s"
+    )
+    var webhookFirstRetry: String?
     @Option(
         name: .customLong("header-timeout"),
         help: "Close a connection whose request head takes longer than this to arrive (env IMAGEGATE_HEADER_TIMEOUT). Default: 30s"
@@ -139,6 +149,12 @@ struct ServeCommand: AsyncParsableCommand {
         config.adminToken = self.adminToken ?? EnvironmentVariable.get("ADMIN_TOKEN")
         config.allowPrivateImageURLs =
             self.allowPrivateImageURLs || ["1", "true", "yes"].contains(EnvironmentVariable.get("ALLOW_PRIVATE_IMAGE_URLS")?.lowercased() ?? "")
+        config.allowPrivateWebhookURLs =
+            self.allowPrivateWebhookURLs || ["1", "true", "yes"].contains(EnvironmentVariable.get("ALLOW_PRIVATE_WEBHOOK_URLS")?.lowercased() ?? "")
+        if let text = self.webhookFirstRetry ?? EnvironmentVariable.get("WEBHOOK_FIRST_RETRY") {
+            guard let seconds = DurationText.seconds(text), seconds >= 1 else { throw ValidationError("--webhook-first-retry: expected e.g. 5s") }
+            config.webhookFirstRetrySeconds = seconds
+        }
         if let workers = try self.workers ?? EnvironmentVariable.get("WORKERS").map({ try Self.integer($0, "--workers") }) {
             config.workers = workers
         }

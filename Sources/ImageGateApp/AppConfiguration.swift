@@ -17,6 +17,10 @@ public struct AppConfiguration: Sendable {
     /// Unset: the admin API is off.
     public var adminToken: String?
     public var allowPrivateImageURLs = false
+    /// Let webhooks reach loopback and private addresses.
+    public var allowPrivateWebhookURLs = false
+    /// The first retry of a failed webhook (then doubling, up to an hour, for at least a day).
+    public var webhookFirstRetrySeconds: Int64 = 5
     /// Generations run at once; nil: 4 for the CPU-bound local engine, 64 for fal (waiting on the network).
     public var workers: Int?
     public var maxBodyBytes = 150 << 20

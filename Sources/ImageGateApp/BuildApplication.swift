@@ -61,6 +61,8 @@ public func buildGateway(_ config: AppConfiguration, logger: Logger) async throw
         clock: config.clock
     )
     settings.defaultRateLimits = [.requests: config.requestsPerMinute, .images: config.imagesPerMinute]
+    settings.webhooks.allowPrivateAddresses = config.allowPrivateWebhookURLs
+    settings.webhooks.firstRetryMillis = config.webhookFirstRetrySeconds * 1000
     let generations = GenerationService(
         catalog: environment.catalog,
         database: environment.database,
@@ -85,10 +87,12 @@ public func buildGateway(_ config: AppConfiguration, logger: Logger) async throw
     )
     dependencies.clock = config.clock
     let router = buildRouter(dependencies)
+    let payloads = WebhookPayloads(links: OutputLinks(signer: signer, baseURL: config.resolvedPublicURL))
     var services: [any Service] = [
         DatabaseService(database: environment.database),
         HTTPClientService(client: httpClient),
         GenerationWorkers(service: generations, queue: queue, workers: config.resolvedWorkers, logger: logger),
+        WebhookDispatcher(service: generations, logger: logger, render: payloads.body),
         OutputJanitor(
             outputs: OutputStore(database: environment.database),
             generations: GenerationStore(database: environment.database),

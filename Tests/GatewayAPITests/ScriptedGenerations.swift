@@ -52,6 +52,10 @@ final class ScriptedGenerations: GenerationUseCases {
         return next
     }
 
+    func webhook(generationID: String, accountID: String) async throws -> WebhookDelivery? { throw Unscripted(call: "webhook") }
+
+    func redeliverWebhook(generationID: String, accountID: String) async throws -> WebhookDelivery? { throw Unscripted(call: "redeliverWebhook") }
+
     func generations(accountID: String, limit: Int, after cursor: String?) async throws -> GenerationsPage {
         throw Unscripted(call: "generations(accountID:)")
     }

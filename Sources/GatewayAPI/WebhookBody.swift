@@ -1,0 +1,65 @@
+import Essentials
+import Generation
+
+/// A generation's webhook as its owner sees it in `GET /v1/generations/{id}`: where it goes, how its delivery stands,
+/// and every attempt.
+struct WebhookBody: Encodable, Sendable {
+    struct Attempt: Encodable, Sendable {
+        let attempt: Int
+        let at: String?
+        let statusCode: Int?
+        let error: String?
+        let durationMs: Int64
+    }
+
+    let url: String
+    let webhookID: String?
+    let event: String?
+    /// `waiting` (the generation has not ended), `pending`, `delivered` or `failed`.
+    let state: String
+    let attempts: [Attempt]
+    let nextAttemptAt: String?
+    let deliveredAt: String?
+
+    enum CodingKeys: String, CodingKey {
+        case url
+        case webhookID = "webhook_id"
+        case event, state, attempts, nextAttemptAt, deliveredAt
+    }
+
+    /// The delivery of `url`; none yet while the generation runs.
+    init(url: String, delivery: WebhookDelivery?) {
+        self.url = url
+        self.webhookID = delivery?.id
+        self.event = delivery?.event
+        self.state = delivery?.state.rawValue ?? "waiting"
+        self.attempts = (delivery?.history ?? []).map {
+            Attempt(attempt: $0.number, at: APITime.string($0.at), statusCode: $0.statusCode, error: $0.error, durationMs: $0.durationMillis)
+        }
+        self.nextAttemptAt = delivery?.state == .pending ? APITime.string(delivery?.nextAttemptAt) : nil
+        self.deliveredAt = APITime.string(delivery?.deliveredAt)
+    }
+}
+
+/// Renders webhook bodies, Standard Webhooks' payload shape: the event `type`, its `timestamp`, and as `data` the
+/// generation exactly as `GET /v1/generations/{id}` shows it (links signed the same way).
+public struct WebhookPayloads: Sendable {
+    let links: OutputLinks
+
+    public init(links: OutputLinks) {
+        self.links = links
+    }
+
+    /// The JSON body of `delivery` for `record`: the same bytes on every attempt.
+    public func body(_ record: GenerationRecord, _ delivery: WebhookDelivery) throws -> [UInt8] {
+        try OrderedJSONEncoder().encode(
+            Event(type: delivery.event, timestamp: APITime.string(delivery.createdAt), data: GenerationResponse(record, links: self.links))
+        )
+    }
+
+    struct Event: Encodable {
+        let type: String
+        let timestamp: String?
+        let data: GenerationResponse
+    }
+}
