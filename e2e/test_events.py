@@ -55,3 +55,20 @@ def test_a_client_that_reconnects_sees_every_step_once_and_the_end(server_factor
     # Another account's key, or no key, sees nothing.
     assert requests.get(url, timeout=10).status_code == 401
     assert requests.get(f"{base}/v1/generations/gen_unknown/events", headers=auth, timeout=10).status_code == 404
+
+
+def test_the_upstreams_queue_position_is_streamed_while_fal_queues_the_request(server_factory, emulator_factory):
+    # Requests wait 3 s in fal's queue: the later ones see others ahead of them, then their place shrink.
+    fal = emulator_factory("--queue-latency", "3s", "--latency", "200ms")
+    base, key, _ = server_factory("--provider", "fal", "--fal-queue-url", fal, "--fal-key", "test")
+    auth = {"Authorization": f"Bearer {key}"}
+    ids = [submit_async(base, key, prompt=f"queued {i}").json()["generation_id"] for i in range(3)]
+    with requests.get(f"{base}/v1/generations/{ids[-1]}/events", headers=auth, stream=True, timeout=60) as stream:
+        seen = list(events(stream))
+    names = [name for _, name, _ in seen]
+    assert names[-1] == "completed", names
+    places = [data["queue_position"] for _, name, data in seen if name == "queue_position"]
+    assert places, f"no queue_position event: {names}"
+    assert all(isinstance(place, int) and place >= 0 for place in places)
+    assert places == sorted(places, reverse=True), f"a place only shrinks: {places}"
+    assert seen[-1][2]["queue_position"] is None, "no place once it ended"

@@ -116,10 +116,12 @@ struct GenerationController<Generations: GenerationUseCases> {
         return try JSONResponse.make(body, status: status, headers: [.location: "/v1/generations/\(id)"])
     }
 
-    /// Live progress as Server-Sent Events: one event per status (`queued`, `processing`, then `completed` or
-    /// `failed`), each carrying the generation as `GET /v1/generations/{id}` shows it and numbered by its step, so a
-    /// client that reconnects with `Last-Event-ID` gets only what it has not seen. A comment line every `heartbeat`
-    /// keeps proxies from closing a quiet stream; the stream ends after the final event.
+    /// Live progress as Server-Sent Events: one event per status (`queued`, `processing`, then `completed`, `failed`
+    /// or `cancelled`), each carrying the generation as `GET /v1/generations/{id}` shows it and numbered by its step,
+    /// so a client that reconnects with `Last-Event-ID` gets only what it has not seen. While the upstream queues the
+    /// request, a `queue_position` event (the generation, with `queue_position`) each time its place changes; these
+    /// carry no id (a place is only news while it lasts), and a reconnecting client gets the current one. A comment
+    /// line every `heartbeat` keeps proxies from closing a quiet stream; the stream ends after the final event.
     @Sendable func events(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let identity = try context.requireIdentity()
         let id = context.parameters.get("id") ?? ""
@@ -130,6 +132,7 @@ struct GenerationController<Generations: GenerationUseCases> {
         let (generations, links, heartbeat) = (self.generations, self.links, self.heartbeat)
         let body = ResponseBody { writer in
             var sent = seen
+            var sentPosition: Int?
             var record = first
             while true {
                 let step = GenerationEvents.step(of: record.status)
@@ -139,15 +142,19 @@ struct GenerationController<Generations: GenerationUseCases> {
                     )
                     sent = step
                 }
+                if record.status == .processing, let position = record.queuePosition, position != sentPosition {
+                    try await writer.write(try GenerationEvents.event(GenerationResponse(record, links: links), step: nil, name: "queue_position"))
+                    sentPosition = position
+                }
                 if record.status.isFinal { break }
                 // A server shutting down ends the stream (a generation it interrupts would never end it); the client
                 // reconnects, with its Last-Event-ID, to whichever server answers next.
-                let current = record.status
+                let current = record.progress
                 let next = try await cancelWhenGracefulShutdown {
                     try await generations.generation(id: id, accountID: identity.accountID, changedFrom: current, waitingUpTo: heartbeat)
                 }
                 guard let next else { break }
-                if next.status == record.status { try await writer.write(GenerationEvents.heartbeat) }
+                if next.progress == record.progress { try await writer.write(GenerationEvents.heartbeat) }
                 record = next
             }
             try await writer.finish(nil)

@@ -27,10 +27,12 @@ enum GenerationEvents {
         }
     }
 
-    /// One event: its id, its name and the generation as one line of JSON (the encoder never writes a raw newline).
-    static func event(_ generation: some Encodable, step: Int, name: String) throws -> ByteBuffer {
+    /// One event: its id (none for an event a reconnect need not replay), its name and the generation as one line of
+    /// JSON (the encoder never writes a raw newline).
+    static func event(_ generation: some Encodable, step: Int?, name: String) throws -> ByteBuffer {
         let json = try OrderedJSONEncoder().encode(generation)
-        var buffer = ByteBuffer(string: "id: \(step)\nevent: \(name)\ndata: ")
+        var buffer = ByteBuffer(string: step.map { "id: \($0)\n" } ?? "")
+        buffer.writeString("event: \(name)\ndata: ")
         buffer.writeBytes(json)
         buffer.writeString("\n\n")
         return buffer

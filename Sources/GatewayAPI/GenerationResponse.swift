@@ -43,6 +43,8 @@ struct GenerationResponse: Encodable {
     let createdAt: String?
     let completedAt: String?
     let expiresAt: String?
+    /// While the upstream queues it: how many requests are ahead of it; null otherwise.
+    let queuePosition: Int?
     let error: ErrorBody?
     /// A failed or cancelled generation is also an error response: it keeps the error shape's top-level fields.
     var code: Omittable<String>
@@ -58,7 +60,8 @@ struct GenerationResponse: Encodable {
         case durationMs
         case outputURLs = "output_urls"
         case images, seed, costUsd, refundedUsd, provider, prompt
-        case aspectRatio, resolvedAspectRatio, size, numImages, outputFormat, createdAt, completedAt, expiresAt, error, code, message, webhook
+        case aspectRatio, resolvedAspectRatio, size, numImages, outputFormat, createdAt, completedAt, expiresAt, queuePosition, error, code, message,
+            webhook
     }
 
     /// Builds the response, signing a link for each stored image.
@@ -93,6 +96,7 @@ struct GenerationResponse: Encodable {
         self.createdAt = APITime.string(record.createdAt)
         self.completedAt = APITime.string(record.completedAt)
         self.expiresAt = APITime.string(record.expiresAt)
+        self.queuePosition = record.status == .processing ? record.queuePosition : nil
         let error = record.errorCode.map { ErrorBody(code: $0, message: record.errorMessage ?? "") }
         self.error = error
         let failed = record.status == .failed || record.status == .cancelled ? error : nil

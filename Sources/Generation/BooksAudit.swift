@@ -13,6 +13,7 @@ import Storage
 ///   (its output rows), and its hold equals its charges plus releases and refunds; its `charged`/`refunded` columns
 ///   match its rows; nothing has moved while it runs.
 /// - Each account's held amount equals the holds of its unfinished generations.
+/// - Each ended generation that asked for a webhook has exactly one event in the outbox; no other one has any.
 ///
 /// What the upstream billed for generations whose users were refunded is reported apart, as `upstreamLosses`: it
 /// is the operator's loss, not an error in the books.
@@ -264,6 +265,21 @@ public enum BooksAudit {
                 }
                 report.available = report.available + MicroUSD(micros: storedAvailable)
                 report.held = report.held + MicroUSD(micros: storedHeld)
+            }
+            // Every ended generation that asked for a webhook has its one event, written with its settlement; nothing
+            // else has one.
+            for row in try await sql.raw(
+                """
+                SELECT g.id, g.status, g.request_json, (SELECT COUNT(*) FROM webhook_deliveries w WHERE w.generation_id = g.id) AS events
+                FROM generations g ORDER BY g.id
+                """
+            ).all() {
+                let id = try row.decode(column: "id", as: String.self)
+                let ended = GenerationStatus(rawValue: try row.decode(column: "status", as: String.self))?.isFinal ?? false
+                let request = try GenerationStore.decode(StoredRequest.self, try row.decode(column: "request_json", as: String.self))
+                let expected = ended && request.parameters.webhookURL != nil ? 1 : 0
+                let events = try row.decode(column: "events", as: Int.self)
+                if events != expected { problem("generation \(id): \(events) webhook events, expected \(expected)") }
             }
             report.problems = problems
             return report

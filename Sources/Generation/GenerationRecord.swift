@@ -59,10 +59,26 @@ public struct GenerationRecord: Sendable, Equatable {
     public var startedAt: Int64?
     public var completedAt: Int64?
     public var expiresAt: Int64?
+    /// While it waits in the upstream's queue: how many requests are ahead of it (when the upstream says).
+    public var queuePosition: Int? = nil
+
+    /// Where it stands, as a progress stream tells it.
+    public var progress: GenerationProgress { GenerationProgress(status: self.status, queuePosition: self.queuePosition) }
 
     /// The cost if every requested image is delivered.
     public var estimatedCost: MicroUSD { self.pricePerImage * self.numImages }
 
     /// Wall time from submit to the end, once ended.
     public var durationMillis: Int64? { self.completedAt.map { $0 - self.createdAt } }
+}
+
+/// A generation's progress: its status and, while the upstream queues it, its place there.
+public struct GenerationProgress: Sendable, Equatable {
+    public var status: GenerationStatus
+    public var queuePosition: Int?
+
+    public init(status: GenerationStatus, queuePosition: Int? = nil) {
+        self.status = status
+        self.queuePosition = queuePosition
+    }
 }

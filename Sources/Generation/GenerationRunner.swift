@@ -153,6 +153,9 @@ struct GenerationRunner: Sendable {
             try await store.markSubmitting(id: record.id, owner: owner, at: self.settings.clock.nowMillis())
         } cancelRequested: { [cancel] in
             await cancel.requested()
+        } queuePosition: { [store] position in
+            // A hint for watchers only: losing one (a busy database, a lost lease) must never fail the generation.
+            try? await store.setQueuePosition(position, id: record.id, owner: owner)
         } record: { [store] handle in
             try await store.setUpstream(handle, for: record.id, owner: owner)
         }

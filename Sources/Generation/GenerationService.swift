@@ -96,7 +96,7 @@ public final class GenerationService: GenerationUseCases {
         return ended
     }
 
-    public func generation(id: String, accountID: String, changedFrom status: GenerationStatus, waitingUpTo timeout: Duration) async throws
+    public func generation(id: String, accountID: String, changedFrom progress: GenerationProgress, waitingUpTo timeout: Duration) async throws
         -> GenerationRecord?
     {
         let deadline = ContinuousClock.now + timeout
@@ -108,7 +108,7 @@ public final class GenerationService: GenerationUseCases {
                 return nil
             }
             let left = deadline - ContinuousClock.now
-            if record.status != status || record.status.isFinal || left <= .zero {
+            if record.progress != progress || record.status.isFinal || left <= .zero {
                 await self.hub.discard(id)
                 return record
             }

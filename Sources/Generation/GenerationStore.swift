@@ -100,7 +100,8 @@ public struct GenerationStore: Sendable {
                 upstream_cost_micros = \(bind: record.upstreamCost.micros),
                 error_code = \(bind: record.errorCode), error_message = \(bind: record.errorMessage),
                 upstream_error_json = \(bind: record.upstreamError),
-                completed_at = \(bind: record.completedAt), expires_at = \(bind: record.expiresAt), lease_until = NULL
+                completed_at = \(bind: record.completedAt), expires_at = \(bind: record.expiresAt), lease_until = NULL,
+                upstream_queue_position = NULL
             WHERE id = \(bind: record.id) AND status = 'processing' AND lease_owner = \(bind: owner)
             RETURNING id
             """
@@ -192,6 +193,19 @@ public struct GenerationStore: Sendable {
         guard touched else { throw LeaseLost(generationID: id) }
     }
 
+    /// Saves where the run's upstream request waits in the upstream's queue (nil: it runs), for progress streams.
+    /// Not urgent: nothing but progress depends on it, and a run that lost its lease writes nothing.
+    func setQueuePosition(_ position: Int?, id: String, owner: String) async throws {
+        try await self.database.transaction { sql in
+            try await sql.raw(
+                """
+                UPDATE generations SET upstream_queue_position = \(bind: position)
+                WHERE id = \(bind: id) AND status = 'processing' AND lease_owner = \(bind: owner)
+                """
+            ).run()
+        }
+    }
+
     /// Ids a sweep hands to the workers again: `processing` ones whose lease ran out (their run died) and `queued`
     /// ones created before `queuedBefore` (their place in a process's queue was lost, e.g. to a failed claim).
     func recoverableIDs(now: Int64, queuedBefore: Int64) async throws -> [String] {
@@ -259,7 +273,8 @@ public struct GenerationStore: Sendable {
             createdAt: try row.decode(column: "created_at", as: Int64.self),
             startedAt: try row.decode(column: "started_at", as: Int64?.self),
             completedAt: try row.decode(column: "completed_at", as: Int64?.self),
-            expiresAt: try row.decode(column: "expires_at", as: Int64?.self)
+            expiresAt: try row.decode(column: "expires_at", as: Int64?.self),
+            queuePosition: try row.decode(column: "upstream_queue_position", as: Int?.self)
         )
     }
 }

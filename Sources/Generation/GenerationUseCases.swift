@@ -18,10 +18,10 @@ public protocol GenerationUseCases: Sendable {
     /// One generation of the account; nil when it does not exist or belongs to another account.
     func generation(id: String, accountID: String) async throws -> GenerationRecord?
 
-    /// The generation as soon as its status is no longer `status` (or at once when it is final), waiting up to
-    /// `timeout`; as it then is when nothing changed. nil when it does not exist or belongs to another account.
-    /// (Live progress: each call sees the next step.)
-    func generation(id: String, accountID: String, changedFrom status: GenerationStatus, waitingUpTo timeout: Duration) async throws
+    /// The generation as soon as its progress (status, place in the upstream's queue) is no longer `progress` (or at
+    /// once when it is final), waiting up to `timeout`; as it then is when nothing changed. nil when it does not
+    /// exist or belongs to another account. (Live progress: each call sees the next step.)
+    func generation(id: String, accountID: String, changedFrom progress: GenerationProgress, waitingUpTo timeout: Duration) async throws
         -> GenerationRecord?
 
     /// Cancels one of the account's generations and returns it as it then is: `cancelled` (a queued one at once, a

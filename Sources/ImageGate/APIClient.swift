@@ -51,7 +51,8 @@ struct APIClient {
 
     /// Follows a Server-Sent Events stream until the server ends it, calling `onEvent` with each event's id, name
     /// and JSON data. `lastEventID` (when not 0) asks only for what came after it.
-    func events(_ path: String, lastEventID: Int, onEvent: (Int, String, [String: Any]) -> Void) async throws {
+    /// Follows a Server-Sent Events stream; each event with its id (nil for one without, such as `queue_position`).
+    func events(_ path: String, lastEventID: Int, onEvent: (Int?, String, [String: Any]) -> Void) async throws {
         var request = HTTPClientRequest(url: self.server.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + path)
         request.headers.add(name: "Authorization", value: "Bearer \(self.apiKey)")
         request.headers.add(name: "Accept", value: "text/event-stream")
@@ -70,10 +71,9 @@ struct APIClient {
                     let parts = line.split(separator: ":", maxSplits: 1)
                     fields[parts[0]] = parts.count > 1 ? parts[1].drop { $0 == " " } : ""
                 }
-                guard let data = fields["data"], let id = fields["id"].flatMap({ Int($0) }),
-                    let json = (try? JSONSerialization.jsonObject(with: Data(data.utf8))) as? [String: Any]
+                guard let data = fields["data"], let json = (try? JSONSerialization.jsonObject(with: Data(data.utf8))) as? [String: Any]
                 else { continue }
-                onEvent(id, String(fields["event"] ?? "message"), json)
+                onEvent(fields["id"].flatMap { Int($0) }, String(fields["event"] ?? "message"), json)
             }
         }
     }

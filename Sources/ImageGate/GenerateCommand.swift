@@ -62,13 +62,17 @@ struct GenerateCommand: AsyncParsableCommand {
             var lastEventID = 0
             var interruptions = 0
             // Live progress from the server's event stream; a dropped stream is picked up where it stopped.
-            while !["completed", "failed"].contains(generation["status"] as? String ?? "") {
+            while !["completed", "failed", "cancelled"].contains(generation["status"] as? String ?? "") {
                 Self.progress(generation["status"] as? String ?? "queued", since: started)
                 do {
                     try await api.events("/v1/generations/\(id)/events", lastEventID: lastEventID) { eventID, name, data in
-                        lastEventID = eventID
+                        if let eventID { lastEventID = eventID }
                         generation = data
-                        Self.progress(name, since: started)
+                        if name == "queue_position", let ahead = data["queue_position"] as? Int {
+                            Self.progress("queued upstream, \(ahead) ahead", since: started)
+                        } else {
+                            Self.progress(name, since: started)
+                        }
                     }
                 } catch {
                     interruptions += 1
@@ -76,12 +80,12 @@ struct GenerateCommand: AsyncParsableCommand {
                     try await Task.sleep(for: .seconds(1))
                 }
             }
-            if generation["status"] as? String == "failed" {
+            if let status = generation["status"] as? String, status == "failed" || status == "cancelled" {
                 Self.status("\n")
                 let error = generation["error"] as? [String: Any]
                 let refunded = generation["refunded_usd"].map { "\($0)" } ?? "0"
                 throw APIClient.Failure(
-                    description: "generation \(id) failed: \(error?["message"] as? String ?? "unknown error") (refunded $\(refunded))"
+                    description: "generation \(id) \(status): \(error?["message"] as? String ?? "unknown error") (returned $\(refunded))"
                 )
             }
 

@@ -66,7 +66,13 @@ public struct FalProvider: ImageProvider {
                 throw await self.abandon(handle, request: request, lastPhase: nil, reason: "The generation could not be recorded: \(error)")
             }
         }
-        let (status, cancel) = try await self.pollStatus(handle, request: request, until: deadline, cancelRequested: context.cancelRequested)
+        let (status, cancel) = try await self.pollStatus(
+            handle,
+            request: request,
+            until: deadline,
+            cancelRequested: context.cancelRequested,
+            queuePosition: context.queuePosition
+        )
         if status.error != nil || status.errorType != nil {
             // After a cancel, an unsuccessful end is the cancel taking effect; a successful one (fal finished first)
             // is delivered and charged like any other.
@@ -166,10 +172,12 @@ public struct FalProvider: ImageProvider {
         _ handle: FalWire.QueueHandle,
         request: ProviderRequest,
         until deadline: ContinuousClock.Instant,
-        cancelRequested: @Sendable () async -> Bool = { false }
+        cancelRequested: @Sendable () async -> Bool = { false },
+        queuePosition: @Sendable (Int?) async -> Void = { _ in }
     ) async throws(ProviderError) -> (FalWire.Status, CancelSent?) {
         var pause = self.configuration.pollInterval
         var lastPhase: String?
+        var lastPosition: Int?
         var cancel: CancelSent?
         while ContinuousClock.now < deadline {
             if cancel == nil, await cancelRequested() {
@@ -185,6 +193,11 @@ public struct FalProvider: ImageProvider {
                 if let status = try? JSONDecoder().decode(FalWire.Status.self, from: Data(response.body)) {
                     if status.status == "COMPLETED" { return (status, cancel) }
                     lastPhase = status.status
+                    let position = status.status == "IN_QUEUE" ? status.queuePosition : nil
+                    if position != lastPosition {
+                        lastPosition = position
+                        await queuePosition(position)
+                    }
                 } else {
                     self.logger.warning("fal status unreadable; polling on", metadata: ["body": "\(response.text)"])
                 }

@@ -22,10 +22,13 @@ enum FalWire {
         let status: String
         let error: String?
         let errorType: String?
+        /// While `IN_QUEUE`: how many requests are ahead of this one (0: next).
+        var queuePosition: Int? = nil
 
         enum CodingKeys: String, CodingKey {
             case status, error
             case errorType = "error_type"
+            case queuePosition = "queue_position"
         }
     }
 

@@ -48,16 +48,21 @@ public struct ProviderContext: Sendable {
     /// Whether the owner asked to cancel the generation. A provider asks it between steps (before a submit, before
     /// each image, at each status poll), stops what it can (cancelling upstream), and returns what came back anyway.
     public let cancelRequested: @Sendable () async -> Bool
+    /// Reports where the request waits in the upstream's queue (requests ahead of it), when the upstream says;
+    /// nil once it runs. Called only when it changes. For progress only: nothing depends on it being saved.
+    public let queuePosition: @Sendable (Int?) async -> Void
 
     public init(
         resume: UpstreamHandle?,
         willSubmit: @escaping @Sendable () async throws -> Void = {},
         cancelRequested: @escaping @Sendable () async -> Bool = { false },
+        queuePosition: @escaping @Sendable (Int?) async -> Void = { _ in },
         record: @escaping @Sendable (UpstreamHandle) async throws -> Void
     ) {
         self.resume = resume
         self.willSubmit = willSubmit
         self.cancelRequested = cancelRequested
+        self.queuePosition = queuePosition
         self.record = record
     }
 }

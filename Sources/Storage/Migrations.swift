@@ -228,6 +228,10 @@ public enum Migrations {
                 """,
             ]
         },
+        Step(version: 9) { _ in
+            // Where a running generation waits in the upstream's queue (progress only; NULL when unknown or running).
+            ["ALTER TABLE generations ADD COLUMN upstream_queue_position INTEGER"]
+        },
     ]
 
     /// Brings the schema up to date; safe to run on every start.

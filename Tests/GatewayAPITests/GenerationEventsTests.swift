@@ -35,7 +35,11 @@ import Testing
     }
 
     static func stream(_ views: [GenerationStatus], lastEventID: String? = nil) async throws -> (HTTPResponse.Status, HTTPFields, String) {
-        let generations = ScriptedGenerations(catalog: Fixture.catalog, views: views.map(Fixture.record))
+        try await Self.stream(records: views.map(Fixture.record), lastEventID: lastEventID)
+    }
+
+    static func stream(records: [GenerationRecord], lastEventID: String? = nil) async throws -> (HTTPResponse.Status, HTTPFields, String) {
+        let generations = ScriptedGenerations(catalog: Fixture.catalog, views: records)
         var headers: HTTPFields = [:]
         if let lastEventID { headers[HTTPField.Name("Last-Event-ID")!] = lastEventID }
         return try await Application(router: Fixture.router(generations)).test(.router) { [headers] client in
@@ -69,5 +73,23 @@ import Testing
 
         // A Last-Event-ID that is not ours counts as nothing seen.
         #expect(try Self.parse(try await Self.stream([.completed], lastEventID: "abc").2).events.map(\.0) == [3])
+    }
+
+    @Test func theUpstreamsQueuePositionIsAnEventWithoutAnIdEachTimeItChanges() async throws {
+        func processing(_ position: Int?) -> GenerationRecord {
+            var record = Fixture.record(.processing)
+            record.queuePosition = position
+            return record
+        }
+        let views = [Fixture.record(.queued), processing(2), processing(2), processing(0), processing(nil), Fixture.record(.completed)]
+        let text = try await Self.stream(records: views).2
+        let blocks = text.components(separatedBy: "\n\n").filter { !$0.isEmpty && !$0.hasPrefix(":") }
+        let names = blocks.compactMap { $0.split(separator: "\n").first { $0.hasPrefix("event: ") }.map { String($0.dropFirst(7)) } }
+        #expect(names == ["queued", "processing", "queue_position", "queue_position", "completed"])
+        let positions = blocks.filter { $0.contains("event: queue_position") }
+        #expect(positions.allSatisfy { !$0.contains("id: ") }, "a place is not replayed on reconnect: no id")
+        #expect(positions.map { $0.contains("\"queue_position\":2") } == [true, false])
+        #expect(positions.map { $0.contains("\"queue_position\":0") } == [false, true])
+        #expect(try Self.parse(text).events.map(\.0) == [1, 2, 3], "the steps keep their ids")
     }
 }

@@ -37,7 +37,7 @@ final class ScriptedGenerations: GenerationUseCases {
 
     func generation(id: String, accountID: String) async throws -> GenerationRecord? { try self.nextView("generation(id:)") }
 
-    func generation(id: String, accountID: String, changedFrom status: GenerationStatus, waitingUpTo timeout: Duration) async throws
+    func generation(id: String, accountID: String, changedFrom progress: GenerationProgress, waitingUpTo timeout: Duration) async throws
         -> GenerationRecord?
     {
         try self.nextView("generation(id:changedFrom:)")
