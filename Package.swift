@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // MARK: Imaging (libvips through a C shim: most of libvips' API is C-variadic, which Swift cannot call)
@@ -105,10 +106,38 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // MARK: The web face: pages rendered from the catalog, with their scripts and stylesheet compiled into the binary
+        .target(
+            name: "WebFace",
+            dependencies: [
+                "Catalog", "Billing", "Essentials",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            resources: [
+                .embedInCode("Templates/layout.mustache"),
+                .embedInCode("Templates/key.mustache"),
+                .embedInCode("Templates/models.mustache"),
+                .embedInCode("Templates/model.mustache"),
+                .embedInCode("Templates/playground.mustache"),
+                .embedInCode("Templates/account.mustache"),
+                .embedInCode("Templates/admin.mustache"),
+                .embedInCode("Templates/notfound.mustache"),
+                .embedInCode("Assets/site.css"),
+                .embedInCode("Assets/common.js"),
+                .embedInCode("Assets/charts.js"),
+                .embedInCode("Assets/tabs.js"),
+                .embedInCode("Assets/playground.js"),
+                .embedInCode("Assets/account.js"),
+                .embedInCode("Assets/admin.js"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "GatewayAPI",
             dependencies: [
-                "Catalog", "Billing", "Generation", "Blobs", "Providers", "Imaging", "Storage", "Essentials",
+                "Catalog", "Billing", "Generation", "Blobs", "Providers", "Imaging", "Storage", "Essentials", "WebFace",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
@@ -179,6 +208,14 @@ let package = Package(
             path: "Tests/ImageGateTestSupport"
         ),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog"]),
+        .testTarget(
+            name: "WebFaceTests",
+            dependencies: [
+                "WebFace", "Catalog",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "ImageGateTestSupport"]),
         .testTarget(name: "BillingTests", dependencies: ["Billing", "Storage"]),
         .testTarget(name: "BlobsTests", dependencies: ["Blobs"]),

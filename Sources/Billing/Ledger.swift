@@ -85,12 +85,12 @@ public enum Ledger {
         )
     }
 
-    /// The newest `limit` rows of an account, newest first.
-    public static func recent(account: String, limit: Int, on sql: any SQLDatabase) async throws -> [LedgerEntry] {
+    /// The newest `limit` rows of an account older than row `before` (all rows when nil), newest first: a page.
+    public static func recent(account: String, limit: Int, before: Int64? = nil, on sql: any SQLDatabase) async throws -> [LedgerEntry] {
         let rows = try await sql.raw(
             """
             SELECT seq, account_id, generation_id, kind, amount_micros, balance_after, held_after, note, created_at
-            FROM ledger WHERE account_id = \(bind: account) ORDER BY seq DESC LIMIT \(bind: limit)
+            FROM ledger WHERE account_id = \(bind: account) AND seq < \(bind: before ?? Int64.max) ORDER BY seq DESC LIMIT \(bind: limit)
             """
         ).all()
         return try rows.map(Self.entry)

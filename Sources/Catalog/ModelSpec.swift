@@ -5,6 +5,7 @@ public struct ModelSpec: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case id, vendor, description, tags, modes, upstream, parameters
         case displayName = "display_name"
+        case vendorName = "vendor_name"
         case pricePerImageMicros = "price_per_image_micros"
         case retailPerImageMicros = "retail_per_image_micros"
         case pixelSizes = "pixel_sizes"
@@ -13,6 +14,8 @@ public struct ModelSpec: Sendable, Codable, Equatable {
 
     public let id: String
     public let vendor: String
+    /// How people write the vendor ("ByteDance" for `bytedance`); the id when the catalog does not say.
+    public let vendorName: String?
     public let displayName: String
     public let description: String
     public let tags: [String]

@@ -3,12 +3,15 @@ import Generation
 import Hummingbird
 import Storage
 
-/// `GET /v1/account`: balance and the latest ledger rows of the caller's account.
+/// `GET /v1/account`: balance and the latest ledger rows of the caller's account; `GET /v1/account/ledger`, the whole
+/// ledger page by page; `GET /v1/account/usage`, spend by day and model.
 struct AccountController {
     let operations: Operations
 
     func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
         group.get("account", use: self.show)
+        group.get("account/ledger", use: self.ledger)
+        group.get("account/usage", use: self.usage)
         group.post("account/webhook-secret/rotate", use: self.rotateWebhookSecret)
     }
 
@@ -45,6 +48,7 @@ struct AccountController {
     }
 
     struct Row: Encodable {
+        let seq: Int64
         let kind: String
         let amount: MicroUSD
         let balanceAfter: MicroUSD
@@ -52,8 +56,18 @@ struct AccountController {
         let note: String
         let createdAt: String?
 
+        init(_ entry: LedgerEntry) {
+            self.seq = entry.seq
+            self.kind = entry.kind.rawValue
+            self.amount = entry.amount
+            self.balanceAfter = entry.balanceAfter
+            self.generationID = entry.generationID
+            self.note = entry.note
+            self.createdAt = APITime.string(entry.createdAt)
+        }
+
         enum CodingKeys: String, CodingKey {
-            case kind
+            case seq, kind
             case amount = "amount_usd"
             case balanceAfter = "balance_after_usd"
             case generationID = "generation_id"
@@ -67,16 +81,7 @@ struct AccountController {
         guard let (account, entries) = try await self.operations.statement(accountID: identity.accountID, rows: 20) else {
             throw APIError.unauthorized
         }
-        let rows = entries.map {
-            Row(
-                kind: $0.kind.rawValue,
-                amount: $0.amount,
-                balanceAfter: $0.balanceAfter,
-                generationID: $0.generationID,
-                note: $0.note,
-                createdAt: APITime.string($0.createdAt)
-            )
-        }
+        let rows = entries.map(Row.init)
         let secret = WebhookSecretBody(try await self.operations.webhookSecret(accountID: account.id))
         return try JSONResponse.make(
             Body(
@@ -96,5 +101,45 @@ struct AccountController {
     @Sendable func rotateWebhookSecret(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let identity = try context.requireIdentity()
         return try JSONResponse.make(WebhookSecretBody(try await self.operations.rotateWebhookSecret(accountID: identity.accountID)))
+    }
+
+    /// One page of the ledger, newest first.
+    struct LedgerPage: Encodable {
+        let object = "list"
+        let data: [Row]
+        let hasMore: Bool
+        /// Pass as `before` for the next (older) page.
+        let nextBefore: Int64?
+
+        enum CodingKeys: String, CodingKey {
+            case object, data
+            case hasMore = "has_more"
+            case nextBefore = "next_before"
+        }
+    }
+
+    /// `GET /v1/account/ledger?limit=&before=`: every money movement of the account, newest first, a page at a time.
+    @Sendable func ledger(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
+        let query = request.uri.queryParameters
+        let limit = try QueryParameter.integer(query["limit"], name: "limit", in: 1...100) ?? 20
+        let before = try QueryParameter.integer(query["before"], name: "before", in: 1...Int64.max)
+        // One row more than asked tells whether an older page exists without a second query.
+        let entries = try await self.operations.ledger(accountID: identity.accountID, limit: Int(limit) + 1, before: before)
+        let page = entries.prefix(Int(limit))
+        let more = entries.count > page.count
+        return try JSONResponse.make(LedgerPage(data: page.map(Row.init), hasMore: more, nextBefore: more ? page.last?.seq : nil))
+    }
+
+    /// A list of the account's usage rows.
+    struct UsageList: Encodable {
+        let object = "list"
+        let data: [UsageReport.DailyUsage]
+    }
+
+    /// `GET /v1/account/usage`: images, spend and refunds of the caller's account by day and model, newest day first.
+    @Sendable func usage(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
+        return try JSONResponse.make(UsageList(data: try await self.operations.usage(accountID: identity.accountID)))
     }
 }

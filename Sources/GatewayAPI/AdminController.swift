@@ -242,7 +242,11 @@ struct AdminController {
     }
 
     @Sendable func margin(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        try JSONResponse.make(List(data: try await self.operations.margins()))
+        let by = request.uri.queryParameters["by"].map(String.init)
+        guard by == nil || by == "day" || by == "model" else {
+            throw APIError(.invalid("by", "by must be \"model\" (all time, the default) or \"day\"."))
+        }
+        return try JSONResponse.make(List(data: try await self.operations.margins(byDay: by == "day")))
     }
 
     @Sendable func audit(_ request: Request, context: GatewayRequestContext) async throws -> Response {

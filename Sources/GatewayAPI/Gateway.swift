@@ -5,6 +5,7 @@ import Generation
 import Hummingbird
 import Logging
 import Storage
+import WebFace
 
 /// What the HTTP layer needs, as interfaces; the bootstrap decides which implementations stand behind them.
 public struct GatewayDependencies<Generations: GenerationUseCases>: Sendable {
@@ -21,6 +22,10 @@ public struct GatewayDependencies<Generations: GenerationUseCases>: Sendable {
     public var adminToken: String?
     /// The date output links are judged against.
     public var clock: any WallClock = SystemClock()
+    /// How long outputs are kept, for the model pages' retention sentence.
+    public var retentionSeconds: Int64 = 7 * 24 * 3600
+    /// The engine behind generations (`local` or `fal`), which the pages name.
+    public var providerName = "local"
 
     public init(
         catalog: ModelCatalog,
@@ -97,6 +102,15 @@ public func buildRouter<Generations: GenerationUseCases>(_ deps: GatewayDependen
         syncTimeout: deps.syncTimeout,
         body: deps.body
     ).addRoutes(to: openAI)
+
+    // The web face: pages from the same catalog, whose scripts call the routes above with the person's key.
+    let web = WebSettings(
+        publicURL: deps.publicURL,
+        retentionSeconds: deps.retentionSeconds,
+        adminEnabled: !(deps.adminToken ?? "").isEmpty,
+        provider: deps.providerName
+    )
+    WebController<GatewayRequestContext>(pages: WebPages(catalog: deps.catalog, settings: web)).addRoutes(to: router)
 
     // The admin API exists only when the operator set a token.
     if let token = deps.adminToken, !token.isEmpty {

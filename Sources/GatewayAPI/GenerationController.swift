@@ -166,13 +166,7 @@ struct GenerationController<Generations: GenerationUseCases> {
     @Sendable func list(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let identity = try context.requireIdentity()
         let query = request.uri.queryParameters
-        var limit = 20
-        if let text = query["limit"] {
-            guard let value = Int(String(text)), (1...100).contains(value) else {
-                throw APIError(.invalid("limit", "limit must be an integer from 1 to 100."))
-            }
-            limit = value
-        }
+        let limit = Int(try QueryParameter.integer(query["limit"], name: "limit", in: 1...100) ?? 20)
         let page = try await self.generations.generations(accountID: identity.accountID, limit: limit, after: query["after"].map(String.init))
         return try JSONResponse.make(
             GenerationPage(

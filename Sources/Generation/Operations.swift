@@ -21,9 +21,9 @@ public struct Operations: Sendable {
         try await UsageReport.daily(accountID: accountID, on: self.database)
     }
 
-    /// Revenue against upstream cost, by model.
-    public func margins() async throws -> [UsageReport.Margin] {
-        try await UsageReport.margins(on: self.database)
+    /// Revenue against upstream cost, by model (and by day with `byDay`).
+    public func margins(byDay: Bool = false) async throws -> [UsageReport.Margin] {
+        try await UsageReport.margins(byDay: byDay, on: self.database)
     }
 
     /// Replays every account's books (see `BooksAudit`).
@@ -46,5 +46,10 @@ public struct Operations: Sendable {
         guard let account = try await self.accounts.get(id: accountID) else { return nil }
         let entries = try await self.database.read { sql in try await Ledger.recent(account: accountID, limit: rows, on: sql) }
         return (account, entries)
+    }
+
+    /// One page of an account's ledger, newest first: `limit` rows older than row `before` (the newest when nil).
+    public func ledger(accountID: String, limit: Int, before: Int64?) async throws -> [LedgerEntry] {
+        try await self.database.read { sql in try await Ledger.recent(account: accountID, limit: limit, before: before, on: sql) }
     }
 }

@@ -27,6 +27,8 @@ public enum UsageReport {
 
     /// Revenue against what the upstream charged, per model.
     public struct Margin: Sendable, Encodable, Equatable {
+        /// The day (UTC, `2026-12-04`) when the report is by day; absent from an all-time report.
+        public let day: String?
         public let model: String
         public let images: Int
         public let revenue: MicroUSD
@@ -34,13 +36,14 @@ public enum UsageReport {
         public let margin: MicroUSD
 
         enum CodingKeys: String, CodingKey {
-            case model, images
+            case day, model, images
             case revenue = "revenue_usd"
             case upstreamCost = "upstream_cost_usd"
             case margin
         }
 
-        public init(model: String, images: Int, revenue: MicroUSD, upstreamCost: MicroUSD) {
+        public init(day: String? = nil, model: String, images: Int, revenue: MicroUSD, upstreamCost: MicroUSD) {
+            self.day = day
             self.model = model
             self.images = images
             self.revenue = revenue
@@ -78,17 +81,21 @@ public enum UsageReport {
         }
     }
 
-    /// Revenue, upstream cost and margin per model, over all time.
-    public static func margins(on database: any Database) async throws -> [Margin] {
+    /// Revenue, upstream cost and margin per model, over all time or by day (newest day first).
+    public static func margins(byDay: Bool = false, on database: any Database) async throws -> [Margin] {
         try await database.read { sql in
+            let day: SQLQueryString = byDay ? "created_at / 86400000" : "0"
+            let groups: SQLQueryString = byDay ? "created_at / 86400000, model" : "model"
             let rows = try await sql.raw(
                 """
-                SELECT model, SUM(charged_micros / price_micros) AS images, SUM(charged_micros) AS revenue, SUM(upstream_cost_micros) AS cost
-                FROM generations GROUP BY model ORDER BY model
+                SELECT \(day) AS day, model, SUM(charged_micros / price_micros) AS images, SUM(charged_micros) AS revenue,
+                    SUM(upstream_cost_micros) AS cost
+                FROM generations GROUP BY \(groups) ORDER BY day DESC, model
                 """
             ).all()
             return try rows.map { row in
                 Margin(
+                    day: byDay ? Self.day(try row.decode(column: "day", as: Int64.self)) : nil,
                     model: try row.decode(column: "model", as: String.self),
                     images: try row.decode(column: "images", as: Int.self),
                     revenue: MicroUSD(micros: try row.decode(column: "revenue", as: Int64.self)),

@@ -86,6 +86,8 @@ public func buildGateway(_ config: AppConfiguration, logger: Logger) async throw
         adminToken: config.adminToken
     )
     dependencies.clock = config.clock
+    dependencies.retentionSeconds = config.outputRetentionSeconds
+    dependencies.providerName = config.provider
     let router = buildRouter(dependencies)
     let payloads = WebhookPayloads(links: OutputLinks(signer: signer, baseURL: config.resolvedPublicURL))
     var services: [any Service] = [

@@ -1,0 +1,368 @@
+// The playground: the same POST /v1/generate as any API client, with the person's key, at the API's price.
+// Each click on Generate is one request with a fresh Idempotency-Key; a retry after a lost connection reuses it,
+// so a double click or a retry never runs (or charges) twice.
+import {
+  APIError, NetworkError, call, el, explain, followEvents, micros, newIdempotencyKey, secretField, timeUntil, usd, when,
+} from "./common.js";
+
+const $ = (id) => document.getElementById(id);
+const form = $("playground");
+const models = JSON.parse(form.dataset.models);
+const FIELDS = ["model", "mode", "prompt", "aspect_ratio", "size", "num_images", "seed", "output_format", "image_urls"];
+const FINAL = new Set(["completed", "failed", "cancelled"]);
+
+let key = "";
+let references = []; // [{name, dataURL}]
+let busy = false;
+let lost = null; // the request whose answer the network lost: {body, idempotencyKey}
+let historyCursor = null;
+
+const model = () => models.find((m) => m.id === $("model").value) ?? models[0];
+
+function options(select, values, chosen) {
+  select.replaceChildren(...values.map((value) => el("option", { value, selected: value === chosen }, value)));
+}
+
+/** Fills every control from the chosen model's rules: the same catalog entry the server validates against. */
+function applyModel() {
+  const m = model();
+  const p = m.parameters;
+  const mode = m.modes.includes($("mode").value) ? $("mode").value : m.modes[0];
+  options($("mode"), m.modes, mode);
+  options($("aspect_ratio"), p.aspect_ratio.values, p.aspect_ratio.default);
+  options($("size"), p.size.values, p.size.default);
+  options($("output_format"), p.output_format.values, p.output_format.default);
+  Object.assign($("num_images"), { min: p.num_images.min, max: p.num_images.max, value: p.num_images.default ?? p.num_images.min });
+  Object.assign($("seed"), { min: p.seed.min, max: p.seed.max });
+  $("prompt").maxLength = p.prompt.max_length;
+  const r = m.reference_images;
+  $("references-hint").textContent =
+    `Choose or drop up to ${p.image_urls.max_items} images: ${r.formats.map((f) => f.toUpperCase()).join(", ")}, ` +
+    `at most ${r.max_bytes / 1e6} MB each.`;
+  applyMode();
+}
+
+function applyMode() {
+  $("references").hidden = $("mode").value !== "edit";
+  updateCost();
+}
+
+function imageCount() {
+  const n = Number.parseInt($("num_images").value, 10);
+  return Number.isFinite(n) && n > 0 ? n : 1;
+}
+
+/** "3 images × $0.014 = $0.042", in integer micro-dollars. */
+function updateCost() {
+  const n = imageCount();
+  const price = model().price_per_image_micros;
+  $("cost").textContent = `${n} image${n === 1 ? "" : "s"} × ${usd(price)} = ${usd(price * n)}`;
+}
+
+async function refreshBalance() {
+  const status = $("key-status");
+  if (!key) {
+    status.textContent = "Enter an API key to generate. Started this server yourself? Its first start printed one " +
+      "(export IMAGEGATE_API_KEY=…); otherwise ask its operator.";
+    return;
+  }
+  try {
+    const { data } = await call("/v1/account", { secret: key });
+    status.textContent = `Balance: ${usd(micros(data.balance_usd))} available` +
+      (micros(data.held_usd) > 0 ? `, ${usd(micros(data.held_usd))} on hold` : "") + ` (account ${data.name}).`;
+  } catch (error) {
+    status.textContent = explain(error);
+  }
+}
+
+// MARK: reference images
+
+function fieldError(name, message) {
+  const field = name.replace(/\[\d+\]$/, "");
+  const target = $(`${field}-error`);
+  const control = $(field);
+  if (!target || !control) return false;
+  target.textContent = message;
+  control.setAttribute("aria-invalid", "true");
+  return true;
+}
+
+function clearErrors() {
+  for (const name of FIELDS) {
+    $(`${name}-error`)?.replaceChildren();
+    $(name)?.removeAttribute("aria-invalid");
+  }
+  $("form-error").textContent = "";
+}
+
+function readFile(file) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(reader.result);
+    reader.onerror = () => reject(reader.error);
+    reader.readAsDataURL(file);
+  });
+}
+
+/** Checks files with the server's rules (type, size, count) before anything is sent, then keeps them as data: URIs. */
+async function addFiles(files) {
+  const m = model();
+  const rules = m.reference_images;
+  const max = m.parameters.image_urls.max_items;
+  const types = rules.formats.map((format) => `image/${format}`);
+  const problems = [];
+  for (const file of files) {
+    if (references.length >= max) {
+      problems.push(`At most ${max} reference images: ${file.name} was left out.`);
+      continue;
+    }
+    if (!types.includes(file.type)) {
+      problems.push(`${file.name} is not a ${rules.formats.map((f) => f.toUpperCase()).join(", ")} image.`);
+      continue;
+    }
+    if (file.size > rules.max_bytes) {
+      problems.push(`${file.name} is larger than ${rules.max_bytes / 1e6} MB.`);
+      continue;
+    }
+    references.push({ name: file.name, dataURL: await readFile(file) });
+  }
+  $("image_urls-error").textContent = problems.join(" ");
+  $("image_urls").value = "";
+  showReferences();
+}
+
+function showReferences() {
+  $("thumbs").replaceChildren(...references.map((reference, index) =>
+    el("li", {},
+      el("img", { src: reference.dataURL, alt: `Reference ${index + 1}: ${reference.name}` }),
+      el("button", {
+        type: "button",
+        class: "secondary small",
+        "aria-label": `Remove ${reference.name}`,
+        onclick: () => {
+          references.splice(index, 1);
+          showReferences();
+          $("image_urls").focus();
+        },
+      }, "Remove"))));
+}
+
+// MARK: generating
+
+function requestBody() {
+  const body = {
+    model: model().id,
+    mode: $("mode").value,
+    prompt: $("prompt").value,
+    aspect_ratio: $("aspect_ratio").value,
+    size: $("size").value,
+    num_images: imageCount(),
+    output_format: $("output_format").value,
+  };
+  if ($("seed").value !== "") body.seed = Number($("seed").value);
+  if (body.mode === "edit") body.image_urls = references.map((reference) => reference.dataURL);
+  return body;
+}
+
+function setRunStatus(text) {
+  $("run-status").textContent = text;
+}
+
+/** Shows the time since `started` every second; the returned function stops it and shows the total. */
+function startClock() {
+  const started = Date.now();
+  const seconds = () => Math.round((Date.now() - started) / 1000);
+  const tick = () => { $("elapsed").textContent = `Elapsed: ${seconds()} s`; };
+  tick();
+  const timer = setInterval(tick, 1000);
+  return () => {
+    clearInterval(timer);
+    $("elapsed").textContent = `Took ${seconds()} s.`;
+  };
+}
+
+const words = { queued: "Queued", processing: "Generating", completed: "Completed", failed: "Failed", cancelled: "Cancelled" };
+
+/** Follows the generation to its end through its event stream, reconnecting with Last-Event-ID if the stream drops. */
+async function follow(generation) {
+  let current = generation;
+  let last = null;
+  while (!FINAL.has(current.status)) {
+    setRunStatus(`${words[current.status] ?? current.status}…`);
+    try {
+      last = await followEvents(`/v1/generations/${encodeURIComponent(current.generation_id)}/events`, key, last, ({ event, data }) => {
+        current = data;
+        if (event === "queue_position") setRunStatus(`Queued upstream: ${data.queue_position} ahead…`);
+        else setRunStatus(`${words[event] ?? event}…`);
+      });
+    } catch (error) {
+      if (!(error instanceof NetworkError)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    if (!FINAL.has(current.status)) {
+      current = (await call(`/v1/generations/${encodeURIComponent(current.generation_id)}`, { secret: key })).data;
+    }
+  }
+  return current;
+}
+
+async function send(body, idempotencyKey) {
+  busy = true;
+  $("generate").disabled = true;
+  $("retry").hidden = true;
+  lost = null;
+  $("result").replaceChildren();
+  setRunStatus("Sending…");
+  const stopClock = startClock();
+  try {
+    const { data } = await call("/v1/generate", {
+      secret: key,
+      method: "POST",
+      body,
+      headers: { Prefer: "respond-async", "Idempotency-Key": idempotencyKey },
+      generation: true,
+    });
+    showResult(await follow(data));
+  } catch (error) {
+    showFailure(error, body, idempotencyKey);
+  } finally {
+    stopClock();
+    busy = false;
+    $("generate").disabled = false;
+    refreshBalance();
+    loadHistory(true);
+  }
+}
+
+function showFailure(error, body, idempotencyKey) {
+  if (error instanceof NetworkError) {
+    lost = { body, idempotencyKey };
+    $("retry").hidden = false;
+    $("form-error").textContent = `${error.message} “Retry the same request” sends it again with the same Idempotency-Key: ` +
+      "if the first one arrived, you get its result and are not charged twice.";
+    setRunStatus("Connection lost.");
+    return;
+  }
+  setRunStatus("Not generated: nothing was charged.");
+  const message = explain(error);
+  if (error instanceof APIError && error.status === 402) {
+    $("form-error").textContent = `${message} Nothing was charged.`;
+  } else if (error instanceof APIError && error.param && fieldError(error.param, message)) {
+    $("form-error").textContent = `Check ${error.param}: ${message}`;
+    $(error.param.replace(/\[\d+\]$/, ""))?.focus();
+  } else {
+    $("form-error").textContent = message;
+  }
+}
+
+function figure(image, index, generation) {
+  const expires = timeUntil(generation.expires_at);
+  return el("figure", {},
+    el("a", { href: image.url, target: "_blank", rel: "noopener", title: "Open at full resolution" },
+      el("img", { src: image.url, alt: `Image ${index + 1}: ${generation.prompt}`, width: image.width, height: image.height })),
+    el("figcaption", {},
+      `${image.width} × ${image.height} · `,
+      el("a", { href: image.url, download: `${generation.generation_id}-${index + 1}` }, `Download image ${index + 1}`),
+      expires ? ` · link expires in ${expires}` : " · expired"));
+}
+
+function showResult(generation) {
+  const charged = micros(generation.cost_usd);
+  const refunded = micros(generation.refunded_usd);
+  const result = $("result");
+  if (generation.status === "completed") {
+    const n = generation.images.length;
+    setRunStatus(`Completed: ${n} image${n === 1 ? "" : "s"}, charged ${usd(charged)}` +
+      (refunded > 0 ? `, ${usd(refunded)} refunded for images that could not be delivered.` : "."));
+    result.replaceChildren(el("div", { class: "gallery" }, generation.images.map((image, index) => figure(image, index, generation))));
+  } else if (generation.status === "failed") {
+    setRunStatus(`Failed: ${generation.error?.message ?? "no image could be delivered"}. Refunded ${usd(refunded)}: nothing was charged.`);
+    result.replaceChildren();
+  } else {
+    setRunStatus(`Cancelled: ${usd(refunded)} returned.`);
+    result.replaceChildren();
+  }
+}
+
+// MARK: history
+
+async function loadHistory(reset) {
+  if (!key) return;
+  if (reset) historyCursor = null;
+  try {
+    const query = historyCursor ? `?limit=10&after=${encodeURIComponent(historyCursor)}` : "?limit=10";
+    const { data } = await call(`/v1/generations${query}`, { secret: key });
+    const items = data.data.map((generation) => {
+      const expired = generation.expires_at && timeUntil(generation.expires_at) === null;
+      const first = generation.images?.[0];
+      const picture = generation.status !== "completed" || !first
+        ? el("span", { class: "thumb empty" }, words[generation.status] ?? generation.status)
+        : expired
+          ? el("span", { class: "thumb empty" }, "Expired")
+          : el("a", { href: first.url, target: "_blank", rel: "noopener" },
+            el("img", { class: "thumb", src: first.url, alt: `Image 1: ${generation.prompt}`, loading: "lazy" }));
+      return el("li", {},
+        picture,
+        el("div", {},
+          el("p", { class: "prompt" }, generation.prompt),
+          el("p", { class: "hint" },
+            `${words[generation.status] ?? generation.status} · ${generation.model} · ${when(generation.created_at)} · ` +
+            `charged ${usd(micros(generation.cost_usd))}` +
+            (micros(generation.refunded_usd) > 0 ? `, refunded ${usd(micros(generation.refunded_usd))}` : "") +
+            (expired ? " · outputs expired" : ""))));
+    });
+    if (reset) $("history").replaceChildren(...items);
+    else $("history").append(...items);
+    historyCursor = data.next_cursor;
+    $("history-more").hidden = !data.has_more;
+    $("history-status").textContent = $("history").children.length === 0 ? "No generations yet." : "";
+  } catch (error) {
+    $("history-status").textContent = explain(error);
+  }
+}
+
+// MARK: wiring
+
+$("model").addEventListener("change", () => {
+  references = [];
+  showReferences();
+  applyModel();
+});
+$("mode").addEventListener("change", applyMode);
+$("num_images").addEventListener("input", updateCost);
+$("image_urls").addEventListener("change", (event) => addFiles([...event.target.files]));
+const drop = $("drop");
+drop.addEventListener("dragover", (event) => {
+  event.preventDefault();
+  drop.classList.add("over");
+});
+drop.addEventListener("dragleave", () => drop.classList.remove("over"));
+drop.addEventListener("drop", (event) => {
+  event.preventDefault();
+  drop.classList.remove("over");
+  addFiles([...event.dataTransfer.files]);
+});
+form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  if (busy) return;
+  clearErrors();
+  if (!key) {
+    $("form-error").textContent = "Enter your API key first.";
+    $("api-key").focus();
+    return;
+  }
+  send(requestBody(), newIdempotencyKey());
+});
+$("retry").addEventListener("click", () => {
+  if (busy || !lost) return;
+  clearErrors();
+  send(lost.body, lost.idempotencyKey);
+});
+$("history-more").addEventListener("click", () => loadHistory(false));
+
+applyModel();
+secretField($("api-key"), $("remember"), "imagegate.api-key", (value) => {
+  key = value;
+  refreshBalance();
+  loadHistory(true);
+});

@@ -1,0 +1,103 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// The web face's routes: `/` (to the catalogue), `/models`, `/models/{vendor}/{model}`, `/playground`, `/account`,
+/// `/admin` (only with an admin token) and `/assets/{hashed name}`. Pages hold no secrets and no account data: their
+/// scripts call the public JSON API with the key the person typed in, so there is no second API for the web.
+public struct WebController<Context: RequestContext>: Sendable {
+    let pages: WebPages
+
+    public init(pages: WebPages) {
+        self.pages = pages
+    }
+
+    public func addRoutes(to router: Router<Context>) {
+        router.get("/") { _, _ in Response(status: .found, headers: [.location: "/models"]) }
+        router.get("/models") { request, _ in
+            self.page(self.pages.models(tag: request.uri.queryParameters["tag"].map(String.init)))
+        }
+        router.get("/models/:vendor/:model") { _, context in
+            // Path segments arrive percent-encoded.
+            let vendor = context.parameters.get("vendor").map { $0.removingPercentEncoding ?? $0 } ?? ""
+            let id = context.parameters.get("model").map { $0.removingPercentEncoding ?? $0 } ?? ""
+            guard let html = self.pages.model(vendor: vendor, id: id) else {
+                return self.page(self.pages.notFound("There is no model \(vendor)/\(id) here."), status: .notFound)
+            }
+            return self.page(html)
+        }
+        router.get("/playground") { request, _ in
+            self.page(self.pages.playground(selecting: request.uri.queryParameters["model"].map(String.init)))
+        }
+        router.get("/account") { _, _ in self.page(self.pages.account()) }
+        if self.pages.settings.adminEnabled {
+            router.get("/admin") { _, _ in self.page(self.pages.admin()) }
+        }
+        router.get("/assets/:file") { request, context in self.asset(request, file: context.parameters.get("file") ?? "") }
+        router.head("/assets/:file") { request, context in self.asset(request, file: context.parameters.get("file") ?? "") }
+    }
+
+    /// A page: HTML that is always revalidated (it names the current assets), with a policy that lets only the
+    /// binary's own scripts run and keeps output links (which carry a signature) out of `Referer` headers.
+    func page(_ html: String, status: HTTPResponse.Status = .ok) -> Response {
+        var headers = PageHeaders.security(publicURL: self.pages.settings.publicURL)
+        headers[.contentType] = "text/html; charset=utf-8"
+        headers[.cacheControl] = "no-cache"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// An asset under its hashed name: cached for a year, with a strong ETag for `If-None-Match`.
+    func asset(_ request: Request, file: String) -> Response {
+        guard let asset = self.pages.assets.asset(hashedName: file) else {
+            return self.page(self.pages.notFound("There is no file \(file) here."), status: .notFound)
+        }
+        var headers = PageHeaders.security(publicURL: self.pages.settings.publicURL)
+        headers[.contentType] = asset.contentType
+        headers[.cacheControl] = "public, max-age=31536000, immutable"
+        headers[.eTag] = asset.etag
+        if let match = request.headers[.ifNoneMatch],
+            match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == asset.etag })
+        {
+            return Response(status: .notModified, headers: headers)
+        }
+        headers[.contentLength] = String(asset.bytes.count)
+        let body: ResponseBody = request.method == .head ? .init() : .init(byteBuffer: ByteBuffer(bytes: asset.bytes))
+        return Response(status: .ok, headers: headers, body: body)
+    }
+}
+
+/// The security headers of every page and asset.
+enum PageHeaders {
+    static func security(publicURL: String) -> HTTPFields {
+        // Output links use the public URL, which may be another origin than the one the page was opened on.
+        let images = ["'self'", "data:", "blob:", Self.origin(publicURL)].compactMap { $0 }.joined(separator: " ")
+        let policy = [
+            "default-src 'none'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src \(images)",
+            "connect-src 'self'",
+            "form-action 'self'",
+            "base-uri 'none'",
+            "frame-ancestors 'none'",
+        ].joined(separator: "; ")
+        return [
+            .contentSecurityPolicy: policy,
+            .referrerPolicy: "no-referrer",
+            .xContentTypeOptions: "nosniff",
+        ]
+    }
+
+    /// `https://host:port` of a URL, or nil when it has none.
+    static func origin(_ url: String) -> String? {
+        guard let scheme = url.range(of: "://") else { return nil }
+        let rest = url[scheme.upperBound...]
+        let host = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        return host.isEmpty ? nil : String(url[..<scheme.upperBound] + host)
+    }
+}
+
+extension HTTPField.Name {
+    /// `Referrer-Policy`, which swift-http-types does not name.
+    static let referrerPolicy = HTTPField.Name("Referrer-Policy")!
+}

@@ -1,0 +1,166 @@
+import Catalog
+import Foundation
+
+/// What every page shares: its title, the stylesheet, its script module and the navigation.
+struct Chrome: Sendable {
+    let title: String
+    let stylesheet: String
+    let script: String?
+    let adminEnabled: Bool
+    let current: String
+    /// The server draws with its local stand-in engine, not the model: pages that show results say so.
+    let localEngine: Bool
+
+    var atModels: Bool { self.current == "models" }
+    var atPlayground: Bool { self.current == "playground" }
+    var atAccount: Bool { self.current == "account" }
+    var atAdmin: Bool { self.current == "admin" }
+}
+
+/// A tag of the catalogue's filter.
+struct TagFilter: Sendable {
+    let name: String
+    let href: String
+    let selected: Bool
+}
+
+/// `/models`: every model, or those with one tag.
+struct ModelsPage: Sendable {
+    let chrome: Chrome
+    let tags: [TagFilter]
+    let tag: String?
+    let models: [ModelView]
+}
+
+/// `/models/{vendor}/{model}`: the product page, generated from the catalog.
+struct ModelPage: Sendable {
+    let chrome: Chrome
+    let model: ModelView
+    let modes: [ModeView]
+    let quickstart: Quickstart
+    let responseExample: String
+    let retention: String
+}
+
+/// A model in the playground's model picker.
+struct PlaygroundOption: Sendable {
+    let id: String
+    let displayName: String
+    let selected: Bool
+}
+
+/// `/playground`: the form; its rules come from `modelsJSON`, the same catalog entries the validator reads.
+struct PlaygroundPage: Sendable {
+    let chrome: Chrome
+    let models: [PlaygroundOption]
+    let modelsJSON: String
+}
+
+/// `/account`, `/admin` and the not-found page: their content is filled in by their script from the JSON API.
+struct PlainPage: Sendable {
+    let chrome: Chrome
+    let message: String
+}
+
+/// The catalog entries as the playground's script reads them (prices in integer micro-USD, so the cost line is exact).
+struct PlaygroundModel: Encodable {
+    let id: String
+    let displayName: String
+    let pricePerImageMicros: Int64
+    let modes: [String]
+    let parameters: ModelSpec.Parameters
+    let referenceImages: ModelSpec.ReferenceImageRules
+
+    enum CodingKeys: String, CodingKey {
+        case id, modes, parameters
+        case displayName = "display_name"
+        case pricePerImageMicros = "price_per_image_micros"
+        case referenceImages = "reference_images"
+    }
+
+    init(_ spec: ModelSpec) {
+        self.id = spec.id
+        self.displayName = spec.displayName
+        self.pricePerImageMicros = spec.pricePerImageMicros
+        self.modes = spec.modes
+        self.parameters = spec.parameters
+        self.referenceImages = spec.referenceImages
+    }
+}
+
+/// Renders each page of the web face from the catalog and the server's settings.
+public struct WebPages: Sendable {
+    let catalog: ModelCatalog
+    let settings: WebSettings
+    public let assets: WebAssets
+
+    public init(catalog: ModelCatalog, settings: WebSettings, assets: WebAssets = WebAssets()) {
+        self.catalog = catalog
+        self.settings = settings
+        self.assets = assets
+    }
+
+    func chrome(_ title: String, current: String, script: String? = nil) -> Chrome {
+        Chrome(
+            title: title,
+            stylesheet: self.assets.path("site.css"),
+            script: script.map(self.assets.path),
+            adminEnabled: self.settings.adminEnabled,
+            current: current,
+            localEngine: self.settings.provider == "local"
+        )
+    }
+
+    func models(tag: String?) -> String {
+        let allTags = self.catalog.models.flatMap(\.tags).reduce(into: [String]()) { tags, tag in
+            if !tags.contains(tag) { tags.append(tag) }
+        }
+        let shown = self.catalog.models.filter { model in tag.map { model.tags.contains($0) } ?? true }
+        let page = ModelsPage(
+            chrome: self.chrome("Models", current: "models"),
+            tags: allTags.map { TagFilter(name: $0, href: "/models?tag=\(ModelView.segment($0))", selected: $0 == tag) },
+            tag: tag,
+            models: shown.map(ModelView.init)
+        )
+        return WebTemplates.render(page, template: "models")
+    }
+
+    /// The model page, or nil when no model of the catalog has this vendor and id.
+    func model(vendor: String, id: String) -> String? {
+        guard let spec = self.catalog.model(id), spec.vendor == vendor else { return nil }
+        let page = ModelPage(
+            chrome: self.chrome(spec.displayName, current: "models", script: "tabs.js"),
+            model: ModelView(spec),
+            modes: spec.modes.map { ModeView(model: spec, mode: $0) },
+            quickstart: Quickstart(model: spec, publicURL: self.settings.publicURL),
+            responseExample: ResponseExample.json(model: spec, publicURL: self.settings.publicURL),
+            retention: RetentionText.words(seconds: self.settings.retentionSeconds)
+        )
+        return WebTemplates.render(page, template: "model")
+    }
+
+    func playground(selecting id: String?) -> String {
+        let selected = id.flatMap { self.catalog.model($0)?.id } ?? self.catalog.models.first?.id
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let json = (try? encoder.encode(self.catalog.models.map(PlaygroundModel.init))).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
+        let page = PlaygroundPage(
+            chrome: self.chrome("Playground", current: "playground", script: "playground.js"),
+            models: self.catalog.models.map { PlaygroundOption(id: $0.id, displayName: $0.displayName, selected: $0.id == selected) },
+            modelsJSON: json
+        )
+        return WebTemplates.render(page, template: "playground")
+    }
+
+    func account() -> String {
+        WebTemplates.render(PlainPage(chrome: self.chrome("Account", current: "account", script: "account.js"), message: ""), template: "account")
+    }
+
+    func admin() -> String {
+        WebTemplates.render(PlainPage(chrome: self.chrome("Admin", current: "admin", script: "admin.js"), message: ""), template: "admin")
+    }
+
+    func notFound(_ message: String) -> String {
+        WebTemplates.render(PlainPage(chrome: self.chrome("Not found", current: ""), message: message), template: "notfound")
+    }
+}
