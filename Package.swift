@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
         .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.17.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -51,6 +53,8 @@ let package = Package(
             dependencies: [
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "PostgresKit", package: "postgres-kit"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -217,11 +221,13 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "ImageGateTestSupport"]),
-        .testTarget(name: "BillingTests", dependencies: ["Billing", "Storage"]),
+        .testTarget(name: "BillingTests", dependencies: ["Billing", "Storage", "ImageGateTestSupport"]),
         .testTarget(name: "BlobsTests", dependencies: ["Blobs"]),
         .testTarget(
             name: "StorageTests",
-            dependencies: ["Storage", .product(name: "SQLKit", package: "sql-kit"), .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "Storage", "ImageGateTestSupport", .product(name: "SQLKit", package: "sql-kit"), .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "ProvidersTests",
@@ -243,7 +249,7 @@ let package = Package(
         .testTarget(
             name: "GenerationTests",
             dependencies: [
-                "Generation", "Providers", "Billing", "Storage", "Blobs", "Catalog", "Imaging", "Essentials",
+                "Generation", "Providers", "Billing", "Storage", "Blobs", "Catalog", "Imaging", "Essentials", "ImageGateTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),

@@ -8,7 +8,11 @@ import Storage
 /// runs before any costly work (fetching reference images), so a request the key cannot afford does none.
 public enum KeyLimits {
     public static func check(keyID: String, adding hold: MicroUSD, now: Int64, on sql: any SQLDatabase) async throws {
-        guard let key = try await sql.raw("SELECT daily_limit_micros, max_concurrency FROM api_keys WHERE id = \(bind: keyID)").first() else {
+        // Locks the key's row: two requests with one key take turns here, so both cannot count the same running
+        // generations and both pass a limit that only one of them fits in.
+        guard
+            let key = try await sql.raw("SELECT daily_limit_micros, max_concurrency FROM api_keys WHERE id = \(bind: keyID)\(sql.forUpdate)").first()
+        else {
             return
         }
         if let maxConcurrency = try key.decode(column: "max_concurrency", as: Int?.self) {
@@ -26,7 +30,7 @@ public enum KeyLimits {
             let spent =
                 try await sql.raw(
                     """
-                    SELECT COALESCE(SUM(hold_micros - refunded_micros), 0) AS spent FROM generations
+                    SELECT CAST(COALESCE(SUM(hold_micros - refunded_micros), 0) AS BIGINT) AS spent FROM generations
                     WHERE api_key_id = \(bind: keyID) AND created_at >= \(bind: dayStart)
                     """
                 ).first()?.decode(column: "spent", as: Int64.self) ?? 0

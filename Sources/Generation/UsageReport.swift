@@ -59,7 +59,7 @@ public enum UsageReport {
             let rows = try await sql.raw(
                 """
                 SELECT g.account_id, a.name, g.model, g.created_at / 86400000 AS day, COUNT(*) AS generations,
-                    SUM(g.charged_micros / g.price_micros) AS images, SUM(g.charged_micros) AS spend, SUM(g.refunded_micros) AS refunds
+                    CAST(SUM(g.charged_micros / g.price_micros) AS BIGINT) AS images, CAST(SUM(g.charged_micros) AS BIGINT) AS spend, CAST(SUM(g.refunded_micros) AS BIGINT) AS refunds
                 FROM generations g JOIN accounts a ON a.id = g.account_id
                 \(filter)
                 GROUP BY g.account_id, a.name, g.model, g.created_at / 86400000
@@ -88,8 +88,8 @@ public enum UsageReport {
             let groups: SQLQueryString = byDay ? "created_at / 86400000, model" : "model"
             let rows = try await sql.raw(
                 """
-                SELECT \(day) AS day, model, SUM(charged_micros / price_micros) AS images, SUM(charged_micros) AS revenue,
-                    SUM(upstream_cost_micros) AS cost
+                SELECT \(day) AS day, model, CAST(SUM(charged_micros / price_micros) AS BIGINT) AS images, CAST(SUM(charged_micros) AS BIGINT) AS revenue,
+                    CAST(SUM(upstream_cost_micros) AS BIGINT) AS cost
                 FROM generations GROUP BY \(groups) ORDER BY day DESC, model
                 """
             ).all()

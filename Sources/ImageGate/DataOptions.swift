@@ -8,7 +8,10 @@ struct DataOptions: ParsableArguments {
     @Option(name: .customLong("data-dir"), help: "Data directory (env IMAGEGATE_DATA_DIR). Default: ./data")
     var dataDirectory: String?
 
-    @Option(name: .customLong("database"), help: "SQLite database file (env IMAGEGATE_DATABASE). Default: <data dir>/imagegate.sqlite")
+    @Option(
+        name: .customLong("database"),
+        help: "SQLite database file, or a postgres://user:password@host:port/db URL (env IMAGEGATE_DATABASE). Default: <data dir>/imagegate.sqlite"
+    )
     var database: String?
 
     var resolvedDataDirectory: String { self.dataDirectory ?? EnvironmentVariable.get("DATA_DIR") ?? "./data" }

@@ -12,12 +12,23 @@ public struct Environment: Sendable {
     public let blobs: any BlobStore
     public let catalog: ModelCatalog
 
-    /// Opens (creating if needed) the data directory and brings the schema up to date.
+    /// Opens (creating if needed) the data directory and brings the schema up to date. `databasePath` is a SQLite
+    /// file (default `<data dir>/imagegate.sqlite`) or a `postgres://` URL.
     public static func open(dataDirectory: String, databasePath: String?, catalogPath: String? = nil, logger: Logger) async throws -> Environment {
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         let path = databasePath ?? "\(dataDirectory)/imagegate.sqlite"
-        let database = try await SQLiteDatabase.open(path: path, logger: logger)
-        try await Migrations.run(on: database)
+        let database: any Database =
+            if PostgresDatabase.isURL(path) {
+                try await PostgresDatabase.open(url: path, logger: logger)
+            } else {
+                try await SQLiteDatabase.open(path: path, logger: logger)
+            }
+        do {
+            try await Migrations.run(on: database)
+        } catch {
+            try? await database.close()
+            throw error
+        }
         let catalog = try catalogPath.map { try ModelCatalog.load(path: $0) } ?? ModelCatalog.bundled()
         return Environment(database: database, blobs: FileBlobStore(root: "\(dataDirectory)/blobs"), catalog: catalog)
     }

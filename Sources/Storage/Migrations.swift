@@ -234,13 +234,25 @@ public enum Migrations {
         },
     ]
 
-    /// Brings the schema up to date; safe to run on every start.
+    /// The newest schema this version of ImageGate knows.
+    public static var latestVersion: Int { Self.steps.map(\.version).max() ?? 0 }
+
+    /// Brings the schema up to date; safe to run on every start, and from several replicas at once (on PostgreSQL an
+    /// advisory lock makes them take turns: the first migrates, the others find nothing left to do). A database
+    /// migrated by a newer ImageGate is refused rather than written with rules it does not know.
     public static func run(on database: any Database) async throws {
         let dialect = database.dialect
         try await database.transaction { sql in
+            if dialect == .postgres {
+                // Held until this transaction ends; the key is an arbitrary constant of ImageGate's.
+                try await sql.raw("SELECT pg_advisory_xact_lock(\(bind: Self.advisoryLockKey))").run()
+            }
             try await sql.raw("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)").run()
             let rows = try await sql.raw("SELECT version FROM schema_migrations").all()
             let applied = Set(try rows.map { try $0.decode(column: "version", as: Int.self) })
+            if let newest = applied.max(), newest > Self.latestVersion {
+                throw SchemaTooNewError(found: newest, known: Self.latestVersion)
+            }
             for step in Self.steps where !applied.contains(step.version) {
                 for statement in step.statements(dialect) {
                     try await sql.raw(SQLQueryString(statement)).run()
@@ -250,5 +262,19 @@ public enum Migrations {
                 ).run()
             }
         }
+    }
+}
+
+extension Migrations {
+    /// The advisory lock key that serializes migrations across replicas ("IMGGATE" in ASCII).
+    static let advisoryLockKey: Int64 = 0x494D_4747_4154_45
+}
+
+/// The database was migrated by a newer ImageGate: this one must not run on it.
+public struct SchemaTooNewError: Error, CustomStringConvertible {
+    public let found: Int
+    public let known: Int
+    public var description: String {
+        "the database schema is at version \(self.found), newer than this ImageGate knows (\(self.known)): upgrade ImageGate"
     }
 }

@@ -1,20 +1,21 @@
 import Foundation
+import ImageGateTestSupport
 import SQLKit
 import Storage
 import Testing
 
 @testable import Billing
 
-/// Money arithmetic and the ledger, on a real SQLite file.
+/// Money arithmetic and the ledger, on a real database (SQLite, or PostgreSQL with `IMAGEGATE_TEST_POSTGRES`).
 @Suite struct LedgerTests {
-    func withDatabase<T>(_ body: (SQLiteDatabase) async throws -> T) async throws -> T {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ledger-\(UUID().uuidString).sqlite").path
-        let database = try await SQLiteDatabase.open(path: path, logger: .init(label: "test"))
-        try await Migrations.run(on: database)
+    func withDatabase<T>(_ body: (any Database) async throws -> T) async throws -> T {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ledger-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let database = try await TestDatabase.open(directory: directory)
         do {
             let result = try await body(database)
             try await database.close()
-            try? FileManager.default.removeItem(atPath: path)
             return result
         } catch {
             try? await database.close()

@@ -3,6 +3,7 @@ import Billing
 import Blobs
 import Catalog
 import Foundation
+import ImageGateTestSupport
 import Logging
 import NIOCore
 import Providers
@@ -15,7 +16,7 @@ import Testing
 /// A process that dies while fal is still working must not pay twice: the saved queue handle is followed after the
 /// restart, and the generation is charged once.
 @Suite struct FalResumeTests {
-    static func service(database: SQLiteDatabase, directory: String, queueURL: String) throws -> GenerationService {
+    static func service(database: any Database, directory: String, queueURL: String) throws -> GenerationService {
         let blobs = FileBlobStore(root: "\(directory)/blobs")
         let fal = FalConfiguration(
             key: "test",
@@ -40,8 +41,7 @@ import Testing
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("resume-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(atPath: directory) }
-            let database = try await SQLiteDatabase.open(path: "\(directory)/db.sqlite", logger: Logger(label: "db"))
-            try await Migrations.run(on: database)
+            let database = try await TestDatabase.open(directory: directory)
             let account = try await AccountStore(database: database).create(name: "t", credit: MicroUSD(micros: 1_000_000))
             let logger = Logger(label: "resume-test")
 

@@ -110,7 +110,9 @@ import Testing
     }
 
     @Test func concurrentRequestsNeverPassTheLimit() async throws {
-        let instance = try await TestInstance.make()
+        // A stopped clock: the bucket must not refill while the 40 requests run, however slowly a loaded machine
+        // runs them (at 10 images a minute, six seconds would add one).
+        let instance = try await TestInstance.make { $0.clock = ManualClock() }
         defer { instance.cleanUp() }
         let key = try await instance.withDatabase { db in
             try await APIKeyStore(database: db).create(accountID: instance.accountID, requestsPerMinute: 600, imagesPerMinute: 10).secret

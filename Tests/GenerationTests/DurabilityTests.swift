@@ -13,11 +13,20 @@ import Testing
 
     @Test func everyCommitReachesTheDiskBeforeItReturns() async throws {
         let harness = try await Harness.make(provider: ScriptedProvider([]))
-        // 2 = FULL: WAL mode with NORMAL may lose the last commits (a hold, a saved upstream handle) on power loss.
-        let level = try await harness.database.transaction { sql in
-            try await sql.raw("PRAGMA synchronous").first()?.decode(column: "synchronous", as: Int.self)
+        switch harness.database.dialect {
+        case .sqlite:
+            // 2 = FULL: WAL mode with NORMAL may lose the last commits (a hold, a saved upstream handle) on power loss.
+            let level = try await harness.database.transaction { sql in
+                try await sql.raw("PRAGMA synchronous").first()?.decode(column: "synchronous", as: Int.self)
+            }
+            #expect(level == 2)
+        case .postgres:
+            // ImageGate's sessions wait for the commit record to be flushed, whatever the server's default.
+            let setting = try await harness.database.transaction { sql in
+                try await sql.raw("SHOW synchronous_commit").first()?.decode(column: "synchronous_commit", as: String.self)
+            }
+            #expect(setting == "on")
         }
-        #expect(level == 2)
         await harness.close()
     }
 

@@ -3,6 +3,7 @@ import Billing
 import Blobs
 import Catalog
 import Foundation
+import ImageGateTestSupport
 import Logging
 import NIOCore
 import Providers
@@ -16,7 +17,7 @@ import Testing
     /// A service over a fresh data directory, with a funded account.
     struct Harness {
         let service: GenerationService
-        let database: SQLiteDatabase
+        let database: any Database
         let accountID: String
         let directory: String
         let logger = Logger(label: "settlement-test")
@@ -24,8 +25,7 @@ import Testing
         static func make(provider: any ImageProvider, creditMicros: Int64 = 1_000_000) async throws -> Harness {
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("settle-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            let database = try await SQLiteDatabase.open(path: "\(directory)/db.sqlite", logger: Logger(label: "db"))
-            try await Migrations.run(on: database)
+            let database = try await TestDatabase.open(directory: directory)
             let account = try await AccountStore(database: database).create(name: "t", credit: MicroUSD(micros: creditMicros))
             let service = try Self.service(database: database, directory: directory, provider: provider)
             return Harness(service: service, database: database, accountID: account.id, directory: directory)

@@ -25,8 +25,9 @@ public struct TestInstance: Sendable {
         config.publicURL = "http://imagegate.test"
         config.syncTimeoutSeconds = 60
         config.workers = 2
+        config.databasePath = try await TestDatabase.makeLocation()
         configure(&config)
-        let environment = try await Environment.open(dataDirectory: directory, databasePath: nil, logger: Self.logger)
+        let environment = try await Environment.open(dataDirectory: directory, databasePath: config.databasePath, logger: Self.logger)
         let accounts = AccountStore(database: environment.database)
         let account = try await accounts.create(name: "tester", credit: MicroUSD(micros: creditMicros))
         let key = try await APIKeyStore(database: environment.database).create(accountID: account.id, label: "test").secret
@@ -48,7 +49,7 @@ public struct TestInstance: Sendable {
 
     /// Opens the same database for direct checks (ledger, balances).
     public func withDatabase<T>(_ body: (any Database) async throws -> T) async throws -> T {
-        let environment = try await Environment.open(dataDirectory: self.directory, databasePath: nil, logger: Self.logger)
+        let environment = try await Environment.open(dataDirectory: self.directory, databasePath: self.config.databasePath, logger: Self.logger)
         do {
             let result = try await body(environment.database)
             try await environment.database.close()

@@ -1,0 +1,152 @@
+import Foundation
+import Logging
+import PostgresKit
+import PostgresNIO
+import SQLKit
+
+/// PostgreSQL (15 and later): the shared database of one or several replicas. Each transaction runs on one pooled
+/// connection at READ COMMITTED, PostgreSQL's default: every write ImageGate makes is a guarded single-row `UPDATE`
+/// (`… WHERE balance_micros >= …`), an `INSERT … ON CONFLICT` or a claim with `FOR UPDATE SKIP LOCKED`, which row
+/// locks make exact under any concurrency, on one replica or many — never thanks to a single writer.
+public final class PostgresDatabase: Database {
+    public let dialect = SQLDialectKind.postgres
+    private let client: PostgresClient
+    private let running: Task<Void, Never>
+    private let logger: Logger
+
+    /// Times a transaction is run again after PostgreSQL aborted it to break a deadlock or a serialization conflict:
+    /// its statements were all undone, so running it again is running it once.
+    static let retries = 3
+
+    private init(client: PostgresClient, running: Task<Void, Never>, logger: Logger) {
+        self.client = client
+        self.running = running
+        self.logger = logger
+    }
+
+    /// Connects to `postgres://user:password@host:port/database` (also `postgresql://`; `?sslmode=disable`,
+    /// `prefer` (the default) or `require`), with at most `maxConnections` connections from this process.
+    public static func open(url: String, maxConnections: Int = 20, logger: Logger) async throws -> PostgresDatabase {
+        var configuration = try Self.configuration(url: url)
+        configuration.options.maximumConnections = maxConnections
+        // Every commit waits for its WAL record on disk, whatever the server's default: each write is money or an
+        // upstream handle (the same rule as SQLite's `synchronous=FULL`).
+        configuration.options.additionalStartupParameters = [("synchronous_commit", "on")]
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        let running = Task { await client.run() }
+        // Lets the pool's task start before the first lease (a lease made earlier waits for it, with a warning).
+        await Task.yield()
+        let database = PostgresDatabase(client: client, running: running, logger: logger)
+        do {
+            try await database.ping()
+        } catch {
+            running.cancel()
+            throw error
+        }
+        return database
+    }
+
+    /// True for the URLs this class opens, so `--database` takes either a SQLite path or a PostgreSQL URL.
+    public static func isURL(_ text: String) -> Bool {
+        text.hasPrefix("postgres://") || text.hasPrefix("postgresql://")
+    }
+
+    static func configuration(url text: String) throws -> PostgresClient.Configuration {
+        guard Self.isURL(text), let url = URLComponents(string: text), let host = url.host, !host.isEmpty else {
+            throw DatabaseURLError(message: "expected postgres://user:password@host:port/database")
+        }
+        let mode = url.queryItems?.first { $0.name == "sslmode" }?.value ?? "prefer"
+        let tls: PostgresClient.Configuration.TLS
+        switch mode {
+        case "disable": tls = .disable
+        case "prefer", "allow": tls = .prefer(.makeClientConfiguration())
+        case "require", "verify-ca", "verify-full": tls = .require(.makeClientConfiguration())
+        default: throw DatabaseURLError(message: "sslmode must be disable, prefer or require (got \(mode))")
+        }
+        let database = url.path.hasPrefix("/") ? String(url.path.dropFirst()) : url.path
+        return PostgresClient.Configuration(
+            host: host,
+            port: url.port ?? 5432,
+            username: url.user?.removingPercentEncoding ?? "postgres",
+            password: url.password?.removingPercentEncoding,
+            database: database.isEmpty ? nil : database,
+            tls: tls
+        )
+    }
+
+    /// Runs `body` in a transaction on one connection. The transaction runs in a task of its own, so a caller that
+    /// goes away (a client hung up) never leaves a connection between `BEGIN` and `COMMIT` back in the pool.
+    public func transaction<T: Sendable>(priority: TransactionPriority, _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        let client = self.client
+        let logger = self.logger
+        // The task is awaited to its end (`value` waits even when the caller is cancelled), so `body` never outlives
+        // this call.
+        return try await withoutActuallyEscaping(body) { body in
+            try await Task {
+                var attempt = 0
+                while true {
+                    attempt += 1
+                    do {
+                        return try await client.withConnection { connection in
+                            // By hand rather than PostgresNIO's `withTransaction`, which wraps the body's errors:
+                            // callers catch their own (an insufficient balance, a lost lease) by type.
+                            try await connection.query("BEGIN", logger: logger)
+                            let value: T
+                            do {
+                                value = try await body(connection.sql())
+                            } catch {
+                                try? await connection.query("ROLLBACK", logger: logger)
+                                throw error
+                            }
+                            try await connection.query("COMMIT", logger: logger)
+                            return value
+                        }
+                    } catch let error where attempt < Self.retries && Self.isTransient(error) {
+                        logger.debug("transaction retried", metadata: ["error": "\(String(reflecting: error))"])
+                    }
+                }
+            }.value
+        }
+    }
+
+    /// Deadlocks and serialization failures: PostgreSQL undid the whole transaction and asks for it again.
+    static func isTransient(_ error: any Error) -> Bool {
+        let state = (error as? PSQLError)?.serverInfo?[.sqlState]
+        return state == "40P01" || state == "40001"
+    }
+
+    public func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await self.client.withConnection { connection in try await body(connection.sql()) }
+    }
+
+    /// A read-only REPEATABLE READ transaction: every statement sees the database as of the first one.
+    public func snapshot<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await self.client.withConnection { connection in
+            let sql = connection.sql()
+            try await sql.raw("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").run()
+            do {
+                let result = try await body(sql)
+                try await sql.raw("COMMIT").run()
+                return result
+            } catch {
+                try? await sql.raw("ROLLBACK").run()
+                throw error
+            }
+        }
+    }
+
+    public func ping() async throws {
+        _ = try await self.read { sql in try await sql.raw("SELECT 1").all() }
+    }
+
+    public func close() async throws {
+        self.running.cancel()
+        await self.running.value
+    }
+}
+
+/// A `--database` URL that cannot be used.
+public struct DatabaseURLError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { "invalid database URL: \(self.message)" }
+}

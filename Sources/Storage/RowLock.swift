@@ -1,0 +1,10 @@
+import SQLKit
+
+extension SQLDatabase {
+    /// ` FOR UPDATE` on PostgreSQL, nothing on SQLite: appended to a `SELECT` whose rows the transaction is about to
+    /// decide on (a key's running generations, say). PostgreSQL runs transactions side by side and needs the row lock
+    /// so two of them cannot both decide on the same state; SQLite runs one writer at a time and has no such clause.
+    public var forUpdate: SQLQueryString {
+        self.dialect.name == "postgresql" ? " FOR UPDATE" : ""
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+import Logging
+import SQLKit
+import Storage
+
+/// The engine the suites run on. By default each test gets a SQLite file in its own directory; with
+/// `IMAGEGATE_TEST_POSTGRES` set to an administrator's URL (`scripts/test` starts a PostgreSQL of its own and sets
+/// it), each test gets a new database on that server instead — the same tests, the other engine.
+public enum TestDatabase {
+    /// The administrator's URL of the test PostgreSQL server, if the suite runs on PostgreSQL.
+    public static var postgresAdminURL: String? {
+        guard let url = ProcessInfo.processInfo.environment["IMAGEGATE_TEST_POSTGRES"], !url.isEmpty else { return nil }
+        return url
+    }
+
+    public static var isPostgres: Bool { Self.postgresAdminURL != nil }
+
+    /// Where a new test's database lives: nil for the data directory's SQLite file, or the URL of a new, empty
+    /// PostgreSQL database.
+    public static func makeLocation() async throws -> String? {
+        guard let admin = Self.postgresAdminURL, var url = URLComponents(string: admin) else { return nil }
+        let name = "test_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))"
+        let server = try await PostgresDatabase.open(url: admin, maxConnections: 1, logger: Self.logger)
+        do {
+            // CREATE DATABASE cannot take a bound parameter; the name is made here of hex digits only.
+            try await server.read { sql in try await sql.raw("CREATE DATABASE \(unsafeRaw: name)").run() }
+            try await server.close()
+        } catch {
+            try? await server.close()
+            throw error
+        }
+        url.path = "/\(name)"
+        return url.string
+    }
+
+    /// Opens a new, migrated database for a test that works on the database directly: a SQLite file in `directory`,
+    /// or a new PostgreSQL database.
+    public static func open(directory: String) async throws -> any Database {
+        let database: any Database =
+            if let url = try await Self.makeLocation() {
+                try await PostgresDatabase.open(url: url, logger: Self.logger)
+            } else {
+                try await SQLiteDatabase.open(path: "\(directory)/db.sqlite", logger: Self.logger)
+            }
+        try await Migrations.run(on: database)
+        return database
+    }
+
+    static var logger: Logger {
+        var logger = Logger(label: "test-database")
+        logger.logLevel = .warning
+        return logger
+    }
+}
