@@ -4,6 +4,7 @@ The official fal client reads its hosts from the environment when it is imported
 certificate are chosen here, at collection time, before any test module imports it.
 """
 
+import concurrent.futures
 import datetime
 import ipaddress
 import os
@@ -12,7 +13,9 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
+import uuid
 
 import pytest
 import requests
@@ -30,6 +33,25 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def free_consecutive_ports(count: int) -> int:
+    """The first of `count` consecutive free ports (a cluster's nginx and its replicas)."""
+    for _ in range(200):
+        first = free_port()
+        sockets = []
+        try:
+            for offset in range(count):
+                s = socket.socket()
+                sockets.append(s)
+                s.bind(("127.0.0.1", first + offset))
+            return first
+        except OSError:
+            continue
+        finally:
+            for s in sockets:
+                s.close()
+    raise RuntimeError(f"no {count} consecutive free ports")
 
 
 def make_certificate(directory: str) -> tuple[str, str]:
@@ -112,6 +134,84 @@ def submit_async(base: str, key: str, **body) -> requests.Response:
         headers={"Authorization": f"Bearer {key}", "Prefer": "respond-async"},
         timeout=30,
     )
+
+
+def submit_until_accepted(base: str, key: str, prompt: str, num_images: int, attempts: int = 300) -> str:
+    """One logical request, `POST /v1/generate` with `Prefer: respond-async`, sent again with the same
+    `Idempotency-Key` while the server is unreachable or a proxy answers 502–504 (the server behind it died); returns
+    its generation id."""
+    headers = {"Authorization": f"Bearer {key}", "Prefer": "respond-async", "Idempotency-Key": str(uuid.uuid4())}
+    body = {"model": "seedream-5-lite", "prompt": prompt, "aspect_ratio": "1:1", "output_format": "jpeg", "num_images": num_images}
+    for _ in range(attempts):
+        try:
+            response = requests.post(f"{base}/v1/generate", json=body, headers=headers, timeout=30)
+        except requests.RequestException:
+            time.sleep(0.1)
+            continue
+        if response.status_code in (502, 503, 504):
+            time.sleep(0.1)
+            continue
+        assert response.status_code == 202, response.text
+        return response.json()["generation_id"]
+    raise AssertionError(f"'{prompt}' never got through")
+
+
+def submit_all_during(base: str, key: str, label: str, total: int, chaos) -> list:
+    """`total` logical requests (1 or 2 images each) from 16 clients while `chaos(submitted)` runs beside them
+    (`submitted()` counts those that got through); checks each request made exactly one generation."""
+    lock = threading.Lock()
+    ids: list[str] = []
+
+    def submit(index: int):
+        generation = submit_until_accepted(base, key, f"{label} {index}", 1 + index % 2)
+        with lock:
+            ids.append(generation)
+
+    thread = threading.Thread(target=chaos, args=(lambda: len(ids),))
+    thread.start()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=16) as pool:
+        list(pool.map(submit, range(total)))
+    thread.join()
+    assert len(set(ids)) == total, "one generation per Idempotency-Key"
+    return ids
+
+
+def micros(amount) -> int:
+    """Dollars as the API writes them, in integer micro-dollars."""
+    return round(float(amount) * 1_000_000)
+
+
+def wait_for_all_to_end(base: str, key: str, total: int, timeout: float = 600) -> dict:
+    """Pages through the key's generations until `total` of them have ended; returns them by id."""
+    deadline = time.time() + timeout
+    final: dict[str, dict] = {}
+    while time.time() < deadline and len(final) < total:
+        page, after = [], None
+        while True:
+            url = f"{base}/v1/generations?limit=100" + (f"&after={after}" if after else "")
+            listing = requests.get(url, headers={"Authorization": f"Bearer {key}"}, timeout=30).json()
+            page.extend(listing["data"])
+            if not listing["has_more"]:
+                break
+            after = listing["next_cursor"]
+        final = {g["generation_id"]: g for g in page if g["status"] in ("completed", "failed")}
+        time.sleep(0.5)
+    assert len(final) == total, f"{total - len(final)} generations never ended"
+    statuses = [g["status"] for g in final.values()]
+    assert statuses.count("failed") > 0 and statuses.count("completed") > 0
+    return final
+
+
+def assert_books_balance(base: str, key: str, final: dict, credit_micros: int, price_micros: int = 14_000) -> int:
+    """Charged exactly the delivered images, refunded the rest, nothing left on hold; returns the images delivered."""
+    delivered = sum(len(g["images"]) for g in final.values())
+    assert sum(micros(g["cost_usd"]) for g in final.values()) == delivered * price_micros
+    for g in final.values():
+        assert micros(g["cost_usd"]) + micros(g["refunded_usd"]) == micros(g["estimated_cost_usd"])
+    account = requests.get(f"{base}/v1/account", headers={"Authorization": f"Bearer {key}"}, timeout=10).json()
+    assert micros(account["balance_usd"]) == credit_micros - delivered * price_micros
+    assert micros(account["held_usd"]) == 0
+    return delivered
 
 
 def wait_for(url: str, verify=True, timeout: float = 30):

@@ -5,23 +5,16 @@ credit minus the delivered images at $0.014 to the micro-dollar, and fal must ne
 twice: what it accepted is what ImageGate knows it sent, plus what may have reached it unanswered.
 """
 
-import concurrent.futures
 import sqlite3
 import subprocess
-import threading
 import time
-import uuid
 
 import requests
 
-from conftest import BINARY, Process, free_port, wait_for
+from conftest import BINARY, Process, assert_books_balance, free_port, submit_all_during, wait_for, wait_for_all_to_end
 
 TOTAL = 1000
 PRICE_MICROS = 14_000
-
-
-def micros(amount) -> int:
-    return round(float(amount) * 1_000_000)
 
 
 def test_chaos_books_balance_after_kills(emulator_factory, tmp_path):
@@ -40,29 +33,9 @@ def test_chaos_books_balance_after_kills(emulator_factory, tmp_path):
     subprocess.run([BINARY, "credits", "add", "--account", "default", "--usd", "20", "--data-dir", data], check=True, capture_output=True)
     credit_micros = 30_000_000
 
-    headers = {"Authorization": f"Bearer {key}", "Prefer": "respond-async"}
-    lock = threading.Lock()
-    ids: dict[str, str] = {}
-
-    def submit(index: int):
-        idem = str(uuid.uuid4())
-        body = {"model": "seedream-5-lite", "prompt": f"chaos {index}", "aspect_ratio": "1:1", "output_format": "jpeg",
-                "num_images": 1 + index % 2}
-        for _ in range(300):
-            try:
-                response = requests.post(f"{base}/v1/generate", json=body, headers={**headers, "Idempotency-Key": idem}, timeout=10)
-            except requests.RequestException:
-                time.sleep(0.1)  # the server is down: retry with the same Idempotency-Key
-                continue
-            assert response.status_code == 202, response.text
-            with lock:
-                ids[idem] = response.json()["generation_id"]
-            return
-        raise AssertionError(f"request {index} never got through")
-
-    def killer():
+    def killer(submitted):
         for kill in range(1, 4):
-            while len(ids) < kill * TOTAL // 4:
+            while submitted() < kill * TOTAL // 4:
                 time.sleep(0.05)
             state["server"].proc.kill()  # SIGKILL: no graceful shutdown
             state["server"].proc.wait()
@@ -70,40 +43,9 @@ def test_chaos_books_balance_after_kills(emulator_factory, tmp_path):
             state["server"] = Process(args, f"chaos-{kill}")
             wait_for(f"{base}/health")
 
-    chaos = threading.Thread(target=killer)
-    chaos.start()
-    with concurrent.futures.ThreadPoolExecutor(max_workers=16) as pool:
-        list(pool.map(submit, range(TOTAL)))
-    chaos.join()
-    assert len(set(ids.values())) == TOTAL, "one generation per Idempotency-Key"
-
-    # Every generation ends.
-    deadline = time.time() + 600
-    final: dict[str, dict] = {}
-    while time.time() < deadline and len(final) < TOTAL:
-        page, after = [], None
-        while True:
-            url = f"{base}/v1/generations?limit=100" + (f"&after={after}" if after else "")
-            listing = requests.get(url, headers={"Authorization": f"Bearer {key}"}, timeout=30).json()
-            page.extend(listing["data"])
-            if not listing["has_more"]:
-                break
-            after = listing["next_cursor"]
-        final = {g["generation_id"]: g for g in page if g["status"] in ("completed", "failed")}
-        time.sleep(0.5)
-    assert len(final) == TOTAL, f"{TOTAL - len(final)} generations never ended"
-    statuses = [g["status"] for g in final.values()]
-    assert statuses.count("failed") > 0 and statuses.count("completed") > 0
-
-    delivered = sum(len(g["images"]) for g in final.values())
-    charged = sum(micros(g["cost_usd"]) for g in final.values())
-    assert charged == delivered * PRICE_MICROS
-    for g in final.values():
-        assert micros(g["cost_usd"]) + micros(g["refunded_usd"]) == micros(g["estimated_cost_usd"])
-
-    account = requests.get(f"{base}/v1/account", headers={"Authorization": f"Bearer {key}"}, timeout=10).json()
-    assert micros(account["balance_usd"]) == credit_micros - delivered * PRICE_MICROS
-    assert micros(account["held_usd"]) == 0
+    submit_all_during(base, key, "chaos", TOTAL, killer)
+    final = wait_for_all_to_end(base, key, TOTAL)
+    assert_books_balance(base, key, final, credit_micros, PRICE_MICROS)
 
     state["server"].stop()
     audit = subprocess.run([BINARY, "audit", "--data-dir", data], capture_output=True, text=True)

@@ -17,7 +17,7 @@ import zlib
 import pytest
 import requests
 from axe_playwright_python.sync_playwright import Axe
-from conftest import ROOT, WORK, Process, free_port, wait_for
+from conftest import ROOT, WORK, Process, free_port, micros, wait_for
 from playwright.sync_api import expect, sync_playwright
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -33,10 +33,6 @@ def png(width: int, height: int, rgb=(200, 80, 40)) -> bytes:
     row = b"\x00" + bytes(rgb) * width
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
             + chunk(b"IDAT", zlib.compress(row * height)) + chunk(b"IEND", b""))
-
-
-def micros(usd) -> int:
-    return round(float(usd) * 1_000_000)
 
 
 @pytest.fixture(scope="module")

@@ -311,15 +311,26 @@ public final class GenerationService: GenerationUseCases {
 
     /// Waits up to `timeout` for a generation to end and returns it as it then is. Registers with the hub before
     /// reading the row, so an end that happens in between is not missed.
+    ///
+    /// The hub is woken by this process's runs and, on PostgreSQL, by every replica's (NOTIFY); the row is read
+    /// again every `endPollInterval` as well, so an end whose notification was lost (a listener reconnecting) is
+    /// seen within that interval rather than at the timeout.
     func waitForEnd(_ id: String, timeout: Duration) async throws -> GenerationRecord? {
-        await self.hub.prepare(id)
-        if let record = try await self.store.get(id: id), record.status.isFinal {
-            await self.hub.discard(id)
-            return record
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            await self.hub.prepare(id)
+            let record = try await self.store.get(id: id)
+            let left = deadline - ContinuousClock.now
+            if record == nil || record?.status.isFinal == true || left <= .zero {
+                await self.hub.discard(id)
+                return record
+            }
+            _ = await self.hub.wait(for: id, timeout: min(left, Self.endPollInterval))
         }
-        _ = await self.hub.wait(for: id, timeout: timeout)
-        return try await self.store.get(id: id)
     }
+
+    /// How often a waiter reads its generation again without being woken.
+    static let endPollInterval = Duration.seconds(1)
 
     // MARK: - Run (worker)
 

@@ -106,7 +106,9 @@ public struct GenerationStore: Sendable {
             RETURNING id
             """
         ).first()
-        return row != nil
+        guard row != nil else { return false }
+        try await sql.announceEnd(record.id)
+        return true
     }
 
     /// Ends a generation that is still `queued` as `cancelled`, returning the whole hold, in one transaction with
@@ -126,6 +128,7 @@ public struct GenerationStore: Sendable {
                 ).first()
             else { return nil }
             let record = try Self.record(row)
+            try await sql.announceEnd(record.id)
             try await Ledger.settle(
                 charge: .zero,
                 returned: record.hold,

@@ -31,6 +31,12 @@ public struct GenerationWorkers: Service {
 
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.sweep() }
+            // Generations other replicas end wake this process's waiters (PostgreSQL's NOTIFY); on SQLite there are none.
+            if let ended = self.service.database.endedGenerations() {
+                group.addTask {
+                    for await id in ended.cancelOnGracefulShutdown() { await self.service.hub.signal(id) }
+                }
+            }
             for _ in 0..<self.workers {
                 group.addTask {
                     for await job in self.queue.stream.cancelOnGracefulShutdown() {
@@ -56,8 +62,11 @@ public struct GenerationWorkers: Service {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(interval)) }
             let now = self.service.settings.clock.nowMillis()
             do {
-                for id in try await self.service.store.recoverableIDs(now: now, queuedBefore: now - interval) where self.queue.enqueue(id) {
-                    self.logger.notice("generation handed out again", metadata: ["generation": "\(id)"])
+                // One replica at a time hands out what nobody runs; the claim's lease would stop a second run anyway.
+                _ = try await self.service.database.exclusively(.leaseSweeper) {
+                    for id in try await self.service.store.recoverableIDs(now: now, queuedBefore: now - interval) where self.queue.enqueue(id) {
+                        self.logger.notice("generation handed out again", metadata: ["generation": "\(id)"])
+                    }
                 }
             } catch {
                 if !Task.isCancelled { self.logger.warning("sweep failed", metadata: ["error": "\(error)"]) }

@@ -44,11 +44,14 @@ public struct OutputJanitor: Service {
         var pass = 0
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                let removed = try await self.sweep(now: self.clock.nowMillis())
-                if removed > 0 { self.logger.info("expired outputs deleted", metadata: ["count": "\(removed)"]) }
-                if pass % self.orphanSearchEvery == 0 {
-                    let orphans = try await self.sweepOrphans(now: self.clock.nowMillis())
-                    if orphans > 0 { self.logger.notice("orphaned files deleted", metadata: ["count": "\(orphans)"]) }
+                // One replica at a time: the others skip this pass (the chore's holder does it).
+                _ = try await self.outputs.database.exclusively(.janitor) { [pass] in
+                    let removed = try await self.sweep(now: self.clock.nowMillis())
+                    if removed > 0 { self.logger.info("expired outputs deleted", metadata: ["count": "\(removed)"]) }
+                    if pass % self.orphanSearchEvery == 0 {
+                        let orphans = try await self.sweepOrphans(now: self.clock.nowMillis())
+                        if orphans > 0 { self.logger.notice("orphaned files deleted", metadata: ["count": "\(orphans)"]) }
+                    }
                 }
             } catch {
                 self.logger.error("janitor sweep failed", metadata: ["error": "\(error)"])

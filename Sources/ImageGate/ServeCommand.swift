@@ -91,6 +91,11 @@ struct ServeCommand: AsyncParsableCommand {
     var imagesPerMinute: Int?
     @Option(help: "Generations run at once (env IMAGEGATE_WORKERS). Default: 4 (local), 64 (fal)") var workers: Int?
     @Option(
+        name: .customLong("database-pool"),
+        help: "Most PostgreSQL connections this replica opens (env IMAGEGATE_DATABASE_POOL). Default: 20"
+    )
+    var databasePool: Int?
+    @Option(
         name: .customLong("output-cache-mb"),
         help: "Memory for recently read outputs, in MiB; 0 turns it off (env IMAGEGATE_OUTPUT_CACHE_MB). Default: 64"
     )
@@ -122,6 +127,10 @@ struct ServeCommand: AsyncParsableCommand {
         if let port = try self.port ?? EnvironmentVariable.get("PORT").map({ try Self.integer($0, "--port") }) { config.port = port }
         config.dataDirectory = self.data.resolvedDataDirectory
         config.databasePath = self.data.resolvedDatabase
+        if let pool = try self.databasePool ?? EnvironmentVariable.get("DATABASE_POOL").map({ try Self.integer($0, "--database-pool") }) {
+            guard pool >= 2 else { throw ValidationError("--database-pool: at least 2 (one listens for other replicas' ends)") }
+            config.databasePoolSize = pool
+        }
         config.publicURL = self.publicURL ?? EnvironmentVariable.get("PUBLIC_URL")
         if let text = self.outputRetention ?? EnvironmentVariable.get("OUTPUT_RETENTION") {
             guard let seconds = DurationText.seconds(text) else { throw ValidationError("--output-retention: expected e.g. 30s, 15m, 12h or 7d") }

@@ -7,6 +7,8 @@ public struct AppConfiguration: Sendable {
     public var dataDirectory = "./data"
     /// SQLite file path; nil means `<data dir>/imagegate.sqlite`.
     public var databasePath: String?
+    /// Most connections to PostgreSQL (with a `postgres://` `databasePath`).
+    public var databasePoolSize = 20
     /// Base of every `output_url`; nil means `http://HOST:PORT`.
     public var publicURL: String?
     public var outputRetentionSeconds: Int64 = 7 * 24 * 3600

@@ -37,6 +37,7 @@ public func buildGateway(_ config: AppConfiguration, logger: Logger) async throw
         dataDirectory: config.dataDirectory,
         databasePath: config.databasePath,
         catalogPath: config.catalogPath,
+        databasePoolSize: config.databasePoolSize,
         logger: logger
     )
     // Outputs never change, and a link read once is often read again: keep the recently read ones in memory.

@@ -14,12 +14,18 @@ public struct Environment: Sendable {
 
     /// Opens (creating if needed) the data directory and brings the schema up to date. `databasePath` is a SQLite
     /// file (default `<data dir>/imagegate.sqlite`) or a `postgres://` URL.
-    public static func open(dataDirectory: String, databasePath: String?, catalogPath: String? = nil, logger: Logger) async throws -> Environment {
+    public static func open(
+        dataDirectory: String,
+        databasePath: String?,
+        catalogPath: String? = nil,
+        databasePoolSize: Int = 20,
+        logger: Logger
+    ) async throws -> Environment {
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         let path = databasePath ?? "\(dataDirectory)/imagegate.sqlite"
         let database: any Database =
             if PostgresDatabase.isURL(path) {
-                try await PostgresDatabase.open(url: path, logger: logger)
+                try await PostgresDatabase.open(url: path, maxConnections: databasePoolSize, logger: logger)
             } else {
                 try await SQLiteDatabase.open(path: path, logger: logger)
             }

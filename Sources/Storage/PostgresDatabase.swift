@@ -95,7 +95,7 @@ public final class PostgresDatabase: Database {
                             do {
                                 value = try await body(connection.sql())
                             } catch {
-                                try? await connection.query("ROLLBACK", logger: logger)
+                                _ = try? await connection.query("ROLLBACK", logger: logger)
                                 throw error
                             }
                             try await connection.query("COMMIT", logger: logger)
@@ -132,6 +132,51 @@ public final class PostgresDatabase: Database {
                 try? await sql.raw("ROLLBACK").run()
                 throw error
             }
+        }
+    }
+
+    /// Listens on one pooled connection; after a lost connection it listens again a second later (a waiter missing
+    /// an end meanwhile still sees it by its own periodic read).
+    public func endedGenerations() -> AsyncStream<String>? {
+        let client = self.client
+        let logger = self.logger
+        return AsyncStream { continuation in
+            let listening = Task {
+                while !Task.isCancelled {
+                    do {
+                        try await client.withConnection { connection in
+                            try await connection.listen(on: PostgresChannels.generationEnded) { notifications in
+                                for try await notification in notifications { continuation.yield(notification.payload) }
+                            }
+                        }
+                    } catch {
+                        if !Task.isCancelled { logger.warning("listening for ended generations failed", metadata: ["error": "\(error)"]) }
+                    }
+                    try? await Task.sleep(for: .seconds(1))
+                }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in listening.cancel() }
+        }
+    }
+
+    /// Holds a session advisory lock on one connection for the chore's duration (`pg_try_advisory_lock`, so a busy
+    /// chore is skipped, not waited for). A process that dies loses its connection, and with it the lock.
+    public func exclusively(_ name: ExclusiveChore, _ body: @Sendable () async throws -> Void) async throws -> Bool {
+        try await self.client.withConnection { connection in
+            let sql = connection.sql()
+            let locked =
+                try await sql.raw("SELECT pg_try_advisory_lock(\(bind: name.lockKey)) AS locked").first()?
+                .decode(column: "locked", as: Bool.self) ?? false
+            guard locked else { return false }
+            do {
+                try await body()
+            } catch {
+                _ = try? await sql.raw("SELECT pg_advisory_unlock(\(bind: name.lockKey))").run()
+                throw error
+            }
+            try await sql.raw("SELECT pg_advisory_unlock(\(bind: name.lockKey))").run()
+            return true
         }
     }
 

@@ -200,6 +200,15 @@ public final class SQLiteDatabase: Database {
         _ = try await self.reader.sql().raw("SELECT 1").all()
     }
 
+    /// One process owns a SQLite file: it hears its own ends, and nobody else's exist.
+    public func endedGenerations() -> AsyncStream<String>? { nil }
+
+    /// One process owns a SQLite file, so a chore is always this process's to run.
+    public func exclusively(_ name: ExclusiveChore, _ body: @Sendable () async throws -> Void) async throws -> Bool {
+        try await body()
+        return true
+    }
+
     public func close() async throws {
         for reader in self.readers { try await reader.close() }
         try await self.writer.close()

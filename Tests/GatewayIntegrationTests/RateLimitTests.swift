@@ -16,10 +16,11 @@ import Testing
     static let reset = HTTPField.Name("RateLimit-Reset")!
 
     /// Ledger rows of the test account: a refusal must add none.
+    /// The account's holds: a refusal must add none. (Other rows come and go as accepted generations settle meanwhile.)
     static func ledgerRows(_ instance: TestInstance) async throws -> Int {
         try await instance.withDatabase { db in
             try await db.read { sql in
-                try await sql.raw("SELECT COUNT(*) AS n FROM ledger WHERE account_id = \(bind: instance.accountID)").first()?
+                try await sql.raw("SELECT COUNT(*) AS n FROM ledger WHERE account_id = \(bind: instance.accountID) AND kind = 'hold'").first()?
                     .decode(column: "n", as: Int.self) ?? 0
             }
         }

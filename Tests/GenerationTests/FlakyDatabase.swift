@@ -42,5 +42,11 @@ final class FlakyDatabase: Database {
 
     func ping() async throws { try await self.base.ping() }
 
+    func endedGenerations() -> AsyncStream<String>? { self.base.endedGenerations() }
+
+    func exclusively(_ name: ExclusiveChore, _ body: @Sendable () async throws -> Void) async throws -> Bool {
+        try await self.base.exclusively(name, body)
+    }
+
     func close() async throws { try await self.base.close() }
 }

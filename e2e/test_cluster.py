@@ -1,0 +1,89 @@
+"""Several replicas on PostgreSQL behind nginx (`scripts/cluster`), with chaos: the fal emulator at 1 s latency fails
+30 % of runs and drops some outputs, 16 clients retry through nginx with their Idempotency-Key, and two replicas are
+killed with SIGKILL and restarted. Every generation ends, each logical request is one generation, fal is never sent
+one twice, the balance is the credit minus the delivered images to the micro-dollar, nothing stays held, and
+`imagegate audit` is clean.
+"""
+
+import concurrent.futures
+import os
+import subprocess
+import time
+import uuid
+
+import requests
+
+from conftest import BINARY, ROOT, assert_books_balance, free_consecutive_ports, free_port, submit_all_during, wait_for_all_to_end
+
+TOTAL = 300
+PRICE_MICROS = 14_000
+
+
+def test_three_replicas_on_postgres_survive_kills_with_exact_books(emulator_factory, tmp_path):
+    fal = emulator_factory("--latency", "1s", "--fail-rate", "0.3", "--drop-output-rate", "0.05")
+    port, pg_port = free_consecutive_ports(4), free_port()
+    env = {**os.environ, "IMAGEGATE_BIN": BINARY, "IMAGEGATE_CLUSTER_DIR": str(tmp_path / "cluster"),
+           "IMAGEGATE_CLUSTER_PORT": str(port), "IMAGEGATE_CLUSTER_PG_PORT": str(pg_port)}
+    serve = ["--provider", "fal", "--fal-queue-url", fal, "--fal-key", "cluster", "--workers", "16", "--lease", "5s",
+             "--log-level", "warning"]
+    up = subprocess.run([f"{ROOT}/scripts/cluster", "up", "3", "--", *serve], env=env, capture_output=True, text=True, timeout=300)
+    assert up.returncode == 0, up.stdout + up.stderr
+    try:
+        settings = dict(line.strip().removeprefix("export ").split("=", 1) for line in up.stdout.splitlines() if "export " in line)
+        base, key = settings["IMAGEGATE_URL"], settings["IMAGEGATE_API_KEY"]
+        database = settings["IMAGEGATE_DATABASE"].split("#")[0].strip().strip("'")
+        operator_env = {**os.environ, "IMAGEGATE_DATABASE": database, "IMAGEGATE_DATA_DIR": str(tmp_path / "cluster" / "data")}
+        subprocess.run([BINARY, "credits", "add", "--account", "default", "--usd", "10"], env=operator_env, check=True, capture_output=True)
+        credit_micros = 20_000_000
+        run_chaos(base, key, fal, tmp_path / "cluster", credit_micros)
+        one_key_on_every_replica(port, key)
+        audit = subprocess.run([BINARY, "audit"], env=operator_env, capture_output=True, text=True)
+        print(audit.stdout)
+        assert audit.returncode == 0 and "audit: clean" in audit.stdout, audit.stdout + audit.stderr
+    finally:
+        subprocess.run([f"{ROOT}/scripts/cluster", "down"], env=env, capture_output=True, timeout=120)
+
+
+def one_key_on_every_replica(port: int, key: str):
+    """The same Idempotency-Key sent to the three replicas at once (not through nginx): one generation."""
+    idem = str(uuid.uuid4())
+    body = {"model": "seedream-5-lite", "prompt": "one key, three replicas", "aspect_ratio": "1:1"}
+
+    def send(index: int) -> str:
+        replica = f"http://127.0.0.1:{port + 1 + index % 3}"
+        response = requests.post(f"{replica}/v1/generate", json=body, timeout=30,
+                                 headers={"Authorization": f"Bearer {key}", "Prefer": "respond-async", "Idempotency-Key": idem})
+        assert response.status_code in (200, 202, 502), response.text
+        return response.json()["generation_id"]
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=12) as pool:
+        assert len(set(pool.map(send, range(12)))) == 1
+
+
+def run_chaos(base: str, key: str, fal: str, cluster, credit_micros: int):
+    def restart(replica: int):
+        pid_file = cluster / f"replica-{replica}.pid"
+        pid = int(pid_file.read_text())
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            command = [part.decode() for part in f.read().split(b"\0") if part]
+        os.kill(pid, 9)  # SIGKILL: no graceful shutdown, leases and in-flight requests left behind
+        while os.path.exists(f"/proc/{pid}") and "zombie" not in open(f"/proc/{pid}/status").read():
+            time.sleep(0.05)
+        log = open(cluster / f"replica-{replica}-restarted.log", "a")
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        pid_file.write_text(str(process.pid))
+
+    def killer(submitted):
+        for replica, share in ((2, 3), (3, 3 / 2)):
+            while submitted() < TOTAL / share:
+                time.sleep(0.05)
+            restart(replica)
+
+    submit_all_during(base, key, "cluster", TOTAL, killer)
+    final = wait_for_all_to_end(base, key, TOTAL, timeout=300)
+    assert_books_balance(base, key, final, credit_micros, PRICE_MICROS)
+
+    stats = requests.get(f"{fal}/_emulator/stats", timeout=10).json()
+    print(stats)
+    assert stats["duplicatePrompts"] == 0, "fal was sent a generation twice"
+    assert stats["accepted"] <= TOTAL
