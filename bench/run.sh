@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# One command for the benchmarks: installs what they need (wrk, nginx, hyperfine from Debian; LiteLLM's proxy from
+# One command for the benchmarks (`bench/run.sh replicas`: B1 and B2 on PostgreSQL with 1 and 3 replicas behind nginx,
+# next to the SQLite process, see bench/replicas.py): installs what they need (wrk, nginx, hyperfine from Debian; LiteLLM's proxy from
 # PyPI into bench/.venv), builds ImageGate in release mode, then runs bench/bench.py, which starts the fal emulator,
 # ImageGate and LiteLLM against it, measures B1–B5, checks the books, prints the table and writes
 # docs/benchmarks.md (raw output in bench/out/, which git ignores).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/install-deps
+scripts/install-deps --for-tests
 missing=()
 for package in wrk nginx-light hyperfine; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -25,4 +26,8 @@ bench/.venv/bin/pip install --quiet --disable-pip-version-check 'litellm[proxy]'
 # (fewer shared objects to load and relocate; see docs/benchmarks.md, B5).
 swift build -c release --product imagegate --static-swift-stdlib
 ulimit -n 65536 2>/dev/null || true
+if [ "${1:-}" = "replicas" ]; then
+    shift
+    exec bench/.venv/bin/python bench/replicas.py "$@"
+fi
 exec bench/.venv/bin/python bench/bench.py "$@"

@@ -120,10 +120,46 @@ class Process:
         self.log.close()
 
 
+# The PostgreSQL database of each cluster's shared data directory (see `server_factory`).
+CLUSTER_DATABASES: dict[str, str] = {}
+
+
 def operator(*args: str, data_dir: str) -> str:
-    """Runs an operator command (`imagegate accounts …`) against a data directory; returns its output."""
-    result = subprocess.run([BINARY, *args, "--data-dir", data_dir], check=True, capture_output=True, text=True)
+    """Runs an operator command (`imagegate accounts …`) against a data directory (and its cluster's database, for
+    a cluster); returns its output."""
+    database = ["--database", CLUSTER_DATABASES[data_dir]] if data_dir in CLUSTER_DATABASES else []
+    result = subprocess.run([BINARY, *args, "--data-dir", data_dir, *database], check=True, capture_output=True, text=True)
     return result.stdout.strip()
+
+
+class Cluster:
+    """`scripts/cluster up N`: PostgreSQL, N replicas and nginx, standing in for one `serve` process."""
+
+    def __init__(self, replicas: int, options: list[str]):
+        port = free_consecutive_ports(replicas + 1)
+        self.directory = tempfile.mkdtemp(prefix="cluster-", dir=WORK)
+        self.env = {**os.environ, "IMAGEGATE_BIN": BINARY, "IMAGEGATE_CLUSTER_DIR": self.directory,
+                    "IMAGEGATE_CLUSTER_PORT": str(port), "IMAGEGATE_CLUSTER_PG_PORT": str(free_port())}
+        up = subprocess.run([f"{ROOT}/scripts/cluster", "up", str(replicas), "--", *options], env=self.env,
+                            capture_output=True, text=True, timeout=300)
+        assert up.returncode == 0, up.stdout + up.stderr
+        settings = dict(line.strip().removeprefix("export ").split("=", 1) for line in up.stdout.splitlines() if "export " in line)
+        self.base, self.key = settings["IMAGEGATE_URL"], settings["IMAGEGATE_API_KEY"]
+        self.database = settings["IMAGEGATE_DATABASE"].split("#")[0].strip().strip("'")
+        self.data_dir = os.path.join(self.directory, "data")
+        CLUSTER_DATABASES[self.data_dir] = self.database
+
+    def output(self) -> str:
+        """Every replica's log."""
+        logs = []
+        for name in sorted(os.listdir(self.directory)):
+            if name.startswith("replica-") and name.endswith(".log"):
+                with open(os.path.join(self.directory, name)) as f:
+                    logs.append(f.read())
+        return "".join(logs)
+
+    def stop(self):
+        subprocess.run([f"{ROOT}/scripts/cluster", "down"], env=self.env, capture_output=True, timeout=120)
 
 
 def submit_async(base: str, key: str, **body) -> requests.Response:
@@ -259,10 +295,17 @@ def emulator_factory():
 
 @pytest.fixture
 def server_factory():
-    """Starts `imagegate serve` on a fresh data directory; returns (base URL, API key, process)."""
+    """Starts `imagegate serve` on a fresh data directory (or a cluster, see `Cluster`); returns (base URL, API key,
+    process)."""
     started = []
 
     def start(*options: str):
+        # IMAGEGATE_E2E_CLUSTER=N runs the same tests against N replicas on PostgreSQL behind nginx.
+        replicas = int(os.environ.get("IMAGEGATE_E2E_CLUSTER", "0"))
+        if replicas > 0:
+            cluster = Cluster(replicas, list(options))
+            started.append(cluster)
+            return cluster.base, cluster.key, cluster
         port = free_port()
         data = tempfile.mkdtemp(prefix="data-", dir=WORK)
         server = Process(["serve", "--port", str(port), "--data-dir", data, *options], f"serve-{port}")

@@ -7,41 +7,33 @@ one twice, the balance is the credit minus the delivered images to the micro-dol
 
 import concurrent.futures
 import os
+import pathlib
 import subprocess
 import time
 import uuid
 
 import requests
 
-from conftest import BINARY, ROOT, assert_books_balance, free_consecutive_ports, free_port, submit_all_during, wait_for_all_to_end
+from conftest import BINARY, Cluster, assert_books_balance, operator, submit_all_during, wait_for_all_to_end
 
 TOTAL = 300
 PRICE_MICROS = 14_000
 
 
-def test_three_replicas_on_postgres_survive_kills_with_exact_books(emulator_factory, tmp_path):
+def test_three_replicas_on_postgres_survive_kills_with_exact_books(emulator_factory):
     fal = emulator_factory("--latency", "1s", "--fail-rate", "0.3", "--drop-output-rate", "0.05")
-    port, pg_port = free_consecutive_ports(4), free_port()
-    env = {**os.environ, "IMAGEGATE_BIN": BINARY, "IMAGEGATE_CLUSTER_DIR": str(tmp_path / "cluster"),
-           "IMAGEGATE_CLUSTER_PORT": str(port), "IMAGEGATE_CLUSTER_PG_PORT": str(pg_port)}
-    serve = ["--provider", "fal", "--fal-queue-url", fal, "--fal-key", "cluster", "--workers", "16", "--lease", "5s",
-             "--log-level", "warning"]
-    up = subprocess.run([f"{ROOT}/scripts/cluster", "up", "3", "--", *serve], env=env, capture_output=True, text=True, timeout=300)
-    assert up.returncode == 0, up.stdout + up.stderr
+    cluster = Cluster(3, ["--provider", "fal", "--fal-queue-url", fal, "--fal-key", "cluster", "--workers", "16", "--lease", "5s",
+                          "--log-level", "warning"])
     try:
-        settings = dict(line.strip().removeprefix("export ").split("=", 1) for line in up.stdout.splitlines() if "export " in line)
-        base, key = settings["IMAGEGATE_URL"], settings["IMAGEGATE_API_KEY"]
-        database = settings["IMAGEGATE_DATABASE"].split("#")[0].strip().strip("'")
-        operator_env = {**os.environ, "IMAGEGATE_DATABASE": database, "IMAGEGATE_DATA_DIR": str(tmp_path / "cluster" / "data")}
-        subprocess.run([BINARY, "credits", "add", "--account", "default", "--usd", "10"], env=operator_env, check=True, capture_output=True)
-        credit_micros = 20_000_000
-        run_chaos(base, key, fal, tmp_path / "cluster", credit_micros)
-        one_key_on_every_replica(port, key)
-        audit = subprocess.run([BINARY, "audit"], env=operator_env, capture_output=True, text=True)
+        operator("credits", "add", "--account", "default", "--usd", "10", data_dir=cluster.data_dir)
+        run_chaos(cluster.base, cluster.key, fal, pathlib.Path(cluster.directory), credit_micros=20_000_000)
+        one_key_on_every_replica(int(cluster.base.rsplit(":", 1)[1]), cluster.key)
+        audit = subprocess.run([BINARY, "audit", "--data-dir", cluster.data_dir, "--database", cluster.database],
+                               capture_output=True, text=True)
         print(audit.stdout)
         assert audit.returncode == 0 and "audit: clean" in audit.stdout, audit.stdout + audit.stderr
     finally:
-        subprocess.run([f"{ROOT}/scripts/cluster", "down"], env=env, capture_output=True, timeout=120)
+        cluster.stop()
 
 
 def one_key_on_every_replica(port: int, key: str):

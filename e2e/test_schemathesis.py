@@ -19,6 +19,11 @@ EXAMPLES = os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "50")
 MIN_CASES = int(os.environ.get("SCHEMATHESIS_MIN_CASES", "1000"))
 
 
+# Against a cluster, nginx answers TRACE itself (405 without `Allow`) before any replica sees the request: the
+# replicas' own answer to undeclared methods is checked by the single-process run.
+EXCLUDED_CHECKS = "positive_data_acceptance" + (",unsupported_method" if os.environ.get("IMAGEGATE_E2E_CLUSTER") else "")
+
+
 def run(base: str, token: str, *extra: str, cwd: str) -> tuple[int, str]:
     # One worker: hypothesis parses source text (ast.parse) when it describes a recursive strategy, and CPython 3.11's
     # ast module keeps its recursion counter in interpreter-wide state, so two threads parsing at once can fail with
@@ -26,7 +31,7 @@ def run(base: str, token: str, *extra: str, cwd: str) -> tuple[int, str]:
     # finding about the server.
     result = subprocess.run(
         [SCHEMATHESIS, "run", f"{base}/openapi.json", "-H", f"Authorization: Bearer {token}", "--checks", "all",
-         "--exclude-checks", "positive_data_acceptance", "-n", EXAMPLES, "--seed", "20261126", "--generation-database", "none",
+         "--exclude-checks", EXCLUDED_CHECKS, "-n", EXAMPLES, "--seed", "20261126", "--generation-database", "none",
          "--workers", "1", *extra],
         capture_output=True, text=True, cwd=cwd, timeout=1800,
     )

@@ -173,7 +173,8 @@ public struct APIKeyStore: Sendable {
 
     /// The live keys whose prefix starts with `prefix` (taken literally: `%` and `_` match only themselves).
     static func liveKeys(prefix: String, on sql: any SQLDatabase) async throws -> [APIKeyInfo] {
-        try await sql.raw("SELECT * FROM api_keys WHERE revoked_at IS NULL AND prefix LIKE \(bind: Self.likePattern(prefix)) ESCAPE '\\'")
+        guard !prefix.containsNUL else { return [] }
+        return try await sql.raw("SELECT * FROM api_keys WHERE revoked_at IS NULL AND prefix LIKE \(bind: Self.likePattern(prefix)) ESCAPE '\\'")
             .all().map(Self.info)
     }
 

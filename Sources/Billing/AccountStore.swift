@@ -34,13 +34,15 @@ public struct AccountStore: Sendable {
     }
 
     public func find(name: String) async throws -> Account? {
-        try await self.database.read { sql in
+        guard !name.containsNUL else { return nil }
+        return try await self.database.read { sql in
             try await sql.raw("SELECT * FROM accounts WHERE name = \(bind: name)").first().map(Self.account)
         }
     }
 
     public func get(id: String) async throws -> Account? {
-        try await self.database.read { sql in
+        guard !id.containsNUL else { return nil }
+        return try await self.database.read { sql in
             try await sql.raw("SELECT * FROM accounts WHERE id = \(bind: id)").first().map(Self.account)
         }
     }

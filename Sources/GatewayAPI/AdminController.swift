@@ -162,11 +162,13 @@ struct AdminController {
         let account = try await self.account(context)
         let body = try await Self.decode(CreateKey.self, request, context)
         let limit = try body.dailyLimitUSD.map { try Self.amount($0, param: "daily_limit_usd") }
-        if let max = body.maxConcurrency, max < 1 { throw APIError(.invalid("max_concurrency", "max_concurrency must be at least 1.")) }
+        if let max = body.maxConcurrency, !KeyLimits.settableConcurrency.contains(max) {
+            throw APIError(.invalid("max_concurrency", "max_concurrency must be from 1 to \(KeyLimits.settableConcurrency.upperBound)."))
+        }
         try Self.checkRates(requestsPerMinute: body.requestsPerMinute, imagesPerMinute: body.imagesPerMinute)
         let (info, secret) = try await self.keys.create(
             accountID: account.id,
-            label: body.label ?? "",
+            label: try Self.text(body.label, param: "label") ?? "",
             dailyLimit: limit,
             maxConcurrency: body.maxConcurrency,
             requestsPerMinute: body.requestsPerMinute,
@@ -180,7 +182,7 @@ struct AdminController {
         let account = try await self.account(context)
         let body = try await Self.decode(AddCredit.self, request, context)
         let amount = try Self.amount(body.usd, param: "usd")
-        let note = body.note ?? "credit added through the admin API"
+        let note = try Self.text(body.note, param: "note") ?? "credit added through the admin API"
         let key = try GenerationRequest.idempotencyKey(request)
         let outcome: Credits.Outcome
         do {
@@ -254,6 +256,12 @@ struct AdminController {
     }
 
     // MARK: - Helpers
+
+    /// Free text the operator writes (a label, a note), refused if it holds a character no engine can store.
+    static func text(_ value: String?, param: String) throws -> String? {
+        guard let value, value.containsNUL else { return value }
+        throw APIError(.invalid(param, "\(param) must not contain NUL characters (U+0000)."))
+    }
 
     func account(_ context: GatewayRequestContext) async throws -> Account {
         let name = context.parameters.get("name") ?? ""

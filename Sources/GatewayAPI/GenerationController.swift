@@ -7,6 +7,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import ServiceLifecycle
+import Storage
 
 /// `POST /v1/generate`, `GET /v1/generations/{id}`, `GET /v1/generations`: HTTP in and out, the work in the use cases.
 struct GenerationController<Generations: GenerationUseCases> {
@@ -167,7 +168,9 @@ struct GenerationController<Generations: GenerationUseCases> {
         let identity = try context.requireIdentity()
         let query = request.uri.queryParameters
         let limit = Int(try QueryParameter.integer(query["limit"], name: "limit", in: 1...100) ?? 20)
-        let page = try await self.generations.generations(accountID: identity.accountID, limit: limit, after: query["after"].map(String.init))
+        let after = query["after"].map(String.init)
+        if let after, after.containsNUL { throw APIError(.invalid("after", "after must be a next_cursor from an earlier page.")) }
+        let page = try await self.generations.generations(accountID: identity.accountID, limit: limit, after: after)
         return try JSONResponse.make(
             GenerationPage(
                 data: page.records.map { GenerationResponse($0, links: self.links) },

@@ -3,6 +3,7 @@ import Essentials
 import Foundation
 import Imaging
 import Providers
+import Storage
 
 /// Checks a `POST /v1/generate` body against the catalog and turns it into `GenerateParameters`.
 ///
@@ -99,6 +100,7 @@ public struct GenerateRequestValidator: Sendable {
 
     static func string(_ value: JSONValue, _ name: String) throws(RequestError) -> String {
         guard case .string(let text) = value else { throw .invalid(name, "\(name) must be a string, got \(value.typeName).") }
+        guard !text.containsNUL else { throw .invalid(name, "\(name) must not contain NUL characters (U+0000).") }
         return text
     }
 

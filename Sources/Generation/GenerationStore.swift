@@ -27,7 +27,8 @@ public struct GenerationStore: Sendable {
 
     /// One generation, as seen by its owner; nil when it does not exist or belongs to another account.
     public func get(id: String, accountID: String? = nil) async throws -> GenerationRecord? {
-        try await self.database.read { sql in
+        guard !id.containsNUL else { return nil }
+        return try await self.database.read { sql in
             guard let row = try await sql.raw("SELECT * FROM generations WHERE id = \(bind: id)").first() else { return nil }
             let record = try Self.record(row)
             if let accountID, record.accountID != accountID { return nil }

@@ -62,7 +62,8 @@ public struct OutputStore: Sendable {
     }
 
     public func get(id: String) async throws -> OutputRecord? {
-        try await self.database.read { sql in
+        guard !id.containsNUL else { return nil }
+        return try await self.database.read { sql in
             try await sql.raw("SELECT * FROM outputs WHERE id = \(bind: id)").first().map(Self.record)
         }
     }

@@ -99,7 +99,9 @@ struct KeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             let limit = try self.dailyLimitUSD.map { try parseUSD($0, option: "--daily-limit-usd") }
-            if let max = self.maxConcurrency, max < 1 { throw ValidationError("--max-concurrency must be at least 1") }
+            if let max = self.maxConcurrency, !KeyLimits.settableConcurrency.contains(max) {
+                throw ValidationError("--max-concurrency must be from 1 to \(KeyLimits.settableConcurrency.upperBound)")
+            }
             for (name, value) in [("--requests-per-minute", self.requestsPerMinute), ("--images-per-minute", self.imagesPerMinute)] {
                 if let value, !RateLimit.settableRange.contains(value) {
                     throw ValidationError("\(name) must be from 0 (no limit) to \(RateLimit.settableRange.upperBound)")

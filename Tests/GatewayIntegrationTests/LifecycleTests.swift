@@ -53,6 +53,13 @@ import Testing
             #expect(try foreign.json()["code"] as? String == "not_found")
             let list = try await client.get("/v1/generations", key: otherKey)
             #expect((try list.json()["data"] as? [Any])?.isEmpty == true)
+            // Ids and cursors holding U+0000 (which PostgreSQL's text cannot hold) are unknown or refused, never a 500.
+            #expect(try await client.get("/v1/generations/gen%00x", key: instance.apiKey).status == .notFound)
+            #expect(try await client.get("/v1/generations/gen%00x/events", key: instance.apiKey).status == .notFound)
+            #expect(try await client.get("/v1/outputs/out%00x.png?expires=1&sig=00", key: nil).status == .notFound)
+            let cursor = try await client.get("/v1/generations?after=gen%00x", key: instance.apiKey)
+            #expect(cursor.status == .badRequest)
+            #expect(try cursor.json()["param"] as? String == "after")
         }
     }
 

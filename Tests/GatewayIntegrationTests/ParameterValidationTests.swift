@@ -34,6 +34,8 @@ import Testing
             reject("blank prompt", set: ["prompt": "   "], param: "prompt"),
             reject("prompt 4001 chars", set: ["prompt": String(repeating: "a", count: 4001)], param: "prompt"),
             reject("prompt as number", set: ["prompt": 42], param: "prompt"),
+            // PostgreSQL's text cannot hold U+0000: refused as input on every engine, never a 500 on one of them.
+            reject("prompt with a NUL", set: ["prompt": "a\u{0}b"], param: "prompt"),
             reject("aspect_ratio 5:4", set: ["aspect_ratio": "5:4"], param: "aspect_ratio"),
             reject("aspect_ratio lowercase AUTO", set: ["aspect_ratio": "AUTO"], param: "aspect_ratio"),
             reject("size 4K", set: ["size": "4K"], param: "size"),
