@@ -10,13 +10,11 @@ import json
 import os
 import platform
 import re
-import shutil
 import signal
 import socket
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 
 import requests
@@ -362,12 +360,17 @@ def write_docs(table: str):
         f.write(f"{head}{marker}\n## Latest run\n\n{table}\n<!-- end-latest-run -->{tail}")
 
 
-if __name__ == "__main__":
+def run(entry):
+    """Runs a benchmark's `main`, stopping every process it started whatever happens."""
     try:
-        main()
+        entry()
     finally:
         for proc in PROCESSES:
             try:
                 stop(proc)
             except Exception:
                 pass
+
+
+if __name__ == "__main__":
+    run(main)

@@ -9,13 +9,16 @@ import datetime
 import json
 import os
 import re
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import time
 
 import requests
 
-from bench import BIN, BODY_IMAGEGATE, DURATION, OUT, PROCESSES, ROOT, free_port, log, machine, start, stop, wait_for, wrk
+from bench import BIN, BODY_IMAGEGATE, DURATION, OUT, ROOT, free_port, log, machine, run, start, stop, wait_for, wrk
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -38,6 +41,23 @@ def cpu_seconds(pids: list[int]) -> float:
         except (FileNotFoundError, ProcessLookupError):
             pass
     return total / TICKS
+
+
+def free_consecutive_ports(count: int) -> int:
+    """The first of `count` consecutive free ports (nginx and the replicas after it)."""
+    for _ in range(200):
+        first, sockets = free_port(), []
+        try:
+            for offset in range(count):
+                sockets.append(socket.socket())
+                sockets[-1].bind(("127.0.0.1", first + offset))
+            return first
+        except OSError:
+            continue
+        finally:
+            for s in sockets:
+                s.close()
+    raise RuntimeError(f"no {count} consecutive free ports")
 
 
 def postgres_pids() -> list[int]:
@@ -63,7 +83,7 @@ class Front:
             self.database = []
             self.pids = lambda: [self.process.pid]
         else:
-            self.port = free_port()
+            self.port = free_consecutive_ports(replicas + 1)
             self.cluster_dir = tempfile.mkdtemp(prefix=f"{name}-", dir=OUT)
             self.env = {**os.environ, "IMAGEGATE_BIN": BIN, "IMAGEGATE_CLUSTER_DIR": self.cluster_dir,
                         "IMAGEGATE_CLUSTER_PORT": str(self.port), "IMAGEGATE_CLUSTER_PG_PORT": str(free_port())}
@@ -97,11 +117,21 @@ class Front:
         audit = subprocess.run([BIN, "audit", "--data-dir", self.data, *self.database], capture_output=True, text=True)
         return audit.returncode == 0 and "audit: clean" in audit.stdout
 
+    def stop_imagegate(self):
+        """Stops ImageGate (every replica) and lets it finish, so the books are read at rest; PostgreSQL stays up."""
+        if not self.cluster_dir:
+            stop(self.process)
+            return
+        pids = self.pids()
+        for pid in pids:
+            os.kill(pid, signal.SIGTERM)
+        for pid in pids:
+            while os.path.exists(f"/proc/{pid}") and "zombie" not in open(f"/proc/{pid}/status").read():
+                time.sleep(0.1)
+
     def close(self):
         if self.cluster_dir:
             subprocess.run([os.path.join(ROOT, "scripts", "cluster"), "down"], env=self.env, capture_output=True)
-        else:
-            stop(self.process)
 
 
 def measure(front: Front, rate: float | None) -> dict:
@@ -134,9 +164,10 @@ def main():
             try:
                 results[name] = measure(front, rate)
                 rate = rate or results[name]["rate"]  # B2 at the same rate for every front: half SQLite's B1
+                front.stop_imagegate()
+                results[name]["audit_clean"] = front.audit_clean()
             finally:
                 front.close()
-            results[name]["audit_clean"] = front.audit_clean()
     finally:
         stop(emulator)
     with open(os.path.join(OUT, "replicas.json"), "w") as f:
@@ -184,11 +215,4 @@ def write_docs(table: str):
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    finally:
-        for proc in PROCESSES:
-            try:
-                stop(proc)
-            except Exception:
-                pass
+    run(main)

@@ -54,7 +54,10 @@ public struct OutputJanitor: Service {
                     }
                 }
             } catch {
-                self.logger.error("janitor sweep failed", metadata: ["error": "\(error)"])
+                // A pass cut short by shutdown is not a failure: the next start does it.
+                if !Task.isCancelled && !Task.isShuttingDownGracefully {
+                    self.logger.error("janitor sweep failed", metadata: ["error": "\(error)"])
+                }
             }
             pass += 1
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
