@@ -17,13 +17,15 @@ import Testing
     static func submitted(_ client: any TestClientProtocol, _ instance: TestInstance, numImages: Int) async throws -> String {
         let created = try await client.generate(try body(set: ["num_images": numImages]), key: instance.apiKey, headers: Self.async)
         let id = try #require(try created.json()["generation_id"] as? String)
-        while try await instance.withDatabase({ db in
-            try await db.read { sql in
+        // One connection for the whole wait (opening the database per look took longer than fal's run on a loaded
+        // machine, and the cancel then came after the end).
+        try await instance.withDatabase { db in
+            while try await db.read({ sql in
                 try await sql.raw("SELECT upstream_request_id FROM generations WHERE id = \(bind: id)").first()?
                     .decode(column: "upstream_request_id", as: String?.self)
+            }) == nil {
+                try await Task.sleep(for: .milliseconds(20))
             }
-        }) == nil {
-            try await Task.sleep(for: .milliseconds(20))
         }
         try await Task.sleep(for: .milliseconds(300))  // at least one status poll has seen fal's phase
         return id
@@ -38,7 +40,8 @@ import Testing
     @Test(arguments: [true, false])
     func aRequestFalHoldsIsCancelledAndTheUserPaysNothing(stillQueued: Bool) async throws {
         try await EmulatorHarness.with({ fal in
-            if stillQueued { fal.queueLatencyMillis = 3_000 } else { fal.runLatencyMillis = 3_000 }
+            // Long enough that the cancel always comes first, even on a loaded machine; a cancel ends it at once.
+            if stillQueued { fal.queueLatencyMillis = 10_000 } else { fal.runLatencyMillis = 10_000 }
         }) { emulator in
             let instance = try await FalProviderTests.instance(emulator)
             defer { instance.cleanUp() }
