@@ -53,6 +53,16 @@ public struct APIError: HTTPResponseError, Sendable {
         message: "This output has expired and was deleted. Outputs are kept for a limited time; download anything you want to keep."
     )
 
+    /// A part ImageGate depends on (the database, the blob store) cannot be reached: nothing was done, try again.
+    public static func unavailable(_ what: String, retryAfterSeconds: Int = 5) -> APIError {
+        APIError(
+            status: .serviceUnavailable,
+            code: "service_unavailable",
+            message: "\(what) is unreachable for the moment; nothing was done. Please try again.",
+            headers: [.retryAfter: String(retryAfterSeconds)]
+        )
+    }
+
     public static func internalError(requestID: String) -> APIError {
         APIError(
             status: .internalServerError,

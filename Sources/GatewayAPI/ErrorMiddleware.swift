@@ -1,6 +1,7 @@
 import Generation
 import Hummingbird
 import Logging
+import Storage
 
 /// An error that already has the API's (or OpenAI's) JSON shape.
 protocol ShapedError: HTTPResponseError {}
@@ -20,6 +21,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             throw error
         } catch let error as any HTTPResponseError {
             throw APIError.framework(error, request: request, methods: self.methods)
+        } catch let error as DatabaseUnavailableError {
+            context.logger.warning("database unreachable", metadata: ["error": "\(error)"])
+            throw APIError.unavailable("The database")
         } catch {
             throw APIError.unexpected(error, logger: context.logger)
         }

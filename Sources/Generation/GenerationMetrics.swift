@@ -11,11 +11,9 @@ enum GenerationMetrics {
     static var imagesStored: Counter { Counter(label: "imagegate_images_stored_total") }
     static var bytesStored: Counter { Counter(label: "imagegate_image_bytes_stored_total") }
 
-    static func enqueued() { Self.queueDepth.increment() }
-    static func dequeued() {
-        Self.queueDepth.decrement()
-        Self.inFlight.increment()
-    }
+    /// The generations queued on every replica, as the last sweep counted them.
+    static func queued(_ count: Int) { Self.queueDepth.set(count) }
+    static func started() { Self.inFlight.increment() }
     static func finished() { Self.inFlight.decrement() }
     static func stored(images: Int, bytes: Int64) {
         Self.imagesStored.increment(by: images)

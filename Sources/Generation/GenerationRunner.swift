@@ -40,12 +40,16 @@ struct GenerationRunner: Sendable {
         case interrupted
     }
 
+    /// A generation a run of this process has just claimed, under the lease of `owner`.
+    struct Claim: Sendable {
+        let record: GenerationRecord
+        let owner: String
+    }
+
+    /// Claims generation `id` and runs it (tests, and a caller that must run one given generation).
     @discardableResult
     func run(_ id: String, logger: Logger) async -> Result {
-        var logger = logger
-        logger[metadataKey: "generation"] = "\(id)"
         let owner = Identifier.make("run")
-        let record: GenerationRecord
         do {
             guard
                 let claimed = try await self.store.claim(
@@ -55,12 +59,32 @@ struct GenerationRunner: Sendable {
                     leaseMillis: self.settings.leaseMillis
                 )
             else { return .notClaimed }
-            record = claimed
+            return await self.run(Claim(record: claimed, owner: owner), logger: logger)
         } catch {
-            // The sweeper hands queued generations out again, so a failed claim is retried without a restart.
-            logger.error("generation could not be claimed", metadata: ["error": "\(error)"])
+            // The sweeper wakes the workers while a queued generation waits, so a failed claim is retried.
+            logger.error("generation could not be claimed", metadata: ["generation": "\(id)", "error": "\(error)"])
             return .interrupted
         }
+    }
+
+    /// Claims the oldest generation nobody runs, on any replica's behalf. Nil when there is none (or the claim
+    /// failed: the next wake-up tries again).
+    func claimNext(logger: Logger) async -> Claim? {
+        let owner = Identifier.make("run")
+        do {
+            let claimed = try await self.store.claimNext(owner: owner, now: self.settings.clock.nowMillis(), leaseMillis: self.settings.leaseMillis)
+            return claimed.map { Claim(record: $0, owner: owner) }
+        } catch {
+            if !Task.isCancelled { logger.error("no generation could be claimed", metadata: ["error": "\(error)"]) }
+            return nil
+        }
+    }
+
+    /// Runs a claimed generation under its lease, to its settlement or its interruption.
+    func run(_ claim: Claim, logger: Logger) async -> Result {
+        let (record, owner, id) = (claim.record, claim.owner, claim.record.id)
+        var logger = logger
+        logger[metadataKey: "generation"] = "\(id)"
         let lease = Duration.milliseconds(self.settings.leaseMillis)
         let workLogger = logger
         let result = await LeaseKeeper.holding(every: lease / 3) { [store, settings] in

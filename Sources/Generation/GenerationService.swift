@@ -297,7 +297,11 @@ public final class GenerationService: GenerationUseCases {
             metadata: ["generation": "\(id)", "images": "\(parameters.numImages)", "hold_micros": "\(record.hold.micros)"]
         )
         GenerationMetrics.recordMoney("hold", micros: record.hold.micros)
-        self.queue.enqueue(id, requestID: logger.requestID)
+        if !self.queue.enqueue(id, requestID: logger.requestID), self.database.dialect == .postgres {
+            // Every worker here is busy: an idle one on another replica takes it now. Best effort: the sweeper
+            // wakes them too within an interval.
+            try? await self.database.read { sql in try await sql.announce(.workAvailable) }
+        }
         var created = CreatedGeneration(record: record, replayed: false)
         created.rateLimit = rateLimit
         return created

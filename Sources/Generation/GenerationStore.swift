@@ -54,12 +54,41 @@ public struct GenerationStore: Sendable {
     /// Moves a generation to `processing` under a lease held by `owner`: a `queued` one, or a `processing` one whose
     /// lease has run out (its run died). Returns nil when it is final or another run holds a live lease on it.
     func claim(id: String, owner: String, now: Int64, leaseMillis: Int64) async throws -> GenerationRecord? {
+        try await self.claim(owner: owner, now: now, leaseMillis: leaseMillis) { _ in "\(bind: id)" }
+    }
+
+    /// Claims the oldest generation nobody runs (queued, or whose run's lease ran out), for an idle worker of any
+    /// replica: the shared queue is this table. On PostgreSQL the pick is `FOR UPDATE SKIP LOCKED`, so workers
+    /// claiming at once on several replicas each take a different row without waiting for each other. Nil when
+    /// there is nothing to claim.
+    func claimNext(owner: String, now: Int64, leaseMillis: Int64) async throws -> GenerationRecord? {
+        try await self.claim(owner: owner, now: now, leaseMillis: leaseMillis) { sql in
+            """
+            (SELECT id FROM generations WHERE \(Self.claimable(now: now))
+             ORDER BY created_at, id LIMIT 1\(sql.forUpdateSkipLocked))
+            """
+        }
+    }
+
+    /// The rows a run may claim: queued, or processing under a lease that ran out (or was given back).
+    private static func claimable(now: Int64) -> SQLQueryString {
+        "(status = 'queued' OR (status = 'processing' AND (lease_until IS NULL OR lease_until < \(bind: now))))"
+    }
+
+    /// The one claim statement both ways share: the guard is repeated on the row itself, so a generation that
+    /// stopped being claimable between the pick and the update (another run, a cancel) is never claimed.
+    private func claim(
+        owner: String,
+        now: Int64,
+        leaseMillis: Int64,
+        pick: @escaping @Sendable (any SQLDatabase) -> SQLQueryString
+    ) async throws -> GenerationRecord? {
         try await self.database.transaction(priority: .urgent) { sql in
             let row = try await sql.raw(
                 """
                 UPDATE generations SET status = 'processing', started_at = COALESCE(started_at, \(bind: now)),
                     attempts = attempts + 1, lease_until = \(bind: now + leaseMillis), lease_owner = \(bind: owner)
-                WHERE id = \(bind: id) AND (status = 'queued' OR (status = 'processing' AND (lease_until IS NULL OR lease_until < \(bind: now))))
+                WHERE id = \(pick(sql)) AND \(Self.claimable(now: now))
                 RETURNING *
                 """
             ).first()
@@ -210,18 +239,23 @@ public struct GenerationStore: Sendable {
         }
     }
 
-    /// Ids a sweep hands to the workers again: `processing` ones whose lease ran out (their run died) and `queued`
-    /// ones created before `queuedBefore` (their place in a process's queue was lost, e.g. to a failed claim).
-    func recoverableIDs(now: Int64, queuedBefore: Int64) async throws -> [String] {
+    /// The shared queue as the sweeper sees it: how many generations are queued (on every replica), and whether
+    /// some generation waits for a run that no worker took — a `processing` one whose lease ran out (its run died)
+    /// or a `queued` one created before `queuedBefore` (every worker was busy when it came, or a claim failed on a
+    /// database error).
+    func queueState(now: Int64, queuedBefore: Int64) async throws -> (queued: Int, unclaimed: Bool) {
         try await self.database.read { sql in
-            try await sql.raw(
+            let row = try await sql.raw(
                 """
-                SELECT id FROM generations
-                WHERE (status = 'processing' AND (lease_until IS NULL OR lease_until < \(bind: now)))
-                   OR (status = 'queued' AND created_at < \(bind: queuedBefore))
-                ORDER BY id
+                SELECT (SELECT COUNT(*) FROM generations WHERE status = 'queued') AS queued,
+                    CASE WHEN EXISTS (
+                        SELECT 1 FROM generations
+                        WHERE (status = 'processing' AND (lease_until IS NULL OR lease_until < \(bind: now)))
+                           OR (status = 'queued' AND created_at < \(bind: queuedBefore))
+                    ) THEN 1 ELSE 0 END AS unclaimed
                 """
-            ).all().map { try $0.decode(column: "id", as: String.self) }
+            ).first()
+            return (try row?.decode(column: "queued", as: Int.self) ?? 0, try row?.decode(column: "unclaimed", as: Int.self) == 1)
         }
     }
 

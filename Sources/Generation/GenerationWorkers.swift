@@ -2,13 +2,16 @@ import Logging
 import ServiceLifecycle
 import Storage
 
-/// Runs queued generations, `workers` at a time, as a service of the application.
+/// Runs generations, `workers` at a time, as a service of the application: this process's share of the queue that
+/// every replica shares (the `generations` table).
 ///
-/// On start it first queues every generation a previous process left unfinished (after a crash or a kill):
-/// recovery is the same runner, not a second implementation. A sweeper then keeps handing out what would otherwise
-/// wait for a restart: generations whose lease ran out (their run died) and queued ones that lost their place
-/// (a claim that failed on a database error). On graceful shutdown it stops taking new jobs; running ones end as
-/// interrupted and give their lease back, so the next start resumes them at once.
+/// A worker claims the oldest generation nobody runs (`FOR UPDATE SKIP LOCKED` on PostgreSQL), runs it, and claims
+/// again while wake-ups came meanwhile; then it waits idle. It is woken when this process accepts a generation, when
+/// another replica that had no idle worker accepts one (`NOTIFY`), and by the sweeper. Recovery is the same claim,
+/// not a second implementation: every worker claims once at start (work a crashed process left queued, or whose
+/// lease it gave back), and a generation whose run died is claimable again when its lease runs out. On graceful
+/// shutdown workers stop claiming; running generations end as interrupted and give their lease back, so another
+/// replica (or the next start) resumes them at once.
 public struct GenerationWorkers: Service {
     let service: GenerationService
     let queue: JobQueue
@@ -25,48 +28,73 @@ public struct GenerationWorkers: Service {
     public func run() async throws {
         let unfinished = try await self.service.store.unfinishedIDs()
         if !unfinished.isEmpty {
-            self.logger.notice("resuming unfinished generations", metadata: ["count": "\(unfinished.count)"])
+            self.logger.notice("unfinished generations in the queue", metadata: ["count": "\(unfinished.count)"])
         }
-        for id in unfinished { self.queue.enqueue(id) }
-
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.sweep() }
-            // Generations other replicas end wake this process's waiters (PostgreSQL's NOTIFY); on SQLite there are none.
-            if let ended = self.service.database.endedGenerations() {
+            // Generations other replicas end wake this process's waiters; work they could not start wakes its workers
+            // (PostgreSQL's NOTIFY). On SQLite nobody else exists.
+            if let ended = self.service.database.notifications(on: .generationEnded) {
                 group.addTask {
                     for await id in ended.cancelOnGracefulShutdown() { await self.service.hub.signal(id) }
                 }
             }
-            for _ in 0..<self.workers {
+            if let work = self.service.database.notifications(on: .workAvailable) {
                 group.addTask {
-                    for await job in self.queue.stream.cancelOnGracefulShutdown() {
-                        GenerationMetrics.dequeued()
-                        var logger = self.logger
-                        logger.requestID = job.requestID
-                        // A graceful shutdown interrupts the run (it gives its lease back and the next start resumes
-                        // it through its saved handle) instead of waiting for an upstream that may take minutes.
-                        _ = await cancelWhenGracefulShutdown { [logger] in await self.service.process(job.generationID, logger: logger) }
-                        self.queue.done(job.generationID)
-                        GenerationMetrics.finished()
+                    for await scope in work.cancelOnGracefulShutdown() {
+                        if scope == Self.everyWorker { self.queue.wakeAll() } else { self.queue.wake() }
                     }
                 }
+            }
+            for _ in 0..<self.workers {
+                group.addTask { await self.work() }
             }
         }
     }
 
-    /// Every `sweepIntervalMillis`, queues the generations that nobody is running: expired leases, and queued rows
-    /// older than one interval. The queue skips ids this process already has.
+    /// One worker: claims at start, then whenever woken, until graceful shutdown.
+    func work() async {
+        var claimAtOnce = true
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            if !claimAtOnce {
+                var wakeups = self.queue.wakeups.cancelOnGracefulShutdown().makeAsyncIterator()
+                guard await wakeups.next() != nil else { return }
+            }
+            guard let claim = await self.service.runner.claimNext(logger: self.logger) else {
+                claimAtOnce = self.queue.shouldClaimAgain()
+                continue
+            }
+            GenerationMetrics.started()
+            var logger = self.logger
+            if let requestID = self.queue.requestID(for: claim.record.id) { logger.requestID = requestID }
+            // A graceful shutdown interrupts the run (it gives its lease back and the next claim, here or on another
+            // replica, resumes it through its saved handle) instead of waiting for an upstream that may take minutes.
+            _ = await cancelWhenGracefulShutdown { [logger] in await self.service.runner.run(claim, logger: logger) }
+            GenerationMetrics.finished()
+            // Another generation may be waiting: one came while every worker was busy.
+            claimAtOnce = self.queue.shouldClaimAgain()
+        }
+    }
+
+    /// The payload of a `workAvailable` notification that wakes every idle worker (the sweeper's), not just one.
+    static let everyWorker = "all"
+
+    /// Every `sweepIntervalMillis`, one replica at a time looks for generations nobody runs (expired leases, queued
+    /// rows older than one interval) and wakes the idle workers of every replica to claim them; it also samples the
+    /// queue's depth.
     func sweep() async {
         let interval = self.service.settings.sweepIntervalMillis
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(interval)) }
             let now = self.service.settings.clock.nowMillis()
             do {
-                // One replica at a time hands out what nobody runs; the claim's lease would stop a second run anyway.
                 _ = try await self.service.database.exclusively(.leaseSweeper) {
-                    for id in try await self.service.store.recoverableIDs(now: now, queuedBefore: now - interval) where self.queue.enqueue(id) {
-                        self.logger.notice("generation handed out again", metadata: ["generation": "\(id)"])
-                    }
+                    let state = try await self.service.store.queueState(now: now, queuedBefore: now - interval)
+                    GenerationMetrics.queued(state.queued)
+                    guard state.unclaimed else { return }
+                    self.logger.notice("generations wait for a worker; waking every replica's")
+                    self.queue.wakeAll()
+                    try await self.service.database.read { sql in try await sql.announce(.workAvailable, Self.everyWorker) }
                 }
             } catch {
                 if !Task.isCancelled { self.logger.warning("sweep failed", metadata: ["error": "\(error)"]) }

@@ -1,50 +1,93 @@
 import Synchronization
 
-/// The in-process queue of generation ids waiting for a worker. It holds only ids (and the id of the request that
-/// asked, for the logs): the job itself is in the database, so losing the queue (a crash) loses nothing; recovery
-/// and the sweeper refill it from the `generations` table.
+/// Wakes this process's idle workers when there may be a generation to claim.
 ///
-/// Each id is in it at most once, from `enqueue` until its worker calls `done`: the sweeper may find a generation
-/// again while it is still waiting or running here, and must not start a second run of it.
-public struct JobQueue: Sendable {
-    /// One queued generation.
-    struct Job: Sendable {
-        let generationID: String
-        /// The HTTP request that created it, so the worker's log lines can be matched to the request's; nil for
-        /// generations resumed after a restart or a lost lease.
-        let requestID: String?
+/// The queue itself is the `generations` table, shared by every replica: a worker takes the oldest generation nobody
+/// runs with one claim (`GenerationStore.claimNext`), so losing this process (a crash) loses nothing. What lives
+/// here is only who to wake: how many workers wait idle, how many wake-ups found none (a busy worker then claims
+/// again as soon as its run ends instead of waiting), and which HTTP request created each generation accepted here,
+/// for the run's log lines.
+public final class JobQueue: Sendable {
+    let wakeups: AsyncStream<Void>
+    private let continuation: AsyncStream<Void>.Continuation
+    private let state: Mutex<State>
+
+    private struct State {
+        /// Workers waiting for a wake-up that none was sent yet.
+        var idle = 0
+        /// Wake-ups that found no idle worker; each lets a worker that ends a run claim once more before it waits.
+        var missed = 0
+        /// The request that created each generation accepted here and not claimed yet.
+        var requestIDs: [String: String] = [:]
     }
 
-    let stream: AsyncStream<Job>
-    private let continuation: AsyncStream<Job>.Continuation
-    private let present: Present
-
-    /// Ids queued or running in this process.
-    private final class Present: Sendable {
-        let ids = Mutex<Set<String>>([])
-    }
+    /// How many request ids are remembered at most.
+    static let requestIDLimit = 10_000
 
     public init() {
-        (self.stream, self.continuation) = AsyncStream<Job>.makeStream()
-        self.present = Present()
+        (self.wakeups, self.continuation) = AsyncStream<Void>.makeStream()
+        self.state = Mutex(State())
     }
 
-    /// Queues `id` unless it is already queued or running here. Returns whether it was queued.
+    /// A generation was accepted here: wakes one idle worker. Returns false when every worker is busy, so the caller
+    /// tells the other replicas (an idle one there takes it now rather than when a worker here is free).
     @discardableResult
     public func enqueue(_ id: String, requestID: String? = nil) -> Bool {
-        guard self.present.ids.withLock({ $0.insert(id).inserted }) else { return false }
-        GenerationMetrics.enqueued()
-        self.continuation.yield(Job(generationID: id, requestID: requestID))
-        return true
+        self.state.withLock { state in
+            if let requestID {
+                // Generations another replica runs are never claimed here: the names are dropped past a bound
+                // rather than kept forever (only log lines lose them).
+                if state.requestIDs.count >= Self.requestIDLimit { state.requestIDs.removeAll(keepingCapacity: true) }
+                state.requestIDs[id] = requestID
+            }
+            return Self.wakeOne(&state, self.continuation)
+        }
     }
 
-    /// The worker is done with `id`: a later sweep may queue it again.
-    func done(_ id: String) {
-        _ = self.present.ids.withLock { $0.remove(id) }
+    /// Wakes one idle worker (another replica has work nobody took).
+    func wake() {
+        self.state.withLock { state in _ = Self.wakeOne(&state, self.continuation) }
     }
 
-    /// Ends the stream; workers stop when it drains.
+    /// Wakes every idle worker: the sweeper found generations that nobody runs (maybe several).
+    func wakeAll() {
+        self.state.withLock { state in
+            if state.idle == 0 { state.missed += 1 }
+            for _ in 0..<state.idle { self.continuation.yield() }
+            state.idle = 0
+        }
+    }
+
+    /// A worker is done with a run (or just started): true when it should claim again at once (a wake-up found
+    /// nobody idle meanwhile), false when it is now idle and must wait for `wakeups`.
+    func shouldClaimAgain() -> Bool {
+        self.state.withLock { state in
+            if state.missed > 0 {
+                state.missed -= 1
+                return true
+            }
+            state.idle += 1
+            return false
+        }
+    }
+
+    /// The request that created generation `id` here, if this process accepted it (forgotten once read).
+    func requestID(for id: String) -> String? {
+        self.state.withLock { state in state.requestIDs.removeValue(forKey: id) }
+    }
+
+    /// Ends the wake-ups; waiting workers stop.
     public func finish() {
         self.continuation.finish()
+    }
+
+    private static func wakeOne(_ state: inout State, _ continuation: AsyncStream<Void>.Continuation) -> Bool {
+        guard state.idle > 0 else {
+            state.missed += 1
+            return false
+        }
+        state.idle -= 1
+        continuation.yield()
+        return true
     }
 }

@@ -36,10 +36,10 @@ public protocol Database: Sendable {
     /// Cheap round trip used by `/health`.
     func ping() async throws
 
-    /// The ids of generations that other processes on this database end, as they commit (see
-    /// `SQLDatabase.announceEnd`), for the waiters of this process; nil when no other process can share the database
-    /// (SQLite), so only this process's own ends matter. Reconnects by itself; ends when the task is cancelled.
-    func endedGenerations() -> AsyncStream<String>?
+    /// The payloads announced on `channel` by every process on this database as their transactions commit (see
+    /// `SQLDatabase.announce`); nil when no other process can share the database (SQLite), so only this process's
+    /// own events matter. Reconnects by itself; ends when the task is cancelled.
+    func notifications(on channel: NotificationChannel) -> AsyncStream<String>?
 
     /// Runs `body` unless another process on this database is running a body under the same `name` (then returns
     /// false at once): periodic chores that one replica at a time should do (the janitor, the lease sweeper).
@@ -51,6 +51,11 @@ public protocol Database: Sendable {
 }
 
 extension Database {
+    /// The ids of generations other processes end, for the waiters of this process (see `SQLDatabase.announceEnd`).
+    public func endedGenerations() -> AsyncStream<String>? {
+        self.notifications(on: .generationEnded)
+    }
+
     /// Runs `body` in one transaction, in turn.
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await self.transaction(priority: .normal, body)
@@ -63,21 +68,32 @@ public struct ExclusiveChore: Sendable, Hashable {
 
     /// The expired-output and orphan janitor.
     public static let janitor = ExclusiveChore(lockKey: 0x4947_0001)
-    /// The sweep that hands expired leases and forgotten queued generations to the workers.
+    /// The sweep that wakes every replica's idle workers when expired leases or forgotten queued generations wait.
     public static let leaseSweeper = ExclusiveChore(lockKey: 0x4947_0002)
 }
 
 extension SQLDatabase {
-    /// Announces, when the enclosing transaction commits, that generation `id` ended: PostgreSQL's `NOTIFY`, which
-    /// every replica listening hears (see `Database.endedGenerations`). Nothing on SQLite, where one process owns the
-    /// file and wakes its own waiters.
-    public func announceEnd(_ id: String) async throws {
+    /// Announces `payload` on `channel` when the enclosing transaction commits (at once outside one): PostgreSQL's
+    /// `NOTIFY`, which every replica listening hears (see `Database.notifications`). Nothing on SQLite, where one
+    /// process owns the file and tells itself directly.
+    public func announce(_ channel: NotificationChannel, _ payload: String = "") async throws {
         guard self.dialect.name == "postgresql" else { return }
-        try await self.raw("SELECT pg_notify(\(bind: PostgresChannels.generationEnded), \(bind: id))").run()
+        try await self.raw("SELECT pg_notify(\(bind: channel.name), \(bind: payload))").run()
+    }
+
+    /// Announces that generation `id` ended, so waiters on every replica answer at once.
+    public func announceEnd(_ id: String) async throws {
+        try await self.announce(.generationEnded, id)
     }
 }
 
-/// The notification channels ImageGate uses on PostgreSQL.
-public enum PostgresChannels {
-    public static let generationEnded = "imagegate_generation_ended"
+/// A channel of notifications between the processes sharing one database (PostgreSQL's `LISTEN`/`NOTIFY`).
+public struct NotificationChannel: Sendable, Hashable {
+    public let name: String
+
+    /// A generation ended; the payload is its id.
+    public static let generationEnded = NotificationChannel(name: "imagegate_generation_ended")
+    /// There is work for an idle worker to claim (a replica with no idle worker accepted a generation, or the
+    /// sweeper found expired leases); no payload.
+    public static let workAvailable = NotificationChannel(name: "imagegate_work_available")
 }

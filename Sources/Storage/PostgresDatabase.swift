@@ -13,20 +13,29 @@ public final class PostgresDatabase: Database {
     private let client: PostgresClient
     private let running: Task<Void, Never>
     private let logger: Logger
+    /// How long a caller waits for a pooled connection before `DatabaseUnavailableError` (see `withConnection`).
+    let connectionWait: Duration
 
     /// Times a transaction is run again after PostgreSQL aborted it to break a deadlock or a serialization conflict:
     /// its statements were all undone, so running it again is running it once.
     static let retries = 3
 
-    private init(client: PostgresClient, running: Task<Void, Never>, logger: Logger) {
+    private init(client: PostgresClient, running: Task<Void, Never>, connectionWait: Duration, logger: Logger) {
         self.client = client
         self.running = running
+        self.connectionWait = connectionWait
         self.logger = logger
     }
 
     /// Connects to `postgres://user:password@host:port/database` (also `postgresql://`; `?sslmode=disable`,
-    /// `prefer` (the default) or `require`), with at most `maxConnections` connections from this process.
-    public static func open(url: String, maxConnections: Int = 20, logger: Logger) async throws -> PostgresDatabase {
+    /// `prefer` (the default) or `require`), with at most `maxConnections` connections from this process. A caller
+    /// that gets no connection within `connectionWait` (the server is gone) fails with `DatabaseUnavailableError`.
+    public static func open(
+        url: String,
+        maxConnections: Int = 20,
+        connectionWait: Duration = .seconds(10),
+        logger: Logger
+    ) async throws -> PostgresDatabase {
         var configuration = try Self.configuration(url: url)
         configuration.options.maximumConnections = maxConnections
         // Every commit waits for its WAL record on disk, whatever the server's default: each write is money or an
@@ -36,7 +45,7 @@ public final class PostgresDatabase: Database {
         let running = Task { await client.run() }
         // Lets the pool's task start before the first lease (a lease made earlier waits for it, with a warning).
         await Task.yield()
-        let database = PostgresDatabase(client: client, running: running, logger: logger)
+        let database = PostgresDatabase(client: client, running: running, connectionWait: connectionWait, logger: logger)
         do {
             try await database.ping()
         } catch {
@@ -78,6 +87,7 @@ public final class PostgresDatabase: Database {
     /// goes away (a client hung up) never leaves a connection between `BEGIN` and `COMMIT` back in the pool.
     public func transaction<T: Sendable>(priority: TransactionPriority, _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         let client = self.client
+        let connectionWait = self.connectionWait
         let logger = self.logger
         // The task is awaited to its end (`value` waits even when the caller is cancelled), so `body` never outlives
         // this call.
@@ -87,7 +97,7 @@ public final class PostgresDatabase: Database {
                 while true {
                     attempt += 1
                     do {
-                        return try await client.withConnection { connection in
+                        return try await client.withConnection(waitingAtMost: connectionWait) { connection in
                             // By hand rather than PostgresNIO's `withTransaction`, which wraps the body's errors:
                             // callers catch their own (an insufficient balance, a lost lease) by type.
                             try await connection.query("BEGIN", logger: logger)
@@ -116,12 +126,12 @@ public final class PostgresDatabase: Database {
     }
 
     public func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await self.client.withConnection { connection in try await body(connection.sql()) }
+        try await self.client.withConnection(waitingAtMost: self.connectionWait) { connection in try await body(connection.sql()) }
     }
 
     /// A read-only REPEATABLE READ transaction: every statement sees the database as of the first one.
     public func snapshot<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await self.client.withConnection { connection in
+        try await self.client.withConnection(waitingAtMost: self.connectionWait) { connection in
             let sql = connection.sql()
             try await sql.raw("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").run()
             do {
@@ -135,22 +145,25 @@ public final class PostgresDatabase: Database {
         }
     }
 
-    /// Listens on one pooled connection; after a lost connection it listens again a second later (a waiter missing
-    /// an end meanwhile still sees it by its own periodic read).
-    public func endedGenerations() -> AsyncStream<String>? {
+    /// Listens on one pooled connection; after a lost connection it listens again a second later (a listener missing
+    /// an event meanwhile is covered by its own periodic look: waiters re-read, workers are woken by the sweeper).
+    public func notifications(on channel: NotificationChannel) -> AsyncStream<String>? {
         let client = self.client
+        let connectionWait = self.connectionWait
         let logger = self.logger
         return AsyncStream { continuation in
             let listening = Task {
                 while !Task.isCancelled {
                     do {
-                        try await client.withConnection { connection in
-                            try await connection.listen(on: PostgresChannels.generationEnded) { notifications in
+                        try await client.withConnection(waitingAtMost: connectionWait) { connection in
+                            try await connection.listen(on: channel.name) { notifications in
                                 for try await notification in notifications { continuation.yield(notification.payload) }
                             }
                         }
                     } catch {
-                        if !Task.isCancelled { logger.warning("listening for ended generations failed", metadata: ["error": "\(error)"]) }
+                        if !Task.isCancelled {
+                            logger.warning("listening failed", metadata: ["channel": "\(channel.name)", "error": "\(error)"])
+                        }
                     }
                     try? await Task.sleep(for: .seconds(1))
                 }
@@ -163,7 +176,7 @@ public final class PostgresDatabase: Database {
     /// Holds a session advisory lock on one connection for the chore's duration (`pg_try_advisory_lock`, so a busy
     /// chore is skipped, not waited for). A process that dies loses its connection, and with it the lock.
     public func exclusively(_ name: ExclusiveChore, _ body: @Sendable () async throws -> Void) async throws -> Bool {
-        try await self.client.withConnection { connection in
+        try await self.client.withConnection(waitingAtMost: self.connectionWait) { connection in
             let sql = connection.sql()
             let locked =
                 try await sql.raw("SELECT pg_try_advisory_lock(\(bind: name.lockKey)) AS locked").first()?

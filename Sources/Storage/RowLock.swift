@@ -7,4 +7,11 @@ extension SQLDatabase {
     public var forUpdate: SQLQueryString {
         self.dialect.name == "postgresql" ? " FOR UPDATE" : ""
     }
+
+    /// ` FOR UPDATE SKIP LOCKED` on PostgreSQL, nothing on SQLite: for a `SELECT` that picks one row of a shared
+    /// queue to claim. Replicas claiming at once each lock a different row instead of waiting for each other's;
+    /// SQLite's single writer needs no clause.
+    public var forUpdateSkipLocked: SQLQueryString {
+        self.dialect.name == "postgresql" ? " FOR UPDATE SKIP LOCKED" : ""
+    }
 }

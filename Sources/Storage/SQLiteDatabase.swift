@@ -200,8 +200,8 @@ public final class SQLiteDatabase: Database {
         _ = try await self.reader.sql().raw("SELECT 1").all()
     }
 
-    /// One process owns a SQLite file: it hears its own ends, and nobody else's exist.
-    public func endedGenerations() -> AsyncStream<String>? { nil }
+    /// One process owns a SQLite file: it tells itself, and nobody else exists to hear or to announce.
+    public func notifications(on channel: NotificationChannel) -> AsyncStream<String>? { nil }
 
     /// One process owns a SQLite file, so a chore is always this process's to run.
     public func exclusively(_ name: ExclusiveChore, _ body: @Sendable () async throws -> Void) async throws -> Bool {

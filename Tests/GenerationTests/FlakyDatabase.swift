@@ -42,7 +42,7 @@ final class FlakyDatabase: Database {
 
     func ping() async throws { try await self.base.ping() }
 
-    func endedGenerations() -> AsyncStream<String>? { self.base.endedGenerations() }
+    func notifications(on channel: NotificationChannel) -> AsyncStream<String>? { self.base.notifications(on: channel) }
 
     func exclusively(_ name: ExclusiveChore, _ body: @Sendable () async throws -> Void) async throws -> Bool {
         try await self.base.exclusively(name, body)

@@ -86,21 +86,21 @@ import Testing
             provider: ScriptedProvider([.deliver(1)]),
             settings: GenerationSettings(retentionMillis: 60_000, sweepIntervalMillis: 100)
         )
+        // Submitted through another process (nobody runs it there), before these workers start.
+        let record = try await harness.submit(numImages: 1)
+        // The workers' first transaction is their first claim: it fails, as with a database locked past its busy
+        // timeout. Nothing wakes them again but the sweeper.
+        flaky.failNextTransactions(1)
         let workers = GenerationWorkers(service: service, queue: service.queue, workers: 1, logger: harness.logger)
         let task = Task { try await workers.run() }
         defer { task.cancel() }
-        // Submitted through another process's queue (nobody runs it there), then handed to these workers.
-        let record = try await harness.submit(numImages: 1)
-        // The claim is the next transaction: it fails, as with a database locked past its busy timeout.
-        flaky.failNextTransactions(1)
-        service.queue.enqueue(record.id)
         var final: GenerationRecord?
         for _ in 0..<100 {
             final = try await service.store.get(id: record.id)
             if final?.status.isFinal == true { break }
             try await Task.sleep(for: .milliseconds(50))
         }
-        #expect(final?.status == .completed, "the sweeper handed the queued generation out again")
+        #expect(final?.status == .completed, "the sweeper woke the workers again: \(final?.errorMessage ?? "")")
         #expect(try await harness.ledger(record.id).map(\.kind) == [.hold, .charge])
         await harness.close()
     }

@@ -46,6 +46,21 @@ public enum TestDatabase {
         return database
     }
 
+    /// Opens one new database `count` times, as `count` replicas would: `count` connection pools to one new
+    /// PostgreSQL database, or `count` handles on one SQLite file in `directory`. Not migrated.
+    public static func replicas(_ count: Int, directory: String, maxConnections: Int = 2) async throws -> [any Database] {
+        let location = try await Self.makeLocation()
+        var databases: [any Database] = []
+        for _ in 0..<count {
+            if let url = location {
+                databases.append(try await PostgresDatabase.open(url: url, maxConnections: maxConnections, logger: Self.logger))
+            } else {
+                databases.append(try await SQLiteDatabase.open(path: "\(directory)/shared.sqlite", logger: Self.logger))
+            }
+        }
+        return databases
+    }
+
     static var logger: Logger {
         var logger = Logger(label: "test-database")
         logger.logLevel = .warning

@@ -17,18 +17,9 @@ import Testing
         return path
     }
 
-    /// Opens the same database `count` times, as `count` replicas would.
+    /// Opens the same new database `count` times, as `count` replicas would (not migrated).
     static func replicas(_ count: Int, directory: String) async throws -> [any Database] {
-        let location = try await TestDatabase.makeLocation()
-        var databases: [any Database] = []
-        for _ in 0..<count {
-            if let url = location {
-                databases.append(try await PostgresDatabase.open(url: url, maxConnections: 2, logger: Self.logger))
-            } else {
-                databases.append(try await SQLiteDatabase.open(path: "\(directory)/shared.sqlite", logger: Self.logger))
-            }
-        }
-        return databases
+        try await TestDatabase.replicas(count, directory: directory)
     }
 
     @Test func replicasStartingTogetherMigrateOnce() async throws {
