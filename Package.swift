@@ -74,8 +74,10 @@ let package = Package(
             name: "Blobs",
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "_NIOFileSystem", package: "swift-nio"),
             ],
@@ -190,7 +192,7 @@ let package = Package(
         .executableTarget(
             name: "ImageGate",
             dependencies: [
-                "ImageGateApp", "Billing", "Storage", "Catalog", "FalEmulator", "Generation", "Imaging",
+                "ImageGateApp", "Billing", "Storage", "Catalog", "FalEmulator", "Generation", "Imaging", "Blobs",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -222,7 +224,17 @@ let package = Package(
         ),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "ImageGateTestSupport"]),
         .testTarget(name: "BillingTests", dependencies: ["Billing", "Storage", "ImageGateTestSupport"]),
-        .testTarget(name: "BlobsTests", dependencies: ["Blobs"]),
+        .testTarget(
+            name: "BlobsTests",
+            dependencies: [
+                "Blobs",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            resources: [.copy("Fixtures")]
+        ),
         .testTarget(
             name: "StorageTests",
             dependencies: [

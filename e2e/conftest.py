@@ -133,14 +133,17 @@ def operator(*args: str, data_dir: str) -> str:
 
 
 class Cluster:
-    """`scripts/cluster up N`: PostgreSQL, N replicas and nginx, standing in for one `serve` process."""
+    """`scripts/cluster up N [--s3]`: PostgreSQL, N replicas and nginx (and a SeaweedFS bucket for the outputs, delivered
+    by redirect), standing in for one `serve` process."""
 
-    def __init__(self, replicas: int, options: list[str]):
+    def __init__(self, replicas: int, options: list[str], s3: bool = False):
         port = free_consecutive_ports(replicas + 1)
         self.directory = tempfile.mkdtemp(prefix="cluster-", dir=WORK)
         self.env = {**os.environ, "IMAGEGATE_BIN": BINARY, "IMAGEGATE_CLUSTER_DIR": self.directory,
-                    "IMAGEGATE_CLUSTER_PORT": str(port), "IMAGEGATE_CLUSTER_PG_PORT": str(free_port())}
-        up = subprocess.run([f"{ROOT}/scripts/cluster", "up", str(replicas), "--", *options], env=self.env,
+                    "IMAGEGATE_CLUSTER_PORT": str(port), "IMAGEGATE_CLUSTER_PG_PORT": str(free_port()),
+                    "IMAGEGATE_CLUSTER_S3_PORT": str(free_consecutive_ports(10))}
+        s3_flag = ["--s3"] if s3 else []
+        up = subprocess.run([f"{ROOT}/scripts/cluster", "up", str(replicas), *s3_flag, "--", *options], env=self.env,
                             capture_output=True, text=True, timeout=300)
         assert up.returncode == 0, up.stdout + up.stderr
         settings = dict(line.strip().removeprefix("export ").split("=", 1) for line in up.stdout.splitlines() if "export " in line)

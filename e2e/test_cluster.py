@@ -12,6 +12,7 @@ import subprocess
 import time
 import uuid
 
+import pytest
 import requests
 
 from conftest import BINARY, Cluster, assert_books_balance, operator, submit_all_during, wait_for_all_to_end
@@ -20,13 +21,16 @@ TOTAL = 300
 PRICE_MICROS = 14_000
 
 
-def test_three_replicas_on_postgres_survive_kills_with_exact_books(emulator_factory):
+@pytest.mark.parametrize("outputs", ["files", "s3"])
+def test_three_replicas_on_postgres_survive_kills_with_exact_books(emulator_factory, outputs):
+    """`files`: one shared directory. `s3`: a SeaweedFS bucket, outputs delivered by redirect to presigned links."""
     fal = emulator_factory("--latency", "1s", "--fail-rate", "0.3", "--drop-output-rate", "0.05")
     cluster = Cluster(3, ["--provider", "fal", "--fal-queue-url", fal, "--fal-key", "cluster", "--workers", "16", "--lease", "5s",
-                          "--log-level", "warning"])
+                          "--log-level", "warning"], s3=outputs == "s3")
     try:
         operator("credits", "add", "--account", "default", "--usd", "10", data_dir=cluster.data_dir)
-        run_chaos(cluster.base, cluster.key, fal, pathlib.Path(cluster.directory), credit_micros=20_000_000)
+        final = run_chaos(cluster.base, cluster.key, fal, pathlib.Path(cluster.directory), credit_micros=20_000_000)
+        outputs_are_served(cluster.base, cluster.key, final, redirect=outputs == "s3")
         one_key_on_every_replica(int(cluster.base.rsplit(":", 1)[1]), cluster.key)
         audit = subprocess.run([BINARY, "audit", "--data-dir", cluster.data_dir, "--database", cluster.database],
                                capture_output=True, text=True)
@@ -34,6 +38,19 @@ def test_three_replicas_on_postgres_survive_kills_with_exact_books(emulator_fact
         assert audit.returncode == 0 and "audit: clean" in audit.stdout, audit.stdout + audit.stderr
     finally:
         cluster.stop()
+
+
+def outputs_are_served(base: str, key: str, final: dict, redirect: bool):
+    """A sample of the delivered images, fetched through nginx by their links (following the redirect to the store)."""
+    completed = [generation for generation, body in final.items() if body["status"] == "completed"][:12]
+    assert completed
+    for generation in completed:
+        body = requests.get(f"{base}/v1/generations/{generation}", headers={"Authorization": f"Bearer {key}"}, timeout=30).json()
+        url = body["images"][0]["url"]
+        first = requests.get(url, allow_redirects=False, timeout=30)
+        assert first.status_code == (302 if redirect else 200), first.text
+        image = requests.get(url, timeout=30)
+        assert image.status_code == 200 and image.content[:4] == b"\x89PNG", image.text[:200]
 
 
 def one_key_on_every_replica(port: int, key: str):
@@ -58,11 +75,13 @@ def run_chaos(base: str, key: str, fal: str, cluster, credit_micros: int):
         pid = int(pid_file.read_text())
         with open(f"/proc/{pid}/cmdline", "rb") as f:
             command = [part.decode() for part in f.read().split(b"\0") if part]
+        with open(f"/proc/{pid}/environ", "rb") as f:  # the store's keys are in it, not on the command line
+            environment = dict(part.decode().split("=", 1) for part in f.read().split(b"\0") if b"=" in part)
         os.kill(pid, 9)  # SIGKILL: no graceful shutdown, leases and in-flight requests left behind
         while os.path.exists(f"/proc/{pid}") and "zombie" not in open(f"/proc/{pid}/status").read():
             time.sleep(0.05)
         log = open(cluster / f"replica-{replica}-restarted.log", "a")
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=environment)
         pid_file.write_text(str(process.pid))
 
     def killer(submitted):
@@ -79,3 +98,4 @@ def run_chaos(base: str, key: str, fal: str, cluster, credit_micros: int):
     print(stats)
     assert stats["duplicatePrompts"] == 0, "fal was sent a generation twice"
     assert stats["accepted"] <= TOTAL
+    return final

@@ -20,6 +20,24 @@ public protocol BlobStore: Sendable {
 
     /// Proves the store is reachable and writable, for `/ready`.
     func ping() async throws
+
+    /// The size of a complete blob and the store's tag for its content, if it has one (S3's ETag); nil when there is
+    /// no blob under `key`. For copying between stores (`imagegate blobs migrate`), which skips what is already
+    /// there and checks what it wrote.
+    func info(key: String) async throws -> BlobInfo?
+}
+
+/// What a store knows of one blob without reading it.
+public struct BlobInfo: Sendable, Equatable {
+    public let size: Int64
+    /// S3's ETag (the content's MD5 for a blob sent in one request; `<md5 of the parts' md5s>-<parts>` for a
+    /// multipart one), without quotes; nil for files.
+    public let etag: String?
+
+    public init(size: Int64, etag: String?) {
+        self.size = size
+        self.etag = etag
+    }
 }
 
 extension BlobStore {
@@ -33,6 +51,9 @@ extension BlobStore {
 public enum BlobError: Error, Equatable, Sendable {
     case notFound(String)
     case invalidKey(String)
+    /// The store could not be reached, did not answer within its deadline, or answered that it is failing (5xx):
+    /// nothing is known to have changed, and the caller may try again later (an API answers 503).
+    case unavailable(String)
 }
 
 /// An async sequence of exactly one buffer.

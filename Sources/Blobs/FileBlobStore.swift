@@ -58,7 +58,8 @@ public struct FileBlobStore: BlobStore {
     }
 
     public func keys(under prefix: String) async throws -> [String] {
-        let folder = try self.path(for: prefix.hasSuffix("/") ? String(prefix.dropLast()) : prefix)
+        try BlobKey.validate(prefix: prefix)
+        let folder = prefix.isEmpty ? self.root : self.root.appending(String(prefix.dropLast()))
         var keys: [String] = []
         do {
             try await Self.fileSystem.withDirectoryHandle(atPath: folder) { directory in
@@ -76,17 +77,19 @@ public struct FileBlobStore: BlobStore {
         return keys
     }
 
+    public func info(key: String) async throws -> BlobInfo? {
+        guard let file = try await Self.fileSystem.info(forFileAt: try self.path(for: key)), file.type == .regular else { return nil }
+        return BlobInfo(size: file.size, etag: nil)
+    }
+
     public func ping() async throws {
         try await Self.fileSystem.createDirectory(at: self.root, withIntermediateDirectories: true)
         _ = try await self.put(key: ".ready", bytes: Array("ok".utf8))
     }
 
-    /// Keys are relative paths of safe characters; anything else (including `..`) is refused.
+    /// Keys are relative paths of safe characters; anything else (including `..`) is refused (`BlobKey`).
     func path(for key: String) throws -> FilePath {
-        let allowed = key.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_./".contains($0)) }
-        guard allowed, !key.hasPrefix("/"), !key.split(separator: "/").contains(where: { $0 == ".." || $0.isEmpty }) else {
-            throw BlobError.invalidKey(key)
-        }
+        try BlobKey.validate(key)
         return self.root.appending(key)
     }
 }

@@ -57,6 +57,10 @@ public struct MemoryCachedBlobStore: BlobStore {
         try await self.base.keys(under: prefix)
     }
 
+    public func info(key: String) async throws -> BlobInfo? {
+        try await self.base.info(key: key)
+    }
+
     public func ping() async throws {
         try await self.base.ping()
     }

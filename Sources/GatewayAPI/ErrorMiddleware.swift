@@ -1,3 +1,4 @@
+import Blobs
 import Generation
 import Hummingbird
 import Logging
@@ -24,6 +25,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as DatabaseUnavailableError {
             context.logger.warning("database unreachable", metadata: ["error": "\(error)"])
             throw APIError.unavailable("The database")
+        } catch BlobError.unavailable(let reason) {
+            context.logger.warning("blob store unreachable", metadata: ["error": "\(reason)"])
+            throw APIError.unavailable("The output store", retryAfterSeconds: 10)
         } catch {
             throw APIError.unexpected(error, logger: context.logger)
         }

@@ -26,6 +26,8 @@ public struct GatewayDependencies<Generations: GenerationUseCases>: Sendable {
     public var retentionSeconds: Int64 = 7 * 24 * 3600
     /// The engine behind generations (`local` or `fal`), which the pages name.
     public var providerName = "local"
+    /// Who sends an output's bytes once its link is checked.
+    public var outputDelivery = OutputDelivery.proxy
 
     public init(
         catalog: ModelCatalog,
@@ -86,7 +88,8 @@ public func buildRouter<Generations: GenerationUseCases>(_ deps: GatewayDependen
     let links = OutputLinks(signer: deps.signer, baseURL: deps.publicURL)
     let v1 = router.group("v1")
     ModelsController(catalog: deps.catalog).addRoutes(to: v1)
-    OutputsController(outputs: deps.outputs, blobs: deps.blobs, signer: deps.signer, clock: deps.clock).addRoutes(to: v1)
+    OutputsController(outputs: deps.outputs, blobs: deps.blobs, signer: deps.signer, clock: deps.clock, delivery: deps.outputDelivery)
+        .addRoutes(to: v1)
 
     let keys = APIKeyStore(database: deps.database)
     let authenticated = router.group("v1").add(middleware: APIKeyAuthenticator(keys: keys))

@@ -116,7 +116,11 @@ public struct OutputLinks: Sendable {
     }
 
     func url(outputID: String, contentType: String, expiresAt: Int64) -> String {
-        let ext = contentType == "image/jpeg" ? "jpg" : contentType == "image/webp" ? "webp" : "png"
-        return self.signer.url(base: self.baseURL, outputID: outputID, fileExtension: ext, expires: (expiresAt + 999) / 1000)
+        self.signer.url(base: self.baseURL, outputID: outputID, fileExtension: Self.fileExtension(contentType), expires: (expiresAt + 999) / 1000)
+    }
+
+    /// The file extension of an output's links and download name.
+    static func fileExtension(_ contentType: String) -> String {
+        contentType == "image/jpeg" ? "jpg" : contentType == "image/webp" ? "webp" : "png"
     }
 }

@@ -17,6 +17,7 @@ struct OutputsController {
     let blobs: any BlobStore
     let signer: OutputLinkSigner
     let clock: any WallClock
+    var delivery = OutputDelivery.proxy
     static var bytesServed: Counter { Counter(label: "imagegate_output_bytes_served_total") }
 
     func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
@@ -46,23 +47,57 @@ struct OutputsController {
             .eTag: output.etag,
             .cacheControl: "private, max-age=\(maxAge), immutable",
         ]
-        headers[.contentDisposition] = "inline; filename=\"\(file)\""
+        // Named from the record, never from the path the client sent (it goes into a header, and into a signed link).
+        headers[.contentDisposition] = "inline; filename=\"\(output.id).\(OutputLinks.fileExtension(output.contentType))\""
         if let match = request.headers[.ifNoneMatch],
             match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == output.etag })
         {
             return Response(status: .notModified, headers: headers)
         }
-        headers[.contentLength] = String(output.byteCount)
         if request.method == .head {
+            headers[.contentLength] = String(output.byteCount)
             return Response(status: .ok, headers: headers)
         }
-        let blobs = self.blobs
-        let key = output.blobKey
+        switch self.delivery {
+        case .proxy:
+            return try await self.stream(output, headers: headers)
+        case .redirect(let store, let seconds):
+            let location = store.presignedGetURL(
+                key: output.blobKey,
+                expiresIn: seconds,
+                responseContentType: output.contentType,
+                responseContentDisposition: headers[.contentDisposition],
+                now: Date()  // the store judges the link by its own (real) clock
+            )
+            // The 302 itself must not be kept: the store's link dies in minutes, the output's own link lives on.
+            return Response(status: .found, headers: [.location: location, .cacheControl: "no-store", .eTag: output.etag])
+        case .accel(let prefix):
+            // No body and no length: nginx replaces this answer's body with the file's and keeps these headers.
+            // The extension picks nginx's Content-Type (its internal location strips it to find the file).
+            headers[HTTPField.Name("X-Accel-Redirect")!] = "\(prefix)\(output.blobKey).\(OutputLinks.fileExtension(output.contentType))"
+            return Response(status: .ok, headers: headers)
+        }
+    }
+
+    /// Sends the bytes from the store. The read is opened before the status is chosen, so a store that cannot be
+    /// reached is a 503 with `Retry-After`, not a 200 that breaks off.
+    func stream(_ output: OutputRecord, headers: HTTPFields) async throws -> Response {
+        var headers = headers
+        let download: BlobDownload
+        do {
+            download = try await BlobDownload.open(output.blobKey, from: self.blobs)
+        } catch BlobError.unavailable {
+            throw APIError.unavailable("The output store", retryAfterSeconds: 10)
+        } catch BlobError.notFound {
+            throw APIError.notFound("No such output.")
+        }
+        headers[.contentLength] = String(output.byteCount)
         return Response(
             status: .ok,
             headers: headers,
             body: ResponseBody(contentLength: Int(output.byteCount)) { writer in
-                try await blobs.read(key: key) { chunk in
+                defer { download.close() }
+                for try await chunk in download {
                     OutputsController.bytesServed.increment(by: chunk.readableBytes)
                     try await writer.write(chunk)
                 }

@@ -37,7 +37,7 @@ public struct OutputMirror: Sendable {
     }
 
     /// Errors that make one image undeliverable.
-    public enum MirrorError: Error, Equatable {
+    public enum MirrorError: Error, Equatable, Sendable {
         case httpStatus(UInt)
         case wrongContentType(String)
         case tooLarge
@@ -85,7 +85,7 @@ public struct OutputMirror: Sendable {
             throw MirrorError.wrongContentType(contentType)
         }
         if let length = response.headers.first(name: "content-length").flatMap(Int.init), length > self.maxBytes { throw MirrorError.tooLarge }
-        let hashing = HashingBody(base: response.body, maxBytes: self.maxBytes)
+        let hashing = HashingChunks(response.body, hash: SHA256.self, maxBytes: self.maxBytes, tooLarge: MirrorError.tooLarge)
         let count = try await self.blobs.put(key: key, chunks: hashing)
         guard count > 0 else {
             try? await self.blobs.delete(key: key)
@@ -102,50 +102,5 @@ public struct OutputMirror: Sendable {
 
     static func etag(_ digest: SHA256.Digest) -> String {
         "\"" + Hex.string(digest.prefix(16)) + "\""
-    }
-}
-
-/// Passes an HTTP body through, hashing it and refusing to go past a size cap.
-final class HashingBody: AsyncSequence, Sendable {
-    typealias Element = ByteBuffer
-    let base: HTTPClientResponse.Body
-    let maxBytes: Int
-    private let state = LockedState()
-
-    init(base: HTTPClientResponse.Body, maxBytes: Int) {
-        self.base = base
-        self.maxBytes = maxBytes
-    }
-
-    func digest() -> SHA256.Digest { self.state.finish() }
-
-    struct AsyncIterator: AsyncIteratorProtocol {
-        var base: HTTPClientResponse.Body.AsyncIterator
-        let owner: HashingBody
-        var total = 0
-
-        mutating func next() async throws -> ByteBuffer? {
-            guard let chunk = try await self.base.next() else { return nil }
-            self.total += chunk.readableBytes
-            if self.total > self.owner.maxBytes { throw OutputMirror.MirrorError.tooLarge }
-            self.owner.state.update(chunk)
-            return chunk
-        }
-    }
-
-    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: self.base.makeAsyncIterator(), owner: self) }
-
-    /// The running hash, guarded because the sequence is Sendable.
-    final class LockedState: @unchecked Sendable {
-        private let lock = NSLock()
-        private var hasher = SHA256()
-
-        func update(_ chunk: ByteBuffer) {
-            self.lock.withLock { chunk.withUnsafeReadableBytes { self.hasher.update(bufferPointer: $0) } }
-        }
-
-        func finish() -> SHA256.Digest {
-            self.lock.withLock { self.hasher.finalize() }
-        }
     }
 }

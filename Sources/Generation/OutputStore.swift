@@ -25,7 +25,7 @@ public struct OutputStore: Sendable {
     static func blobKey(generationID: String, index: Int) -> String { "\(Self.blobKeyPrefix)\(generationID)/\(index)" }
 
     /// Every reference copy's blob key starts with this (then the generation id and the reference's index).
-    static let referenceKeyPrefix = "inputs/"
+    public static let referenceKeyPrefix = "inputs/"
 
     /// The blob key of the checked copy of one reference image of a generation.
     static func referenceKey(generationID: String, index: Int) -> String { "\(Self.referenceKeyPrefix)\(generationID)/\(index)" }

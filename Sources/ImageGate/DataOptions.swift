@@ -3,7 +3,7 @@ import Foundation
 import ImageGateApp
 import Logging
 
-/// `--data-dir` and `--database`, shared by every command that opens the data directory.
+/// `--data-dir`, `--database` and the blob store, shared by every command that opens the data directory.
 struct DataOptions: ParsableArguments {
     @Option(name: .customLong("data-dir"), help: "Data directory (env IMAGEGATE_DATA_DIR). Default: ./data")
     var dataDirectory: String?
@@ -14,6 +14,8 @@ struct DataOptions: ParsableArguments {
     )
     var database: String?
 
+    @OptionGroup var blobs: BlobStoreOptions
+
     var resolvedDataDirectory: String { self.dataDirectory ?? EnvironmentVariable.get("DATA_DIR") ?? "./data" }
     var resolvedDatabase: String? { self.database ?? EnvironmentVariable.get("DATABASE") }
 
@@ -21,7 +23,12 @@ struct DataOptions: ParsableArguments {
     func open() async throws -> Environment {
         var logger = Logger(label: "imagegate")
         logger.logLevel = .warning
-        return try await Environment.open(dataDirectory: self.resolvedDataDirectory, databasePath: self.resolvedDatabase, logger: logger)
+        return try await Environment.open(
+            dataDirectory: self.resolvedDataDirectory,
+            databasePath: self.resolvedDatabase,
+            blobStore: try self.blobs.location(),
+            logger: logger
+        )
     }
 }
 

@@ -9,6 +9,7 @@ struct ImageGateCommand: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, FalEmulatorCommand.self, GenerateCommand.self, GenerationsCommand.self, AccountCommand.self,
             AccountsCommand.self, KeysCommand.self, CreditsCommand.self, UsageCommand.self, AuditCommand.self, RenderCommand.self,
+            BlobsCommand.self, SignRequestCommand.self,
         ]
     )
 }

@@ -100,6 +100,19 @@ struct ServeCommand: AsyncParsableCommand {
         help: "Memory for recently read outputs, in MiB; 0 turns it off (env IMAGEGATE_OUTPUT_CACHE_MB). Default: 64"
     )
     var outputCacheMB: Int?
+    @Option(
+        name: .customLong("output-delivery"),
+        help:
+            "Who sends output bytes: proxy (ImageGate), redirect (302 to the S3 store), accel (nginx X-Accel-Redirect) (env IMAGEGATE_OUTPUT_DELIVERY). Default: proxy"
+    )
+    var outputDelivery: String?
+    @Option(name: .customLong("redirect-ttl"), help: "Life of a redirect delivery's presigned link (env IMAGEGATE_REDIRECT_TTL). Default: 5m")
+    var redirectTTL: String?
+    @Option(
+        name: .customLong("accel-prefix"),
+        help: "nginx internal location of accel delivery, mapped onto <data dir>/blobs/ (env IMAGEGATE_ACCEL_PREFIX). Default: /_imagegate_blobs/"
+    )
+    var accelPrefix: String?
     @Option(name: .customLong("catalog"), help: "Model catalog file to use instead of the built-in one (env IMAGEGATE_CATALOG).")
     var catalog: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error (env IMAGEGATE_LOG_LEVEL). Default: info")
@@ -127,6 +140,18 @@ struct ServeCommand: AsyncParsableCommand {
         if let port = try self.port ?? EnvironmentVariable.get("PORT").map({ try Self.integer($0, "--port") }) { config.port = port }
         config.dataDirectory = self.data.resolvedDataDirectory
         config.databasePath = self.data.resolvedDatabase
+        config.blobStore = try self.data.blobs.location()
+        if let text = self.outputDelivery ?? EnvironmentVariable.get("OUTPUT_DELIVERY") {
+            guard let mode = OutputDeliveryMode(rawValue: text) else { throw ValidationError("--output-delivery: proxy, redirect or accel") }
+            config.outputDelivery = mode
+        }
+        if let text = self.redirectTTL ?? EnvironmentVariable.get("REDIRECT_TTL") {
+            guard let seconds = DurationText.seconds(text), (1...3600).contains(seconds) else {
+                throw ValidationError("--redirect-ttl: 1s to 1h (the output's own link, not this, decides how long it lives)")
+            }
+            config.redirectSeconds = Int(seconds)
+        }
+        config.accelPrefix = self.accelPrefix ?? EnvironmentVariable.get("ACCEL_PREFIX") ?? config.accelPrefix
         if let pool = try self.databasePool ?? EnvironmentVariable.get("DATABASE_POOL").map({ try Self.integer($0, "--database-pool") }) {
             guard pool >= 2 else { throw ValidationError("--database-pool: at least 2 (one listens for other replicas' ends)") }
             config.databasePoolSize = pool
@@ -190,7 +215,12 @@ struct ServeCommand: AsyncParsableCommand {
     func createDefaultAccountIfFresh(_ config: AppConfiguration) async throws {
         var logger = Logger(label: "imagegate")
         logger.logLevel = .warning
-        let environment = try await Environment.open(dataDirectory: config.dataDirectory, databasePath: config.databasePath, logger: logger)
+        let environment = try await Environment.open(
+            dataDirectory: config.dataDirectory,
+            databasePath: config.databasePath,
+            blobStore: config.blobStore,
+            logger: logger
+        )
         let accounts = AccountStore(database: environment.database)
         guard try await accounts.isEmpty() else {
             try await environment.database.close()

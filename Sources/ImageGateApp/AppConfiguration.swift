@@ -7,6 +7,14 @@ public struct AppConfiguration: Sendable {
     public var dataDirectory = "./data"
     /// SQLite file path; nil means `<data dir>/imagegate.sqlite`.
     public var databasePath: String?
+    /// Where outputs go; nil means `<data dir>/blobs`.
+    public var blobStore: BlobStoreLocation?
+    /// Who sends an output's bytes once its link is checked.
+    public var outputDelivery = OutputDeliveryMode.proxy
+    /// How long a `redirect` delivery's presigned link lives.
+    public var redirectSeconds = 300
+    /// The nginx `internal` location that `accel` delivery names (it maps onto the blob directory).
+    public var accelPrefix = "/_imagegate_blobs/"
     /// Most connections to PostgreSQL (with a `postgres://` `databasePath`).
     public var databasePoolSize = 20
     /// Base of every `output_url`; nil means `http://HOST:PORT`.

@@ -36,6 +36,7 @@ public func buildGateway(_ config: AppConfiguration, logger: Logger) async throw
     let environment = try await Environment.open(
         dataDirectory: config.dataDirectory,
         databasePath: config.databasePath,
+        blobStore: config.blobStore,
         catalogPath: config.catalogPath,
         databasePoolSize: config.databasePoolSize,
         logger: logger
@@ -89,6 +90,7 @@ public func buildGateway(_ config: AppConfiguration, logger: Logger) async throw
     dependencies.clock = config.clock
     dependencies.retentionSeconds = config.outputRetentionSeconds
     dependencies.providerName = config.provider
+    dependencies.outputDelivery = try outputDelivery(config, store: environment.blobs)
     let router = buildRouter(dependencies)
     let payloads = WebhookPayloads(links: OutputLinks(signer: signer, baseURL: config.resolvedPublicURL))
     var services: [any Service] = [
@@ -115,6 +117,27 @@ public func buildGateway(_ config: AppConfiguration, logger: Logger) async throw
         )
     }
     return (router, services)
+}
+
+/// `--output-delivery` matched with the store: `redirect` needs one that presigns (S3), `accel` files nginx can read.
+func outputDelivery(_ config: AppConfiguration, store: any BlobStore) throws -> OutputDelivery {
+    switch config.outputDelivery {
+    case .proxy:
+        return .proxy
+    case .redirect:
+        guard let store = store as? any PresigningBlobStore else {
+            throw ConfigurationError(description: "--output-delivery redirect needs a store that presigns links: --blob-store s3://…")
+        }
+        return .redirect(store: store, seconds: config.redirectSeconds)
+    case .accel:
+        guard store is FileBlobStore else {
+            throw ConfigurationError(description: "--output-delivery accel needs blobs on a disk nginx reads (the default --blob-store)")
+        }
+        guard config.accelPrefix.hasPrefix("/"), config.accelPrefix.hasSuffix("/") else {
+            throw ConfigurationError(description: "--accel-prefix must start and end with /")
+        }
+        return .accel(prefix: config.accelPrefix)
+    }
 }
 
 /// The provider named by `--provider`: the built-in `local` engine, or fal.ai's queue API.

@@ -13,10 +13,12 @@ public struct Environment: Sendable {
     public let catalog: ModelCatalog
 
     /// Opens (creating if needed) the data directory and brings the schema up to date. `databasePath` is a SQLite
-    /// file (default `<data dir>/imagegate.sqlite`) or a `postgres://` URL.
+    /// file (default `<data dir>/imagegate.sqlite`) or a `postgres://` URL; `blobStore` defaults to
+    /// `<data dir>/blobs`.
     public static func open(
         dataDirectory: String,
         databasePath: String?,
+        blobStore: BlobStoreLocation? = nil,
         catalogPath: String? = nil,
         databasePoolSize: Int = 20,
         logger: Logger
@@ -36,6 +38,7 @@ public struct Environment: Sendable {
             throw error
         }
         let catalog = try catalogPath.map { try ModelCatalog.load(path: $0) } ?? ModelCatalog.bundled()
-        return Environment(database: database, blobs: FileBlobStore(root: "\(dataDirectory)/blobs"), catalog: catalog)
+        let blobs = (blobStore ?? .directory("\(dataDirectory)/blobs")).open()
+        return Environment(database: database, blobs: blobs, catalog: catalog)
     }
 }

@@ -22,12 +22,12 @@ import Testing
         let directory: String
         let logger = Logger(label: "settlement-test")
 
-        static func make(provider: any ImageProvider, creditMicros: Int64 = 1_000_000) async throws -> Harness {
+        static func make(provider: any ImageProvider, creditMicros: Int64 = 1_000_000, blobs: (any BlobStore)? = nil) async throws -> Harness {
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("settle-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let database = try await TestDatabase.open(directory: directory)
             let account = try await AccountStore(database: database).create(name: "t", credit: MicroUSD(micros: creditMicros))
-            let service = try Self.service(database: database, directory: directory, provider: provider)
+            let service = try Self.service(database: database, directory: directory, provider: provider, blobs: blobs)
             return Harness(service: service, database: database, accountID: account.id, directory: directory)
         }
 
@@ -36,9 +36,10 @@ import Testing
             database: any Database,
             directory: String,
             provider: any ImageProvider,
-            settings: GenerationSettings = GenerationSettings(retentionMillis: 60_000)
+            settings: GenerationSettings = GenerationSettings(retentionMillis: 60_000),
+            blobs: (any BlobStore)? = nil
         ) throws -> GenerationService {
-            let blobs = FileBlobStore(root: "\(directory)/blobs")
+            let blobs = blobs ?? FileBlobStore(root: "\(directory)/blobs")
             return GenerationService(
                 catalog: try ModelCatalog.bundled(),
                 database: database,

@@ -1,0 +1,59 @@
+import Crypto
+import Foundation
+import NIOCore
+
+/// Passes a stream of chunks through unchanged while hashing it, and refuses to go past a size cap: what a store
+/// writes can then be named (an ETag) or checked (a copy's MD5) without a second read.
+public final class HashingChunks<Base: AsyncSequence & Sendable, Hash: HashFunction>: AsyncSequence, Sendable
+where Base.Element == ByteBuffer {
+    public typealias Element = ByteBuffer
+    let base: Base
+    /// At most this many bytes pass; past them `error` is thrown.
+    let limit: (bytes: Int, error: any Error & Sendable)?
+    private let state = LockedHasher<Hash>()
+
+    /// Hashes every chunk of `base`, however many.
+    public init(_ base: Base, hash: Hash.Type) {
+        self.base = base
+        self.limit = nil
+    }
+
+    /// Hashes the chunks of `base`, throwing `tooLarge` when they pass `maxBytes`.
+    public init(_ base: Base, hash: Hash.Type, maxBytes: Int, tooLarge: any Error & Sendable) {
+        self.base = base
+        self.limit = (maxBytes, tooLarge)
+    }
+
+    /// The hash of every chunk passed so far; call once, after the last.
+    public func digest() -> Hash.Digest { self.state.finish() }
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        var base: Base.AsyncIterator
+        let owner: HashingChunks
+        var total = 0
+
+        public mutating func next() async throws -> ByteBuffer? {
+            guard let chunk = try await self.base.next() else { return nil }
+            self.total += chunk.readableBytes
+            if let limit = self.owner.limit, self.total > limit.bytes { throw limit.error }
+            self.owner.state.update(chunk)
+            return chunk
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: self.base.makeAsyncIterator(), owner: self) }
+}
+
+/// The running hash, guarded because the sequence is Sendable (one iteration updates it; the caller reads it after).
+final class LockedHasher<Hash: HashFunction>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var hasher = Hash()
+
+    func update(_ chunk: ByteBuffer) {
+        self.lock.withLock { chunk.withUnsafeReadableBytes { self.hasher.update(bufferPointer: $0) } }
+    }
+
+    func finish() -> Hash.Digest {
+        self.lock.withLock { self.hasher.finalize() }
+    }
+}
