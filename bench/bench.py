@@ -42,6 +42,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def free_consecutive_ports(count: int) -> int:
+    """The first of `count` consecutive free ports (a front and its replicas, a store and its parts)."""
+    for _ in range(200):
+        first, sockets = free_port(), []
+        try:
+            for offset in range(count):
+                sockets.append(socket.socket())
+                sockets[-1].bind(("127.0.0.1", first + offset))
+            return first
+        except OSError:
+            continue
+        finally:
+            for s in sockets:
+                s.close()
+    raise RuntimeError(f"no {count} consecutive free ports")
+
+
 def start(name: str, args: list[str], env=None) -> subprocess.Popen:
     handle = open(os.path.join(OUT, f"{name}.log"), "w")
     proc = subprocess.Popen(args, stdout=handle, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}, start_new_session=True)
@@ -358,6 +375,23 @@ def write_docs(table: str):
     tail = text.split("<!-- end-latest-run -->", 1)[1] if "<!-- end-latest-run -->" in text else ""
     with open(path, "w") as f:
         f.write(f"{head}{marker}\n## Latest run\n\n{table}\n<!-- end-latest-run -->{tail}")
+
+
+def write_section(name: str, title: str, table: str):
+    """Writes `table` under `title` between the markers `<!-- name -->` and `<!-- end-name -->` of docs/benchmarks.md,
+    replacing the previous run's, or before "Where the targets stand" the first time."""
+    path = os.path.join(ROOT, "docs", "benchmarks.md")
+    with open(path) as f:
+        text = f.read()
+    start, end = f"<!-- {name} -->", f"<!-- end-{name} -->"
+    block = f"{start}\n## {title}\n\n{table}\n{end}"
+    if start in text:
+        text = text[: text.index(start)] + block + text[text.index(end) + len(end):]
+    else:
+        marker = "## Where the targets stand"
+        text = text.replace(marker, block + "\n\n" + marker, 1) if marker in text else text + "\n" + block + "\n"
+    with open(path, "w") as f:
+        f.write(text)
 
 
 def run(entry):

@@ -10,7 +10,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -18,7 +17,8 @@ import time
 
 import requests
 
-from bench import BIN, BODY_IMAGEGATE, DURATION, OUT, ROOT, free_port, log, machine, run, start, stop, wait_for, wrk
+from bench import (BIN, BODY_IMAGEGATE, DURATION, OUT, ROOT, free_consecutive_ports, free_port, log, machine, run, start, stop,
+                   wait_for, write_section, wrk)
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -41,23 +41,6 @@ def cpu_seconds(pids: list[int]) -> float:
         except (FileNotFoundError, ProcessLookupError):
             pass
     return total / TICKS
-
-
-def free_consecutive_ports(count: int) -> int:
-    """The first of `count` consecutive free ports (nginx and the replicas after it)."""
-    for _ in range(200):
-        first, sockets = free_port(), []
-        try:
-            for offset in range(count):
-                sockets.append(socket.socket())
-                sockets[-1].bind(("127.0.0.1", first + offset))
-            return first
-        except OSError:
-            continue
-        finally:
-            for s in sockets:
-                s.close()
-    raise RuntimeError(f"no {count} consecutive free ports")
 
 
 def postgres_pids() -> list[int]:
@@ -200,18 +183,7 @@ def render(results: dict) -> str:
 
 
 def write_docs(table: str):
-    path = os.path.join(ROOT, "docs", "benchmarks.md")
-    with open(path) as f:
-        text = f.read()
-    start, end = "<!-- replicas-run -->", "<!-- end-replicas-run -->"
-    block = f"{start}\n## Replicas on PostgreSQL (latest run)\n\n{table}\n{end}"
-    if start in text:
-        text = text[: text.index(start)] + block + text[text.index(end) + len(end):]
-    else:
-        marker = "## Where the targets stand"
-        text = text.replace(marker, block + "\n\n" + marker, 1) if marker in text else text + "\n" + block + "\n"
-    with open(path, "w") as f:
-        f.write(text)
+    write_section("replicas-run", "Replicas on PostgreSQL (latest run)", table)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One command for the benchmarks (`bench/run.sh replicas`: B1 and B2 on PostgreSQL with 1 and 3 replicas behind nginx,
-# next to the SQLite process, see bench/replicas.py): installs what they need (wrk, nginx, hyperfine from Debian; LiteLLM's proxy from
+# next to the SQLite process, see bench/replicas.py; `bench/run.sh delivery`: B4 for each output delivery mode against
+# bare nginx and the S3 store's own GET, see bench/delivery.py): installs what they need (wrk, nginx, hyperfine from Debian; LiteLLM's proxy from
 # PyPI into bench/.venv), builds ImageGate in release mode, then runs bench/bench.py, which starts the fal emulator,
 # ImageGate and LiteLLM against it, measures B1–B5, checks the books, prints the table and writes
 # docs/benchmarks.md (raw output in bench/out/, which git ignores).
@@ -29,5 +30,10 @@ ulimit -n 65536 2>/dev/null || true
 if [ "${1:-}" = "replicas" ]; then
     shift
     exec bench/.venv/bin/python bench/replicas.py "$@"
+fi
+if [ "${1:-}" = "delivery" ]; then
+    shift
+    .venv/bin/pip install --quiet --disable-pip-version-check -r e2e/requirements.txt 2>/dev/null || true
+    exec bench/.venv/bin/python bench/delivery.py "$@"
 fi
 exec bench/.venv/bin/python bench/bench.py "$@"

@@ -14,7 +14,6 @@ the first), and the `Content-Type` value botocore drops from presigned requests.
 """
 
 import datetime
-import hashlib
 import json
 import random
 import subprocess
