@@ -133,21 +133,26 @@ def test_accel_delivery_through_nginx():
     cluster = Cluster(1, ["--output-retention", f"{RETENTION}s", "--output-delivery", "accel"])
     try:
         check_links(cluster.base, cluster.key, "accel")
-        assert requests.get(f"{cluster.base}/_imagegate_blobs/outputs/x/0.png", timeout=10).status_code == 404
         # Straight to the replica (no nginx): the answer is the redirect header and no body.
         url = generate(cluster.base, cluster.key)["images"][0]["url"]
         replica = url.replace(cluster.base, "http://127.0.0.1:" + str(int(cluster.base.rsplit(":", 1)[1]) + 1))
         direct = requests.get(replica, timeout=10)
         assert direct.status_code == 200 and direct.content == b""
-        assert direct.headers["X-Accel-Redirect"].startswith("/_imagegate_blobs/outputs/")
+        internal = direct.headers["X-Accel-Redirect"]
+        assert internal.startswith("/_imagegate_blobs/outputs/") and internal.endswith(".png")
+        # The file is there, and still no client reaches it without a checked link: the location is internal.
+        assert requests.get(url, timeout=10).status_code == 200
+        assert requests.get(f"{cluster.base}{internal}", timeout=10).status_code == 404
     finally:
         cluster.stop()
 
 
 def test_a_store_stopped_mid_run_refunds_what_it_could_not_keep(server_factory, s3_factory, emulator_factory):
     s3 = s3_factory("seaweedfs")
-    fal = emulator_factory("--latency", "2s")
-    base, key, server = server_factory("--provider", "fal", "--fal-queue-url", fal, "--fal-key", "k", *s3.options)
+    # Long enough that the store is surely down (its stop can take seconds) before fal answers any of the six.
+    fal = emulator_factory("--latency", "15s")
+    base, key, server = server_factory("--provider", "fal", "--fal-queue-url", fal, "--fal-key", "k", *s3.options,
+                                       "--sync-timeout", "60s")
     auth = {"Authorization": f"Bearer {key}"}
     before = micros(requests.get(f"{base}/v1/account", headers=auth, timeout=10).json()["balance_usd"])
     kept = requests.post(f"{base}/v1/generate", headers=auth, timeout=60,
@@ -221,7 +226,8 @@ def test_migrating_files_to_a_bucket_keeps_every_link(server_factory, s3_factory
 
     assert "copied 3 blobs" in migrate()
     # Run again (after an interruption, or to catch late writes): only what is missing is copied.
-    assert "copied 0 blobs" in migrate() and "skipped 3" in migrate()
+    again = migrate()
+    assert "copied 0 blobs" in again and "skipped 3" in again
     # The files are gone; the same data directory now keeps its outputs in the bucket, and every old link works.
     subprocess.run(["rm", "-rf", os.path.join(server.data_dir, "blobs")], check=True)
     port = urllib.parse.urlsplit(base).port

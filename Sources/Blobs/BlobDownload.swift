@@ -47,6 +47,8 @@ public final class BlobDownload: AsyncSequence, Sendable {
         var iterator = chunks.makeAsyncIterator()
         do {
             let first = try await iterator.next()
+            // A cancelled wait ends the stream like an empty blob would: tell them apart.
+            try Task.checkCancellation()
             taken.yield()  // the reader fetches the next chunk while this one is sent
             return BlobDownload(chunks: chunks, taken: taken, reading: reading, first: first)
         } catch {

@@ -62,9 +62,10 @@ struct OutputsController {
         case .proxy:
             return try await self.stream(output, headers: headers)
         case .redirect(let store, let seconds):
+            // Never longer than the output lives: the store's link must not outlive ImageGate's.
             let location = store.presignedGetURL(
                 key: output.blobKey,
-                expiresIn: seconds,
+                expiresIn: max(1, min(seconds, Int((output.expiresAt - now) / 1000))),
                 responseContentType: output.contentType,
                 responseContentDisposition: headers[.contentDisposition],
                 now: Date()  // the store judges the link by its own (real) clock
@@ -86,8 +87,6 @@ struct OutputsController {
         let download: BlobDownload
         do {
             download = try await BlobDownload.open(output.blobKey, from: self.blobs)
-        } catch BlobError.unavailable {
-            throw APIError.unavailable("The output store", retryAfterSeconds: 10)
         } catch BlobError.notFound {
             throw APIError.notFound("No such output.")
         }

@@ -99,21 +99,11 @@ public final class GenerationService: GenerationUseCases {
     public func generation(id: String, accountID: String, changedFrom progress: GenerationProgress, waitingUpTo timeout: Duration) async throws
         -> GenerationRecord?
     {
-        let deadline = ContinuousClock.now + timeout
-        while true {
-            // Registered before the read, so an end in between is not missed (as in `waitForEnd`).
-            await self.hub.prepare(id)
-            guard let record = try await self.store.get(id: id, accountID: accountID) else {
-                await self.hub.discard(id)
-                return nil
-            }
-            let left = deadline - ContinuousClock.now
-            if record.progress != progress || record.status.isFinal || left <= .zero {
-                await self.hub.discard(id)
-                return record
-            }
+        try await self.watch(id, timeout: timeout, poll: Self.progressPollInterval) {
+            try await self.store.get(id: id, accountID: accountID)
+        } until: { record in
             // The hub wakes this at the end; the start of the run (queued → processing) is seen by the next read.
-            _ = await self.hub.wait(for: id, timeout: min(left, Self.progressPollInterval))
+            record.progress != progress || record.status.isFinal
         }
     }
 
@@ -298,9 +288,10 @@ public final class GenerationService: GenerationUseCases {
         )
         GenerationMetrics.recordMoney("hold", micros: record.hold.micros)
         if !self.queue.enqueue(id, requestID: logger.requestID), self.database.dialect == .postgres {
-            // Every worker here is busy: an idle one on another replica takes it now. Best effort: the sweeper
-            // wakes them too within an interval.
-            try? await self.database.read { sql in try await sql.announce(.workAvailable) }
+            // Every worker here is busy: an idle one on another replica takes it now. Best effort, off the request's
+            // path (a database slow to answer must not delay the 202): the sweeper wakes them within an interval anyway.
+            let database = self.database
+            Task { try? await database.read { sql in try await sql.announce(.workAvailable) } }
         }
         var created = CreatedGeneration(record: record, replayed: false)
         created.rateLimit = rateLimit
@@ -313,23 +304,43 @@ public final class GenerationService: GenerationUseCases {
         return CreatedGeneration(record: record, replayed: true)
     }
 
-    /// Waits up to `timeout` for a generation to end and returns it as it then is. Registers with the hub before
-    /// reading the row, so an end that happens in between is not missed.
-    ///
-    /// The hub is woken by this process's runs and, on PostgreSQL, by every replica's (NOTIFY); the row is read
-    /// again every `endPollInterval` as well, so an end whose notification was lost (a listener reconnecting) is
-    /// seen within that interval rather than at the timeout.
+    /// Waits up to `timeout` for a generation to end and returns it as it then is.
     func waitForEnd(_ id: String, timeout: Duration) async throws -> GenerationRecord? {
+        try await self.watch(id, timeout: timeout, poll: Self.endPollInterval) {
+            try await self.store.get(id: id)
+        } until: {
+            $0.status.isFinal
+        }
+    }
+
+    /// Reads a generation with `read` until `isDone` holds for it or `timeout` passes, and returns it as it then is
+    /// (nil when there is no such row). Registers with the hub before each read, so an end that happens in between is
+    /// not missed. The hub is woken by this process's runs and, on PostgreSQL, by every replica's (NOTIFY); the row is
+    /// read again every `poll` as well, so a change nobody announces (a run starting) or an end whose notification was
+    /// lost (a listener reconnecting) is seen within that interval rather than at the timeout.
+    func watch(
+        _ id: String,
+        timeout: Duration,
+        poll: Duration,
+        read: () async throws -> GenerationRecord?,
+        until isDone: (GenerationRecord) -> Bool
+    ) async throws -> GenerationRecord? {
         let deadline = ContinuousClock.now + timeout
         while true {
             await self.hub.prepare(id)
-            let record = try await self.store.get(id: id)
+            let record: GenerationRecord?
+            do {
+                record = try await read()
+            } catch {
+                await self.hub.discard(id)
+                throw error
+            }
             let left = deadline - ContinuousClock.now
-            if record == nil || record?.status.isFinal == true || left <= .zero {
+            guard let record, !isDone(record), left > .zero else {
                 await self.hub.discard(id)
                 return record
             }
-            _ = await self.hub.wait(for: id, timeout: min(left, Self.endPollInterval))
+            _ = await self.hub.wait(for: id, timeout: min(left, poll))
         }
     }
 

@@ -6,7 +6,7 @@ import Storage
 /// every replica shares (the `generations` table).
 ///
 /// A worker claims the oldest generation nobody runs (`FOR UPDATE SKIP LOCKED` on PostgreSQL), runs it, and claims
-/// again while wake-ups came meanwhile; then it waits idle. It is woken when this process accepts a generation, when
+/// again until a claim finds nothing; then it waits idle. It is woken when this process accepts a generation, when
 /// another replica that had no idle worker accepts one (`NOTIFY`), and by the sweeper. Recovery is the same claim,
 /// not a second implementation: every worker claims once at start (work a crashed process left queued, or whose
 /// lease it gave back), and a generation whose run died is claimable again when its lease runs out. On graceful
@@ -71,26 +71,27 @@ public struct GenerationWorkers: Service {
             // replica, resumes it through its saved handle) instead of waiting for an upstream that may take minutes.
             _ = await cancelWhenGracefulShutdown { [logger] in await self.service.runner.run(claim, logger: logger) }
             GenerationMetrics.finished()
-            // Another generation may be waiting: one came while every worker was busy.
-            claimAtOnce = self.queue.shouldClaimAgain()
+            // Claim again at once: a backlog (a restart, a dead replica's leases, a burst) drains at full speed, and
+            // only a claim that finds nothing sends the worker back to wait.
+            claimAtOnce = true
         }
     }
 
     /// The payload of a `workAvailable` notification that wakes every idle worker (the sweeper's), not just one.
     static let everyWorker = "all"
 
-    /// Every `sweepIntervalMillis`, one replica at a time looks for generations nobody runs (expired leases, queued
-    /// rows older than one interval) and wakes the idle workers of every replica to claim them; it also samples the
-    /// queue's depth.
+    /// Every `sweepIntervalMillis`, samples the queue's depth, and one replica at a time looks for generations nobody
+    /// runs (expired leases, queued rows older than one interval) and wakes the idle workers of every replica.
     func sweep() async {
         let interval = self.service.settings.sweepIntervalMillis
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(interval)) }
             let now = self.service.settings.clock.nowMillis()
             do {
+                // Every replica samples the depth (a gauge each replica exports); one at a time wakes the others.
+                GenerationMetrics.queued(try await self.service.store.queueState(now: now, queuedBefore: now - interval).queued)
                 _ = try await self.service.database.exclusively(.leaseSweeper) {
                     let state = try await self.service.store.queueState(now: now, queuedBefore: now - interval)
-                    GenerationMetrics.queued(state.queued)
                     guard state.unclaimed else { return }
                     self.logger.notice("generations wait for a worker; waking every replica's")
                     self.queue.wakeAll()

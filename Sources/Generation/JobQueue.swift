@@ -11,6 +11,9 @@ public final class JobQueue: Sendable {
     let wakeups: AsyncStream<Void>
     private let continuation: AsyncStream<Void>.Continuation
     private let state: Mutex<State>
+    /// The most missed wake-ups remembered: one per worker is enough for every busy worker to claim once more (a
+    /// replica also hears its own announcements, and the sweeper repeats itself under sustained load).
+    private let missedLimit: Int
 
     private struct State {
         /// Workers waiting for a wake-up that none was sent yet.
@@ -24,9 +27,10 @@ public final class JobQueue: Sendable {
     /// How many request ids are remembered at most.
     static let requestIDLimit = 10_000
 
-    public init() {
+    public init(workers: Int = 64) {
         (self.wakeups, self.continuation) = AsyncStream<Void>.makeStream()
         self.state = Mutex(State())
+        self.missedLimit = max(1, workers)
     }
 
     /// A generation was accepted here: wakes one idle worker. Returns false when every worker is busy, so the caller
@@ -40,19 +44,19 @@ public final class JobQueue: Sendable {
                 if state.requestIDs.count >= Self.requestIDLimit { state.requestIDs.removeAll(keepingCapacity: true) }
                 state.requestIDs[id] = requestID
             }
-            return Self.wakeOne(&state, self.continuation)
+            return self.wakeOne(&state)
         }
     }
 
     /// Wakes one idle worker (another replica has work nobody took).
     func wake() {
-        self.state.withLock { state in _ = Self.wakeOne(&state, self.continuation) }
+        self.state.withLock { state in _ = self.wakeOne(&state) }
     }
 
     /// Wakes every idle worker: the sweeper found generations that nobody runs (maybe several).
     func wakeAll() {
         self.state.withLock { state in
-            if state.idle == 0 { state.missed += 1 }
+            if state.idle == 0 { state.missed = min(state.missed + 1, self.missedLimit) }
             for _ in 0..<state.idle { self.continuation.yield() }
             state.idle = 0
         }
@@ -81,13 +85,13 @@ public final class JobQueue: Sendable {
         self.continuation.finish()
     }
 
-    private static func wakeOne(_ state: inout State, _ continuation: AsyncStream<Void>.Continuation) -> Bool {
+    private func wakeOne(_ state: inout State) -> Bool {
         guard state.idle > 0 else {
-            state.missed += 1
+            state.missed = min(state.missed + 1, self.missedLimit)
             return false
         }
         state.idle -= 1
-        continuation.yield()
+        self.continuation.yield()
         return true
     }
 }

@@ -153,7 +153,8 @@ struct ServeCommand: AsyncParsableCommand {
         }
         config.accelPrefix = self.accelPrefix ?? EnvironmentVariable.get("ACCEL_PREFIX") ?? config.accelPrefix
         if let pool = try self.databasePool ?? EnvironmentVariable.get("DATABASE_POOL").map({ try Self.integer($0, "--database-pool") }) {
-            guard pool >= 2 else { throw ValidationError("--database-pool: at least 2 (one listens for other replicas' ends)") }
+            // Two connections listen (ends, work), a chore's lock holds a third, and the chore needs a fourth inside it.
+            guard pool >= 6 else { throw ValidationError("--database-pool: at least 6 (3 are held by listeners and chores)") }
             config.databasePoolSize = pool
         }
         config.publicURL = self.publicURL ?? EnvironmentVariable.get("PUBLIC_URL")

@@ -54,7 +54,7 @@ public func buildGateway(_ config: AppConfiguration, logger: Logger) async throw
     let clientConfiguration = HTTPClient.Configuration.outbound(connectionsPerHost: max(64, config.resolvedWorkers * 2))
     let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
 
-    let queue = JobQueue()
+    let queue = JobQueue(workers: config.resolvedWorkers)
     var settings = GenerationSettings(
         retentionMillis: config.outputRetentionSeconds * 1000,
         leaseMillis: config.leaseSeconds * 1000,

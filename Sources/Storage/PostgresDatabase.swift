@@ -15,6 +15,8 @@ public final class PostgresDatabase: Database {
     private let logger: Logger
     /// How long a caller waits for a pooled connection before `DatabaseUnavailableError` (see `withConnection`).
     let connectionWait: Duration
+    /// The connections handed out so far, by which a waiter tells a busy pool from a dead one.
+    private let leaseProgress = LeaseProgress()
 
     /// Times a transaction is run again after PostgreSQL aborted it to break a deadlock or a serialization conflict:
     /// its statements were all undone, so running it again is running it once.
@@ -29,7 +31,8 @@ public final class PostgresDatabase: Database {
 
     /// Connects to `postgres://user:password@host:port/database` (also `postgresql://`; `?sslmode=disable`,
     /// `prefer` (the default) or `require`), with at most `maxConnections` connections from this process. A caller
-    /// that gets no connection within `connectionWait` (the server is gone) fails with `DatabaseUnavailableError`.
+    /// that gets no connection within `connectionWait`, while nobody else gets one either (the server is gone), fails
+    /// with `DatabaseUnavailableError`.
     public static func open(
         url: String,
         maxConnections: Int = 20,
@@ -88,6 +91,7 @@ public final class PostgresDatabase: Database {
     public func transaction<T: Sendable>(priority: TransactionPriority, _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         let client = self.client
         let connectionWait = self.connectionWait
+        let progress = self.leaseProgress
         let logger = self.logger
         // The task is awaited to its end (`value` waits even when the caller is cancelled), so `body` never outlives
         // this call.
@@ -97,7 +101,7 @@ public final class PostgresDatabase: Database {
                 while true {
                     attempt += 1
                     do {
-                        return try await client.withConnection(waitingAtMost: connectionWait) { connection in
+                        return try await client.withConnection(waitingAtMost: connectionWait, progress: progress) { connection in
                             // By hand rather than PostgresNIO's `withTransaction`, which wraps the body's errors:
                             // callers catch their own (an insufficient balance, a lost lease) by type.
                             try await connection.query("BEGIN", logger: logger)
@@ -126,12 +130,14 @@ public final class PostgresDatabase: Database {
     }
 
     public func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await self.client.withConnection(waitingAtMost: self.connectionWait) { connection in try await body(connection.sql()) }
+        try await self.client.withConnection(waitingAtMost: self.connectionWait, progress: self.leaseProgress) { connection in
+            try await body(connection.sql())
+        }
     }
 
     /// A read-only REPEATABLE READ transaction: every statement sees the database as of the first one.
     public func snapshot<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await self.client.withConnection(waitingAtMost: self.connectionWait) { connection in
+        try await self.client.withConnection(waitingAtMost: self.connectionWait, progress: self.leaseProgress) { connection in
             let sql = connection.sql()
             try await sql.raw("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").run()
             do {
@@ -150,12 +156,13 @@ public final class PostgresDatabase: Database {
     public func notifications(on channel: NotificationChannel) -> AsyncStream<String>? {
         let client = self.client
         let connectionWait = self.connectionWait
+        let progress = self.leaseProgress
         let logger = self.logger
         return AsyncStream { continuation in
             let listening = Task {
                 while !Task.isCancelled {
                     do {
-                        try await client.withConnection(waitingAtMost: connectionWait) { connection in
+                        try await client.withConnection(waitingAtMost: connectionWait, progress: progress) { connection in
                             try await connection.listen(on: channel.name) { notifications in
                                 for try await notification in notifications { continuation.yield(notification.payload) }
                             }
@@ -176,7 +183,7 @@ public final class PostgresDatabase: Database {
     /// Holds a session advisory lock on one connection for the chore's duration (`pg_try_advisory_lock`, so a busy
     /// chore is skipped, not waited for). A process that dies loses its connection, and with it the lock.
     public func exclusively(_ name: ExclusiveChore, _ body: @Sendable () async throws -> Void) async throws -> Bool {
-        try await self.client.withConnection(waitingAtMost: self.connectionWait) { connection in
+        try await self.client.withConnection(waitingAtMost: self.connectionWait, progress: self.leaseProgress) { connection in
             let sql = connection.sql()
             let locked =
                 try await sql.raw("SELECT pg_try_advisory_lock(\(bind: name.lockKey)) AS locked").first()?

@@ -25,7 +25,7 @@ import Testing
             }
         }
         #expect(statuses.filter { $0 == 200 }.count == 50)
-        #expect(statuses.filter { $0 == 402 }.count == 150)
+        #expect(statuses.filter { $0 == 402 }.count == 150, "\(Dictionary(grouping: statuses, by: { $0 }).mapValues(\.count))")
         let balance = try await instance.balance()
         #expect(balance.available == 0 && balance.held == 0)
         let report = try await instance.withDatabase { try await BooksAudit.run(on: $0) }

@@ -71,12 +71,23 @@ import Testing
         )
         let workers = replicas.map { GenerationWorkers(service: $0.service, queue: $0.service.queue, workers: 1, logger: $0.logger) }
         let running = workers.map { worker in Task { try await worker.run() } }
-        // Both workers idle, listening.
-        try await Task.sleep(for: .milliseconds(500))
-        let first = try await replicas[0].submit(numImages: 1)
-        for _ in 0..<100 where try await replicas[0].service.store.get(id: first.id)?.status != .processing {
+        // Both replicas listen for work (PostgreSQL shows their LISTEN sessions); a machine slow to start them must
+        // not make the announcement below go unheard.
+        var listening = 0
+        for _ in 0..<200 where listening < 2 {
+            listening = try await replicas[0].database.read { sql in
+                try await sql.raw(
+                    "SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%imagegate_work_available%'"
+                ).first()?.decode(column: "n", as: Int.self) ?? 0
+            }
             try await Task.sleep(for: .milliseconds(50))
         }
+        #expect(listening == 2)
+        let first = try await replicas[0].submit(numImages: 1)
+        for _ in 0..<200 where try await replicas[0].service.store.get(id: first.id)?.status != .processing {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(try await replicas[0].service.store.get(id: first.id)?.status == .processing)
         // Replica 0's only worker is busy for a minute; the next generation it accepts is run by replica 1.
         let second = try await replicas[0].submit(numImages: 1)
         let ended = try await self.waitForEnd(second.id, on: replicas[0], seconds: 10)

@@ -120,8 +120,19 @@ public struct S3BlobStore: BlobStore {
             let xml = S3XML(answer.body)
             // Keys no ImageGate store could have written are left out: they cannot be read or deleted through here.
             keys += xml.all("Key").filter { (try? BlobKey.validate($0)) != nil }
-            continuation = xml.first("IsTruncated") == "true" ? xml.first("NextContinuationToken") : nil
-        } while continuation != nil
+            guard xml.first("IsTruncated") == "true" else { break }
+            // A truncated page without a new token would end the listing early (a migration would skip keys) or
+            // loop forever: refuse it.
+            guard let next = xml.first("NextContinuationToken"), !next.isEmpty, next != continuation else {
+                throw S3Error(
+                    operation: "ListObjectsV2",
+                    status: 200,
+                    code: "NoContinuationToken",
+                    message: "a truncated listing without a new token"
+                )
+            }
+            continuation = next
+        } while true
         return keys
     }
 

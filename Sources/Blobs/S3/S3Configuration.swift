@@ -96,3 +96,11 @@ public enum S3ConfigurationError: Error, Equatable, Sendable, CustomStringConver
         }
     }
 }
+
+extension S3Configuration: CustomStringConvertible {
+    /// Everything but the secrets, should a configuration ever be logged.
+    public var description: String {
+        "S3Configuration(bucket: \(self.bucket), endpoint: \(self.endpoint ?? "AWS"), region: \(self.region), "
+            + "accessKeyID: \(self.accessKeyID), secretAccessKey: <redacted>, pathStyle: \(self.pathStyle))"
+    }
+}

@@ -429,3 +429,10 @@ public enum SigV4Error: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 }
+
+extension SigV4Signer.Credentials: CustomStringConvertible {
+    /// The access key id only, should credentials ever be logged.
+    public var description: String {
+        "Credentials(accessKeyID: \(self.accessKeyID), secretAccessKey: <redacted>, sessionToken: \(self.sessionToken == nil ? "none" : "<redacted>"))"
+    }
+}
