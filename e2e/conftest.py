@@ -8,6 +8,7 @@ import concurrent.futures
 import datetime
 import ipaddress
 import os
+import random
 import re
 import shutil
 import socket
@@ -37,8 +38,11 @@ def free_port() -> int:
 
 def free_consecutive_ports(count: int) -> int:
     """The first of `count` consecutive free ports (a cluster's nginx and its replicas)."""
+    # Below the kernel's ephemeral range: a port inside it may be taken as the local end of an outgoing connection
+    # between this check and the server's start (a store taking ten ports takes seconds to start).
+    low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
     for _ in range(200):
-        first = free_port()
+        first = random.randint(20000, max(20001, low - count - 1))
         sockets = []
         try:
             for offset in range(count):
