@@ -73,6 +73,7 @@ let package = Package(
         .target(
             name: "Blobs",
             dependencies: [
+                "Essentials",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -192,7 +193,7 @@ let package = Package(
         .executableTarget(
             name: "ImageGate",
             dependencies: [
-                "ImageGateApp", "Billing", "Storage", "Catalog", "FalEmulator", "Generation", "Imaging", "Blobs",
+                "ImageGateApp", "Billing", "Storage", "Catalog", "FalEmulator", "Generation", "Imaging", "Blobs", "Essentials",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -227,7 +228,7 @@ let package = Package(
         .testTarget(
             name: "BlobsTests",
             dependencies: [
-                "Blobs",
+                "Blobs", "ImageGateTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),

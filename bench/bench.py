@@ -31,6 +31,9 @@ BODY_IMAGEGATE = json.dumps({"model": "seedream-5-lite", "prompt": "benchmark", 
 BODY_LITELLM = json.dumps({"model": "seedream-5-lite", "prompt": "benchmark", "n": 1, "size": "2048x2048", "response_format": "url"})
 PROCESSES: list[subprocess.Popen] = []
 
+# scripts/free_ports.py (free_consecutive_ports) is one copy for scripts/test, e2e/ and the benchmarks.
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+
 
 def log(text: str):
     print(text, flush=True)
@@ -40,23 +43,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def free_consecutive_ports(count: int) -> int:
-    """The first of `count` consecutive free ports (a front and its replicas, a store and its parts)."""
-    for _ in range(200):
-        first, sockets = free_port(), []
-        try:
-            for offset in range(count):
-                sockets.append(socket.socket())
-                sockets[-1].bind(("127.0.0.1", first + offset))
-            return first
-        except OSError:
-            continue
-        finally:
-            for s in sockets:
-                s.close()
-    raise RuntimeError(f"no {count} consecutive free ports")
 
 
 def start(name: str, args: list[str], env=None) -> subprocess.Popen:

@@ -15,8 +15,9 @@ import urllib.parse
 
 import requests
 
-from bench import (BIN, CORES, DURATION, OUT, ROOT, free_consecutive_ports, free_port, log, machine, peak_rss_during, run, start,
+from bench import (BIN, CORES, DURATION, OUT, ROOT, free_port, log, machine, peak_rss_during, run, start,
                    stop, wait_for, write_section, wrk)
+from free_ports import free_consecutive_ports  # on the path bench set
 
 SECONDS = max(10, DURATION // 2)
 

@@ -17,8 +17,9 @@ import time
 
 import requests
 
-from bench import (BIN, BODY_IMAGEGATE, DURATION, OUT, ROOT, free_consecutive_ports, free_port, log, machine, run, start, stop,
+from bench import (BIN, BODY_IMAGEGATE, DURATION, OUT, ROOT, free_port, log, machine, run, start, stop,
                    wait_for, write_section, wrk)
+from free_ports import free_consecutive_ports  # on the path bench set
 
 TICKS = os.sysconf("SC_CLK_TCK")
 

@@ -8,11 +8,11 @@ import concurrent.futures
 import datetime
 import ipaddress
 import os
-import random
 import re
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -29,33 +29,14 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BINARY = os.environ.get("IMAGEGATE_BIN", os.path.join(ROOT, ".build", "debug", "imagegate"))
 WORK = tempfile.mkdtemp(prefix="imagegate-e2e-")
 
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+from free_ports import free_consecutive_ports  # noqa: E402  (one copy, shared with scripts/test and bench/)
+
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def free_consecutive_ports(count: int) -> int:
-    """The first of `count` consecutive free ports (a cluster's nginx and its replicas)."""
-    # Below the kernel's ephemeral range: a port inside it may be taken as the local end of an outgoing connection
-    # between this check and the server's start (a store taking ten ports takes seconds to start).
-    low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
-    for _ in range(200):
-        first = random.randint(20000, max(20001, low - count - 1))
-        sockets = []
-        try:
-            for offset in range(count):
-                s = socket.socket()
-                sockets.append(s)
-                s.bind(("127.0.0.1", first + offset))
-            return first
-        except OSError:
-            continue
-        finally:
-            for s in sockets:
-                s.close()
-    raise RuntimeError(f"no {count} consecutive free ports")
 
 
 def make_certificate(directory: str) -> tuple[str, str]:

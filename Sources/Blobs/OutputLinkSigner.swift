@@ -1,4 +1,5 @@
 import Crypto
+import Essentials
 import Foundation
 
 /// Signs and checks output links, so a link cannot be forged or have its expiry edited.
@@ -14,13 +15,13 @@ public struct OutputLinkSigner: Sendable {
 
     /// A fresh random secret, hex-encoded, for the first start.
     public static func newSecretHex() -> String {
-        (0..<32).map { _ in String(format: "%02x", UInt8.random(in: .min ... .max)) }.joined()
+        Hex.random(bytes: 32)
     }
 
     /// The signature for an output id and expiry (Unix seconds).
     public func signature(outputID: String, expires: Int64) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Array("\(outputID).\(expires)".utf8), using: self.key)
-        return mac.prefix(16).map { String(format: "%02x", $0) }.joined()
+        return Hex.string(mac.prefix(16))
     }
 
     /// Whether `signature` is the one this signer makes, compared in constant time.

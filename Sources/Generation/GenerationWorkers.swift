@@ -89,10 +89,10 @@ public struct GenerationWorkers: Service {
             let now = self.service.settings.clock.nowMillis()
             do {
                 // Every replica samples the depth (a gauge each replica exports); one at a time wakes the others.
-                GenerationMetrics.queued(try await self.service.store.queueState(now: now, queuedBefore: now - interval).queued)
+                let state = try await self.service.store.queueState(now: now, queuedBefore: now - interval)
+                GenerationMetrics.queued(state.queued)
+                guard state.unclaimed else { continue }
                 _ = try await self.service.database.exclusively(.leaseSweeper) {
-                    let state = try await self.service.store.queueState(now: now, queuedBefore: now - interval)
-                    guard state.unclaimed else { return }
                     self.logger.notice("generations wait for a worker; waking every replica's")
                     self.queue.wakeAll()
                     try await self.service.database.read { sql in try await sql.announce(.workAvailable, Self.everyWorker) }

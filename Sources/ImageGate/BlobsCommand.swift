@@ -1,6 +1,7 @@
 import ArgumentParser
 import Blobs
 import Crypto
+import Essentials
 import Foundation
 import Generation
 import ImageGateApp
@@ -74,7 +75,7 @@ struct BlobsMigrateCommand: AsyncParsableCommand {
         defer { download.close() }
         let hashing = HashingChunks(download, hash: Insecure.MD5.self)
         let written = try await destination.put(key: key, chunks: hashing)
-        let md5 = hashing.digest().map { String(format: "%02x", $0) }.joined()
+        let md5 = Hex.string(hashing.digest())
         guard let copy = try await destination.info(key: key), written == original.size, copy.size == original.size else {
             throw MigrationError(message: "size differs after the copy (source \(original.size) bytes, written \(written))")
         }

@@ -86,12 +86,15 @@ public final class PostgresDatabase: Database {
         )
     }
 
+    /// Every lease of a pooled connection: bounded by `connectionWait` while the pool makes no progress (see
+    /// `PostgresClient.withConnection(waitingAtMost:progress:_:)`).
+    private func withConnection<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await self.client.withConnection(waitingAtMost: self.connectionWait, progress: self.leaseProgress, body)
+    }
+
     /// Runs `body` in a transaction on one connection. The transaction runs in a task of its own, so a caller that
     /// goes away (a client hung up) never leaves a connection between `BEGIN` and `COMMIT` back in the pool.
     public func transaction<T: Sendable>(priority: TransactionPriority, _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        let client = self.client
-        let connectionWait = self.connectionWait
-        let progress = self.leaseProgress
         let logger = self.logger
         // The task is awaited to its end (`value` waits even when the caller is cancelled), so `body` never outlives
         // this call.
@@ -101,7 +104,7 @@ public final class PostgresDatabase: Database {
                 while true {
                     attempt += 1
                     do {
-                        return try await client.withConnection(waitingAtMost: connectionWait, progress: progress) { connection in
+                        return try await self.withConnection { connection in
                             // By hand rather than PostgresNIO's `withTransaction`, which wraps the body's errors:
                             // callers catch their own (an insufficient balance, a lost lease) by type.
                             try await connection.query("BEGIN", logger: logger)
@@ -130,14 +133,14 @@ public final class PostgresDatabase: Database {
     }
 
     public func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await self.client.withConnection(waitingAtMost: self.connectionWait, progress: self.leaseProgress) { connection in
+        try await self.withConnection { connection in
             try await body(connection.sql())
         }
     }
 
     /// A read-only REPEATABLE READ transaction: every statement sees the database as of the first one.
     public func snapshot<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await self.client.withConnection(waitingAtMost: self.connectionWait, progress: self.leaseProgress) { connection in
+        try await self.withConnection { connection in
             let sql = connection.sql()
             try await sql.raw("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").run()
             do {
@@ -154,15 +157,12 @@ public final class PostgresDatabase: Database {
     /// Listens on one pooled connection; after a lost connection it listens again a second later (a listener missing
     /// an event meanwhile is covered by its own periodic look: waiters re-read, workers are woken by the sweeper).
     public func notifications(on channel: NotificationChannel) -> AsyncStream<String>? {
-        let client = self.client
-        let connectionWait = self.connectionWait
-        let progress = self.leaseProgress
         let logger = self.logger
         return AsyncStream { continuation in
             let listening = Task {
                 while !Task.isCancelled {
                     do {
-                        try await client.withConnection(waitingAtMost: connectionWait, progress: progress) { connection in
+                        try await self.withConnection { connection in
                             try await connection.listen(on: channel.name) { notifications in
                                 for try await notification in notifications { continuation.yield(notification.payload) }
                             }
@@ -183,7 +183,7 @@ public final class PostgresDatabase: Database {
     /// Holds a session advisory lock on one connection for the chore's duration (`pg_try_advisory_lock`, so a busy
     /// chore is skipped, not waited for). A process that dies loses its connection, and with it the lock.
     public func exclusively(_ name: ExclusiveChore, _ body: @Sendable () async throws -> Void) async throws -> Bool {
-        try await self.client.withConnection(waitingAtMost: self.connectionWait, progress: self.leaseProgress) { connection in
+        try await self.withConnection { connection in
             let sql = connection.sql()
             let locked =
                 try await sql.raw("SELECT pg_try_advisory_lock(\(bind: name.lockKey)) AS locked").first()?

@@ -1,19 +1,16 @@
 import AsyncHTTPClient
 import Crypto
 import Foundation
+import ImageGateTestSupport
 import NIOCore
 import NIOPosix
 import Testing
 
 @testable import Blobs
 
-/// The S3 store the suite runs against: `IMAGEGATE_TEST_S3` holds the URL `scripts/s3 start seaweedfs|moto DIR
-/// PORT` prints (`scripts/test` starts each server in turn and sets it).
+/// The S3 store the suite runs against (`TestS3Server.url`).
 enum TestS3 {
-    static var url: String? {
-        guard let url = ProcessInfo.processInfo.environment["IMAGEGATE_TEST_S3"], !url.isEmpty else { return nil }
-        return url
-    }
+    static var url: String? { TestS3Server.url }
 
     /// `seaweedfs` or `moto`, from the URL's `server` parameter.
     static var server: String? {

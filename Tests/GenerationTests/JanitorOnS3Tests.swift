@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Blobs
 import Foundation
+import ImageGateTestSupport
 import SQLKit
 import Storage
 import Testing
@@ -9,12 +10,12 @@ import Testing
 
 /// Retention holds in a bucket too: the janitor deletes the objects of expired outputs and the orphans it finds by
 /// listing the bucket, against a real S3-compatible server (`IMAGEGATE_TEST_S3`, set by `scripts/test`).
-@Suite(.enabled(if: S3TestServer.url != nil, "IMAGEGATE_TEST_S3 is not set (scripts/test starts SeaweedFS and moto and sets it)"))
+@Suite(.enabled(if: TestS3Server.url != nil, "IMAGEGATE_TEST_S3 is not set (scripts/test starts SeaweedFS and moto and sets it)"))
 struct JanitorOnS3Tests {
     typealias Harness = SettlementTests.Harness
 
     @Test func expiredOutputsAndOrphansLeaveTheBucket() async throws {
-        let store = S3BlobStore(configuration: try S3Configuration(url: try #require(S3TestServer.url)), httpClient: .shared)
+        let store = S3BlobStore(configuration: try S3Configuration(url: try #require(TestS3Server.url)), httpClient: .shared)
         let harness = try await Harness.make(provider: ScriptedProvider([.deliver(2)]), blobs: store)
         let completed = try await harness.run(numImages: 2)
         #expect(completed.status == .completed)
@@ -45,13 +46,5 @@ struct JanitorOnS3Tests {
         }
         #expect(marked == 2)
         await harness.close()
-    }
-}
-
-/// The S3 server of the run, as `scripts/s3 start` printed it.
-enum S3TestServer {
-    static var url: String? {
-        guard let url = ProcessInfo.processInfo.environment["IMAGEGATE_TEST_S3"], !url.isEmpty else { return nil }
-        return url
     }
 }

@@ -1,4 +1,5 @@
 import Crypto
+import Essentials
 import Foundation
 
 /// AWS Signature Version 4 (`AWS4-HMAC-SHA256`), written from AWS's specification because no AWS SDK for Swift can
@@ -229,7 +230,12 @@ public struct SigV4Signer: Sendable {
         ].joined(separator: "\n")
         let stringToSign = ["AWS4-HMAC-SHA256", stamp, self.scope(stamp), Self.sha256Hex(Array(canonicalRequest.utf8))].joined(separator: "\n")
         let signature = HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: self.signingKey(day: String(stamp.prefix(8))))
-        return Details(canonicalRequest: canonicalRequest, stringToSign: stringToSign, signedHeaders: canonical.names, signature: Self.hex(signature))
+        return Details(
+            canonicalRequest: canonicalRequest,
+            stringToSign: stringToSign,
+            signedHeaders: canonical.names,
+            signature: Hex.string(signature)
+        )
     }
 
     /// `day/region/service/aws4_request`.
@@ -369,14 +375,7 @@ public struct SigV4Signer: Sendable {
     // MARK: Hashes and dates
 
     /// SHA-256 in lower-case hex, the form a payload hash takes.
-    public static func sha256Hex(_ bytes: some DataProtocol) -> String { Self.hex(SHA256.hash(data: bytes)) }
-
-    static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        for byte in bytes { out.append(contentsOf: [digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]]) }
-        return String(decoding: out, as: UTF8.self)
-    }
+    public static func sha256Hex(_ bytes: some DataProtocol) -> String { Hex.string(SHA256.hash(data: bytes)) }
 
     /// `yyyyMMddTHHmmssZ` in UTC (ISO 8601 basic format), computed from the Unix time so no formatter, locale or
     /// calendar setting can change it.
