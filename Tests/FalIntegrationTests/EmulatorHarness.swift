@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import FalEmulator
 import Foundation
+import ImageGateTestSupport
 import Logging
 import NIOCore
 import NIOPosix
@@ -29,13 +30,10 @@ struct EmulatorHarness {
         return try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             try await harness.waitUntilListening()
-            do {
-                let result = try await body(harness)
+            return try await withCleanup {
+                try await body(harness)
+            } cleanup: {
                 await group.triggerGracefulShutdown()
-                return result
-            } catch {
-                await group.triggerGracefulShutdown()
-                throw error
             }
         }
     }

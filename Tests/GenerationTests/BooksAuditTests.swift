@@ -52,34 +52,37 @@ import Testing
 
     @Test(arguments: corruptions)
     func theAuditNamesTheRow(_ corruption: Corruption) async throws {
-        let harness = try await Harness.make(provider: ScriptedProvider([.deliver(2)]))
-        let record = try await harness.run(numImages: 2)
-        #expect(record.status == .completed)
-        #expect(try await BooksAudit.run(on: harness.database).isClean, "clean before the corruption")
+        try await Harness.with(provider: ScriptedProvider([.deliver(2)])) { harness in
+            let record = try await harness.run(numImages: 2)
+            #expect(record.status == .completed)
+            #expect(try await BooksAudit.run(on: harness.database).isClean, "clean before the corruption")
 
-        let charge = try #require(try await harness.ledger(record.id).first { $0.kind == .charge }).seq
-        try await harness.database.transaction { sql in
-            for statement in corruption.statements {
-                let text = statement.replacingOccurrences(of: "$GEN", with: record.id).replacingOccurrences(of: "$CHARGE", with: "\(charge)")
-                try await sql.raw(SQLQueryString(text)).run()
+            let charge = try #require(try await harness.ledger(record.id).first { $0.kind == .charge }).seq
+            try await harness.database.transaction { sql in
+                for statement in corruption.statements {
+                    let text = statement.replacingOccurrences(of: "$GEN", with: record.id).replacingOccurrences(of: "$CHARGE", with: "\(charge)")
+                    try await sql.raw(SQLQueryString(text)).run()
+                }
             }
+            let report = try await BooksAudit.run(on: harness.database)
+            let expected = corruption.expected.replacingOccurrences(of: "$GEN", with: record.id).replacingOccurrences(
+                of: "$CHARGE",
+                with: "\(charge)"
+            )
+            #expect(report.problems.contains { $0.contains(expected) }, "\(report.problems)")
         }
-        let report = try await BooksAudit.run(on: harness.database)
-        let expected = corruption.expected.replacingOccurrences(of: "$GEN", with: record.id).replacingOccurrences(of: "$CHARGE", with: "\(charge)")
-        #expect(report.problems.contains { $0.contains(expected) }, "\(report.problems)")
-        await harness.close()
     }
 
     @Test func whatTheUpstreamBilledForARefundIsTheOperatorsLossNotABooksError() async throws {
         // The submit may have reached the upstream, then the run died: refunded, and the upstream's bill recorded.
-        let harness = try await Harness.make(provider: ScriptedProvider([.crashWhileSubmitting], costPerImage: 35_000))
-        let record = try await harness.submit(numImages: 2)
-        _ = await harness.service.process(record.id, logger: harness.logger)
-        _ = await harness.service.process(record.id, logger: harness.logger)
-        let report = try await BooksAudit.run(on: harness.database)
-        #expect(report.isClean, "\(report.problems)")
-        #expect(report.upstreamLosses.map(\.generationId) == [record.id])
-        #expect(report.upstreamLossTotal.micros == 70_000)
-        await harness.close()
+        try await Harness.with(provider: ScriptedProvider([.crashWhileSubmitting], costPerImage: 35_000)) { harness in
+            let record = try await harness.submit(numImages: 2)
+            _ = await harness.service.process(record.id, logger: harness.logger)
+            _ = await harness.service.process(record.id, logger: harness.logger)
+            let report = try await BooksAudit.run(on: harness.database)
+            #expect(report.isClean, "\(report.problems)")
+            #expect(report.upstreamLosses.map(\.generationId) == [record.id])
+            #expect(report.upstreamLossTotal.micros == 70_000)
+        }
     }
 }

@@ -12,55 +12,49 @@ import Testing
     typealias Harness = SettlementTests.Harness
 
     @Test func everyCommitReachesTheDiskBeforeItReturns() async throws {
-        let harness = try await Harness.make(provider: ScriptedProvider([]))
-        switch harness.database.dialect {
-        case .sqlite:
-            // 2 = FULL: WAL mode with NORMAL may lose the last commits (a hold, a saved upstream handle) on power loss.
-            let level = try await harness.database.transaction { sql in
-                try await sql.raw("PRAGMA synchronous").first()?.decode(column: "synchronous", as: Int.self)
+        try await Harness.with(provider: ScriptedProvider([])) { harness in
+            switch harness.database.dialect {
+            case .sqlite:
+                // 2 = FULL: WAL mode with NORMAL may lose the last commits (a hold, a saved upstream handle) on power loss.
+                let level = try await harness.database.transaction { sql in
+                    try await sql.raw("PRAGMA synchronous").first()?.decode(column: "synchronous", as: Int.self)
+                }
+                #expect(level == 2)
+            case .postgres:
+                // ImageGate's sessions wait for the commit record to be flushed, whatever the server's default.
+                let setting = try await harness.database.transaction { sql in
+                    try await sql.raw("SHOW synchronous_commit").first()?.decode(column: "synchronous_commit", as: String.self)
+                }
+                #expect(setting == "on")
             }
-            #expect(level == 2)
-        case .postgres:
-            // ImageGate's sessions wait for the commit record to be flushed, whatever the server's default.
-            let setting = try await harness.database.transaction { sql in
-                try await sql.raw("SHOW synchronous_commit").first()?.decode(column: "synchronous_commit", as: String.self)
-            }
-            #expect(setting == "on")
         }
-        await harness.close()
     }
 
     @Test func theJanitorRemovesOrphanedFilesAndKeepsLiveOnes() async throws {
-        let harness = try await Harness.make(provider: ScriptedProvider([.deliver(1)]))
-        let blobs = FileBlobStore(root: "\(harness.directory)/blobs")
-        let completed = try await harness.run(numImages: 1)
-        let queued = try await harness.submit(numImages: 1)
-        let now = Timestamp.nowMillis()
-        let unknownRecent = Identifier.make("gen", millis: now - 60_000)
-        let unknownOld = Identifier.make("gen", millis: now - 2 * 3_600_000)
-        let keep = [
-            OutputStore.blobKey(generationID: completed.id, index: 0),  // a delivered output
-            OutputStore.referenceKey(generationID: queued.id, index: 0),  // a generation still to run
-            OutputStore.referenceKey(generationID: unknownRecent, index: 0),  // a submit that may still be committing
-        ]
-        let remove = [
-            OutputStore.referenceKey(generationID: completed.id, index: 0),  // the settle's delete was lost in a crash
-            OutputStore.blobKey(generationID: completed.id, index: 3),  // stored by a run that lost its lease
-            OutputStore.referenceKey(generationID: unknownOld, index: 0),  // a submit that never committed
-            OutputStore.blobKey(generationID: unknownOld, index: 0),
-        ]
-        for key in keep + remove where key != keep[0] { _ = try await blobs.put(key: key, bytes: [1, 2, 3]) }
+        try await Harness.with(provider: ScriptedProvider([.deliver(1)])) { harness in
+            let blobs = FileBlobStore(root: "\(harness.directory)/blobs")
+            let completed = try await harness.run(numImages: 1)
+            let queued = try await harness.submit(numImages: 1)
+            let now = Timestamp.nowMillis()
+            let unknownRecent = Identifier.make("gen", millis: now - 60_000)
+            let unknownOld = Identifier.make("gen", millis: now - 2 * 3_600_000)
+            let keep = [
+                OutputStore.blobKey(generationID: completed.id, index: 0),  // a delivered output
+                OutputStore.referenceKey(generationID: queued.id, index: 0),  // a generation still to run
+                OutputStore.referenceKey(generationID: unknownRecent, index: 0),  // a submit that may still be committing
+            ]
+            let remove = [
+                OutputStore.referenceKey(generationID: completed.id, index: 0),  // the settle's delete was lost in a crash
+                OutputStore.blobKey(generationID: completed.id, index: 3),  // stored by a run that lost its lease
+                OutputStore.referenceKey(generationID: unknownOld, index: 0),  // a submit that never committed
+                OutputStore.blobKey(generationID: unknownOld, index: 0),
+            ]
+            for key in keep + remove where key != keep[0] { _ = try await blobs.put(key: key, bytes: [1, 2, 3]) }
 
-        let janitor = OutputJanitor(
-            outputs: harness.service.outputs,
-            generations: harness.service.store,
-            blobs: blobs,
-            interval: .seconds(60),
-            logger: harness.logger
-        )
-        #expect(try await janitor.sweepOrphans(now: now) == remove.count)
-        let left = Set(try await blobs.keys(under: "inputs/") + blobs.keys(under: "outputs/"))
-        #expect(left == Set(keep))
-        await harness.close()
+            let janitor = harness.janitor(blobs: blobs)
+            #expect(try await janitor.sweepOrphans(now: now) == remove.count)
+            let left = Set(try await blobs.keys(under: "inputs/") + blobs.keys(under: "outputs/"))
+            #expect(left == Set(keep))
+        }
     }
 }

@@ -14,94 +14,94 @@ import Testing
 
     @Test func twoRunsOfOneGenerationAtOnceCallTheProviderOnce() async throws {
         let provider = ScriptedProvider([.deliverAfter(.milliseconds(400), 1)])
-        let harness = try await Harness.make(provider: provider)
-        let record = try await harness.submit(numImages: 1)
-        async let first = harness.service.process(record.id, logger: harness.logger)
-        async let second = harness.service.process(record.id, logger: harness.logger)
-        let results = await [first, second]
-        #expect(provider.calls == 1, "the second run found a live lease and left")
-        #expect(results.contains(.settled(.completed)) && results.contains(.notClaimed))
-        #expect(try await harness.ledger(record.id).map(\.kind) == [.hold, .charge])
-        await harness.close()
+        try await Harness.with(provider: provider) { harness in
+            let record = try await harness.submit(numImages: 1)
+            async let first = harness.service.process(record.id, logger: harness.logger)
+            async let second = harness.service.process(record.id, logger: harness.logger)
+            let results = await [first, second]
+            #expect(provider.calls == 1, "the second run found a live lease and left")
+            #expect(results.contains(.settled(.completed)) && results.contains(.notClaimed))
+            #expect(try await harness.ledger(record.id).map(\.kind) == [.hold, .charge])
+        }
     }
 
     @Test func aLongRunKeepsItsLeaseAndIsNotTakenOver() async throws {
         // A lease of 1.5 s and a job of 4.5 s: only renewal keeps a second run out.
         let provider = ScriptedProvider([.deliverAfter(.milliseconds(4500), 1)])
-        let harness = try await Harness.make(provider: provider)
-        let service = try Harness.service(
-            database: harness.database,
-            directory: harness.directory,
-            provider: provider,
-            settings: GenerationSettings(retentionMillis: 60_000, leaseMillis: 1500)
-        )
-        let record = try await harness.submit(numImages: 1, on: service)
-        let running = Task { await service.process(record.id, logger: harness.logger) }
-        for _ in 0..<8 {
-            try await Task.sleep(for: .milliseconds(500))
-            #expect(await service.process(record.id, logger: harness.logger) == .notClaimed)
+        try await Harness.with(provider: provider) { harness in
+            let service = try Harness.service(
+                database: harness.database,
+                directory: harness.directory,
+                provider: provider,
+                settings: GenerationSettings(retentionMillis: 60_000, leaseMillis: 1500)
+            )
+            let record = try await harness.submit(numImages: 1, on: service)
+            let running = Task { await service.process(record.id, logger: harness.logger) }
+            for _ in 0..<8 {
+                try await Task.sleep(for: .milliseconds(500))
+                #expect(await service.process(record.id, logger: harness.logger) == .notClaimed)
+            }
+            #expect(await running.value == .settled(.completed))
+            #expect(provider.calls == 1)
         }
-        #expect(await running.value == .settled(.completed))
-        #expect(provider.calls == 1)
-        await harness.close()
     }
 
     @Test func aSubmitThatMayHaveReachedTheUpstreamIsNeverSentAgain() async throws {
         // The first run records that a submit is leaving, then "dies" before any handle is saved.
         let provider = ScriptedProvider([.crashWhileSubmitting], costPerImage: 35_000)
-        let harness = try await Harness.make(provider: provider)
-        let record = try await harness.submit(numImages: 2)
-        #expect(await harness.service.process(record.id, logger: harness.logger) == .interrupted)
+        try await Harness.with(provider: provider) { harness in
+            let record = try await harness.submit(numImages: 2)
+            #expect(await harness.service.process(record.id, logger: harness.logger) == .interrupted)
 
-        // The next run must not call the provider (the script has no second step: a call would fail loudly).
-        #expect(await harness.service.process(record.id, logger: harness.logger) == .settled(.failed))
-        #expect(provider.calls == 1)
-        let final = try #require(try await harness.service.store.get(id: record.id))
-        #expect(final.refunded.micros == 28_000 && final.charged.micros == 0)
-        #expect(final.upstreamCost.micros == 70_000, "what the upstream may bill is recorded as the operator's loss")
-        #expect(try await harness.ledger(record.id).map(\.kind) == [.hold, .refund])
-        await harness.close()
+            // The next run must not call the provider (the script has no second step: a call would fail loudly).
+            #expect(await harness.service.process(record.id, logger: harness.logger) == .settled(.failed))
+            #expect(provider.calls == 1)
+            let final = try #require(try await harness.service.store.get(id: record.id))
+            #expect(final.refunded.micros == 28_000 && final.charged.micros == 0)
+            #expect(final.upstreamCost.micros == 70_000, "what the upstream may bill is recorded as the operator's loss")
+            #expect(try await harness.ledger(record.id).map(\.kind) == [.hold, .refund])
+        }
     }
 
     @Test func anInterruptedRunGivesItsLeaseBackForTheNextRun() async throws {
         let provider = ScriptedProvider([.deliverAfter(.seconds(30), 1), .deliver(1)])
-        let harness = try await Harness.make(provider: provider)
-        let record = try await harness.submit(numImages: 1)
-        let running = Task { await harness.service.process(record.id, logger: harness.logger) }
-        try await Task.sleep(for: .milliseconds(200))
-        running.cancel()  // a graceful shutdown
-        #expect(await running.value == .interrupted)
-        // No waiting for the 30 s lease: it was given back.
-        #expect(await harness.service.process(record.id, logger: harness.logger) == .settled(.completed))
-        #expect(try await harness.ledger(record.id).map(\.kind) == [.hold, .charge])
-        await harness.close()
+        try await Harness.with(provider: provider) { harness in
+            let record = try await harness.submit(numImages: 1)
+            let running = Task { await harness.service.process(record.id, logger: harness.logger) }
+            try await Task.sleep(for: .milliseconds(200))
+            running.cancel()  // a graceful shutdown
+            #expect(await running.value == .interrupted)
+            // No waiting for the 30 s lease: it was given back.
+            #expect(await harness.service.process(record.id, logger: harness.logger) == .settled(.completed))
+            #expect(try await harness.ledger(record.id).map(\.kind) == [.hold, .charge])
+        }
     }
 
     @Test func aQueuedGenerationWhoseClaimFailedEndsWithoutARestart() async throws {
-        let harness = try await Harness.make(provider: ScriptedProvider([]))
-        let flaky = FlakyDatabase(base: harness.database)
-        let service = try Harness.service(
-            database: flaky,
-            directory: harness.directory,
-            provider: ScriptedProvider([.deliver(1)]),
-            settings: GenerationSettings(retentionMillis: 60_000, sweepIntervalMillis: 100)
-        )
-        // Submitted through another process (nobody runs it there), before these workers start.
-        let record = try await harness.submit(numImages: 1)
-        // The workers' first transaction is their first claim: it fails, as with a database locked past its busy
-        // timeout. Nothing wakes them again but the sweeper.
-        flaky.failNextTransactions(1)
-        let workers = GenerationWorkers(service: service, queue: service.queue, workers: 1, logger: harness.logger)
-        let task = Task { try await workers.run() }
-        defer { task.cancel() }
-        var final: GenerationRecord?
-        for _ in 0..<100 {
-            final = try await service.store.get(id: record.id)
-            if final?.status.isFinal == true { break }
-            try await Task.sleep(for: .milliseconds(50))
+        try await Harness.with(provider: ScriptedProvider([])) { harness in
+            let flaky = FlakyDatabase(base: harness.database)
+            let service = try Harness.service(
+                database: flaky,
+                directory: harness.directory,
+                provider: ScriptedProvider([.deliver(1)]),
+                settings: GenerationSettings(retentionMillis: 60_000, sweepIntervalMillis: 100)
+            )
+            // Submitted through another process (nobody runs it there), before these workers start.
+            let record = try await harness.submit(numImages: 1)
+            // The workers' first transaction is their first claim: it fails, as with a database locked past its busy
+            // timeout. Nothing wakes them again but the sweeper.
+            flaky.failNextTransactions(1)
+            let workers = GenerationWorkers(service: service, queue: service.queue, workers: 1, logger: harness.logger)
+            let task = Task { try await workers.run() }
+            defer { task.cancel() }
+            var final: GenerationRecord?
+            for _ in 0..<100 {
+                final = try await service.store.get(id: record.id)
+                if final?.status.isFinal == true { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(final?.status == .completed, "the sweeper woke the workers again: \(final?.errorMessage ?? "")")
+            #expect(try await harness.ledger(record.id).map(\.kind) == [.hold, .charge])
         }
-        #expect(final?.status == .completed, "the sweeper woke the workers again: \(final?.errorMessage ?? "")")
-        #expect(try await harness.ledger(record.id).map(\.kind) == [.hold, .charge])
-        await harness.close()
     }
 }

@@ -22,7 +22,22 @@ import Testing
         let directory: String
         let logger = Logger(label: "settlement-test")
 
-        static func make(provider: any ImageProvider, creditMicros: Int64 = 1_000_000, blobs: (any BlobStore)? = nil) async throws -> Harness {
+        /// Runs `body` with a harness, and closes it however `body` ends (see `withCleanup`).
+        static func with<T>(
+            provider: any ImageProvider,
+            creditMicros: Int64 = 1_000_000,
+            blobs: (any BlobStore)? = nil,
+            _ body: (Harness) async throws -> T
+        ) async throws -> T {
+            let harness = try await Self.make(provider: provider, creditMicros: creditMicros, blobs: blobs)
+            return try await withCleanup {
+                try await body(harness)
+            } cleanup: {
+                await harness.close()
+            }
+        }
+
+        private static func make(provider: any ImageProvider, creditMicros: Int64, blobs: (any BlobStore)?) async throws -> Harness {
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("settle-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let database = try await TestDatabase.open(directory: directory)
@@ -76,6 +91,11 @@ import Testing
             return (available.micros, held.micros)
         }
 
+        /// The janitor of this harness's outputs over `blobs`.
+        func janitor(blobs: any BlobStore) -> OutputJanitor {
+            OutputJanitor(outputs: self.service.outputs, generations: self.service.store, blobs: blobs, interval: .seconds(60), logger: self.logger)
+        }
+
         func close() async {
             try? await self.database.close()
             try? FileManager.default.removeItem(atPath: self.directory)
@@ -94,76 +114,76 @@ import Testing
             }
         let step: ScriptedProvider.Step =
             outcome == .allFailed ? .fail(ProviderError(code: .upstreamFailed, message: "boom")) : .deliver(delivered)
-        let harness = try await Harness.make(provider: ScriptedProvider([step]))
-        let record = try await harness.run(numImages: numImages)
+        try await Harness.with(provider: ScriptedProvider([step])) { harness in
+            let record = try await harness.run(numImages: numImages)
 
-        let expectedStatus: GenerationStatus = delivered == 0 ? .failed : .completed
-        #expect(record.status == expectedStatus)
-        #expect(record.images.count == delivered)
-        #expect(record.charged.micros == Int64(delivered) * 14_000)
-        #expect(record.refunded.micros == Int64(numImages - delivered) * 14_000)
+            let expectedStatus: GenerationStatus = delivered == 0 ? .failed : .completed
+            #expect(record.status == expectedStatus)
+            #expect(record.images.count == delivered)
+            #expect(record.charged.micros == Int64(delivered) * 14_000)
+            #expect(record.refunded.micros == Int64(numImages - delivered) * 14_000)
 
-        let kinds = try await harness.ledger(record.id).map(\.kind)
-        var expectedKinds: [LedgerKind] = [.hold]
-        if delivered > 0 { expectedKinds.append(.charge) }
-        if delivered < numImages { expectedKinds.append(delivered == 0 ? .refund : .release) }
-        #expect(kinds == expectedKinds)
+            let kinds = try await harness.ledger(record.id).map(\.kind)
+            var expectedKinds: [LedgerKind] = [.hold]
+            if delivered > 0 { expectedKinds.append(.charge) }
+            if delivered < numImages { expectedKinds.append(delivered == 0 ? .refund : .release) }
+            #expect(kinds == expectedKinds)
 
-        let (available, held) = try await harness.balances()
-        #expect(available == 1_000_000 - Int64(delivered) * 14_000)
-        #expect(held == 0)
-        await harness.close()
+            let (available, held) = try await harness.balances()
+            #expect(available == 1_000_000 - Int64(delivered) * 14_000)
+            #expect(held == 0)
+        }
     }
 
     @Test func processingTwiceSettlesOnce() async throws {
         let provider = ScriptedProvider([.deliver(2)])
-        let harness = try await Harness.make(provider: provider)
-        let record = try await harness.run(numImages: 2)
-        await harness.service.process(record.id, logger: harness.logger)
-        #expect(provider.calls == 1, "a finished generation is not claimed again")
-        #expect(try await harness.ledger(record.id).count == 2)
-        await harness.close()
+        try await Harness.with(provider: provider) { harness in
+            let record = try await harness.run(numImages: 2)
+            await harness.service.process(record.id, logger: harness.logger)
+            #expect(provider.calls == 1, "a finished generation is not claimed again")
+            #expect(try await harness.ledger(record.id).count == 2)
+        }
     }
 
     @Test func anUnreachableRemoteOutputIsRefunded() async throws {
         // Port 9 (discard) on loopback: nothing listens, so the fetch fails and that image is not delivered.
         let provider = ScriptedProvider([.remote(["http://127.0.0.1:9/a.png"])])
-        let harness = try await Harness.make(provider: provider)
-        let record = try await harness.run(numImages: 1)
-        #expect(record.status == .failed)
-        #expect(record.refunded.micros == 14_000)
-        await harness.close()
+        try await Harness.with(provider: provider) { harness in
+            let record = try await harness.run(numImages: 1)
+            #expect(record.status == .failed)
+            #expect(record.refunded.micros == 14_000)
+        }
     }
 
     @Test func anInterruptedGenerationIsResumedByTheWorkers() async throws {
-        let harness = try await Harness.make(provider: ScriptedProvider([]))
-        let (parameters, model) = try harness.service.validator.validate(body: Array("{\"model\":\"seedream-5-lite\",\"prompt\":\"x\"}".utf8))
-        // Submitted and claimed, then "the process died": the row is left in processing.
-        let record = try await harness.service.submit(
-            parameters,
-            model: model,
-            accountID: harness.accountID,
-            apiKeyID: nil,
-            logger: harness.logger
-        ).record
-        // Its lease ran out with it (1 ms), so the restarted process may take it over at once.
-        _ = try await harness.service.store.claim(id: record.id, owner: "run_dead", now: Timestamp.nowMillis(), leaseMillis: 1)
-        try await Task.sleep(for: .milliseconds(5))
-        #expect(try await harness.service.store.unfinishedIDs() == [record.id])
+        try await Harness.with(provider: ScriptedProvider([])) { harness in
+            let (parameters, model) = try harness.service.validator.validate(body: Array("{\"model\":\"seedream-5-lite\",\"prompt\":\"x\"}".utf8))
+            // Submitted and claimed, then "the process died": the row is left in processing.
+            let record = try await harness.service.submit(
+                parameters,
+                model: model,
+                accountID: harness.accountID,
+                apiKeyID: nil,
+                logger: harness.logger
+            ).record
+            // Its lease ran out with it (1 ms), so the restarted process may take it over at once.
+            _ = try await harness.service.store.claim(id: record.id, owner: "run_dead", now: Timestamp.nowMillis(), leaseMillis: 1)
+            try await Task.sleep(for: .milliseconds(5))
+            #expect(try await harness.service.store.unfinishedIDs() == [record.id])
 
-        // A restarted process (new service, empty queue) recovers it from the database through the same path.
-        let restarted = try Harness.service(database: harness.database, directory: harness.directory, provider: ScriptedProvider([.deliver(1)]))
-        let workers = GenerationWorkers(service: restarted, queue: restarted.queue, workers: 1, logger: harness.logger)
-        let task = Task { try await workers.run() }
-        for _ in 0..<100 {
-            if try await harness.service.store.get(id: record.id)?.status.isFinal == true { break }
-            try await Task.sleep(for: .milliseconds(50))
+            // A restarted process (new service, empty queue) recovers it from the database through the same path.
+            let restarted = try Harness.service(database: harness.database, directory: harness.directory, provider: ScriptedProvider([.deliver(1)]))
+            let workers = GenerationWorkers(service: restarted, queue: restarted.queue, workers: 1, logger: harness.logger)
+            let task = Task { try await workers.run() }
+            for _ in 0..<100 {
+                if try await harness.service.store.get(id: record.id)?.status.isFinal == true { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            task.cancel()
+            let final = try #require(try await harness.service.store.get(id: record.id))
+            #expect(final.status == .completed)
+            #expect(final.attempts == 2)
+            #expect(try await harness.ledger(record.id).map(\.kind) == [.hold, .charge])
         }
-        task.cancel()
-        let final = try #require(try await harness.service.store.get(id: record.id))
-        #expect(final.status == .completed)
-        #expect(final.attempts == 2)
-        #expect(try await harness.ledger(record.id).map(\.kind) == [.hold, .charge])
-        await harness.close()
     }
 }

@@ -13,8 +13,23 @@ import Testing
 @Suite struct SharedQueueTests {
     typealias Harness = SettlementTests.Harness
 
+    /// Runs `body` with `count` replicas (see `replicas`), and closes them however `body` ends.
+    static func withReplicas(
+        _ count: Int,
+        providers: [ScriptedProvider],
+        settings: GenerationSettings = GenerationSettings(retentionMillis: 60_000),
+        _ body: ([Harness]) async throws -> Void
+    ) async throws {
+        let replicas = try await Self.replicas(count, providers: providers, settings: settings)
+        try await withCleanup {
+            try await body(replicas)
+        } cleanup: {
+            for replica in replicas { await replica.close() }
+        }
+    }
+
     /// `count` replicas of one new, migrated database with a funded account, each with its own service.
-    static func replicas(
+    private static func replicas(
         _ count: Int,
         providers: [ScriptedProvider],
         settings: GenerationSettings = GenerationSettings(retentionMillis: 60_000)
@@ -39,83 +54,83 @@ import Testing
     }
 
     @Test func concurrentClaimsFromTwoReplicasTakeEachGenerationOnce() async throws {
-        let replicas = try await Self.replicas(2, providers: [ScriptedProvider([]), ScriptedProvider([])])
-        var queued: Set<String> = []
-        for _ in 0..<12 { queued.insert(try await replicas[0].submit(numImages: 1).id) }
-        // 24 claims at once, 12 from each replica, for 12 queued generations.
-        let claimed = try await withThrowingTaskGroup(of: GenerationRecord?.self) { group in
-            for index in 0..<24 {
-                let store = replicas[index % 2].service.store
-                group.addTask { try await store.claimNext(owner: "run_\(index)", now: Timestamp.nowMillis(), leaseMillis: 60_000) }
+        try await Self.withReplicas(2, providers: [ScriptedProvider([]), ScriptedProvider([])]) { replicas in
+            var queued: Set<String> = []
+            for _ in 0..<12 { queued.insert(try await replicas[0].submit(numImages: 1).id) }
+            // 24 claims at once, 12 from each replica, for 12 queued generations.
+            let claimed = try await withThrowingTaskGroup(of: GenerationRecord?.self) { group in
+                for index in 0..<24 {
+                    let store = replicas[index % 2].service.store
+                    group.addTask { try await store.claimNext(owner: "run_\(index)", now: Timestamp.nowMillis(), leaseMillis: 60_000) }
+                }
+                var claimed: [GenerationRecord] = []
+                for try await record in group { if let record { claimed.append(record) } }
+                return claimed
             }
-            var claimed: [GenerationRecord] = []
-            for try await record in group { if let record { claimed.append(record) } }
-            return claimed
+            #expect(claimed.count == 12, "each queued generation claimed once, and none twice")
+            #expect(Set(claimed.map(\.id)) == queued)
+            #expect(claimed.allSatisfy { $0.status == .processing && $0.attempts == 1 })
+            // Nothing is left to claim while their leases live.
+            #expect(try await replicas[1].service.store.claimNext(owner: "late", now: Timestamp.nowMillis(), leaseMillis: 60_000) == nil)
         }
-        #expect(claimed.count == 12, "each queued generation claimed once, and none twice")
-        #expect(Set(claimed.map(\.id)) == queued)
-        #expect(claimed.allSatisfy { $0.status == .processing && $0.attempts == 1 })
-        // Nothing is left to claim while their leases live.
-        #expect(try await replicas[1].service.store.claimNext(owner: "late", now: Timestamp.nowMillis(), leaseMillis: 60_000) == nil)
-        for replica in replicas { await replica.close() }
     }
 
     @Test(.enabled(if: TestDatabase.isPostgres, "one process owns a SQLite file: there is no other replica"))
     func anIdleReplicaTakesABusyReplicasWorkAtOnce() async throws {
         // The sweeper would hand the work out after a minute: only the busy replica's announcement can be in time.
         let settings = GenerationSettings(retentionMillis: 60_000, sweepIntervalMillis: 60_000)
-        let replicas = try await Self.replicas(
+        try await Self.withReplicas(
             2,
             providers: [ScriptedProvider([.deliverAfter(.seconds(60), 1)]), ScriptedProvider([.deliver(1)])],
             settings: settings
-        )
-        let workers = replicas.map { GenerationWorkers(service: $0.service, queue: $0.service.queue, workers: 1, logger: $0.logger) }
-        let running = workers.map { worker in Task { try await worker.run() } }
-        // Both replicas listen for work (PostgreSQL shows their LISTEN sessions); a machine slow to start them must
-        // not make the announcement below go unheard.
-        var listening = 0
-        for _ in 0..<200 where listening < 2 {
-            listening = try await replicas[0].database.read { sql in
-                try await sql.raw(
-                    "SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%imagegate_work_available%'"
-                ).first()?.decode(column: "n", as: Int.self) ?? 0
+        ) { replicas in
+            let workers = replicas.map { GenerationWorkers(service: $0.service, queue: $0.service.queue, workers: 1, logger: $0.logger) }
+            let running = workers.map { worker in Task { try await worker.run() } }
+            // Both replicas listen for work (PostgreSQL shows their LISTEN sessions); a machine slow to start them must
+            // not make the announcement below go unheard.
+            var listening = 0
+            for _ in 0..<200 where listening < 2 {
+                listening = try await replicas[0].database.read { sql in
+                    try await sql.raw(
+                        "SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%imagegate_work_available%'"
+                    ).first()?.decode(column: "n", as: Int.self) ?? 0
+                }
+                try await Task.sleep(for: .milliseconds(50))
             }
-            try await Task.sleep(for: .milliseconds(50))
+            #expect(listening == 2)
+            let first = try await replicas[0].submit(numImages: 1)
+            for _ in 0..<200 where try await replicas[0].service.store.get(id: first.id)?.status != .processing {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(try await replicas[0].service.store.get(id: first.id)?.status == .processing)
+            // Replica 0's only worker is busy for a minute; the next generation it accepts is run by replica 1.
+            let second = try await replicas[0].submit(numImages: 1)
+            let ended = try await self.waitForEnd(second.id, on: replicas[0], seconds: 10)
+            #expect(ended?.status == .completed)
+            #expect(try await replicas[0].service.store.get(id: first.id)?.status == .processing)
+            for task in running { task.cancel() }
+            for task in running { _ = try? await task.value }
         }
-        #expect(listening == 2)
-        let first = try await replicas[0].submit(numImages: 1)
-        for _ in 0..<200 where try await replicas[0].service.store.get(id: first.id)?.status != .processing {
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        #expect(try await replicas[0].service.store.get(id: first.id)?.status == .processing)
-        // Replica 0's only worker is busy for a minute; the next generation it accepts is run by replica 1.
-        let second = try await replicas[0].submit(numImages: 1)
-        let ended = try await self.waitForEnd(second.id, on: replicas[0], seconds: 10)
-        #expect(ended?.status == .completed)
-        #expect(try await replicas[0].service.store.get(id: first.id)?.status == .processing)
-        for task in running { task.cancel() }
-        for task in running { _ = try? await task.value }
-        for replica in replicas { await replica.close() }
     }
 
     @Test func aGenerationWhoseReplicaDiedIsResumedByAnother() async throws {
         let settings = GenerationSettings(retentionMillis: 60_000, leaseMillis: 30_000, sweepIntervalMillis: 200)
-        let replicas = try await Self.replicas(2, providers: [ScriptedProvider([]), ScriptedProvider([.deliver(1)])], settings: settings)
-        let record = try await replicas[0].submit(numImages: 1)
-        // Replica 0 claims it under a one-second lease and dies: nothing renews the lease, nothing gives it back.
-        let dead = try #require(
-            try await replicas[0].service.store.claimNext(owner: "run_dead", now: Timestamp.nowMillis(), leaseMillis: 1_000)
-        )
-        #expect(dead.id == record.id)
-        let workers = GenerationWorkers(service: replicas[1].service, queue: replicas[1].service.queue, workers: 1, logger: replicas[1].logger)
-        let running = Task { try await workers.run() }
-        // The live replica's workers find nothing to claim at start; its sweeper wakes them once the lease runs out.
-        let ended = try await self.waitForEnd(record.id, on: replicas[1], seconds: 10)
-        #expect(ended?.status == .completed)
-        #expect(ended?.attempts == 2)
-        #expect(try await replicas[1].ledger(record.id).map(\.kind) == [.hold, .charge])
-        running.cancel()
-        _ = try? await running.value
-        for replica in replicas { await replica.close() }
+        try await Self.withReplicas(2, providers: [ScriptedProvider([]), ScriptedProvider([.deliver(1)])], settings: settings) { replicas in
+            let record = try await replicas[0].submit(numImages: 1)
+            // Replica 0 claims it under a one-second lease and dies: nothing renews the lease, nothing gives it back.
+            let dead = try #require(
+                try await replicas[0].service.store.claimNext(owner: "run_dead", now: Timestamp.nowMillis(), leaseMillis: 1_000)
+            )
+            #expect(dead.id == record.id)
+            let workers = GenerationWorkers(service: replicas[1].service, queue: replicas[1].service.queue, workers: 1, logger: replicas[1].logger)
+            let running = Task { try await workers.run() }
+            // The live replica's workers find nothing to claim at start; its sweeper wakes them once the lease runs out.
+            let ended = try await self.waitForEnd(record.id, on: replicas[1], seconds: 10)
+            #expect(ended?.status == .completed)
+            #expect(ended?.attempts == 2)
+            #expect(try await replicas[1].ledger(record.id).map(\.kind) == [.hold, .charge])
+            running.cancel()
+            _ = try? await running.value
+        }
     }
 }

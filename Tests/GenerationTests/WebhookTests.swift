@@ -54,64 +54,64 @@ import Testing
     func theEventIsWrittenWithTheSettlementExactlyOnce(event: String) async throws {
         let step: ScriptedProvider.Step =
             event == "generation.failed" ? .fail(ProviderError(code: .upstreamFailed, message: "no")) : .deliver(1)
-        let harness = try await Harness.make(provider: ScriptedProvider([step]))
-        let record = try await Self.submit(harness)
-        // Not before it ends: the event does not exist while it runs.
-        #expect(try await harness.service.webhook(generationID: record.id, accountID: harness.accountID) == nil)
-        if event == "generation.cancelled" {
-            _ = try await harness.service.cancel(id: record.id, accountID: harness.accountID, waitingUpTo: .zero)
-        } else {
+        try await Harness.with(provider: ScriptedProvider([step])) { harness in
+            let record = try await Self.submit(harness)
+            // Not before it ends: the event does not exist while it runs.
+            #expect(try await harness.service.webhook(generationID: record.id, accountID: harness.accountID) == nil)
+            if event == "generation.cancelled" {
+                _ = try await harness.service.cancel(id: record.id, accountID: harness.accountID, waitingUpTo: .zero)
+            } else {
+                await harness.service.process(record.id, logger: harness.logger)
+            }
+            // Running it again (a restart, a second worker) settles nothing and writes no second event.
             await harness.service.process(record.id, logger: harness.logger)
+            let delivery = try #require(try await harness.service.webhook(generationID: record.id, accountID: harness.accountID))
+            #expect(delivery.event == event && delivery.state == .pending && delivery.url == "https://203.0.114.7/hooks/imagegate")
+            let rows = try await harness.database.read { sql in
+                try await sql.raw("SELECT COUNT(*) AS n FROM webhook_deliveries WHERE generation_id = \(bind: record.id)").first()?
+                    .decode(column: "n", as: Int.self)
+            }
+            #expect(rows == 1)
+            #expect(try await BooksAudit.run(on: harness.database).isClean)
+            // An event lost from the outbox is named by the audit.
+            try await harness.database.transaction { sql in
+                try await sql.raw("DELETE FROM webhook_deliveries WHERE generation_id = \(bind: record.id)").run()
+            }
+            #expect(try await BooksAudit.run(on: harness.database).problems == ["generation \(record.id): 0 webhook events, expected 1"])
+            // Another account sees nothing, and cannot redeliver it.
+            #expect(try await harness.service.webhook(generationID: record.id, accountID: "acct_other") == nil)
+            #expect(try await harness.service.redeliverWebhook(generationID: record.id, accountID: "acct_other") == nil)
         }
-        // Running it again (a restart, a second worker) settles nothing and writes no second event.
-        await harness.service.process(record.id, logger: harness.logger)
-        let delivery = try #require(try await harness.service.webhook(generationID: record.id, accountID: harness.accountID))
-        #expect(delivery.event == event && delivery.state == .pending && delivery.url == "https://203.0.114.7/hooks/imagegate")
-        let rows = try await harness.database.read { sql in
-            try await sql.raw("SELECT COUNT(*) AS n FROM webhook_deliveries WHERE generation_id = \(bind: record.id)").first()?
-                .decode(column: "n", as: Int.self)
-        }
-        #expect(rows == 1)
-        #expect(try await BooksAudit.run(on: harness.database).isClean)
-        // An event lost from the outbox is named by the audit.
-        try await harness.database.transaction { sql in
-            try await sql.raw("DELETE FROM webhook_deliveries WHERE generation_id = \(bind: record.id)").run()
-        }
-        #expect(try await BooksAudit.run(on: harness.database).problems == ["generation \(record.id): 0 webhook events, expected 1"])
-        // Another account sees nothing, and cannot redeliver it.
-        #expect(try await harness.service.webhook(generationID: record.id, accountID: "acct_other") == nil)
-        #expect(try await harness.service.redeliverWebhook(generationID: record.id, accountID: "acct_other") == nil)
-        await harness.close()
     }
 
     @Test func aGenerationWithoutWebhookWritesNoEvent() async throws {
-        let harness = try await Harness.make(provider: ScriptedProvider([.deliver(1)]))
-        let record = try await Self.submit(harness, webhook: false)
-        await harness.service.process(record.id, logger: harness.logger)
-        #expect(try await harness.service.webhook(generationID: record.id, accountID: harness.accountID) == nil)
-        await harness.close()
+        try await Harness.with(provider: ScriptedProvider([.deliver(1)])) { harness in
+            let record = try await Self.submit(harness, webhook: false)
+            await harness.service.process(record.id, logger: harness.logger)
+            #expect(try await harness.service.webhook(generationID: record.id, accountID: harness.accountID) == nil)
+        }
     }
 
     @Test func aWebhookToAPrivateAddressIsRefusedBeforeAnyHold() async throws {
-        let harness = try await Harness.make(provider: ScriptedProvider([]))
-        for url in ["http://127.0.0.1:8080/x", "http://169.254.169.254/latest", "http://[::1]/x", "http://10.0.0.8/x"] {
-            let (parameters, model) = try harness.service.validator.validate(
-                body: Array("{\"model\":\"seedream-5-lite\",\"prompt\":\"x\",\"webhook_url\":\"\(url)\"}".utf8)
-            )
-            let error = await #expect(throws: RequestError.self) {
-                try await harness.service.submit(parameters, model: model, accountID: harness.accountID, apiKeyID: nil, logger: harness.logger)
-            }
-            #expect(error?.param == "webhook_url", "\(url)")
-        }
-        for url in ["ftp://example.com/x", "https://user:pw@example.com/x", "/relative", "https://"] {
-            #expect(throws: RequestError.self, "\(url)") {
-                try harness.service.validator.validate(
+        try await Harness.with(provider: ScriptedProvider([])) { harness in
+            for url in ["http://127.0.0.1:8080/x", "http://169.254.169.254/latest", "http://[::1]/x", "http://10.0.0.8/x"] {
+                let (parameters, model) = try harness.service.validator.validate(
                     body: Array("{\"model\":\"seedream-5-lite\",\"prompt\":\"x\",\"webhook_url\":\"\(url)\"}".utf8)
                 )
+                let error = await #expect(throws: RequestError.self) {
+                    try await harness.service.submit(parameters, model: model, accountID: harness.accountID, apiKeyID: nil, logger: harness.logger)
+                }
+                #expect(error?.param == "webhook_url", "\(url)")
             }
+            for url in ["ftp://example.com/x", "https://user:pw@example.com/x", "/relative", "https://"] {
+                #expect(throws: RequestError.self, "\(url)") {
+                    try harness.service.validator.validate(
+                        body: Array("{\"model\":\"seedream-5-lite\",\"prompt\":\"x\",\"webhook_url\":\"\(url)\"}".utf8)
+                    )
+                }
+            }
+            let (available, held) = try await harness.balances()
+            #expect(available == 1_000_000 && held == 0)
         }
-        let (available, held) = try await harness.balances()
-        #expect(available == 1_000_000 && held == 0)
-        await harness.close()
     }
 }

@@ -21,13 +21,11 @@ public enum TestDatabase {
         guard let admin = Self.postgresAdminURL, var url = URLComponents(string: admin) else { return nil }
         let name = "test_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))"
         let server = try await PostgresDatabase.open(url: admin, maxConnections: 1, logger: Self.logger)
-        do {
-            // CREATE DATABASE cannot take a bound parameter; the name is made here of hex digits only.
+        // CREATE DATABASE cannot take a bound parameter; the name is made here of hex digits only.
+        try await withCleanup {
             try await server.read { sql in try await sql.raw("CREATE DATABASE \(unsafeRaw: name)").run() }
-            try await server.close()
-        } catch {
+        } cleanup: {
             try? await server.close()
-            throw error
         }
         url.path = "/\(name)"
         return url.string

@@ -50,13 +50,10 @@ public struct TestInstance: Sendable {
     /// Opens the same database for direct checks (ledger, balances).
     public func withDatabase<T>(_ body: (any Database) async throws -> T) async throws -> T {
         let environment = try await Environment.open(dataDirectory: self.directory, databasePath: self.config.databasePath, logger: Self.logger)
-        do {
-            let result = try await body(environment.database)
-            try await environment.database.close()
-            return result
-        } catch {
+        return try await withCleanup {
+            try await body(environment.database)
+        } cleanup: {
             try? await environment.database.close()
-            throw error
         }
     }
 
