@@ -110,12 +110,18 @@ public struct GenerationStore: Sendable {
         }
     }
 
-    /// Gives the lease back at once (a run interrupted by shutdown), so the next run need not wait for it to expire.
+    /// Gives the lease back at once (a run interrupted by shutdown), so the next run need not wait for it to expire,
+    /// and says so to every replica: an idle worker elsewhere takes the generation now, not at the next sweep.
     func releaseLease(id: String, owner: String) async throws {
         try await self.database.transaction { sql in
-            try await sql.raw(
-                "UPDATE generations SET lease_until = 0 WHERE id = \(bind: id) AND status = 'processing' AND lease_owner = \(bind: owner)"
-            ).run()
+            let released = try await sql.raw(
+                """
+                UPDATE generations SET lease_until = 0
+                WHERE id = \(bind: id) AND status = 'processing' AND lease_owner = \(bind: owner)
+                RETURNING id
+                """
+            ).first()
+            if released != nil { try await sql.announce(.workAvailable) }
         }
     }
 

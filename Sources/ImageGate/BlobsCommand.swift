@@ -23,6 +23,8 @@ struct BlobsCommand: AsyncParsableCommand {
 /// same size is skipped, so running it again after an interruption copies only what is missing (run it once more
 /// after stopping the servers, to catch what they wrote meanwhile). Each copy is checked: the size written, the size
 /// the destination reports, and, where the destination tags objects with their MD5 (S3 single-part uploads), that too.
+/// A copy in parts has no such tag (S3's is the MD5 of the parts' MD5s); each part went with its SHA-256 in its
+/// signature (`X-Amz-Content-SHA256`), which S3 checks against the bytes it received before it keeps them.
 struct BlobsMigrateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "migrate", abstract: "Copy every blob from one store to another.")
 

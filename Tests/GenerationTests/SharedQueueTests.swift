@@ -45,6 +45,22 @@ import Testing
         }
     }
 
+    /// How many sessions listen for work on the shared database, once `count` do or after ten seconds. Workers
+    /// start listening a moment after they start: a machine slow to start them must not make an announcement go
+    /// unheard in a test (PostgreSQL shows each listener's `LISTEN` as its session's last query).
+    func listeners(on harness: Harness, awaiting count: Int) async throws -> Int {
+        var listening = 0
+        for _ in 0..<200 where listening < count {
+            listening = try await harness.database.read { sql in
+                try await sql.raw(
+                    "SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%imagegate_work_available%'"
+                ).first()?.decode(column: "n", as: Int.self) ?? 0
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return listening
+    }
+
     func waitForEnd(_ id: String, on harness: Harness, seconds: Int) async throws -> GenerationRecord? {
         for _ in 0..<(seconds * 20) {
             if let record = try await harness.service.store.get(id: id), record.status.isFinal { return record }
@@ -75,10 +91,13 @@ import Testing
         }
     }
 
-    @Test(.enabled(if: TestDatabase.isPostgres, "one process owns a SQLite file: there is no other replica"))
-    func anIdleReplicaTakesABusyReplicasWorkAtOnce() async throws {
-        // The sweeper would hand the work out after a minute: only the busy replica's announcement can be in time.
-        let settings = GenerationSettings(retentionMillis: 60_000, sweepIntervalMillis: 60_000)
+    /// Two replicas with one running worker each, both listening for work, replica 0's worker busy for a minute with
+    /// `busy`, a generation replica 0 accepted and claimed. `body` gets the replicas and their workers' tasks; the
+    /// workers are stopped after it.
+    func withReplicaZeroBusy(
+        settings: GenerationSettings,
+        _ body: (_ replicas: [Harness], _ running: [Task<Void, any Error>], _ busy: GenerationRecord) async throws -> Void
+    ) async throws {
         try await Self.withReplicas(
             2,
             providers: [ScriptedProvider([.deliverAfter(.seconds(60), 1)]), ScriptedProvider([.deliver(1)])],
@@ -86,30 +105,49 @@ import Testing
         ) { replicas in
             let workers = replicas.map { GenerationWorkers(service: $0.service, queue: $0.service.queue, workers: 1, logger: $0.logger) }
             let running = workers.map { worker in Task { try await worker.run() } }
-            // Both replicas listen for work (PostgreSQL shows their LISTEN sessions); a machine slow to start them must
-            // not make the announcement below go unheard.
-            var listening = 0
-            for _ in 0..<200 where listening < 2 {
-                listening = try await replicas[0].database.read { sql in
-                    try await sql.raw(
-                        "SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%imagegate_work_available%'"
-                    ).first()?.decode(column: "n", as: Int.self) ?? 0
+            try await withCleanup {
+                #expect(try await self.listeners(on: replicas[0], awaiting: 2) == 2)
+                let busy = try await replicas[0].submit(numImages: 1)
+                for _ in 0..<200 where try await replicas[0].service.store.get(id: busy.id)?.status != .processing {
+                    try await Task.sleep(for: .milliseconds(50))
                 }
-                try await Task.sleep(for: .milliseconds(50))
+                #expect(try await replicas[0].service.store.get(id: busy.id)?.status == .processing)
+                try await body(replicas, running, busy)
+            } cleanup: {
+                for task in running { task.cancel() }
+                for task in running { _ = try? await task.value }
             }
-            #expect(listening == 2)
-            let first = try await replicas[0].submit(numImages: 1)
-            for _ in 0..<200 where try await replicas[0].service.store.get(id: first.id)?.status != .processing {
-                try await Task.sleep(for: .milliseconds(50))
-            }
-            #expect(try await replicas[0].service.store.get(id: first.id)?.status == .processing)
+        }
+    }
+
+    @Test(.enabled(if: TestDatabase.isPostgres, "one process owns a SQLite file: there is no other replica"))
+    func anIdleReplicaTakesABusyReplicasWorkAtOnce() async throws {
+        // The sweeper would hand the work out after a minute: only the busy replica's announcement can be in time.
+        try await self.withReplicaZeroBusy(settings: GenerationSettings(retentionMillis: 60_000, sweepIntervalMillis: 60_000)) {
+            replicas,
+            _,
+            busy in
             // Replica 0's only worker is busy for a minute; the next generation it accepts is run by replica 1.
             let second = try await replicas[0].submit(numImages: 1)
             let ended = try await self.waitForEnd(second.id, on: replicas[0], seconds: 10)
             #expect(ended?.status == .completed)
-            #expect(try await replicas[0].service.store.get(id: first.id)?.status == .processing)
-            for task in running { task.cancel() }
-            for task in running { _ = try? await task.value }
+            #expect(try await replicas[0].service.store.get(id: busy.id)?.status == .processing)
+        }
+    }
+
+    @Test(.enabled(if: TestDatabase.isPostgres, "one process owns a SQLite file: there is no other replica"))
+    func aLeaseGivenBackAtShutdownIsTakenByAnotherReplicaAtOnce() async throws {
+        // Neither the sweeper (a minute) nor the lease (30 s) would hand the work out in time: only the announcement
+        // made with the lease given back can.
+        let settings = GenerationSettings(retentionMillis: 60_000, leaseMillis: 30_000, sweepIntervalMillis: 60_000)
+        try await self.withReplicaZeroBusy(settings: settings) { replicas, running, busy in
+            // Replica 0 shuts down mid-run: its run is interrupted and gives the lease back.
+            running[0].cancel()
+            _ = try? await running[0].value
+            let ended = try await self.waitForEnd(busy.id, on: replicas[1], seconds: 10)
+            #expect(ended?.status == .completed)
+            #expect(ended?.attempts == 2)
+            #expect(try await replicas[1].ledger(busy.id).map(\.kind) == [.hold, .charge])
         }
     }
 
