@@ -11,6 +11,9 @@ public actor AsyncMutex {
     /// Whether anyone is queued for the lock: the holder may then leave work for the next one to finish.
     public var hasWaiters: Bool { !self.urgentWaiters.isEmpty || !self.waiters.isEmpty }
 
+    /// How many are queued for the lock (tests wait on it instead of on time).
+    var waiterCount: Int { self.urgentWaiters.count + self.waiters.count }
+
     /// Runs `body` while holding the lock.
     public func withLock<T: Sendable>(urgent: Bool = false, _ body: @Sendable () async throws -> T) async throws -> T {
         await self.lock(urgent: urgent)
@@ -53,6 +56,8 @@ public actor AsyncMutex {
         private var head = 0
 
         var isEmpty: Bool { self.head == self.items.count }
+
+        var count: Int { self.items.count - self.head }
 
         mutating func append(_ item: CheckedContinuation<Void, Never>) { self.items.append(item) }
 

@@ -13,8 +13,10 @@ import Testing
 @Suite struct FalCancelTests {
     static let async: HTTPFields = [HTTPField.Name("Prefer")!: "respond-async"]
 
-    /// Submits asynchronously and waits until fal holds the request and has been polled once.
-    static func submitted(_ client: any TestClientProtocol, _ instance: TestInstance, numImages: Int) async throws -> String {
+    /// Submits asynchronously and waits until fal holds the request and ImageGate has read one status answer.
+    static func submitted(_ client: any TestClientProtocol, _ instance: TestInstance, _ emulator: EmulatorHarness, numImages: Int) async throws
+        -> String
+    {
         let created = try await client.generate(try body(set: ["num_images": numImages]), key: instance.apiKey, headers: Self.async)
         let id = try #require(try created.json()["generation_id"] as? String)
         // One connection for the whole wait (opening the database per look took longer than fal's run on a loaded
@@ -27,7 +29,9 @@ import Testing
                 try await Task.sleep(for: .milliseconds(20))
             }
         }
-        try await Task.sleep(for: .milliseconds(300))  // at least one status poll has seen fal's phase
+        // ImageGate polls one status at a time, so a second poll means it has read the first answer: it knows fal's
+        // phase, which decides what the cancel costs (waiting on the polls, not on time, for a loaded machine).
+        while try await emulator.stats()["statusPolls", default: 0] < 2 { try await Task.sleep(for: .milliseconds(20)) }
         return id
     }
 
@@ -46,7 +50,7 @@ import Testing
             let instance = try await FalProviderTests.instance(emulator)
             defer { instance.cleanUp() }
             let id = try await instance.run(.live) { client in
-                let id = try await Self.submitted(client, instance, numImages: 2)
+                let id = try await Self.submitted(client, instance, emulator, numImages: 2)
                 let answer = try await Self.cancel(client, instance, id)
                 #expect(answer.status == .ok, "\(answer.text)")
                 let json = try answer.json()

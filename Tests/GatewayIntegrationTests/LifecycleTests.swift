@@ -127,13 +127,16 @@ import Testing
             // The record stays.
             let record = try await client.get("/v1/generations/\(id)", key: instance.apiKey)
             #expect(try record.json()["status"] as? String == "completed")
-            // The janitor's next pass (every second) deletes the file.
-            try await Task.sleep(for: .milliseconds(2500))
+            // The janitor's next pass (every second) deletes the file: looked for until it is gone, for at most 30 s.
+            for _ in 0..<300 where try !Self.outputFiles(instance).isEmpty { try await Task.sleep(for: .milliseconds(100)) }
         }
-        let blobs = try FileManager.default.subpathsOfDirectory(atPath: "\(instance.directory)/blobs/outputs").filter {
-            !$0.hasSuffix("/") && $0.contains("/")
-        }
+        let blobs = try Self.outputFiles(instance)
         #expect(blobs.isEmpty, "expired files are deleted: \(blobs)")
+    }
+
+    /// The output files on the instance's disk.
+    static func outputFiles(_ instance: TestInstance) throws -> [String] {
+        try FileManager.default.subpathsOfDirectory(atPath: "\(instance.directory)/blobs/outputs").filter { !$0.hasSuffix("/") && $0.contains("/") }
     }
 
     @Test func aLinkSignedWithAnEarlierExpiryIsGoneWhateverTheOutputSays() async throws {

@@ -1,7 +1,9 @@
 import Billing
 import Foundation
+import ImageGateTestSupport
 import Logging
 import Providers
+import SQLKit
 import Storage
 import Testing
 
@@ -26,24 +28,45 @@ import Testing
     }
 
     @Test func aLongRunKeepsItsLeaseAndIsNotTakenOver() async throws {
-        // A lease of 1.5 s and a job of 4.5 s: only renewal keeps a second run out.
-        let provider = ScriptedProvider([.deliverAfter(.milliseconds(4500), 1)])
+        // A lease of 1.5 s on a clock the test moves, 1 s at a time, to 4 s: past the first lease, only renewal keeps
+        // a second run out. Each step waits for the run's next renewal rather than for a time, so a slow machine
+        // (a database stalled for a second under a parallel suite) cannot fail it; without renewal it fails.
+        let provider = ScriptedProvider([.deliverOnCancel(1)])
         try await Harness.with(provider: provider) { harness in
+            let clock = ManualClock()
             let service = try Harness.service(
                 database: harness.database,
                 directory: harness.directory,
                 provider: provider,
-                settings: GenerationSettings(retentionMillis: 60_000, leaseMillis: 1500)
+                settings: GenerationSettings(retentionMillis: 60_000, leaseMillis: 1500, clock: clock)
             )
             let record = try await harness.submit(numImages: 1, on: service)
             let running = Task { await service.process(record.id, logger: harness.logger) }
-            for _ in 0..<8 {
-                try await Task.sleep(for: .milliseconds(500))
+            for _ in 0..<4 {
+                try #require(try await Self.untilLease(of: record.id, reaches: clock.nowMillis() + 1500, harness), "not renewed")
+                clock.advance(byMillis: 1000)
                 #expect(await service.process(record.id, logger: harness.logger) == .notClaimed)
             }
+            // The owner's cancel ends the work; the scripted upstream had finished first, so it delivers.
+            _ = try await service.cancel(id: record.id, accountID: harness.accountID, waitingUpTo: .seconds(30))
             #expect(await running.value == .settled(.completed))
             #expect(provider.calls == 1)
         }
+    }
+
+    /// Waits until the generation's lease runs to `until` or later (claimed or renewed since the clock last moved);
+    /// false after 30 s without it.
+    static func untilLease(of id: String, reaches until: Int64, _ harness: Harness) async throws -> Bool {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            let leaseUntil = try await harness.database.read { sql in
+                try await sql.raw("SELECT COALESCE(lease_until, 0) AS lease_until FROM generations WHERE id = \(bind: id)").first()?
+                    .decode(column: "lease_until", as: Int64.self)
+            }
+            if let leaseUntil, leaseUntil >= until { return true }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return false
     }
 
     @Test func aSubmitThatMayHaveReachedTheUpstreamIsNeverSentAgain() async throws {
@@ -68,7 +91,7 @@ import Testing
         try await Harness.with(provider: provider) { harness in
             let record = try await harness.submit(numImages: 1)
             let running = Task { await harness.service.process(record.id, logger: harness.logger) }
-            try await Task.sleep(for: .milliseconds(200))
+            while provider.calls == 0 { try await Task.sleep(for: .milliseconds(5)) }  // the upstream is at work
             running.cancel()  // a graceful shutdown
             #expect(await running.value == .interrupted)
             // No waiting for the 30 s lease: it was given back.

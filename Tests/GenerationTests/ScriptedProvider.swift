@@ -26,7 +26,9 @@ final class ScriptedProvider: ImageProvider, @unchecked Sendable {
     let name = "scripted"
     private let lock = NSLock()
     private var steps: [Step]
-    private(set) var calls = 0
+    private var callCount = 0
+    /// How often it was called (read under the lock: tests look while a run calls it).
+    var calls: Int { self.lock.withLock { self.callCount } }
 
     /// What the pretend upstream bills per image.
     let costPerImage: Int64
@@ -40,7 +42,7 @@ final class ScriptedProvider: ImageProvider, @unchecked Sendable {
 
     func generate(_ request: ProviderRequest, context: ProviderContext) async throws(ProviderError) -> ProviderOutcome {
         let step: Step? = self.lock.withLock {
-            self.calls += 1
+            self.callCount += 1
             return self.steps.isEmpty ? nil : self.steps.removeFirst()
         }
         guard let step else {

@@ -175,7 +175,7 @@ import Testing
             let restarted = try Harness.service(database: harness.database, directory: harness.directory, provider: ScriptedProvider([.deliver(1)]))
             let workers = GenerationWorkers(service: restarted, queue: restarted.queue, workers: 1, logger: harness.logger)
             let task = Task { try await workers.run() }
-            for _ in 0..<100 {
+            for _ in 0..<600 {  // at most 30 s, however loaded the machine
                 if try await harness.service.store.get(id: record.id)?.status.isFinal == true { break }
                 try await Task.sleep(for: .milliseconds(50))
             }

@@ -26,8 +26,9 @@ import Testing
         var waiters: [Task<Void, any Error>] = []
         for (name, urgent) in [("n1", false), ("u1", true), ("n2", false), ("u2", true)] {
             waiters.append(Task { try await mutex.withLock(urgent: urgent) { await order.append(name) } })
-            // Let each waiter queue before the next one arrives.
-            try await Task.sleep(for: .milliseconds(20))
+            // Each waiter queues before the next one arrives (waiting on the queue, not on time: a loaded machine
+            // may start a task late).
+            while await mutex.waiterCount < waiters.count { await Task.yield() }
         }
         releasing.yield()
         try await holder.value
