@@ -33,9 +33,8 @@ class S3Server:
         self.kind = kind
         self.directory = tempfile.mkdtemp(prefix=f"s3-{kind}-", dir=WORK)
         port = free_consecutive_ports(10)
-        # Up to two starts of up to 90 s each (scripts/s3 starts a server again once when it does not come up).
         started = subprocess.run([f"{ROOT}/scripts/s3", "start", kind, self.directory, str(port)],
-                                 capture_output=True, text=True, timeout=240)
+                                 capture_output=True, text=True, timeout=180)
         assert started.returncode == 0, started.stdout + started.stderr
         url = urllib.parse.urlsplit(started.stdout.strip().splitlines()[-1])
         self.access = urllib.parse.unquote(url.username)
