@@ -30,11 +30,12 @@ struct BlobsMigrateCommand: AsyncParsableCommand {
 
     @Option(help: "The store to copy from: file:DATA_DIR or s3://BUCKET.") var from: String
     @Option(help: "The store to copy to: file:DATA_DIR or s3://BUCKET.") var to: String
-    @OptionGroup var s3: BlobStoreOptions
+    @OptionGroup var settings: SettingsArguments
 
     func run() async throws {
-        let source = try self.s3.location(of: self.from, option: "--from").open()
-        let destination = try self.s3.location(of: self.to, option: "--to").open()
+        let settings = try await self.settings.read(ConfigSettings.data)
+        let source = try DataLocation.blobStore(self.from, setting: "--from", settings).open()
+        let destination = try DataLocation.blobStore(self.to, setting: "--to", settings).open()
         var tally = (copied: 0, bytes: Int64(0), skipped: 0, failed: 0)
         for prefix in [OutputStore.blobKeyPrefix, OutputStore.referenceKeyPrefix] {
             for key in try await source.keys(under: prefix) {

@@ -3,39 +3,56 @@ import Foundation
 import ImageGateApp
 import Logging
 
-/// `--data-dir`, `--database` and the blob store, shared by every command that opens the data directory.
-struct DataOptions: ParsableArguments {
-    @Option(name: .customLong("data-dir"), help: "Data directory (env IMAGEGATE_DATA_DIR). Default: ./data")
-    var dataDirectory: String?
-
+/// A command's settings: `--config FILE` and every declared setting it reads (`--data-dir DIR`, `--port 9000`, …),
+/// each also `IMAGEGATE_<NAME>` in the environment or `"<name>"` in the file. Declared once, in `ConfigSettings`;
+/// ArgumentParser only hands them over.
+struct SettingsArguments: ParsableArguments {
     @Option(
-        name: .customLong("database"),
-        help: "SQLite database file, or a postgres://user:password@host:port/db URL (env IMAGEGATE_DATABASE). Default: <data dir>/imagegate.sqlite"
+        name: .customLong("config"),
+        help: "A JSON file of settings ({\"port\": 9000, …}), below the command line and the environment (env IMAGEGATE_CONFIG)."
     )
-    var database: String?
+    var configFile: String?
 
-    @OptionGroup var blobs: BlobStoreOptions
+    @Argument(parsing: .allUnrecognized, help: ArgumentHelp("Settings, as --name value.", visibility: .hidden))
+    var arguments: [String] = []
 
-    var resolvedDataDirectory: String { self.dataDirectory ?? EnvironmentVariable.get("DATA_DIR") ?? "./data" }
-    var resolvedDatabase: String? { self.database ?? EnvironmentVariable.get("DATABASE") }
+    /// The settings `declarations` from the command line, the environment and the file, in that order.
+    func read(_ declarations: [ConfigSetting]) async throws -> SettingsReader {
+        try await SettingsReader.load(declarations, arguments: self.arguments, configFile: self.configFile)
+    }
+}
+
+/// The data settings (`--data-dir`, `--database`, `--blob-store` and S3's), shared by every operator command.
+struct DataOptions: ParsableArguments {
+    @OptionGroup var settings: SettingsArguments
 
     /// Opens the data directory for an operator command; quiet unless something goes wrong.
     func open() async throws -> Environment {
         var logger = Logger(label: "imagegate")
         logger.logLevel = .warning
-        return try await Environment.open(
-            dataDirectory: self.resolvedDataDirectory,
-            databasePath: self.resolvedDatabase,
-            blobStore: try self.blobs.location(),
-            logger: logger
-        )
+        return try await Environment.open(try DataLocation(try await self.settings.read(ConfigSettings.data)), logger: logger)
     }
 }
 
-/// Reads `IMAGEGATE_<NAME>` variables, the environment twin of every option.
+/// Reads `IMAGEGATE_<NAME>` variables of the client commands (`IMAGEGATE_URL`, `IMAGEGATE_API_KEY`), which talk to
+/// a server rather than configure one.
 enum EnvironmentVariable {
     static func get(_ name: String) -> String? {
         guard let value = ProcessInfo.processInfo.environment["IMAGEGATE_\(name)"], !value.isEmpty else { return nil }
         return value
+    }
+}
+
+extension ConfigSettings {
+    /// The settings as help text: `--name` (`IMAGEGATE_NAME`), what it is, and its default.
+    static func help(_ declarations: [ConfigSetting]) -> String {
+        let lines = declarations.map { setting in
+            let shown = setting.defaultText.map { " Default: \($0)" } ?? ""
+            let aliases = setting.environmentAliases.isEmpty ? "" : " or \(setting.environmentAliases.joined(separator: ", "))"
+            return "  --\(setting.name) (\(setting.environmentName)\(aliases))\n      \(setting.help)\(shown)"
+        }
+        return
+            "Settings come from the command line, then IMAGEGATE_<NAME> in the environment, then the --config JSON file "
+            + "(keys are the names below), then the default.\n\n" + lines.joined(separator: "\n")
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FalEmulator
+import ImageGateApp
 import Logging
 import ServiceLifecycle
 import UnixSignals

@@ -7,7 +7,7 @@ struct ImageGateCommand: AsyncParsableCommand {
         commandName: "imagegate",
         abstract: "A self-hostable, pay-as-you-go image-generation API.",
         subcommands: [
-            ServeCommand.self, FalEmulatorCommand.self, GenerateCommand.self, GenerationsCommand.self, AccountCommand.self,
+            ServeCommand.self, ConfigCommand.self, FalEmulatorCommand.self, GenerateCommand.self, GenerationsCommand.self, AccountCommand.self,
             AccountsCommand.self, KeysCommand.self, CreditsCommand.self, UsageCommand.self, AuditCommand.self, RenderCommand.self,
             BlobsCommand.self, SignRequestCommand.self,
         ]

@@ -1,66 +1,95 @@
 import Storage
 
-/// Everything `imagegate serve` can be told, with the documented defaults.
+/// Everything `imagegate serve` runs with: the settings (declared in `ConfigSettings`, read by a `SettingsReader`)
+/// as typed values, and what only code sets (the clock, intervals tests shorten).
 public struct AppConfiguration: Sendable {
-    public var host = "127.0.0.1"
-    public var port = 8080
-    public var dataDirectory = "./data"
-    /// SQLite file path; nil means `<data dir>/imagegate.sqlite`.
-    public var databasePath: String?
-    /// Where outputs go; nil means `<data dir>/blobs`.
-    public var blobStore: BlobStoreLocation?
+    public var host: String
+    public var port: Int
+    public var data: DataLocation
     /// Who sends an output's bytes once its link is checked.
-    public var outputDelivery = OutputDeliveryMode.proxy
+    public var outputDelivery: OutputDeliveryMode
     /// How long a `redirect` delivery's presigned link lives.
-    public var redirectSeconds = 300
+    public var redirectSeconds: Int
     /// The nginx `internal` location that `accel` delivery names (it maps onto the blob directory).
-    public var accelPrefix = "/_imagegate_blobs/"
-    /// Most connections to PostgreSQL (with a `postgres://` `databasePath`).
-    public var databasePoolSize = 20
+    public var accelPrefix: String
+    /// Most connections to PostgreSQL (with a `postgres://` database).
+    public var databasePoolSize: Int
     /// Base of every `output_url`; nil means `http://HOST:PORT`.
     public var publicURL: String?
-    public var outputRetentionSeconds: Int64 = 7 * 24 * 3600
-    public var provider = "local"
-    public var syncTimeoutSeconds: Int64 = 120
+    public var outputRetentionSeconds: Int64
+    public var provider: String
+    public var syncTimeoutSeconds: Int64
     /// A run's lease on a generation; renewed every third of it while the run lives.
-    public var leaseSeconds: Int64 = 30
+    public var leaseSeconds: Int64
     /// Unset: the admin API is off.
     public var adminToken: String?
-    public var allowPrivateImageURLs = false
+    public var allowPrivateImageURLs: Bool
     /// Let webhooks reach loopback and private addresses.
-    public var allowPrivateWebhookURLs = false
+    public var allowPrivateWebhookURLs: Bool
     /// The first retry of a failed webhook (then doubling, up to an hour, for at least a day).
-    public var webhookFirstRetrySeconds: Int64 = 5
+    public var webhookFirstRetrySeconds: Int64
     /// Generations run at once; nil: 4 for the CPU-bound local engine, 64 for fal (waiting on the network).
     public var workers: Int?
-    public var maxBodyBytes = 150 << 20
     /// How long a request's head may take to arrive (a slow-loris client is cut off after it).
-    public var headerTimeoutSeconds: Int64 = 30
+    public var headerTimeoutSeconds: Int64
     /// How long a whole request body may take to arrive.
-    public var bodyTimeoutSeconds: Int64 = 300
+    public var bodyTimeoutSeconds: Int64
     /// Rate limits for keys without their own, per minute (0: none).
-    public var requestsPerMinute = 0
-    public var imagesPerMinute = 0
+    public var requestsPerMinute: Int
+    public var imagesPerMinute: Int
     /// Memory for recently read outputs (0 turns the cache off).
-    public var outputCacheBytes = 64 << 20
-    public var janitorIntervalSeconds: Int64 = 60
+    public var outputCacheBytes: Int
     /// Where `GET /metrics` listens: its own address, loopback unless told otherwise; no port, no listener.
-    public var metricsHost = "127.0.0.1"
+    public var metricsHost: String
     public var metricsPort: Int?
-    /// The date expiry, leases and windows are judged against (tests move it by hand).
-    public var clock: any WallClock = SystemClock()
     /// A catalog file to use instead of the built-in one.
     public var catalogPath: String?
     /// fal.ai (with `provider = "fal"`).
     public var falKey: String?
-    public var falQueueURL = "https://queue.fal.run"
+    public var falQueueURL: String
     /// nil: the catalog's endpoint for the model.
     public var falGenerateEndpoint: String?
     public var falEditEndpoint: String?
 
-    public init() {}
+    // Not settings: set by code.
+    public var maxBodyBytes = 150 << 20
+    public var janitorIntervalSeconds: Int64 = 60
+    /// The date expiry, leases and windows are judged against (tests move it by hand).
+    public var clock: any WallClock = SystemClock()
 
-    public var resolvedDatabasePath: String { self.databasePath ?? "\(self.dataDirectory)/imagegate.sqlite" }
+    /// Reads every `serve` setting; an invalid one is an error naming it.
+    public init(_ settings: SettingsReader) throws {
+        self.host = try settings.required(settings.text, "host")
+        self.port = try settings.required(settings.integer, "port")
+        self.data = try DataLocation(settings)
+        self.outputDelivery = OutputDeliveryMode(rawValue: try settings.required(settings.text, "output-delivery"))!
+        self.redirectSeconds = Int(try settings.required(settings.seconds, "redirect-ttl"))
+        self.accelPrefix = try settings.required(settings.text, "accel-prefix")
+        self.databasePoolSize = try settings.required(settings.integer, "database-pool")
+        self.publicURL = try settings.text("public-url")
+        self.outputRetentionSeconds = try settings.required(settings.seconds, "output-retention")
+        self.provider = try settings.required(settings.text, "provider")
+        self.syncTimeoutSeconds = try settings.required(settings.seconds, "sync-timeout")
+        self.leaseSeconds = try settings.required(settings.seconds, "lease")
+        self.adminToken = try settings.text("admin-token")
+        self.allowPrivateImageURLs = try settings.flag("allow-private-image-urls")
+        self.allowPrivateWebhookURLs = try settings.flag("allow-private-webhook-urls")
+        self.webhookFirstRetrySeconds = try settings.required(settings.seconds, "webhook-first-retry")
+        self.workers = try settings.integer("workers")
+        self.headerTimeoutSeconds = try settings.required(settings.seconds, "header-timeout")
+        self.bodyTimeoutSeconds = try settings.required(settings.seconds, "body-timeout")
+        self.requestsPerMinute = try settings.required(settings.integer, "requests-per-minute")
+        self.imagesPerMinute = try settings.required(settings.integer, "images-per-minute")
+        self.outputCacheBytes = (try settings.required(settings.integer, "output-cache-mb")) << 20
+        self.metricsHost = try settings.required(settings.text, "metrics-host")
+        self.metricsPort = try settings.integer("metrics-port")
+        self.catalogPath = try settings.text("catalog")
+        self.falKey = try settings.text("fal-key")
+        self.falQueueURL = try settings.required(settings.text, "fal-queue-url")
+        self.falGenerateEndpoint = try settings.text("fal-endpoint-generate")
+        self.falEditEndpoint = try settings.text("fal-endpoint-edit")
+    }
+
     public var resolvedPublicURL: String { self.publicURL ?? "http://\(self.host):\(self.port)" }
     public var resolvedWorkers: Int { self.workers ?? (self.provider == "fal" ? 64 : 4) }
 }

@@ -34,9 +34,7 @@ public func buildApplication(_ config: AppConfiguration, logger: Logger) async t
 /// The router and the background services of one ImageGate process.
 public func buildGateway(_ config: AppConfiguration, logger: Logger) async throws -> (Router<GatewayRequestContext>, [any Service]) {
     let environment = try await Environment.open(
-        dataDirectory: config.dataDirectory,
-        databasePath: config.databasePath,
-        blobStore: config.blobStore,
+        config.data,
         catalogPath: config.catalogPath,
         databasePoolSize: config.databasePoolSize,
         logger: logger

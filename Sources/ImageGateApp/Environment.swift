@@ -12,19 +12,15 @@ public struct Environment: Sendable {
     public let blobs: any BlobStore
     public let catalog: ModelCatalog
 
-    /// Opens (creating if needed) the data directory and brings the schema up to date. `databasePath` is a SQLite
-    /// file (default `<data dir>/imagegate.sqlite`) or a `postgres://` URL; `blobStore` defaults to
-    /// `<data dir>/blobs`.
+    /// Opens (creating if needed) the data directory and brings the schema up to date.
     public static func open(
-        dataDirectory: String,
-        databasePath: String?,
-        blobStore: BlobStoreLocation? = nil,
+        _ data: DataLocation,
         catalogPath: String? = nil,
         databasePoolSize: Int = 20,
         logger: Logger
     ) async throws -> Environment {
-        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
-        let path = databasePath ?? "\(dataDirectory)/imagegate.sqlite"
+        try FileManager.default.createDirectory(atPath: data.directory, withIntermediateDirectories: true)
+        let path = data.resolvedDatabasePath
         let database: any Database =
             if PostgresDatabase.isURL(path) {
                 try await PostgresDatabase.open(url: path, maxConnections: databasePoolSize, logger: logger)
@@ -38,7 +34,7 @@ public struct Environment: Sendable {
             throw error
         }
         let catalog = try catalogPath.map { try ModelCatalog.load(path: $0) } ?? ModelCatalog.bundled()
-        let blobs = (blobStore ?? .directory("\(dataDirectory)/blobs")).open()
+        let blobs = (data.blobStore ?? .directory("\(data.directory)/blobs")).open()
         return Environment(database: database, blobs: blobs, catalog: catalog)
     }
 }

@@ -12,12 +12,10 @@ import Testing
 @Suite struct FalProviderTests {
     /// An ImageGate instance wired to the emulator.
     static func instance(_ emulator: EmulatorHarness, credit: Int64 = 10_000_000) async throws -> TestInstance {
-        try await TestInstance.make(creditMicros: credit) { config in
-            config.provider = "fal"
-            config.falKey = "test-key"
-            config.falQueueURL = emulator.queueURL
-            config.allowPrivateImageURLs = true
-        }
+        try await TestInstance.make(
+            creditMicros: credit,
+            settings: ["provider": "fal", "fal-key": "test-key", "fal-queue-url": emulator.queueURL, "allow-private-image-urls": "true"]
+        )
     }
 
     @Test(arguments: [1, 6])

@@ -19,7 +19,7 @@ import Testing
     }
 
     @Test func theOperatorRunsAccountsKeysCreditAndReports() async throws {
-        let instance = try await TestInstance.make { $0.adminToken = Self.token }
+        let instance = try await TestInstance.make(settings: ["admin-token": Self.token])
         defer { instance.cleanUp() }
         try await instance.run { client in
             #expect(try await client.get("/admin/v1/accounts").status == .unauthorized)

@@ -9,7 +9,7 @@ import Testing
 /// Idempotency, concurrency proofs, key limits and the audit, through the public API.
 @Suite struct BillingIntegrityTests {
     @Test func twoHundredParallelRequestsAgainstABalanceForFifty() async throws {
-        let instance = try await TestInstance.make(creditMicros: 50 * 14_000) { $0.workers = 4 }
+        let instance = try await TestInstance.make(creditMicros: 50 * 14_000, settings: ["workers": "4"])
         defer { instance.cleanUp() }
         let statuses = try await instance.run { client in
             try await withThrowingTaskGroup(of: Int.self) { group in
@@ -82,7 +82,7 @@ import Testing
     }
 
     @Test func keyLimitsRefuseBeforeAnyCharge() async throws {
-        let instance = try await TestInstance.make { $0.syncTimeoutSeconds = 0 }
+        let instance = try await TestInstance.make(settings: ["sync-timeout": "0"])
         defer { instance.cleanUp() }
         let (limited, single) = try await instance.withDatabase { db in
             let keys = APIKeyStore(database: db)

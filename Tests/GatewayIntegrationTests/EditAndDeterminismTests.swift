@@ -102,7 +102,7 @@ import Testing
 
     @Test func privateReferenceURLsAreRefusedUnlessAllowed() async throws {
         for allow in [false, true] {
-            let instance = try await TestInstance.make { $0.allowPrivateImageURLs = allow }
+            let instance = try await TestInstance.make(settings: ["allow-private-image-urls": "\(allow)"])
             defer { instance.cleanUp() }
             try await instance.run(.live) { client in
                 let first = try await client.generate(quickstartBody, key: instance.apiKey).json()

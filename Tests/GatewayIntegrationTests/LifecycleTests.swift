@@ -27,7 +27,7 @@ import Testing
     }
 
     @Test func aSyncCallPastItsTimeoutAnswers202() async throws {
-        let instance = try await TestInstance.make { $0.syncTimeoutSeconds = 0 }
+        let instance = try await TestInstance.make(settings: ["sync-timeout": "0"])
         defer { instance.cleanUp() }
         try await instance.run { client in
             let response = try await client.generate(try body(set: ["num_images": 2]), key: instance.apiKey)
@@ -103,8 +103,7 @@ import Testing
 
     @Test func outputsExpireWith410AndTheJanitorDeletesTheFile() async throws {
         let clock = ManualClock()
-        let instance = try await TestInstance.make {
-            $0.outputRetentionSeconds = 20
+        let instance = try await TestInstance.make(settings: ["output-retention": "20s"]) {
             $0.janitorIntervalSeconds = 1
             $0.clock = clock
         }

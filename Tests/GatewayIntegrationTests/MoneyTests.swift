@@ -8,7 +8,7 @@ import Testing
 @Suite struct MoneyTests {
     @Test func hundredConcurrentRequestsNeverOverdrawTheBalance() async throws {
         // Enough for exactly 30 images.
-        let instance = try await TestInstance.make(creditMicros: 30 * 14_000) { $0.workers = 4 }
+        let instance = try await TestInstance.make(creditMicros: 30 * 14_000, settings: ["workers": "4"])
         defer { instance.cleanUp() }
         let statuses = try await instance.run { client in
             try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in

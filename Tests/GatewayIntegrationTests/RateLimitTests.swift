@@ -65,10 +65,7 @@ import Testing
     }
 
     @Test func imagesPerMinuteAreTakenWithTheHoldAndNeverForARefusal() async throws {
-        let instance = try await TestInstance.make {
-            $0.imagesPerMinute = 4
-            $0.clock = ManualClock()
-        }
+        let instance = try await TestInstance.make(settings: ["images-per-minute": "4"]) { $0.clock = ManualClock() }
         defer { instance.cleanUp() }
         try await instance.run { client in
             let first = try await client.generate(try body(set: ["num_images": 3]), key: instance.apiKey, headers: Self.async)
@@ -94,7 +91,7 @@ import Testing
     }
 
     @Test func aKeysOwnLimitOverridesTheServerDefaultAndZeroTurnsItOff() async throws {
-        let instance = try await TestInstance.make { $0.requestsPerMinute = 1 }
+        let instance = try await TestInstance.make(settings: ["requests-per-minute": "1"])
         defer { instance.cleanUp() }
         let unlimited = try await instance.withDatabase { db in
             try await APIKeyStore(database: db).create(accountID: instance.accountID, requestsPerMinute: 0).secret

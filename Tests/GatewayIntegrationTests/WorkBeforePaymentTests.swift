@@ -7,7 +7,7 @@ import Testing
 @Suite struct WorkBeforePaymentTests {
     @Test func aKeyWithNoCreditMakesTheServerFetchNothing() async throws {
         let references = try await CountingServer.start()
-        let instance = try await TestInstance.make(creditMicros: 0) { $0.allowPrivateImageURLs = true }
+        let instance = try await TestInstance.make(creditMicros: 0, settings: ["allow-private-image-urls": "true"])
         defer { instance.cleanUp() }
         let urls = (0..<10).map { "http://127.0.0.1:\(references.port)/ref\($0).png" }
         try await instance.run { client in
@@ -25,7 +25,7 @@ import Testing
         // The control: with credit, the server does try the URLs (and refuses them as unreadable), so the test above
         // cannot pass for another reason.
         let references = try await CountingServer.start()
-        let instance = try await TestInstance.make { $0.allowPrivateImageURLs = true }
+        let instance = try await TestInstance.make(settings: ["allow-private-image-urls": "true"])
         defer { instance.cleanUp() }
         try await instance.run { client in
             let response = try await client.generate(

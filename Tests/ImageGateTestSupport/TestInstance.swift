@@ -16,18 +16,20 @@ public struct TestInstance: Sendable {
     public let accountID: String
     public var config: AppConfiguration
 
-    /// Creates a temporary data directory with an account holding `creditMicros` and one key.
-    public static func make(creditMicros: Int64 = 10_000_000, configure: (inout AppConfiguration) -> Void = { _ in }) async throws -> TestInstance {
+    /// Creates a temporary data directory with an account holding `creditMicros` and one key. `settings` are `serve`
+    /// settings as command-line text (`["workers": "4"]`), read through an in-memory provider over the test defaults;
+    /// `configure` sets what is not a setting (the clock, the janitor's interval).
+    public static func make(
+        creditMicros: Int64 = 10_000_000,
+        settings: [String: String] = [:],
+        configure: (inout AppConfiguration) -> Void = { _ in }
+    ) async throws -> TestInstance {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("imagegate-test-\(UUID().uuidString)").path
-        var config = AppConfiguration()
-        config.dataDirectory = directory
-        config.port = 0
-        config.publicURL = "http://imagegate.test"
-        config.syncTimeoutSeconds = 60
-        config.workers = 2
-        config.databasePath = try await TestDatabase.makeLocation()
+        var defaults = ["data-dir": directory, "port": "0", "public-url": "http://imagegate.test", "sync-timeout": "60s", "workers": "2"]
+        defaults["database"] = try await TestDatabase.makeLocation()
+        var config = try AppConfiguration(SettingsReader.inMemory(defaults.merging(settings) { $1 }))
         configure(&config)
-        let environment = try await Environment.open(dataDirectory: directory, databasePath: config.databasePath, logger: Self.logger)
+        let environment = try await Environment.open(config.data, logger: Self.logger)
         let accounts = AccountStore(database: environment.database)
         let account = try await accounts.create(name: "tester", credit: MicroUSD(micros: creditMicros))
         let key = try await APIKeyStore(database: environment.database).create(accountID: account.id, label: "test").secret
@@ -49,7 +51,7 @@ public struct TestInstance: Sendable {
 
     /// Opens the same database for direct checks (ledger, balances).
     public func withDatabase<T>(_ body: (any Database) async throws -> T) async throws -> T {
-        let environment = try await Environment.open(dataDirectory: self.directory, databasePath: self.config.databasePath, logger: Self.logger)
+        let environment = try await Environment.open(self.config.data, logger: Self.logger)
         return try await withCleanup {
             try await body(environment.database)
         } cleanup: {
