@@ -2,26 +2,20 @@ import Billing
 import Foundation
 import Hummingbird
 import HummingbirdAuth
-import Logging
 
-/// Checks `Authorization: Bearer <key>` and records who is calling. A missing, malformed, unknown or revoked key is
-/// 401 with the same message, so the answer says nothing about which keys exist.
-struct APIKeyAuthenticator: RouterMiddleware {
+/// Checks `Authorization: Bearer <key>` through hummingbird-auth's authenticator middleware, which records the
+/// identity on the context. A missing, malformed, unknown or revoked key is 401 with the same message, so the
+/// answer says nothing about which keys exist (every route behind this one needs a key: none passes without).
+struct APIKeyAuthenticator: AuthenticatorMiddleware {
+    typealias Context = GatewayRequestContext
     let keys: APIKeyStore
 
-    func handle(
-        _ request: Request,
-        context: GatewayRequestContext,
-        next: (Request, GatewayRequestContext) async throws -> Response
-    ) async throws -> Response {
+    func authenticate(request: Request, context: GatewayRequestContext) async throws -> AuthenticatedKey? {
         guard let bearer = request.headers.bearer,
             let identity = try await self.keys.authenticate(secret: bearer.token.trimmingCharacters(in: .whitespaces))
         else {
             throw APIError.unauthorized
         }
-        var context = context
-        context.identity = identity
-        context.logger[metadataKey: "account"] = "\(identity.accountID)"
-        return try await next(request, context)
+        return identity
     }
 }

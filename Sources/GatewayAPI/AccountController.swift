@@ -1,6 +1,7 @@
 import Billing
 import Generation
 import Hummingbird
+import HummingbirdAuth
 import Storage
 
 /// `GET /v1/account`: balance and the latest ledger rows of the caller's account; `GET /v1/account/ledger`, the whole

@@ -1,20 +1,19 @@
 import Billing
 import Hummingbird
+import HummingbirdAuth
+import Logging
 
-/// Per-request state: the framework's core plus the identity proven by the API key.
-public struct GatewayRequestContext: RequestContext {
+/// Per-request state: the framework's core plus the identity proven by the API key (hummingbird-auth's
+/// `AuthRequestContext`, so its `requireIdentity()` serves the routes behind `APIKeyAuthenticator`).
+public struct GatewayRequestContext: AuthRequestContext {
     public var coreContext: CoreRequestContextStorage
-    /// Set by `APIKeyAuthenticator` on authenticated routes.
-    public var identity: AuthenticatedKey?
+    /// Set by `APIKeyAuthenticator` on authenticated routes; the account then tags every log line of the request.
+    public var identity: AuthenticatedKey? {
+        didSet { self.logger[metadataKey: "account"] = self.identity.map { "\($0.accountID)" } }
+    }
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.identity = nil
-    }
-
-    /// The caller's identity; routes behind the authenticator can rely on it.
-    func requireIdentity() throws -> AuthenticatedKey {
-        guard let identity = self.identity else { throw APIError.unauthorized }
-        return identity
     }
 }

@@ -5,6 +5,7 @@ import Foundation
 import Generation
 import HTTPTypes
 import Hummingbird
+import HummingbirdAuth
 import NIOCore
 import ServiceLifecycle
 import Storage

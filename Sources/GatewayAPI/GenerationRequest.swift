@@ -1,6 +1,7 @@
 import Billing
 import Generation
 import Hummingbird
+import HummingbirdAuth
 import NIOCore
 
 /// What every generation route does with its HTTP request: reads the body and the `Idempotency-Key`, and hands the
