@@ -3,20 +3,33 @@ import Essentials
 import Hummingbird
 import HummingbirdAuth
 
-/// Guards `/admin/v1` with the operator's token (`--admin-token`), compared in constant time.
-struct AdminAuthenticator: RouterMiddleware {
+/// The operator, proven by the admin token: the identity of the admin API's requests.
+struct Operator: Sendable {}
+
+/// Per-request state of the operator's API under `/admin/v1`: hummingbird-auth's request context, made from the
+/// gateway's own for the routes of that group, whose identity is the operator.
+struct AdminRequestContext: ChildRequestContext, AuthRequestContext {
+    var coreContext: CoreRequestContextStorage
+    var identity: Operator?
+
+    init(context: GatewayRequestContext) {
+        self.coreContext = context.coreContext
+        self.identity = nil
+    }
+}
+
+/// Guards `/admin/v1` with the operator's token (`--admin-token`), compared in constant time, through
+/// hummingbird-auth's authenticator middleware. Without the token the request goes no further: 401.
+struct AdminAuthenticator: AuthenticatorMiddleware {
+    typealias Context = AdminRequestContext
     let token: String
 
-    func handle(
-        _ request: Request,
-        context: GatewayRequestContext,
-        next: (Request, GatewayRequestContext) async throws -> Response
-    ) async throws -> Response {
+    func authenticate(request: Request, context: AdminRequestContext) async throws -> Operator? {
         guard let bearer = request.headers.bearer else { throw APIError.unauthorized }
         // Comparing fixed-length digests keeps the comparison's time independent of the token's content and length.
         let given = SHA256.hash(data: Array(bearer.token.utf8))
         let expected = SHA256.hash(data: Array(self.token.utf8))
         guard ConstantTime.equal(Array(given), Array(expected)) else { throw APIError.unauthorized }
-        return try await next(request, context)
+        return Operator()
     }
 }

@@ -14,7 +14,7 @@ struct AdminController {
     var accounts: AccountStore { self.operations.accounts }
     var keys: APIKeyStore { self.operations.keys }
 
-    func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
+    func addRoutes(to group: RouterGroup<AdminRequestContext>) {
         group.post("accounts", use: self.createAccount)
         group.get("accounts", use: self.listAccounts)
         group.post("accounts/:name/keys", use: self.createKey)
@@ -140,7 +140,7 @@ struct AdminController {
 
     // MARK: - Handlers
 
-    @Sendable func createAccount(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+    @Sendable func createAccount(_ request: Request, context: AdminRequestContext) async throws -> Response {
         let body = try await Self.decode(CreateAccount.self, request, context)
         guard AccountStore.isValidName(body.name) else {
             throw APIError(.invalid("name", "name must be 1 to 64 letters, digits, '.', '_' or '-'."))
@@ -154,11 +154,11 @@ struct AdminController {
         }
     }
 
-    @Sendable func listAccounts(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+    @Sendable func listAccounts(_ request: Request, context: AdminRequestContext) async throws -> Response {
         try JSONResponse.make(List(data: try await self.accounts.list().map(AccountBody.init)))
     }
 
-    @Sendable func createKey(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+    @Sendable func createKey(_ request: Request, context: AdminRequestContext) async throws -> Response {
         let account = try await self.account(context)
         let body = try await Self.decode(CreateKey.self, request, context)
         let limit = try body.dailyLimitUSD.map { try Self.amount($0, param: "daily_limit_usd") }
@@ -178,7 +178,7 @@ struct AdminController {
     }
 
     /// Adds credit. With an `Idempotency-Key`, a retried request adds it once.
-    @Sendable func addCredit(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+    @Sendable func addCredit(_ request: Request, context: AdminRequestContext) async throws -> Response {
         let account = try await self.account(context)
         let body = try await Self.decode(AddCredit.self, request, context)
         let amount = try Self.amount(body.usd, param: "usd")
@@ -196,7 +196,7 @@ struct AdminController {
         return try JSONResponse.make(AccountBody(account: updated), headers: headers)
     }
 
-    @Sendable func listKeys(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+    @Sendable func listKeys(_ request: Request, context: AdminRequestContext) async throws -> Response {
         var accountID: String?
         if let name = request.uri.queryParameters["account"].map(String.init) {
             guard let account = try await self.accounts.find(name: name) else { throw APIError.notFound("No account named '\(name)'.") }
@@ -205,7 +205,7 @@ struct AdminController {
         return try JSONResponse.make(List(data: try await self.keys.list(accountID: accountID).map { KeyBody(info: $0, secret: nil) }))
     }
 
-    @Sendable func revokeKey(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+    @Sendable func revokeKey(_ request: Request, context: AdminRequestContext) async throws -> Response {
         let prefix = context.parameters.get("prefix") ?? ""
         guard prefix.count >= 6 else { throw APIError(.invalid("prefix", "Give at least 6 characters of the key.")) }
         let revoked = try await self.keys.revoke(prefix: prefix)
@@ -214,7 +214,7 @@ struct AdminController {
     }
 
     /// Changes the rate limits of the one live key whose prefix starts with `{prefix}`.
-    @Sendable func updateKey(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+    @Sendable func updateKey(_ request: Request, context: AdminRequestContext) async throws -> Response {
         let prefix = context.parameters.get("prefix") ?? ""
         guard prefix.count >= 6 else { throw APIError(.invalid("prefix", "Give at least 6 characters of the key.")) }
         let body = try await Self.decode(UpdateKey.self, request, context)
@@ -234,7 +234,7 @@ struct AdminController {
         }
     }
 
-    @Sendable func usage(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+    @Sendable func usage(_ request: Request, context: AdminRequestContext) async throws -> Response {
         var accountID: String?
         if let name = request.uri.queryParameters["account"].map(String.init) {
             guard let account = try await self.accounts.find(name: name) else { throw APIError.notFound("No account named '\(name)'.") }
@@ -243,7 +243,7 @@ struct AdminController {
         return try JSONResponse.make(List(data: try await self.operations.usage(accountID: accountID)))
     }
 
-    @Sendable func margin(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+    @Sendable func margin(_ request: Request, context: AdminRequestContext) async throws -> Response {
         let by = request.uri.queryParameters["by"].map(String.init)
         guard by == nil || by == "day" || by == "model" else {
             throw APIError(.invalid("by", "by must be \"model\" (all time, the default) or \"day\"."))
@@ -251,7 +251,7 @@ struct AdminController {
         return try JSONResponse.make(List(data: try await self.operations.margins(byDay: by == "day")))
     }
 
-    @Sendable func audit(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+    @Sendable func audit(_ request: Request, context: AdminRequestContext) async throws -> Response {
         try JSONResponse.make(try await self.operations.audit())
     }
 
@@ -263,13 +263,13 @@ struct AdminController {
         throw APIError(.invalid(param, "\(param) must not contain NUL characters (U+0000)."))
     }
 
-    func account(_ context: GatewayRequestContext) async throws -> Account {
+    func account(_ context: AdminRequestContext) async throws -> Account {
         let name = context.parameters.get("name") ?? ""
         guard let account = try await self.accounts.find(name: name) else { throw APIError.notFound("No account named '\(name)'.") }
         return account
     }
 
-    static func decode<T: Decodable>(_ type: T.Type, _ request: Request, _ context: GatewayRequestContext) async throws -> T {
+    static func decode<T: Decodable>(_ type: T.Type, _ request: Request, _ context: AdminRequestContext) async throws -> T {
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: 1 << 20)

@@ -117,7 +117,7 @@ public func buildRouter<Generations: GenerationUseCases>(_ deps: GatewayDependen
 
     // The admin API exists only when the operator set a token.
     if let token = deps.adminToken, !token.isEmpty {
-        let admin = router.group("admin/v1").add(middleware: AdminAuthenticator(token: token))
+        let admin = router.group("admin/v1", context: AdminRequestContext.self).add(middleware: AdminAuthenticator(token: token))
         AdminController(operations: deps.operations).addRoutes(to: admin)
     }
     methods.load(from: router)
