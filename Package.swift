@@ -53,6 +53,7 @@ let package = Package(
         .target(
             name: "Storage",
             dependencies: [
+                "Essentials",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
                 .product(name: "PostgresKit", package: "postgres-kit"),
@@ -146,7 +147,7 @@ let package = Package(
         .target(
             name: "GatewayAPI",
             dependencies: [
-                "Catalog", "Billing", "Generation", "Blobs", "Providers", "Imaging", "Storage", "Essentials", "WebFace",
+                "Catalog", "Billing", "Generation", "Blobs", "Providers", "Imaging", "Essentials", "WebFace",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
@@ -213,7 +214,7 @@ let package = Package(
         .target(
             name: "ImageGateTestSupport",
             dependencies: [
-                "ImageGateApp", "Billing", "Storage", "Imaging",
+                "ImageGateApp", "Billing", "Storage", "Imaging", "Essentials",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             path: "Tests/ImageGateTestSupport"
@@ -228,7 +229,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "ImageGateTestSupport"]),
-        .testTarget(name: "BillingTests", dependencies: ["Billing", "Storage", "ImageGateTestSupport"]),
+        .testTarget(name: "BillingTests", dependencies: ["Billing", "Storage", "Essentials", "ImageGateTestSupport"]),
         .testTarget(
             name: "BlobsTests",
             dependencies: [

@@ -1,5 +1,6 @@
 import Billing
 import Foundation
+import Generation
 import Hummingbird
 import HummingbirdAuth
 
@@ -8,11 +9,11 @@ import HummingbirdAuth
 /// answer says nothing about which keys exist (every route behind this one needs a key: none passes without).
 struct APIKeyAuthenticator: AuthenticatorMiddleware {
     typealias Context = GatewayRequestContext
-    let keys: APIKeyStore
+    let operations: Operations
 
     func authenticate(request: Request, context: GatewayRequestContext) async throws -> AuthenticatedKey? {
         guard let bearer = request.headers.bearer,
-            let identity = try await self.keys.authenticate(secret: bearer.token.trimmingCharacters(in: .whitespaces))
+            let identity = try await self.operations.authenticate(secret: bearer.token.trimmingCharacters(in: .whitespaces))
         else {
             throw APIError.unauthorized
         }

@@ -5,14 +5,10 @@ import Generation
 import HTTPTypes
 import Hummingbird
 import NIOCore
-import Storage
 
 /// The operator's API under `/admin/v1`: accounts, keys, credit, usage, margin and the books audit.
 struct AdminController {
     let operations: Operations
-
-    var accounts: AccountStore { self.operations.accounts }
-    var keys: APIKeyStore { self.operations.keys }
 
     func addRoutes(to group: RouterGroup<AdminRequestContext>) {
         group.post("accounts", use: self.createAccount)
@@ -147,7 +143,7 @@ struct AdminController {
         }
         let credit = try body.creditUSD.map { try Self.amount($0, param: "credit_usd") } ?? .zero
         do {
-            let account = try await self.accounts.create(name: body.name, credit: credit)
+            let account = try await self.operations.createAccount(name: body.name, credit: credit)
             return try JSONResponse.make(AccountBody(account: account), status: .created)
         } catch BillingError.accountExists {
             throw APIError(status: .conflict, code: "account_exists", message: "An account named '\(body.name)' exists already.", param: "name")
@@ -155,7 +151,7 @@ struct AdminController {
     }
 
     @Sendable func listAccounts(_ request: Request, context: AdminRequestContext) async throws -> Response {
-        try JSONResponse.make(List(data: try await self.accounts.list().map(AccountBody.init)))
+        try JSONResponse.make(List(data: try await self.operations.accounts().map(AccountBody.init)))
     }
 
     @Sendable func createKey(_ request: Request, context: AdminRequestContext) async throws -> Response {
@@ -166,13 +162,15 @@ struct AdminController {
             throw APIError(.invalid("max_concurrency", "max_concurrency must be from 1 to \(KeyLimits.settableConcurrency.upperBound)."))
         }
         try Self.checkRates(requestsPerMinute: body.requestsPerMinute, imagesPerMinute: body.imagesPerMinute)
-        let (info, secret) = try await self.keys.create(
+        let (info, secret) = try await self.operations.createKey(
             accountID: account.id,
             label: try Self.text(body.label, param: "label") ?? "",
-            dailyLimit: limit,
-            maxConcurrency: body.maxConcurrency,
-            requestsPerMinute: body.requestsPerMinute,
-            imagesPerMinute: body.imagesPerMinute
+            limits: NewKeyLimits(
+                dailyLimit: limit,
+                maxConcurrency: body.maxConcurrency,
+                requestsPerMinute: body.requestsPerMinute,
+                imagesPerMinute: body.imagesPerMinute
+            )
         )
         return try JSONResponse.make(KeyBody(info: info, secret: secret), status: .created)
     }
@@ -186,11 +184,11 @@ struct AdminController {
         let key = try GenerationRequest.idempotencyKey(request)
         let outcome: Credits.Outcome
         do {
-            outcome = try await self.operations.credits.add(amount, accountID: account.id, note: note, idempotencyKey: key)
+            outcome = try await self.operations.addCredit(amount, accountID: account.id, note: note, idempotencyKey: key)
         } catch let error as BillingError {
             throw RequestError(error).map(APIError.init) ?? error
         }
-        let updated = try await self.accounts.get(id: account.id) ?? account
+        let updated = try await self.operations.account(id: account.id) ?? account
         var headers: HTTPFields = [:]
         if outcome == .replayed { headers[.idempotentReplayed] = "true" }
         return try JSONResponse.make(AccountBody(account: updated), headers: headers)
@@ -199,16 +197,16 @@ struct AdminController {
     @Sendable func listKeys(_ request: Request, context: AdminRequestContext) async throws -> Response {
         var accountID: String?
         if let name = request.uri.queryParameters["account"].map(String.init) {
-            guard let account = try await self.accounts.find(name: name) else { throw APIError.notFound("No account named '\(name)'.") }
+            guard let account = try await self.operations.account(named: name) else { throw APIError.notFound("No account named '\(name)'.") }
             accountID = account.id
         }
-        return try JSONResponse.make(List(data: try await self.keys.list(accountID: accountID).map { KeyBody(info: $0, secret: nil) }))
+        return try JSONResponse.make(List(data: try await self.operations.keys(accountID: accountID).map { KeyBody(info: $0, secret: nil) }))
     }
 
     @Sendable func revokeKey(_ request: Request, context: AdminRequestContext) async throws -> Response {
         let prefix = context.parameters.get("prefix") ?? ""
         guard prefix.count >= 6 else { throw APIError(.invalid("prefix", "Give at least 6 characters of the key.")) }
-        let revoked = try await self.keys.revoke(prefix: prefix)
+        let revoked = try await self.operations.revokeKeys(prefix: prefix)
         guard !revoked.isEmpty else { throw APIError.notFound("No live key starts with '\(prefix)'.") }
         return try JSONResponse.make(List(data: revoked.map { KeyBody(info: $0, secret: nil) }))
     }
@@ -219,7 +217,11 @@ struct AdminController {
         guard prefix.count >= 6 else { throw APIError(.invalid("prefix", "Give at least 6 characters of the key.")) }
         let body = try await Self.decode(UpdateKey.self, request, context)
         try Self.checkRates(requestsPerMinute: body.requestsPerMinute ?? nil, imagesPerMinute: body.imagesPerMinute ?? nil)
-        switch try await self.keys.setRateLimits(prefix: prefix, requestsPerMinute: body.requestsPerMinute, imagesPerMinute: body.imagesPerMinute) {
+        switch try await self.operations.setRateLimits(
+            prefix: prefix,
+            requestsPerMinute: body.requestsPerMinute,
+            imagesPerMinute: body.imagesPerMinute
+        ) {
         case .updated(let key):
             return try JSONResponse.make(KeyBody(info: key, secret: nil))
         case .notFound:
@@ -237,7 +239,7 @@ struct AdminController {
     @Sendable func usage(_ request: Request, context: AdminRequestContext) async throws -> Response {
         var accountID: String?
         if let name = request.uri.queryParameters["account"].map(String.init) {
-            guard let account = try await self.accounts.find(name: name) else { throw APIError.notFound("No account named '\(name)'.") }
+            guard let account = try await self.operations.account(named: name) else { throw APIError.notFound("No account named '\(name)'.") }
             accountID = account.id
         }
         return try JSONResponse.make(List(data: try await self.operations.usage(accountID: accountID)))
@@ -265,7 +267,7 @@ struct AdminController {
 
     func account(_ context: AdminRequestContext) async throws -> Account {
         let name = context.parameters.get("name") ?? ""
-        guard let account = try await self.accounts.find(name: name) else { throw APIError.notFound("No account named '\(name)'.") }
+        guard let account = try await self.operations.account(named: name) else { throw APIError.notFound("No account named '\(name)'.") }
         return account
     }
 

@@ -1,8 +1,8 @@
 import Blobs
+import Essentials
 import Generation
 import Hummingbird
 import Logging
-import Storage
 
 /// An error that already has the API's (or OpenAI's) JSON shape.
 protocol ShapedError: HTTPResponseError {}
@@ -22,9 +22,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             throw error
         } catch let error as any HTTPResponseError {
             throw APIError.framework(error, request: request, methods: self.methods)
-        } catch let error as DatabaseUnavailableError {
-            context.logger.warning("database unreachable", metadata: ["error": "\(error)"])
-            throw APIError.unavailable("The database")
+        } catch let error as any UnavailableDependency {
+            context.logger.warning("dependency unreachable", metadata: ["error": "\(error)", "dependency": "\(error.dependencyName)"])
+            throw APIError.unavailable(error.dependencyName, retryAfterSeconds: error.retryAfterSeconds)
         } catch BlobError.unavailable(let reason) {
             context.logger.warning("blob store unreachable", metadata: ["error": "\(reason)"])
             throw APIError.unavailable("The output store", retryAfterSeconds: 10)

@@ -1,20 +1,19 @@
 import Billing
 import Blobs
 import Catalog
+import Essentials
 import Generation
 import Hummingbird
 import Logging
-import Storage
 import WebFace
 
 /// What the HTTP layer needs, as interfaces; the bootstrap decides which implementations stand behind them.
 public struct GatewayDependencies<Generations: GenerationUseCases>: Sendable {
     public var catalog: ModelCatalog
-    public var database: any Database
-    public var blobs: any BlobStore
     public var generations: Generations
-    public var outputs: OutputStore
+    public var outputs: OutputReads
     public var operations: Operations
+    public var health: HealthChecks
     public var signer: OutputLinkSigner
     public var publicURL: String
     public var syncTimeout: Duration
@@ -31,9 +30,10 @@ public struct GatewayDependencies<Generations: GenerationUseCases>: Sendable {
 
     public init(
         catalog: ModelCatalog,
-        database: any Database,
-        blobs: any BlobStore,
         generations: Generations,
+        outputs: OutputReads,
+        operations: Operations,
+        health: HealthChecks,
         signer: OutputLinkSigner,
         publicURL: String,
         syncTimeout: Duration,
@@ -41,11 +41,10 @@ public struct GatewayDependencies<Generations: GenerationUseCases>: Sendable {
         adminToken: String?
     ) {
         self.catalog = catalog
-        self.database = database
-        self.blobs = blobs
         self.generations = generations
-        self.outputs = OutputStore(database: database)
-        self.operations = Operations(database: database)
+        self.outputs = outputs
+        self.operations = operations
+        self.health = health
         self.signer = signer
         self.publicURL = publicURL
         self.syncTimeout = syncTimeout
@@ -64,18 +63,16 @@ public func buildRouter<Generations: GenerationUseCases>(_ deps: GatewayDependen
         MetricsMiddleware()
         ErrorMiddleware(methods: methods)
     }
-    let database = deps.database
-    let blobs = deps.blobs
+    let health = deps.health
     // Liveness: the process answers and its database does.
     router.get("/health") { _, _ -> Response in
-        try await database.ping()
+        try await health.live()
         return try JSONResponse.make(["status": "ok"])
     }
     // Readiness: the database and the blob store both answer.
     router.get("/ready") { _, _ -> Response in
         do {
-            try await database.ping()
-            try await blobs.ping()
+            try await health.ready()
         } catch {
             return try JSONResponse.make(["status": "unavailable"], status: .serviceUnavailable)
         }
@@ -88,17 +85,17 @@ public func buildRouter<Generations: GenerationUseCases>(_ deps: GatewayDependen
     let links = OutputLinks(signer: deps.signer, baseURL: deps.publicURL)
     let v1 = router.group("v1")
     ModelsController(catalog: deps.catalog).addRoutes(to: v1)
-    OutputsController(outputs: deps.outputs, blobs: deps.blobs, signer: deps.signer, clock: deps.clock, delivery: deps.outputDelivery)
+    OutputsController(outputs: deps.outputs, signer: deps.signer, clock: deps.clock, delivery: deps.outputDelivery)
         .addRoutes(to: v1)
 
-    let keys = APIKeyStore(database: deps.database)
-    let authenticated = router.group("v1").add(middleware: APIKeyAuthenticator(keys: keys))
+    let keys = APIKeyAuthenticator(operations: deps.operations)
+    let authenticated = router.group("v1").add(middleware: keys)
     GenerationController(generations: deps.generations, links: links, syncTimeout: deps.syncTimeout, body: deps.body)
         .addRoutes(to: authenticated)
     AccountController(operations: deps.operations).addRoutes(to: authenticated)
 
     // OpenAI's Images API: the same engine, OpenAI's shapes and error envelope.
-    let openAI = router.group("v1").add(middleware: OpenAIErrorMiddleware(methods: methods)).add(middleware: APIKeyAuthenticator(keys: keys))
+    let openAI = router.group("v1").add(middleware: OpenAIErrorMiddleware(methods: methods)).add(middleware: keys)
     OpenAIImagesController(
         generations: deps.generations,
         links: links,

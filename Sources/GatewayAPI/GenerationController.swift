@@ -8,7 +8,6 @@ import Hummingbird
 import HummingbirdAuth
 import NIOCore
 import ServiceLifecycle
-import Storage
 
 /// `POST /v1/generate`, `GET /v1/generations/{id}`, `GET /v1/generations`: HTTP in and out, the work in the use cases.
 struct GenerationController<Generations: GenerationUseCases> {

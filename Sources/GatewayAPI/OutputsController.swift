@@ -1,11 +1,11 @@
 import Blobs
 import CoreMetrics
+import Essentials
 import Foundation
 import Generation
 import HTTPTypes
 import Hummingbird
 import Metrics
-import Storage
 
 /// `GET|HEAD /v1/outputs/{id}.{ext}?expires=…&sig=…`: serves a stored image through its signed link.
 ///
@@ -13,8 +13,7 @@ import Storage
 /// Past the link's signed expiry or the output's own, the answer is 410 `output_expired`, whether or not the janitor
 /// has deleted the file yet.
 struct OutputsController {
-    let outputs: OutputStore
-    let blobs: any BlobStore
+    let outputs: OutputReads
     let signer: OutputLinkSigner
     let clock: any WallClock
     var delivery = OutputDelivery.proxy
@@ -31,7 +30,7 @@ struct OutputsController {
         let query = request.uri.queryParameters
         guard let expires = query["expires"].flatMap({ Int64(String($0)) }), let signature = query["sig"].map(String.init),
             self.signer.isValid(signature: signature, outputID: outputID, expires: expires),
-            let output = try await self.outputs.get(id: outputID)
+            let output = try await self.outputs.output(id: outputID)
         else {
             throw APIError.notFound("No such output.")
         }
@@ -86,7 +85,7 @@ struct OutputsController {
         var headers = headers
         let download: BlobDownload
         do {
-            download = try await BlobDownload.open(output.blobKey, from: self.blobs)
+            download = try await self.outputs.open(output)
         } catch BlobError.notFound {
             throw APIError.notFound("No such output.")
         }

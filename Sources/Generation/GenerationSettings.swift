@@ -1,4 +1,5 @@
 import Billing
+import Essentials
 import Storage
 
 /// Tunables of the generation engine, from `imagegate serve` options.

@@ -1,4 +1,5 @@
 import Blobs
+import Essentials
 import Logging
 import ServiceLifecycle
 import Storage

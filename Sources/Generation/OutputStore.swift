@@ -1,3 +1,4 @@
+import Essentials
 import SQLKit
 import Storage
 

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Essentials
 import Foundation
 import Logging
 import NIOCore

@@ -1,3 +1,4 @@
+import Essentials
 import Storage
 
 /// Everything `imagegate serve` runs with: the settings (declared in `ConfigSettings`, read by a `SettingsReader`)

@@ -76,9 +76,10 @@ public func buildGateway(_ config: AppConfiguration, logger: Logger) async throw
     Observability.bootstrapMetrics()
     var dependencies = GatewayDependencies(
         catalog: environment.catalog,
-        database: environment.database,
-        blobs: blobs,
         generations: generations,
+        outputs: OutputReads(database: environment.database, blobs: blobs),
+        operations: Operations(database: environment.database),
+        health: HealthChecks(database: environment.database, blobs: environment.blobs),
         signer: signer,
         publicURL: config.resolvedPublicURL,
         syncTimeout: .seconds(config.syncTimeoutSeconds),

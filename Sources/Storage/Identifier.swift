@@ -1,3 +1,5 @@
+import Essentials
+
 /// Makes record ids that sort by creation time (so "newest first" is an index scan and a cursor is just an id)
 /// and carry 64 random bits so ids from concurrent requests or replicas never collide.
 public enum Identifier {

@@ -1,3 +1,4 @@
+import Essentials
 import SQLKit
 
 /// The schema, as an ordered list of steps. A step, once shipped, never changes; new needs get a new step.

@@ -1,5 +1,6 @@
 import Billing
 import Blobs
+import Essentials
 import Foundation
 import HTTPTypes
 import HummingbirdTesting

@@ -1,4 +1,5 @@
 import Blobs
+import Essentials
 import Foundation
 import Logging
 import SQLKit

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Blobs
+import Essentials
 import Foundation
 import ImageGateTestSupport
 import SQLKit

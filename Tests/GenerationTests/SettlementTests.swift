@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Billing
 import Blobs
 import Catalog
+import Essentials
 import Foundation
 import ImageGateTestSupport
 import Logging
