@@ -25,10 +25,11 @@ public struct APIError: HTTPResponseError, Sendable {
         // Billing refusals and conflicts are final: tell the official SDKs (which retry 409/429/5xx by default) not
         // to retry them.
         if error.isFinal { headers[HTTPField.Name("x-should-retry")!] = "false" }
-        if let seconds = error.retryAfterSeconds, error.status == 429 { headers[.retryAfter] = String(seconds) }
+        let status = error.code.httpStatus
+        if let seconds = error.retryAfterSeconds, status == .tooManyRequests { headers[.retryAfter] = String(seconds) }
         RateLimitHeaders.add(error.rateLimit, to: &headers)
         self.init(
-            status: HTTPResponse.Status(code: error.status),
+            status: status,
             code: error.code.rawValue,
             message: error.message,
             param: error.param,

@@ -21,7 +21,6 @@ public struct RequestError: Error, Sendable, Equatable {
         public static let rateLimited = Code(rawValue: "rate_limited")
     }
 
-    public let status: Int
     public let code: Code
     public let message: String
     public let param: String?
@@ -30,20 +29,19 @@ public struct RequestError: Error, Sendable, Equatable {
     /// The key's rate limit as it stands (for the `RateLimit-*` headers), when the refusal is about one.
     public var rateLimit: RateLimitStatus? = nil
 
-    public init(status: Int, code: Code, message: String, param: String? = nil, retryAfterSeconds: Int? = nil) {
-        self.status = status
+    public init(code: Code, message: String, param: String? = nil, retryAfterSeconds: Int? = nil) {
         self.code = code
         self.message = message
         self.param = param
         self.retryAfterSeconds = retryAfterSeconds
     }
 
-    /// Whether an SDK retrying the same request could succeed (billing refusals and conflicts are final).
-    public var isFinal: Bool { self.status == 402 || self.status == 409 }
+    /// Whether an SDK retrying the same request could never succeed (billing refusals and conflicts are final).
+    public var isFinal: Bool { Self.finalCodes.contains(self.code) }
+    static let finalCodes: Set<Code> = [.insufficientBalance, .dailyLimitExceeded, .idempotencyKeyReused]
 
     public static func idempotencyKeyReused() -> RequestError {
         RequestError(
-            status: 409,
             code: .idempotencyKeyReused,
             message: "This Idempotency-Key was already used with a different request in the last 24 hours.",
             param: "Idempotency-Key"
@@ -51,32 +49,31 @@ public struct RequestError: Error, Sendable, Equatable {
     }
 
     public static func invalid(_ param: String, _ message: String) -> RequestError {
-        RequestError(status: 400, code: .invalidParameter, message: message, param: param)
+        RequestError(code: .invalidParameter, message: message, param: param)
     }
 
     public static func invalidJSON(_ message: String) -> RequestError {
-        RequestError(status: 400, code: .invalidJSON, message: message)
+        RequestError(code: .invalidJSON, message: message)
     }
 
     public static func modelNotFound(_ id: String, param: String = "model") -> RequestError {
-        RequestError(status: 404, code: .modelNotFound, message: "The model '\(id)' does not exist. See GET /v1/models.", param: param)
+        RequestError(code: .modelNotFound, message: "The model '\(id)' does not exist. See GET /v1/models.", param: param)
     }
 
     public static func insufficientBalance(required: MicroUSD, available: MicroUSD) -> RequestError {
         RequestError(
-            status: 402,
             code: .insufficientBalance,
             message: "This request needs $\(required) and the available balance is $\(available). Add credit and try again."
         )
     }
 
     public static func tooLarge(_ message: String, param: String? = nil) -> RequestError {
-        RequestError(status: 413, code: .payloadTooLarge, message: message, param: param)
+        RequestError(code: .payloadTooLarge, message: message, param: param)
     }
 
     /// The body did not arrive in time (a client too slow, or holding the connection on purpose).
     public static func bodyTimeout(seconds: Int64) -> RequestError {
-        RequestError(status: 408, code: .requestTimeout, message: "The request body did not arrive within \(seconds) seconds.")
+        RequestError(code: .requestTimeout, message: "The request body did not arrive within \(seconds) seconds.")
     }
 
     /// The answer to a refusal from the books (balance, key limits, a reused key); nil for errors that are not refusals.
@@ -86,21 +83,18 @@ public struct RequestError: Error, Sendable, Equatable {
             self = .insufficientBalance(required: required, available: available)
         case .dailyLimitExceeded(let limit, let spent, let retryAfter):
             self.init(
-                status: 402,
                 code: .dailyLimitExceeded,
                 message: "This request would take this key past its daily limit of $\(limit) (spent today: $\(spent)).",
                 retryAfterSeconds: retryAfter
             )
         case .concurrencyLimitExceeded(let max):
             self.init(
-                status: 429,
                 code: .concurrencyLimitExceeded,
                 message: "This key may run \(max) generations at once; wait for one to finish.",
                 retryAfterSeconds: 2
             )
         case .rateLimited(let status, let kind, let retryAfter):
             self.init(
-                status: 429,
                 code: .rateLimited,
                 message: "This key may make \(status.limit) \(kind == .images ? "images" : "requests") per minute; try again in \(retryAfter) s.",
                 retryAfterSeconds: retryAfter
