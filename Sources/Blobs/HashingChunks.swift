@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import NIOCore
+import Synchronization
 
 /// Passes a stream of chunks through unchanged while hashing it, and refuses to go past a size cap: what a store
 /// writes can then be named (an ETag) or checked (a copy's MD5) without a second read.
@@ -45,15 +46,14 @@ where Base.Element == ByteBuffer {
 }
 
 /// The running hash, guarded because the sequence is Sendable (one iteration updates it; the caller reads it after).
-final class LockedHasher<Hash: HashFunction>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var hasher = Hash()
+final class LockedHasher<Hash: HashFunction>: Sendable {
+    private let hasher = Mutex(Hash())
 
     func update(_ chunk: ByteBuffer) {
-        self.lock.withLock { chunk.withUnsafeReadableBytes { self.hasher.update(bufferPointer: $0) } }
+        self.hasher.withLock { hasher in chunk.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) } }
     }
 
     func finish() -> Hash.Digest {
-        self.lock.withLock { self.hasher.finalize() }
+        self.hasher.withLock { $0.finalize() }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// A swift-log handler that writes one JSON object per line: time, level, label, message, source and every metadata
 /// field (so `hb.request.id`, `generation` and `account` are searchable). Values of keys that look like secrets are
@@ -12,11 +13,10 @@ public struct JSONLogHandler<Stream: TextOutputStream & Sendable>: LogHandler {
     let stream: LockedStream
 
     /// Serialises writes from many threads onto one stream.
-    final class LockedStream: @unchecked Sendable {
-        private let lock = NSLock()
-        private var stream: Stream
-        init(_ stream: Stream) { self.stream = stream }
-        func write(_ line: String) { self.lock.withLock { self.stream.write(line) } }
+    final class LockedStream: Sendable {
+        private let stream: Mutex<Stream>
+        init(_ stream: Stream) { self.stream = Mutex(stream) }
+        func write(_ line: String) { self.stream.withLock { $0.write(line) } }
     }
 
     static var secretKeys: Set<String> { ["authorization", "api_key", "fal_key", "key", "token", "admin_token"] }

@@ -1,5 +1,4 @@
 import Logging
-import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import SQLKit
@@ -233,10 +232,10 @@ struct CommitBatch {
 
 /// A lock-protected round-robin counter.
 final class ManagedAtomicCounter: Sendable {
-    private let value = NIOLockedValueBox(0)
+    private let value = Mutex(0)
 
     func next() -> Int {
-        self.value.withLockedValue { value in
+        self.value.withLock { value in
             value &+= 1
             return value & Int.max
         }

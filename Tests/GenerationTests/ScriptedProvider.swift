@@ -1,11 +1,12 @@
 import Catalog
 import Foundation
 import Providers
+import Synchronization
 
 /// A provider double for the engine's money paths: it answers from a script and fails loudly (records an error
 /// outcome the test sees) when called more often than the script allows.
-final class ScriptedProvider: ImageProvider, @unchecked Sendable {
-    enum Step {
+final class ScriptedProvider: ImageProvider, Sendable {
+    enum Step: Sendable {
         /// Deliver this many in-memory images (fewer than asked = the rest are undelivered).
         case deliver(Int)
         /// Fail the whole generation.
@@ -24,11 +25,9 @@ final class ScriptedProvider: ImageProvider, @unchecked Sendable {
     }
 
     let name = "scripted"
-    private let lock = NSLock()
-    private var steps: [Step]
-    private var callCount = 0
-    /// How often it was called (read under the lock: tests look while a run calls it).
-    var calls: Int { self.lock.withLock { self.callCount } }
+    /// The steps left, and how often it was called (read under the lock: tests look while a run calls it).
+    private let script: Mutex<(steps: [Step], calls: Int)>
+    var calls: Int { self.script.withLock { $0.calls } }
 
     /// What the pretend upstream bills per image.
     let costPerImage: Int64
@@ -36,14 +35,14 @@ final class ScriptedProvider: ImageProvider, @unchecked Sendable {
     func upstreamCostPerImage(_ model: ModelSpec) -> Int64 { self.costPerImage }
 
     init(_ steps: [Step], costPerImage: Int64 = 0) {
-        self.steps = steps
+        self.script = Mutex((steps, 0))
         self.costPerImage = costPerImage
     }
 
     func generate(_ request: ProviderRequest, context: ProviderContext) async throws(ProviderError) -> ProviderOutcome {
-        let step: Step? = self.lock.withLock {
-            self.callCount += 1
-            return self.steps.isEmpty ? nil : self.steps.removeFirst()
+        let step: Step? = self.script.withLock { script in
+            script.calls += 1
+            return script.steps.isEmpty ? nil : script.steps.removeFirst()
         }
         guard let step else {
             throw ProviderError(code: .unexpectedCall, message: "ScriptedProvider was called more often than scripted")
