@@ -145,7 +145,7 @@ struct AdminController {
         do {
             let account = try await self.operations.createAccount(name: body.name, credit: credit)
             return try JSONResponse.make(AccountBody(account: account), status: .created)
-        } catch BillingError.accountExists {
+        } catch let error as BillingError where error.code == .accountExists {
             throw APIError(status: .conflict, code: "account_exists", message: "An account named '\(body.name)' exists already.", param: "name")
         }
     }

@@ -60,13 +60,6 @@ public struct RequestError: Error, Sendable, Equatable {
         RequestError(code: .modelNotFound, message: "The model '\(id)' does not exist. See GET /v1/models.", param: param)
     }
 
-    public static func insufficientBalance(required: MicroUSD, available: MicroUSD) -> RequestError {
-        RequestError(
-            code: .insufficientBalance,
-            message: "This request needs $\(required) and the available balance is $\(available). Add credit and try again."
-        )
-    }
-
     public static func tooLarge(_ message: String, param: String? = nil) -> RequestError {
         RequestError(code: .payloadTooLarge, message: message, param: param)
     }
@@ -78,38 +71,22 @@ public struct RequestError: Error, Sendable, Equatable {
 
     /// The answer to a refusal from the books (balance, key limits, a reused key); nil for errors that are not refusals.
     public init?(_ error: BillingError) {
-        switch error {
-        case .insufficientBalance(let available, let required):
-            self = .insufficientBalance(required: required, available: available)
-        case .dailyLimitExceeded(let limit, let spent, let retryAfter):
-            self.init(
-                code: .dailyLimitExceeded,
-                message: "This request would take this key past its daily limit of $\(limit) (spent today: $\(spent)).",
-                retryAfterSeconds: retryAfter
-            )
-        case .concurrencyLimitExceeded(let max):
-            self.init(
-                code: .concurrencyLimitExceeded,
-                message: "This key may run \(max) generations at once; wait for one to finish.",
-                retryAfterSeconds: 2
-            )
-        case .rateLimited(let status, let kind, let retryAfter):
-            self.init(
-                code: .rateLimited,
-                message: "This key may make \(status.limit) \(kind == .images ? "images" : "requests") per minute; try again in \(retryAfter) s.",
-                retryAfterSeconds: retryAfter
-            )
-            self.rateLimit = status
-        case .exceedsRateLimit(let limit, let kind, let cost):
+        switch error.code {
+        case .exceedsRateLimit:
             // Waiting never helps: the request alone is more than a minute's quota.
-            self = .invalid(
-                "num_images",
-                "This request asks for \(cost) images and this key may make \(limit) \(kind == .images ? "images" : "requests") per minute."
-            )
+            self = .invalid("num_images", error.message)
         case .idempotencyKeyReused:
             self = .idempotencyKeyReused()
-        case .accountNotFound, .accountExists, .invalidName, .inconsistent:
-            return nil
+        default:
+            guard let code = Self.refusals[error.code] else { return nil }
+            self.init(code: code, message: error.message, retryAfterSeconds: error.retryAfterSeconds)
+            self.rateLimit = error.rateLimit
         }
     }
+
+    /// The books' refusals a caller is answered with as they are.
+    static let refusals: [BillingError.Code: Code] = [
+        .insufficientBalance: .insufficientBalance, .dailyLimitExceeded: .dailyLimitExceeded,
+        .concurrencyLimitExceeded: .concurrencyLimitExceeded, .rateLimited: .rateLimited,
+    ]
 }
