@@ -13,62 +13,19 @@ import Storage
 /// `create`: validate → cheap checks (idempotency, key limits, balance) → load references → hold → persist → queue
 /// → wait; then a worker runs it with `GenerationRunner`: claim → provider → store outputs → settle (charge delivered,
 /// return the rest) → completed | failed. Recovery after a crash runs the same runner.
-public final class GenerationService: GenerationUseCases {
-    public let catalog: ModelCatalog
+public final class GenerationService: GenerationUseCases, UsesGenerationDependencies {
+    let dependencies: GenerationDependencies
     let validator: GenerateRequestValidator
-    let store: GenerationStore
-    let outputs: OutputStore
-    let idempotency: IdempotencyStore
-    let hub = CompletionHub()
-    /// Rung when a webhook may have become due (a settlement, a redelivery), so the dispatcher sends it at once.
-    let webhookBell = CompletionHub()
-    let webhooks: WebhookOutbox
-    /// Where webhooks may point: public addresses, unless the operator allows private ones.
-    let webhookPolicy: AddressPolicy
-    let database: any Database
-    let references: ReferenceLoader
-    let blobs: any BlobStore
-    let provider: any ImageProvider
-    let queue: JobQueue
-    let settings: GenerationSettings
-    let runner: GenerationRunner
 
-    public init(
-        catalog: ModelCatalog,
-        database: any Database,
-        blobs: any BlobStore,
-        provider: any ImageProvider,
-        references: ReferenceLoader,
-        mirror: OutputMirror,
-        queue: JobQueue,
-        settings: GenerationSettings
-    ) {
-        self.catalog = catalog
-        self.validator = GenerateRequestValidator(catalog: catalog)
-        self.database = database
-        self.store = GenerationStore(database: database)
-        self.outputs = OutputStore(database: database)
-        self.idempotency = IdempotencyStore(database: database)
-        self.webhooks = WebhookOutbox(database: database)
-        self.webhookPolicy = AddressPolicy(allowPrivate: settings.webhooks.allowPrivateAddresses)
-        self.blobs = blobs
-        self.provider = provider
-        self.references = references
-        self.queue = queue
-        self.settings = settings
-        self.runner = GenerationRunner(
-            catalog: catalog,
-            database: database,
-            store: self.store,
-            outputs: self.outputs,
-            blobs: blobs,
-            provider: provider,
-            mirror: mirror,
-            hub: self.hub,
-            webhookBell: self.webhookBell,
-            settings: settings
-        )
+    public init(_ dependencies: GenerationDependencies) {
+        self.dependencies = dependencies
+        self.validator = GenerateRequestValidator(catalog: dependencies.catalog)
     }
+
+    public var catalog: ModelCatalog { self.dependencies.catalog }
+
+    /// Runs generations for this service (and for the workers, over the same dependencies).
+    var runner: GenerationRunner { GenerationRunner(dependencies: self.dependencies) }
 
     public var providerName: String { self.provider.name }
 
@@ -108,18 +65,11 @@ public final class GenerationService: GenerationUseCases {
     }
 
     public func cancel(id: String, accountID: String, waitingUpTo timeout: Duration) async throws -> GenerationRecord? {
-        let now = self.settings.clock.nowMillis()
-        if let cancelled = try await self.store.cancelQueued(id: id, accountID: accountID, now: now) {
-            GenerationMetrics.recordMoney("release", micros: cancelled.refunded.micros)
-            await self.webhookBell.signal(WebhookDispatcher.bellKey)
-            for key in cancelled.request.referenceKeys { try? await self.blobs.delete(key: key) }
-            await self.hub.signal(id)
-            return cancelled
-        }
+        if let cancelled = try await self.settlement.cancelQueued(id: id, accountID: accountID) { return cancelled }
         guard let current = try await self.store.get(id: id, accountID: accountID) else { return nil }
         if current.status.isFinal { return current }
         // Running: its run (on any replica) sees the request at its next step, stops and settles.
-        _ = try await self.store.requestCancel(id: id, accountID: accountID, now: now)
+        _ = try await self.store.requestCancel(id: id, accountID: accountID, now: self.settings.clock.nowMillis())
         guard timeout > .zero else { return try await self.store.get(id: id, accountID: accountID) ?? current }
         return try await self.waitForEnd(id, timeout: timeout) ?? current
     }
@@ -153,8 +103,18 @@ public final class GenerationService: GenerationUseCases {
         try await self.blobs.read(key: output.blobKey, into: consume)
     }
 
-    // MARK: - Submit
+    // MARK: - Run (worker)
 
+    /// Runs one generation to its end (see `GenerationRunner`). Safe to call again for the same id, at once or after
+    /// a crash: the lease and the guarded settlement make sure it runs and settles exactly once.
+    @discardableResult
+    func process(_ id: String, logger: Logger) async -> GenerationRunner.Result {
+        await self.runner.run(id, logger: logger)
+    }
+}
+
+/// Submitting a generation: the checks that may refuse it, then the hold, the row and the queue, in that order.
+extension GenerationService {
     /// Holds the money and persists the job. Everything that can reject the request happens before the hold, so a
     /// rejected request never moves money. With an `idempotencyKey`, a repeat of the same request within 24 hours
     /// returns the first generation (never a second one or a second charge); the same key with another request is
@@ -247,7 +207,7 @@ public final class GenerationService: GenerationUseCases {
         )
         var rateLimit = rates.status
         do {
-            let imagesStatus = try await self.database.transaction { [store] sql -> RateLimitStatus? in
+            let imagesStatus = try await self.database.transaction { [store = self.store] sql -> RateLimitStatus? in
                 if let apiKeyID { try await KeyLimits.check(keyID: apiKeyID, adding: record.hold, now: record.createdAt, on: sql) }
                 // Images are taken from the bucket with the hold: a refused or failed hold takes none.
                 let imagesStatus =
@@ -304,6 +264,10 @@ public final class GenerationService: GenerationUseCases {
         return CreatedGeneration(record: record, replayed: true)
     }
 
+}
+
+/// Waiting for a generation to change or end, woken by the hub and reading the row again on a poll.
+extension GenerationService {
     /// Waits up to `timeout` for a generation to end and returns it as it then is.
     func waitForEnd(_ id: String, timeout: Duration) async throws -> GenerationRecord? {
         try await self.watch(id, timeout: timeout, poll: Self.endPollInterval) {
@@ -346,18 +310,11 @@ public final class GenerationService: GenerationUseCases {
 
     /// How often a waiter reads its generation again without being woken.
     static let endPollInterval = Duration.seconds(1)
+}
 
-    // MARK: - Run (worker)
-
-    /// Runs one generation to its end (see `GenerationRunner`). Safe to call again for the same id, at once or after
-    /// a crash: the lease and the guarded settlement make sure it runs and settles exactly once.
-    @discardableResult
-    func process(_ id: String, logger: Logger) async -> GenerationRunner.Result {
-        await self.runner.run(id, logger: logger)
-    }
-
-    // MARK: - Helpers
-
+/// The checks a request passes before any money is held (balance, key limits, rate limits, webhook address) and
+/// the sizes and stored form it resolves to.
+extension GenerationService {
     /// Refuses, before any work, a request the account's available balance or the key's limits cannot take.
     func checkAffordable(
         _ hold: MicroUSD,
