@@ -88,58 +88,22 @@ public enum Ledger {
 
     /// The newest `limit` rows of an account older than row `before` (all rows when nil), newest first: a page.
     public static func recent(account: String, limit: Int, before: Int64? = nil, on sql: any SQLDatabase) async throws -> [LedgerEntry] {
-        let rows = try await sql.raw(
-            """
-            SELECT seq, account_id, generation_id, kind, amount_micros, balance_after, held_after, note, created_at
-            FROM ledger WHERE account_id = \(bind: account) AND seq < \(bind: before ?? Int64.max) ORDER BY seq DESC LIMIT \(bind: limit)
-            """
-        ).all()
-        return try rows.map(Self.entry)
+        try await Self.rows(
+            where: "account_id = \(bind: account) AND seq < \(bind: before ?? Int64.max)",
+            order: "seq DESC",
+            limit: limit,
+            on: sql
+        ).map(LedgerEntry.init)
     }
 
     /// Every row of one account, oldest first (for the audit).
     public static func all(account: String, on sql: any SQLDatabase) async throws -> [LedgerEntry] {
-        let rows = try await sql.raw(
-            """
-            SELECT seq, account_id, generation_id, kind, amount_micros, balance_after, held_after, note, created_at
-            FROM ledger WHERE account_id = \(bind: account) ORDER BY seq
-            """
-        ).all()
-        return try rows.map(Self.entry)
+        try await Self.rows(where: "account_id = \(bind: account)", order: "seq", on: sql).map(LedgerEntry.init)
     }
 
     /// Every row of one generation, oldest first.
     public static func entries(generation: String, on sql: any SQLDatabase) async throws -> [LedgerEntry] {
-        let rows = try await sql.raw(
-            """
-            SELECT seq, account_id, generation_id, kind, amount_micros, balance_after, held_after, note, created_at
-            FROM ledger WHERE generation_id = \(bind: generation) ORDER BY seq
-            """
-        ).all()
-        return try rows.map(Self.entry)
-    }
-
-    /// A row's kind; a kind this version does not know is an error, never guessed (it would move money the wrong way).
-    static func kind(_ row: any SQLRow) throws -> LedgerKind {
-        let text = try row.decode(column: "kind", as: String.self)
-        guard let kind = LedgerKind(rawValue: text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "unknown ledger kind '\(text)'"))
-        }
-        return kind
-    }
-
-    static func entry(_ row: any SQLRow) throws -> LedgerEntry {
-        LedgerEntry(
-            seq: try row.decode(column: "seq", as: Int64.self),
-            accountID: try row.decode(column: "account_id", as: String.self),
-            generationID: try row.decode(column: "generation_id", as: String?.self),
-            kind: try Self.kind(row),
-            amount: MicroUSD(micros: try row.decode(column: "amount_micros", as: Int64.self)),
-            balanceAfter: MicroUSD(micros: try row.decode(column: "balance_after", as: Int64.self)),
-            heldAfter: MicroUSD(micros: try row.decode(column: "held_after", as: Int64.self)),
-            note: try row.decode(column: "note", as: String.self),
-            createdAt: try row.decode(column: "created_at", as: Int64.self)
-        )
+        try await Self.rows(where: "generation_id = \(bind: generation)", order: "seq", on: sql).map(LedgerEntry.init)
     }
 
     private static func append(

@@ -80,17 +80,6 @@ public enum BooksAudit {
         }
     }
 
-    /// One ledger row as stored (the kind as text: an unknown kind is reported, not guessed).
-    struct Row {
-        let seq: Int64
-        let accountID: String
-        let generationID: String?
-        let kind: String
-        let amount: Int64
-        let balanceAfter: Int64
-        let heldAfter: Int64
-    }
-
     /// One generation's columns that the books depend on.
     struct Generation {
         let id: String
@@ -140,22 +129,7 @@ public enum BooksAudit {
             }
             report.generations = generations.count
 
-            let rows = try await sql.raw(
-                """
-                SELECT seq, account_id, generation_id, kind, amount_micros, balance_after, held_after
-                FROM ledger ORDER BY account_id, seq
-                """
-            ).all().map { row in
-                Row(
-                    seq: try row.decode(column: "seq", as: Int64.self),
-                    accountID: try row.decode(column: "account_id", as: String.self),
-                    generationID: try row.decode(column: "generation_id", as: String?.self),
-                    kind: try row.decode(column: "kind", as: String.self),
-                    amount: try row.decode(column: "amount_micros", as: Int64.self),
-                    balanceAfter: try row.decode(column: "balance_after", as: Int64.self),
-                    heldAfter: try row.decode(column: "held_after", as: Int64.self)
-                )
-            }
+            let rows = try await Ledger.everyRow(on: sql)
             report.ledgerRows = rows.count
 
             // Replay each account's rows in order.
@@ -167,7 +141,7 @@ public enum BooksAudit {
                     problem("ledger row \(row.seq): unknown kind '\(row.kind)'")
                     continue
                 }
-                if row.amount < 0 { problem("ledger row \(row.seq): negative amount \(MicroUSD(micros: row.amount))") }
+                if row.amount.micros < 0 { problem("ledger row \(row.seq): negative amount \(row.amount)") }
                 if let generationID = row.generationID {
                     if let generation = generations[generationID] {
                         if generation.accountID != row.accountID {
@@ -178,24 +152,24 @@ public enum BooksAudit {
                     } else {
                         problem("ledger row \(row.seq): generation \(generationID) does not exist")
                     }
-                    perGeneration[generationID, default: [:]][kind, default: 0] += row.amount
+                    perGeneration[generationID, default: [:]][kind, default: 0] += row.amount.micros
                 }
-                let effect = kind.effect(row.amount)
+                let effect = kind.effect(row.amount.micros)
                 var balance = replayed[row.accountID, default: (0, 0)]
                 balance.available += effect.available
                 balance.held += effect.held
                 replayed[row.accountID] = balance
-                if balance.available != row.balanceAfter || balance.held != row.heldAfter {
+                if balance.available != row.balanceAfter.micros || balance.held != row.heldAfter.micros {
                     problem(
-                        "account \(row.accountID): ledger row \(row.seq) says \(MicroUSD(micros: row.balanceAfter))/\(MicroUSD(micros: row.heldAfter)), replay gives \(MicroUSD(micros: balance.available))/\(MicroUSD(micros: balance.held))"
+                        "account \(row.accountID): ledger row \(row.seq) says \(row.balanceAfter)/\(row.heldAfter), replay gives \(MicroUSD(micros: balance.available))/\(MicroUSD(micros: balance.held))"
                     )
                 }
                 if balance.available < 0 || balance.held < 0 { problem("account \(row.accountID): negative balance after ledger row \(row.seq)") }
                 switch kind {
-                case .credit: report.credited = report.credited + MicroUSD(micros: row.amount)
-                case .charge: report.charged = report.charged + MicroUSD(micros: row.amount)
-                case .release: report.released = report.released + MicroUSD(micros: row.amount)
-                case .refund: report.refunded = report.refunded + MicroUSD(micros: row.amount)
+                case .credit: report.credited = report.credited + row.amount
+                case .charge: report.charged = report.charged + row.amount
+                case .release: report.released = report.released + row.amount
+                case .refund: report.refunded = report.refunded + row.amount
                 case .debit, .hold: break
                 }
             }

@@ -19,17 +19,8 @@ import Storage
 /// - A generation whose submit may have reached the upstream but whose handle was never saved is never submitted
 ///   again: it fails, the user is refunded, and what the upstream may bill is recorded as the operator's loss.
 /// - A run interrupted by shutdown (or by losing its lease) ends without settling; the next run resumes it.
-struct GenerationRunner: Sendable {
-    let catalog: ModelCatalog
-    let database: any Database
-    let store: GenerationStore
-    let outputs: OutputStore
-    let blobs: any BlobStore
-    let provider: any ImageProvider
-    let mirror: OutputMirror
-    let hub: CompletionHub
-    let webhookBell: CompletionHub
-    let settings: GenerationSettings
+struct GenerationRunner: UsesGenerationDependencies, Sendable {
+    let dependencies: GenerationDependencies
 
     /// How a run ended, for the worker and the tests.
     enum Result: Sendable, Equatable {
@@ -88,7 +79,7 @@ struct GenerationRunner: Sendable {
         logger[metadataKey: "generation"] = "\(id)"
         let lease = Duration.milliseconds(self.settings.leaseMillis)
         let workLogger = logger
-        let result = await LeaseKeeper.holding(every: lease / 3) { [store, settings] in
+        let result = await LeaseKeeper.holding(every: lease / 3) { [store = self.store, settings = self.settings] in
             do {
                 let renewed = try await store.renewLease(id: id, owner: owner, until: settings.clock.nowMillis() + settings.leaseMillis)
                 return renewed ? .renewed : .lost
@@ -103,7 +94,7 @@ struct GenerationRunner: Sendable {
             do {
                 // In a task of its own: this run's task is usually cancelled (shutdown), and the database calls
                 // refuse to start in a cancelled task.
-                try await Task { [store] in try await store.releaseLease(id: id, owner: owner) }.value
+                try await Task { [store = self.store] in try await store.releaseLease(id: id, owner: owner) }.value
             } catch {
                 logger.warning("lease not given back; the generation resumes when it expires", metadata: ["error": "\(error)"])
             }
@@ -116,7 +107,7 @@ struct GenerationRunner: Sendable {
     func work(_ claimed: GenerationRecord, owner: String, logger: Logger) async -> Result {
         var record = claimed
         let failure: ProviderError?
-        var delivered: [(OutputImage, OutputRecord)] = []
+        var delivered: [Settlement.Delivered] = []
         if record.upstreamHandle == nil, record.upstreamSubmitAt != nil {
             failure = ProviderError(
                 code: .outcomeUnknown,
@@ -157,14 +148,14 @@ struct GenerationRunner: Sendable {
         }
         do {
             let cancelled = failure?.code == .cancelled
-            guard try await self.settle(&record, delivered: delivered, cancelled: cancelled, owner: owner, logger: logger) else {
-                return .interrupted
-            }
+            guard
+                let settled = try await self.settlement.settleRun(record, delivered: delivered, cancelled: cancelled, owner: owner, logger: logger)
+            else { return .interrupted }
+            return .settled(settled.status)
         } catch {
             logger.error("generation could not be settled", metadata: ["error": "\(error)"])
             return .interrupted
         }
-        return .settled(record.status)
     }
 
     /// Calls the provider with what was saved: its upstream handle to follow, and the hooks that save progress
@@ -173,92 +164,23 @@ struct GenerationRunner: Sendable {
         let request = try await self.providerRequest(for: record)
         let saved = record.upstreamRequestID.flatMap { requestID in record.upstreamHandle.map { UpstreamHandle(requestID: requestID, data: $0) } }
         // Read from the books, so a cancel asked of any replica reaches the run wherever it is.
-        let cancel = CancelCheck { [store] in (try? await store.isCancelRequested(id: record.id)) ?? false }
-        let context = ProviderContext(resume: saved) { [store] in
+        let cancel = CancelCheck { [store = self.store] in (try? await store.isCancelRequested(id: record.id)) ?? false }
+        let context = ProviderContext(resume: saved) { [store = self.store] in
             try await store.markSubmitting(id: record.id, owner: owner, at: self.settings.clock.nowMillis())
         } cancelRequested: { [cancel] in
             await cancel.requested()
-        } queuePosition: { [store] position in
+        } queuePosition: { [store = self.store] position in
             // A hint for watchers only: losing one (a busy database, a lost lease) must never fail the generation.
             try? await store.setQueuePosition(position, id: record.id, owner: owner)
-        } record: { [store] handle in
+        } record: { [store = self.store] handle in
             try await store.setUpstream(handle, for: record.id, owner: owner)
         }
         return try await self.provider.generate(request, context: context)
     }
 
-    /// Ends the generation and moves the money in one transaction: charge delivered images, return the rest.
-    /// `cancelled`: no image came back because the owner cancelled it (the hold is released, not refunded as a
-    /// failure). False when this run no longer holds the lease (nothing was written).
-    func settle(
-        _ record: inout GenerationRecord,
-        delivered: [(OutputImage, OutputRecord)],
-        cancelled: Bool = false,
-        owner: String,
-        logger: Logger
-    ) async throws -> Bool {
-        let now = self.settings.clock.nowMillis()
-        record.status = !delivered.isEmpty ? .completed : cancelled ? .cancelled : .failed
-        // A failure's hold is refunded; what a delivery or the owner's cancel leaves over is released.
-        let returnKind: LedgerKind = record.status == .failed ? .refund : .release
-        record.images = delivered.map(\.0)
-        record.charged = record.pricePerImage * delivered.count
-        record.refunded = record.hold - record.charged
-        record.completedAt = now
-        // On a whole second: the link's signed `expires` (seconds) and the response's `expires_at` are then the same
-        // instant, the one the output route enforces.
-        record.expiresAt = delivered.isEmpty ? nil : (now + self.settings.retentionMillis + 999) / 1000 * 1000
-        if !delivered.isEmpty && delivered.count < record.numImages {
-            record.errorCode = "partial_delivery"
-            record.errorMessage = "\(record.numImages - delivered.count) of \(record.numImages) images could not be delivered and were refunded."
-        }
-        let final = record
-        let settled = try await self.database.transaction(priority: .urgent) { [store, outputs] sql in
-            guard try await store.finish(final, owner: owner, on: sql) else { return false }
-            for (image, output) in delivered {
-                try await outputs.insert(
-                    output,
-                    index: image.index,
-                    width: image.width,
-                    height: image.height,
-                    createdAt: now,
-                    expiresAt: final.expiresAt ?? now,
-                    on: sql
-                )
-            }
-            try await Ledger.settle(
-                charge: final.charged,
-                returned: final.refunded,
-                returnKind: returnKind,
-                account: final.accountID,
-                generation: final.id,
-                on: sql
-            )
-            // The event exists exactly when the settlement does: a crash after the commit never loses it.
-            try await WebhookOutbox.enqueue(for: final, now: now, on: sql)
-            return true
-        }
-        guard settled else { return false }
-        GenerationMetrics.recordDuration(milliseconds: now - final.createdAt, provider: final.provider, outcome: final.status.rawValue)
-        GenerationMetrics.recordMoney("charge", micros: final.charged.micros)
-        GenerationMetrics.recordMoney(returnKind.rawValue, micros: final.refunded.micros)
-        GenerationMetrics.stored(images: delivered.count, bytes: delivered.reduce(0) { $0 + $1.0.byteCount })
-        logger.info(
-            "generation ended",
-            metadata: [
-                "status": "\(final.status.rawValue)", "charged_micros": "\(final.charged.micros)", "returned_micros": "\(final.refunded.micros)",
-                "upstream_cost_micros": "\(final.upstreamCost.micros)",
-            ]
-        )
-        for key in final.request.referenceKeys { try? await self.blobs.delete(key: key) }
-        await self.hub.signal(final.id)
-        await self.webhookBell.signal(WebhookDispatcher.bellKey)
-        return true
-    }
-
     /// Stores each image; an image that cannot be stored is simply not delivered (and so not charged).
-    func storeOutputs(_ images: [ProviderImage], of record: GenerationRecord, logger: Logger) async -> [(OutputImage, OutputRecord)] {
-        var delivered: [(OutputImage, OutputRecord)] = []
+    func storeOutputs(_ images: [ProviderImage], of record: GenerationRecord, logger: Logger) async -> [Settlement.Delivered] {
+        var delivered: [Settlement.Delivered] = []
         for (index, image) in images.prefix(record.numImages).enumerated() {
             let outputID = Identifier.make("out")
             let blobKey = OutputStore.blobKey(generationID: record.id, index: index)

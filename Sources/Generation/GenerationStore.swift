@@ -126,8 +126,9 @@ public struct GenerationStore: Sendable {
         }
     }
 
-    /// Writes the end of a generation, only if it is still `processing` under `owner`'s lease. Returns false
-    /// otherwise (another run took it over or ended it first), in which case the caller must not move money.
+    /// Writes the end of a generation, only if it is still `processing` under `owner`'s lease, in the caller's
+    /// transaction (`Settlement`). Returns false otherwise (another run took it over or ended it first), in which case
+    /// the caller must not move money.
     func finish(_ record: GenerationRecord, owner: String, on sql: any SQLDatabase) async throws -> Bool {
         let row = try await sql.raw(
             """
@@ -143,40 +144,23 @@ public struct GenerationStore: Sendable {
             RETURNING id
             """
         ).first()
-        guard row != nil else { return false }
-        try await sql.announceEnd(record.id)
-        return true
+        return row != nil
     }
 
-    /// Ends a generation that is still `queued` as `cancelled`, returning the whole hold, in one transaction with
-    /// the ledger; the guard on `queued` makes it exclusive with a worker's claim. Nil when it was not queued (a run
-    /// claimed it first, or it ended), in which case nothing was written.
-    func cancelQueued(id: String, accountID: String, now: Int64) async throws -> GenerationRecord? {
-        try await self.database.transaction(priority: .urgent) { sql in
-            guard
-                let row = try await sql.raw(
-                    """
-                    UPDATE generations SET status = 'cancelled', refunded_micros = hold_micros, completed_at = \(bind: now),
-                        cancel_requested_at = \(bind: now), error_code = 'cancelled',
-                        error_message = 'Cancelled by its owner before it started; the whole hold was returned.'
-                    WHERE id = \(bind: id) AND account_id = \(bind: accountID) AND status = 'queued'
-                    RETURNING *
-                    """
-                ).first()
-            else { return nil }
-            let record = try Self.record(row)
-            try await sql.announceEnd(record.id)
-            try await Ledger.settle(
-                charge: .zero,
-                returned: record.hold,
-                returnKind: .release,
-                account: accountID,
-                generation: id,
-                on: sql
-            )
-            try await WebhookOutbox.enqueue(for: record, now: now, on: sql)
-            return record
-        }
+    /// Writes the end of a generation that is still `queued` as `cancelled`, with the whole hold returned, in the
+    /// caller's transaction (`Settlement`); the guard on `queued` makes it exclusive with a worker's claim. Nil when
+    /// it was not queued (a run claimed it first, or it ended) or is not the account's, in which case nothing was
+    /// written and the caller must not move money.
+    func cancelQueued(id: String, accountID: String, now: Int64, on sql: any SQLDatabase) async throws -> GenerationRecord? {
+        try await sql.raw(
+            """
+            UPDATE generations SET status = 'cancelled', refunded_micros = hold_micros, completed_at = \(bind: now),
+                cancel_requested_at = \(bind: now), error_code = 'cancelled',
+                error_message = 'Cancelled by its owner before it started; the whole hold was returned.'
+            WHERE id = \(bind: id) AND account_id = \(bind: accountID) AND status = 'queued'
+            RETURNING *
+            """
+        ).first().map(Self.record)
     }
 
     /// Marks a running generation as to be cancelled (once; the first request's time stays). False when it is not

@@ -13,21 +13,21 @@ import Storage
 /// lease it gave back), and a generation whose run died is claimable again when its lease runs out. On graceful
 /// shutdown workers stop claiming; running generations end as interrupted and give their lease back, so another
 /// replica (or the next start) resumes them at once.
-public struct GenerationWorkers: Service {
-    let service: GenerationService
-    let queue: JobQueue
+public struct GenerationWorkers: Service, UsesGenerationDependencies {
+    let dependencies: GenerationDependencies
+    let runner: GenerationRunner
     let workers: Int
     let logger: Logger
 
-    public init(service: GenerationService, queue: JobQueue, workers: Int, logger: Logger) {
-        self.service = service
-        self.queue = queue
+    public init(_ dependencies: GenerationDependencies, workers: Int, logger: Logger) {
+        self.dependencies = dependencies
+        self.runner = GenerationRunner(dependencies: dependencies)
         self.workers = max(1, workers)
         self.logger = logger
     }
 
     public func run() async throws {
-        let unfinished = try await self.service.store.unfinishedIDs()
+        let unfinished = try await self.store.unfinishedIDs()
         if !unfinished.isEmpty {
             self.logger.notice("unfinished generations in the queue", metadata: ["count": "\(unfinished.count)"])
         }
@@ -35,12 +35,12 @@ public struct GenerationWorkers: Service {
             group.addTask { await self.sweep() }
             // Generations other replicas end wake this process's waiters; work they could not start wakes its workers
             // (PostgreSQL's NOTIFY). On SQLite nobody else exists.
-            if let ended = self.service.database.notifications(on: .generationEnded) {
+            if let ended = self.database.notifications(on: .generationEnded) {
                 group.addTask {
-                    for await id in ended.cancelOnGracefulShutdown() { await self.service.hub.signal(id) }
+                    for await id in ended.cancelOnGracefulShutdown() { await self.hub.signal(id) }
                 }
             }
-            if let work = self.service.database.notifications(on: .workAvailable) {
+            if let work = self.database.notifications(on: .workAvailable) {
                 group.addTask {
                     for await scope in work.cancelOnGracefulShutdown() {
                         if scope == Self.everyWorker { self.queue.wakeAll() } else { self.queue.wake() }
@@ -61,7 +61,7 @@ public struct GenerationWorkers: Service {
                 var wakeups = self.queue.wakeups.cancelOnGracefulShutdown().makeAsyncIterator()
                 guard await wakeups.next() != nil else { return }
             }
-            guard let claim = await self.service.runner.claimNext(logger: self.logger) else {
+            guard let claim = await self.runner.claimNext(logger: self.logger) else {
                 claimAtOnce = self.queue.shouldClaimAgain()
                 continue
             }
@@ -70,7 +70,7 @@ public struct GenerationWorkers: Service {
             if let requestID = self.queue.requestID(for: claim.record.id) { logger.requestID = requestID }
             // A graceful shutdown interrupts the run (it gives its lease back and the next claim, here or on another
             // replica, resumes it through its saved handle) instead of waiting for an upstream that may take minutes.
-            _ = await cancelWhenGracefulShutdown { [logger] in await self.service.runner.run(claim, logger: logger) }
+            _ = await cancelWhenGracefulShutdown { [logger] in await self.runner.run(claim, logger: logger) }
             GenerationMetrics.finished()
             // Claim again at once: a backlog (a restart, a dead replica's leases, a burst) drains at full speed, and
             // only a claim that finds nothing sends the worker back to wait.
@@ -84,19 +84,19 @@ public struct GenerationWorkers: Service {
     /// Every `sweepIntervalMillis`, samples the queue's depth, and one replica at a time looks for generations nobody
     /// runs (expired leases, queued rows older than one interval) and wakes the idle workers of every replica.
     func sweep() async {
-        let interval = self.service.settings.sweepIntervalMillis
+        let interval = self.settings.sweepIntervalMillis
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(interval)) }
-            let now = self.service.settings.clock.nowMillis()
+            let now = self.settings.clock.nowMillis()
             do {
                 // Every replica samples the depth (a gauge each replica exports); one at a time wakes the others.
-                let state = try await self.service.store.queueState(now: now, queuedBefore: now - interval)
+                let state = try await self.store.queueState(now: now, queuedBefore: now - interval)
                 GenerationMetrics.queued(state.queued)
                 guard state.unclaimed else { continue }
-                _ = try await self.service.database.exclusively(.leaseSweeper) {
+                _ = try await self.database.exclusively(.leaseSweeper) {
                     self.logger.notice("generations wait for a worker; waking every replica's")
                     self.queue.wakeAll()
-                    try await self.service.database.read { sql in try await sql.announce(.workAvailable, Self.everyWorker) }
+                    try await self.database.read { sql in try await sql.announce(.workAvailable, Self.everyWorker) }
                 }
             } catch {
                 if !Task.isCancelled { self.logger.warning("sweep failed", metadata: ["error": "\(error)"]) }

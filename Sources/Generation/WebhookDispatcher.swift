@@ -16,30 +16,24 @@ import Synchronization
 ///
 /// Woken at once when a generation settles (the bell) and otherwise every half second, so a delivery left pending
 /// by a crash or waiting for its retry goes out on time; several replicas can run one each (the claim's lease).
-public struct WebhookDispatcher: Service {
-    let outbox: WebhookOutbox
+public struct WebhookDispatcher: Service, UsesGenerationDependencies {
+    let dependencies: GenerationDependencies
     let secrets: WebhookSecrets
-    let generations: GenerationStore
-    let bell: CompletionHub
-    let policy: AddressPolicy
     /// The body of an event: the generation as `GET /v1/generations/{id}` shows it (the HTTP layer renders it).
     let render: @Sendable (GenerationRecord, WebhookDelivery) throws -> [UInt8]
-    let settings: WebhookSettings
-    let clock: any WallClock
     let logger: Logger
 
     /// The bell's one slot.
     static let bellKey = "webhooks"
 
-    public init(service: GenerationService, logger: Logger, render: @escaping @Sendable (GenerationRecord, WebhookDelivery) throws -> [UInt8]) {
-        self.outbox = service.webhooks
-        self.secrets = WebhookSecrets(database: service.database)
-        self.generations = service.store
-        self.bell = service.webhookBell
-        self.policy = service.webhookPolicy
+    public init(
+        _ dependencies: GenerationDependencies,
+        logger: Logger,
+        render: @escaping @Sendable (GenerationRecord, WebhookDelivery) throws -> [UInt8]
+    ) {
+        self.dependencies = dependencies
+        self.secrets = WebhookSecrets(database: dependencies.database)
         self.render = render
-        self.settings = service.settings.webhooks
-        self.clock = service.settings.clock
         self.logger = logger
     }
 
@@ -49,30 +43,30 @@ public struct WebhookDispatcher: Service {
         await withDiscardingTaskGroup { group in
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 // Prepared before the read: a settlement in between rings a bell that is already listened for.
-                await self.bell.prepare(Self.bellKey)
-                let free = self.settings.concurrency - inFlight.count.withLock { $0 }
+                await self.webhookBell.prepare(Self.bellKey)
+                let free = self.settings.webhooks.concurrency - inFlight.count.withLock { $0 }
                 if free > 0 {
                     for delivery in await self.claimDue(limit: free, owner: owner) {
                         inFlight.count.withLock { $0 += 1 }
                         group.addTask {
                             await self.attempt(delivery, owner: owner)
                             inFlight.count.withLock { $0 -= 1 }
-                            await self.bell.signal(Self.bellKey)
+                            await self.webhookBell.signal(Self.bellKey)
                         }
                     }
                 }
-                _ = await self.bell.wait(for: Self.bellKey, timeout: .milliseconds(500))
+                _ = await self.webhookBell.wait(for: Self.bellKey, timeout: .milliseconds(500))
             }
         }
     }
 
     /// Due deliveries, each claimed under this sender's lease.
     func claimDue(limit: Int, owner: String) async -> [WebhookDelivery] {
-        let now = self.clock.nowMillis()
+        let now = self.settings.clock.nowMillis()
         do {
             var claimed: [WebhookDelivery] = []
-            for id in try await self.outbox.due(now: now, limit: limit) {
-                if let delivery = try await self.outbox.claim(id: id, owner: owner, now: now, leaseMillis: self.settings.leaseMillis) {
+            for id in try await self.webhooks.due(now: now, limit: limit) {
+                if let delivery = try await self.webhooks.claim(id: id, owner: owner, now: now, leaseMillis: self.settings.webhooks.leaseMillis) {
                     claimed.append(delivery)
                 }
             }
@@ -88,10 +82,10 @@ public struct WebhookDispatcher: Service {
         var logger = self.logger
         logger[metadataKey: "generation"] = "\(delivery.generationID)"
         logger[metadataKey: "webhook_id"] = "\(delivery.id)"
-        let started = self.clock.nowMillis()
+        let started = self.settings.clock.nowMillis()
         let answer: (status: Int?, error: String?)
         do {
-            guard let record = try await self.generations.get(id: delivery.generationID) else { throw MissingGeneration() }
+            guard let record = try await self.store.get(id: delivery.generationID) else { throw MissingGeneration() }
             let body = try self.render(record, delivery)
             let secret = try await self.secrets.secret(accountID: delivery.accountID, now: started)
             let timestamp = started / 1000
@@ -108,21 +102,21 @@ public struct WebhookDispatcher: Service {
             answer = (nil, "not sent: the event could not be prepared")
             logger.warning("webhook not prepared", metadata: ["error": "\(error)"])
         }
-        let ended = self.clock.nowMillis()
+        let ended = self.settings.clock.nowMillis()
         let delivered = answer.status.map { (200..<300).contains($0) } ?? false
         let number = delivery.attempts + 1
         let state: WebhookDelivery.State
         let next: Int64?
         if delivered {
             (state, next) = (.delivered, nil)
-        } else if ended - delivery.pendingSince >= self.settings.retryForMillis {
+        } else if ended - delivery.pendingSince >= self.settings.webhooks.retryForMillis {
             (state, next) = (.failed, nil)
         } else {
-            (state, next) = (.pending, ended + self.settings.retryDelay(afterAttempt: number, jitter: Double.random(in: 0...1)))
+            (state, next) = (.pending, ended + self.settings.webhooks.retryDelay(afterAttempt: number, jitter: Double.random(in: 0...1)))
         }
         let attempt = WebhookAttempt(number: number, at: started, statusCode: answer.status, error: answer.error, durationMillis: ended - started)
         do {
-            let recorded = try await self.outbox.record(attempt, of: delivery.id, owner: owner, state: state, nextAttemptAt: next)
+            let recorded = try await self.webhooks.record(attempt, of: delivery.id, owner: owner, state: state, nextAttemptAt: next)
             if !recorded { logger.notice("webhook attempt not recorded: its lease ran out") }
         } catch {
             // The lease runs out and the delivery is attempted again: at least once, never lost.
@@ -145,7 +139,7 @@ public struct WebhookDispatcher: Service {
         guard let parsed = URL(string: url) else { return (nil, "the URL is not valid") }
         let target: (host: String, address: String)
         do {
-            target = try await self.policy.target(of: parsed, on: .singleton)
+            target = try await self.webhookPolicy.target(of: parsed, on: .singleton)
         } catch {
             switch error {
             case .notHTTP: return (nil, "the URL is not http(s)")
@@ -153,7 +147,7 @@ public struct WebhookDispatcher: Service {
             case .notPublic: return (nil, "the host resolves to a private or local network address, which is not allowed")
             }
         }
-        let timeout = TimeAmount.milliseconds(self.settings.timeout.milliseconds)
+        let timeout = TimeAmount.milliseconds(self.settings.webhooks.timeout.milliseconds)
         var configuration = HTTPClient.Configuration.outbound(connectTimeout: timeout, readTimeout: timeout, connectionsPerHost: 1)
         configuration.dnsOverride = [target.host: target.address]
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)

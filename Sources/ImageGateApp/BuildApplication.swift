@@ -52,7 +52,6 @@ public func buildGateway(_ config: AppConfiguration, logger: Logger) async throw
     let clientConfiguration = HTTPClient.Configuration.outbound(connectionsPerHost: max(64, config.resolvedWorkers * 2))
     let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
 
-    let queue = JobQueue(workers: config.resolvedWorkers)
     var settings = GenerationSettings(
         retentionMillis: config.outputRetentionSeconds * 1000,
         leaseMillis: config.leaseSeconds * 1000,
@@ -63,16 +62,17 @@ public func buildGateway(_ config: AppConfiguration, logger: Logger) async throw
     settings.defaultRateLimits = [.requests: config.requestsPerMinute, .images: config.imagesPerMinute]
     settings.webhooks.allowPrivateAddresses = config.allowPrivateWebhookURLs
     settings.webhooks.firstRetryMillis = config.webhookFirstRetrySeconds * 1000
-    let generations = GenerationService(
+    let engine = GenerationDependencies(
         catalog: environment.catalog,
         database: environment.database,
         blobs: blobs,
         provider: try makeProvider(config, catalog: environment.catalog, httpClient: httpClient, logger: logger),
         references: ReferenceLoader(allowPrivateAddresses: config.allowPrivateImageURLs),
         mirror: OutputMirror(blobs: blobs, httpClient: httpClient, maxBytes: settings.maxOutputBytes),
-        queue: queue,
+        queue: JobQueue(workers: config.resolvedWorkers),
         settings: settings
     )
+    let generations = GenerationService(engine)
     Observability.bootstrapMetrics()
     var dependencies = GatewayDependencies(
         catalog: environment.catalog,
@@ -95,8 +95,8 @@ public func buildGateway(_ config: AppConfiguration, logger: Logger) async throw
     var services: [any Service] = [
         DatabaseService(database: environment.database),
         HTTPClientService(client: httpClient),
-        GenerationWorkers(service: generations, queue: queue, workers: config.resolvedWorkers, logger: logger),
-        WebhookDispatcher(service: generations, logger: logger, render: payloads.body),
+        GenerationWorkers(engine, workers: config.resolvedWorkers, logger: logger),
+        WebhookDispatcher(engine, logger: logger, render: payloads.body),
         OutputJanitor(
             outputs: OutputStore(database: environment.database),
             generations: GenerationStore(database: environment.database),

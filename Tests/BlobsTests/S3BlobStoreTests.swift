@@ -8,31 +8,6 @@ import Testing
 
 @testable import Blobs
 
-/// The S3 store the suite runs against (`TestS3Server.url`).
-enum TestS3 {
-    static var url: String? { TestS3Server.url }
-
-    /// `seaweedfs` or `moto`, from the URL's `server` parameter.
-    static var server: String? {
-        Self.url.flatMap { URLComponents(string: $0)?.queryItems?.first { $0.name == "server" }?.value }
-    }
-
-    static var configuration: S3Configuration {
-        get throws {
-            var configuration = try S3Configuration(url: try #require(Self.url))
-            configuration.partSize = S3Configuration.minimumPartSize
-            configuration.requestTimeout = .seconds(20)
-            return configuration
-        }
-    }
-
-    static func store(_ change: (inout S3Configuration) -> Void = { _ in }) throws -> S3BlobStore {
-        var configuration = try Self.configuration
-        change(&configuration)
-        return S3BlobStore(configuration: configuration, httpClient: .shared)
-    }
-}
-
 /// The S3 blob store against a real S3-compatible server (SeaweedFS and moto in `scripts/test`), never a mock:
 /// round trips in one PUT and in parts, replacement, uploads that fail halfway leaving nothing behind, listings over
 /// many pages, refusals and unreachable stores told apart, presigned links the server itself checks.
@@ -300,66 +275,5 @@ struct S3BlobStoreTests {
         let port = try #require(channel.localAddress?.port)
         try await channel.close()
         return port
-    }
-}
-
-/// An upload's bytes, optionally failing after the last buffer (a generation that breaks off mid-image).
-struct Chunks: AsyncSequence, Sendable {
-    let buffers: [ByteBuffer]
-    let failure: (any Error & Sendable)?
-
-    struct AsyncIterator: AsyncIteratorProtocol {
-        var remaining: ArraySlice<ByteBuffer>
-        let failure: (any Error & Sendable)?
-
-        mutating func next() async throws -> ByteBuffer? {
-            if let buffer = self.remaining.popFirst() { return buffer }
-            if let failure = self.failure { throw failure }
-            return nil
-        }
-    }
-
-    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(remaining: self.buffers[...], failure: self.failure) }
-}
-
-struct StreamBroke: Error {}
-
-/// A TCP server that accepts connections and then answers nothing more than `answer` (nothing at all if nil), so
-/// every request to it waits: a store that hangs.
-final class SilentServer: Sendable {
-    let channel: any Channel
-    let port: Int
-
-    init(channel: any Channel, port: Int) {
-        self.channel = channel
-        self.port = port
-    }
-
-    static func start(answer: String?) async throws -> SilentServer {
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(AnswerOnce(answer: answer))
-                }
-            }
-            .bind(host: "127.0.0.1", port: 0).get()
-        return SilentServer(channel: channel, port: try #require(channel.localAddress?.port))
-    }
-
-    func close() { self.channel.close(promise: nil) }
-
-    final class AnswerOnce: ChannelInboundHandler {
-        typealias InboundIn = ByteBuffer
-        typealias OutboundOut = ByteBuffer
-        let answer: String?
-        var answered = false
-
-        init(answer: String?) { self.answer = answer }
-
-        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            guard let answer = self.answer, !self.answered else { return }
-            self.answered = true
-            context.writeAndFlush(self.wrapOutboundOut(ByteBuffer(string: answer)), promise: nil)
-        }
     }
 }

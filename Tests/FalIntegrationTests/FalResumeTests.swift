@@ -25,14 +25,16 @@ import Testing
             editEndpoint: "fal-ai/bytedance/seedream/v5/lite/edit"
         )
         return GenerationService(
-            catalog: try ModelCatalog.bundled(),
-            database: database,
-            blobs: blobs,
-            provider: FalProvider(configuration: fal, httpClient: .shared, logger: Logger(label: "fal")),
-            references: ReferenceLoader(allowPrivateAddresses: true),
-            mirror: OutputMirror(blobs: blobs, httpClient: .shared, maxBytes: 64 << 20),
-            queue: JobQueue(),
-            settings: GenerationSettings(retentionMillis: 60_000)
+            GenerationDependencies(
+                catalog: try ModelCatalog.bundled(),
+                database: database,
+                blobs: blobs,
+                provider: FalProvider(configuration: fal, httpClient: .shared, logger: Logger(label: "fal")),
+                references: ReferenceLoader(allowPrivateAddresses: true),
+                mirror: OutputMirror(blobs: blobs, httpClient: .shared, maxBytes: 64 << 20),
+                queue: JobQueue(),
+                settings: GenerationSettings(retentionMillis: 60_000)
+            )
         )
     }
 
@@ -69,7 +71,7 @@ import Testing
 
             // Second process: recovery follows the saved handle.
             let second = try Self.service(database: database, directory: directory, queueURL: emulator.queueURL)
-            let workers = GenerationWorkers(service: second, queue: second.queue, workers: 1, logger: logger)
+            let workers = GenerationWorkers(second.dependencies, workers: 1, logger: logger)
             let task = Task { try await workers.run() }
             // Up to 30 s: on a loaded machine the emulator's own rendering of the two images can take several seconds.
             for _ in 0..<600 {

@@ -115,7 +115,7 @@ import Testing
             // The workers' first transaction is their first claim: it fails, as with a database locked past its busy
             // timeout. Nothing wakes them again but the sweeper.
             flaky.failNextTransactions(1)
-            let workers = GenerationWorkers(service: service, queue: service.queue, workers: 1, logger: harness.logger)
+            let workers = GenerationWorkers(service.dependencies, workers: 1, logger: harness.logger)
             let task = Task { try await workers.run() }
             defer { task.cancel() }
             var final: GenerationRecord?

@@ -57,14 +57,16 @@ import Testing
         ) throws -> GenerationService {
             let blobs = blobs ?? FileBlobStore(root: "\(directory)/blobs")
             return GenerationService(
-                catalog: try ModelCatalog.bundled(),
-                database: database,
-                blobs: blobs,
-                provider: provider,
-                references: ReferenceLoader(allowPrivateAddresses: true),
-                mirror: OutputMirror(blobs: blobs, httpClient: .shared, maxBytes: 1 << 20, timeout: .seconds(2)),
-                queue: JobQueue(),
-                settings: settings
+                GenerationDependencies(
+                    catalog: try ModelCatalog.bundled(),
+                    database: database,
+                    blobs: blobs,
+                    provider: provider,
+                    references: ReferenceLoader(allowPrivateAddresses: true),
+                    mirror: OutputMirror(blobs: blobs, httpClient: .shared, maxBytes: 1 << 20, timeout: .seconds(2)),
+                    queue: JobQueue(),
+                    settings: settings
+                )
             )
         }
 
@@ -174,7 +176,7 @@ import Testing
 
             // A restarted process (new service, empty queue) recovers it from the database through the same path.
             let restarted = try Harness.service(database: harness.database, directory: harness.directory, provider: ScriptedProvider([.deliver(1)]))
-            let workers = GenerationWorkers(service: restarted, queue: restarted.queue, workers: 1, logger: harness.logger)
+            let workers = GenerationWorkers(restarted.dependencies, workers: 1, logger: harness.logger)
             let task = Task { try await workers.run() }
             for _ in 0..<600 {  // at most 30 s, however loaded the machine
                 if try await harness.service.store.get(id: record.id)?.status.isFinal == true { break }

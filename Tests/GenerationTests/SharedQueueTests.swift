@@ -104,7 +104,7 @@ import Testing
             providers: [ScriptedProvider([.deliverAfter(.seconds(60), 1)]), ScriptedProvider([.deliver(1)])],
             settings: settings
         ) { replicas in
-            let workers = replicas.map { GenerationWorkers(service: $0.service, queue: $0.service.queue, workers: 1, logger: $0.logger) }
+            let workers = replicas.map { GenerationWorkers($0.service.dependencies, workers: 1, logger: $0.logger) }
             let running = workers.map { worker in Task { try await worker.run() } }
             try await withCleanup {
                 #expect(try await self.listeners(on: replicas[0], awaiting: 2) == 2)
@@ -161,7 +161,7 @@ import Testing
                 try await replicas[0].service.store.claimNext(owner: "run_dead", now: Timestamp.nowMillis(), leaseMillis: 1_000)
             )
             #expect(dead.id == record.id)
-            let workers = GenerationWorkers(service: replicas[1].service, queue: replicas[1].service.queue, workers: 1, logger: replicas[1].logger)
+            let workers = GenerationWorkers(replicas[1].service.dependencies, workers: 1, logger: replicas[1].logger)
             let running = Task { try await workers.run() }
             // The live replica's workers find nothing to claim at start; its sweeper wakes them once the lease runs out.
             let ended = try await self.waitForEnd(record.id, on: replicas[1], seconds: 10)

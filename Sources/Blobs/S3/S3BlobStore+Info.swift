@@ -5,7 +5,7 @@ extension S3BlobStore {
     /// `HeadObject`: the object's size and ETag, nil on 404.
     public func info(key: String) async throws -> BlobInfo? {
         try BlobKey.validate(key)
-        let answer = try await self.call("HeadObject", .HEAD, path: self.objectPath(key), allowing: [404])
+        let answer = try await self.call(S3Request("HeadObject", .HEAD, path: self.objectPath(key)), allowing: [404])
         guard answer.status != .notFound else { return nil }
         guard let size = answer.headers.first(name: "Content-Length").flatMap({ Int64($0) }) else {
             throw S3Error(

@@ -1,0 +1,14 @@
+import Crypto
+import Essentials
+import Foundation
+
+/// A request the signer cannot read.
+public enum SigV4Error: Error, Equatable, Sendable, CustomStringConvertible {
+    case invalidURL(String)
+
+    public var description: String {
+        switch self {
+        case .invalidURL(let url): "not an absolute URL: \(url)"
+        }
+    }
+}
