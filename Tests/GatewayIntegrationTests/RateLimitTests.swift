@@ -1,4 +1,5 @@
 import Billing
+import Essentials
 import Foundation
 import HTTPTypes
 import Hummingbird
