@@ -1,5 +1,5 @@
-import NIOConcurrencyHelpers
 import NIOCore
+import Synchronization
 
 /// A blob store that keeps the most recently read blobs in memory, up to a byte budget, in front of another store.
 ///
@@ -85,7 +85,7 @@ final class BlobCache: Sendable {
 
     let capacityBytes: Int
     let maxBlobBytes: Int
-    private let state = NIOLockedValueBox(State())
+    private let state = Mutex(State())
 
     init(capacityBytes: Int, maxBlobBytes: Int) {
         self.capacityBytes = capacityBytes
@@ -93,7 +93,7 @@ final class BlobCache: Sendable {
     }
 
     func get(key: String) -> ByteBuffer? {
-        self.state.withLockedValue { state in
+        self.state.withLock { state in
             guard var entry = state.entries[key] else { return nil }
             state.clock += 1
             entry.lastUse = state.clock
@@ -105,7 +105,7 @@ final class BlobCache: Sendable {
     /// Reserves room for `count` more bytes of recording. Recordings in progress share one allowance, the
     /// cache's capacity, so a thousand first reads at once cannot each hold a copy in memory.
     func reserveRecording(_ count: Int) -> Bool {
-        self.state.withLockedValue { state in
+        self.state.withLock { state in
             guard state.recordingBytes + count <= self.capacityBytes else { return false }
             state.recordingBytes += count
             return true
@@ -113,17 +113,17 @@ final class BlobCache: Sendable {
     }
 
     func releaseRecording(_ count: Int) {
-        self.state.withLockedValue { $0.recordingBytes -= count }
+        self.state.withLock { $0.recordingBytes -= count }
     }
 
     /// The eviction count now, for `insert(key:bytes:unlessRemovedSince:)`.
-    var removals: UInt64 { self.state.withLockedValue { $0.removals } }
+    var removals: UInt64 { self.state.withLock { $0.removals } }
 
     /// Adds a blob, evicting the least recently used ones to make room; skipped if anything was removed since
     /// `removals` (the blob may be one that was deleted or rewritten meanwhile).
     func insert(key: String, bytes: ByteBuffer, unlessRemovedSince removals: UInt64? = nil) {
         guard bytes.readableBytes <= self.maxBlobBytes else { return }
-        self.state.withLockedValue { state in
+        self.state.withLock { state in
             if let removals, state.removals != removals { return }
             if let old = state.entries.removeValue(forKey: key) { state.heldBytes -= old.bytes.readableBytes }
             // Evicting scans the entries; with blobs of a megabyte or more there are only tens of them.
@@ -140,16 +140,16 @@ final class BlobCache: Sendable {
     }
 
     func remove(key: String) {
-        self.state.withLockedValue { state in
+        self.state.withLock { state in
             state.removals += 1
             if let old = state.entries.removeValue(forKey: key) { state.heldBytes -= old.bytes.readableBytes }
         }
     }
 
     /// Bytes held now (for tests).
-    var heldBytes: Int { self.state.withLockedValue { $0.heldBytes } }
+    var heldBytes: Int { self.state.withLock { $0.heldBytes } }
     /// Bytes being recorded now (for tests).
-    var recordingBytes: Int { self.state.withLockedValue { $0.recordingBytes } }
+    var recordingBytes: Int { self.state.withLock { $0.recordingBytes } }
 }
 
 /// Collects the chunks of one blob as it is read, within the cache's recording allowance; it gives up (and frees
@@ -159,7 +159,7 @@ final class BlobRecorder: Sendable {
     private let removalsAtStart: UInt64
     /// The chunks so far (the reader's own buffers, not copies) and the bytes reserved for them; nil once given up
     /// or finished.
-    private let state = NIOLockedValueBox<(chunks: [ByteBuffer], reserved: Int)?>(([], 0))
+    private let state = Mutex<(chunks: [ByteBuffer], reserved: Int)?>(([], 0))
 
     init(cache: BlobCache) {
         self.cache = cache
@@ -167,7 +167,7 @@ final class BlobRecorder: Sendable {
     }
 
     func record(_ chunk: ByteBuffer) {
-        self.state.withLockedValue { state in
+        self.state.withLock { state in
             guard case (var chunks, let reserved)? = state else { return }
             let count = chunk.readableBytes
             guard reserved + count <= self.cache.maxBlobBytes, self.cache.reserveRecording(count) else {
@@ -183,7 +183,7 @@ final class BlobRecorder: Sendable {
 
     /// Puts the complete blob in the cache as one buffer of its exact size, unless recording gave up.
     func store(as key: String) {
-        self.state.withLockedValue { state in
+        self.state.withLock { state in
             guard let (chunks, reserved) = state else { return }
             state = nil
             var whole = ByteBufferAllocator().buffer(capacity: reserved)
@@ -195,7 +195,7 @@ final class BlobRecorder: Sendable {
 
     /// Releases whatever is still reserved (the read failed, or the blob was stored already).
     func finish() {
-        self.state.withLockedValue { state in
+        self.state.withLock { state in
             if let (_, reserved) = state { self.cache.releaseRecording(reserved) }
             state = nil
         }

@@ -1,8 +1,8 @@
 import AsyncHTTPClient
 import Foundation
-import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 /// Reading an answer's body as it arrives, under a deadline for a store that stalls.
 extension S3BlobStore {
@@ -17,30 +17,30 @@ extension S3BlobStore {
         let origin = self.origin
         let (chunks, chunkSink) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream()
         let (demand, demandSink) = AsyncStream<Void>.makeStream()
-        let waitingSince = NIOLockedValueBox<ContinuousClock.Instant?>(nil)
+        let watch = StallWatch()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 var iterator = body.makeAsyncIterator()
                 var wanted = demand.makeAsyncIterator()
                 do {
                     while true {
-                        waitingSince.withLockedValue { $0 = .now }
+                        watch.waiting()
                         guard let chunk = try await iterator.next() else { break }
-                        waitingSince.withLockedValue { $0 = nil }
+                        watch.received()
                         chunkSink.yield(chunk)
                         guard await wanted.next() != nil else { return }
                     }
-                    waitingSince.withLockedValue { $0 = nil }
+                    watch.received()
                     chunkSink.finish()
                 } catch {
-                    waitingSince.withLockedValue { $0 = nil }
+                    watch.received()
                     chunkSink.finish(throwing: BlobError.unavailable("S3 \(operation): the answer broke off: \(Self.describe(error)) (\(origin))"))
                 }
             }
             group.addTask {
                 while true {
                     try await Task.sleep(for: limit / 8)
-                    if let since = waitingSince.withLockedValue({ $0 }), ContinuousClock.now - since > limit {
+                    if watch.hasWaited(longerThan: limit) {
                         chunkSink.finish(throwing: BlobError.unavailable("S3 \(operation): nothing received for \(limit) (\(origin))"))
                         return
                     }
@@ -71,5 +71,22 @@ extension S3BlobStore {
             }
         }
         return "\(error)"
+    }
+}
+
+/// Since when a read has waited for its next chunk (nil while none is awaited), shared by the reading task and its
+/// watchdog.
+final class StallWatch: Sendable {
+    private let since = Mutex<ContinuousClock.Instant?>(nil)
+
+    /// The read now waits for a chunk.
+    func waiting() { self.since.withLock { $0 = .now } }
+
+    /// A chunk came (or the read ended): nothing is awaited.
+    func received() { self.since.withLock { $0 = nil } }
+
+    /// Whether the chunk awaited now has been awaited for longer than `limit`.
+    func hasWaited(longerThan limit: Duration) -> Bool {
+        self.since.withLock { since in since.map { ContinuousClock.now - $0 > limit } ?? false }
     }
 }
