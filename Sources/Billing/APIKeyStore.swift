@@ -5,49 +5,49 @@ import SQLKit
 import Storage
 
 /// A key as the operator sees it: never the secret, only a prefix to recognise it by.
-public struct APIKeyInfo: Sendable, Codable, Equatable {
-    public let id: String
-    public let accountID: String
-    public let prefix: String
-    public let label: String
-    public let createdAt: Int64
-    public let lastUsedAt: Int64?
-    public let revokedAt: Int64?
+package struct APIKeyInfo: Sendable, Codable, Equatable {
+    package let id: String
+    package let accountID: String
+    package let prefix: String
+    package let label: String
+    package let createdAt: Int64
+    package let lastUsedAt: Int64?
+    package let revokedAt: Int64?
     /// USD per UTC day this key may spend (held or charged); nil: no limit.
-    public var dailyLimit: MicroUSD? = nil
+    package var dailyLimit: MicroUSD? = nil
     /// Generations this key may run at once; nil: no limit.
-    public var maxConcurrency: Int? = nil
+    package var maxConcurrency: Int? = nil
     /// Generation requests per minute; nil: the server's default; 0: no limit.
-    public var requestsPerMinute: Int? = nil
+    package var requestsPerMinute: Int? = nil
     /// Images per minute; nil: the server's default; 0: no limit.
-    public var imagesPerMinute: Int? = nil
+    package var imagesPerMinute: Int? = nil
 }
 
 /// The identity a valid key proves.
-public struct AuthenticatedKey: Sendable, Equatable {
-    public let keyID: String
-    public let accountID: String
+package struct AuthenticatedKey: Sendable, Equatable {
+    package let keyID: String
+    package let accountID: String
     /// The key's own rate limits, read with the key (so that applying them costs no second read).
-    public var rateLimits = KeyRateLimits()
+    package var rateLimits = KeyRateLimits()
 }
 
 /// Issues, checks and revokes API keys.
 ///
 /// A key is `ig_` plus 43 base64url characters (256 random bits). Only its SHA-256 is stored; lookup is by that
 /// hash, and the found hash is compared again in constant time. The secret is returned once, by `create`.
-public struct APIKeyStore: Sendable {
+package struct APIKeyStore: Sendable {
     let database: any Database
     /// Characters of the key kept in clear, enough to tell keys apart in listings and to revoke by prefix.
-    public static let prefixLength = 11
+    package static let prefixLength = 11
     /// How stale `last_used_at` may get before a request writes it again (keeps writes off the hot path).
     static let lastUsedResolutionMillis: Int64 = 60_000
 
-    public init(database: any Database) {
+    package init(database: any Database) {
         self.database = database
     }
 
     /// Creates a key for an account; the returned secret is never stored and cannot be shown again.
-    public func create(
+    package func create(
         accountID: String,
         label: String = "",
         dailyLimit: MicroUSD? = nil,
@@ -83,7 +83,7 @@ public struct APIKeyStore: Sendable {
     }
 
     /// Returns the key's identity, or nil for an unknown or revoked key.
-    public func authenticate(secret: String) async throws -> AuthenticatedKey? {
+    package func authenticate(secret: String) async throws -> AuthenticatedKey? {
         guard secret.hasPrefix("ig_"), secret.count < 200 else { return nil }
         let digest = Self.hash(secret)
         let row = try await self.database.read { sql in
@@ -119,7 +119,7 @@ public struct APIKeyStore: Sendable {
 
     /// Revokes every live key whose prefix starts with `prefix` (at least 6 characters, so one typo cannot revoke
     /// many keys). Returns the revoked keys.
-    public func revoke(prefix: String) async throws -> [APIKeyInfo] {
+    package func revoke(prefix: String) async throws -> [APIKeyInfo] {
         guard prefix.count >= 6 else { return [] }
         let now = Timestamp.nowMillis()
         return try await self.database.transaction { sql in
@@ -132,7 +132,7 @@ public struct APIKeyStore: Sendable {
     }
 
     /// What `setRateLimits` found.
-    public enum RateLimitUpdate: Sendable, Equatable {
+    package enum RateLimitUpdate: Sendable, Equatable {
         case updated(APIKeyInfo)
         case notFound
         /// Several live keys start with the prefix: nothing was changed.
@@ -141,7 +141,7 @@ public struct APIKeyStore: Sendable {
 
     /// Changes the rate limits of the one live key whose prefix starts with `prefix`. For each limit: nil leaves it
     /// as it is, `.some(nil)` gives it back to the server's default, `.some(n)` sets it (0: no limit).
-    public func setRateLimits(prefix: String, requestsPerMinute: Int??, imagesPerMinute: Int??) async throws -> RateLimitUpdate {
+    package func setRateLimits(prefix: String, requestsPerMinute: Int??, imagesPerMinute: Int??) async throws -> RateLimitUpdate {
         guard prefix.count >= 6 else { return .notFound }
         return try await self.database.transaction { sql in
             let keys = try await Self.liveKeys(prefix: prefix, on: sql)
@@ -159,7 +159,7 @@ public struct APIKeyStore: Sendable {
     }
 
     /// Keys of one account, or of every account when `accountID` is nil.
-    public func list(accountID: String? = nil) async throws -> [APIKeyInfo] {
+    package func list(accountID: String? = nil) async throws -> [APIKeyInfo] {
         try await self.database.read { sql in
             let rows =
                 if let accountID {

@@ -1,10 +1,10 @@
 /// A customer wallet: the unit that owns keys, generations and money.
-public struct Account: Sendable, Codable, Equatable {
-    public let id: String
-    public let name: String
+package struct Account: Sendable, Codable, Equatable {
+    package let id: String
+    package let name: String
     /// Money the account can spend now.
-    public let balance: MicroUSD
+    package let balance: MicroUSD
     /// Money reserved for generations still running.
-    public let held: MicroUSD
-    public let createdAt: Int64
+    package let held: MicroUSD
+    package let createdAt: Int64
 }

@@ -3,20 +3,20 @@ import SQLKit
 import Storage
 
 /// Creates, finds and funds accounts.
-public struct AccountStore: Sendable {
+package struct AccountStore: Sendable {
     let database: any Database
 
-    public init(database: any Database) {
+    package init(database: any Database) {
         self.database = database
     }
 
     /// Whether `name` is a valid account name: 1–64 letters, digits, `.`, `_` or `-` (it appears in URL paths).
-    public static func isValidName(_ name: String) -> Bool {
+    package static func isValidName(_ name: String) -> Bool {
         (1...64).contains(name.count) && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }
     }
 
     /// Creates an account, optionally with opening credit (recorded as a `credit` ledger row).
-    public func create(name: String, credit: MicroUSD = .zero, note: String = "opening credit") async throws -> Account {
+    package func create(name: String, credit: MicroUSD = .zero, note: String = "opening credit") async throws -> Account {
         guard Self.isValidName(name) else { throw BillingError.invalidName(name) }
         let id = Identifier.make("acct")
         let now = Timestamp.nowMillis()
@@ -34,28 +34,28 @@ public struct AccountStore: Sendable {
         }
     }
 
-    public func find(name: String) async throws -> Account? {
+    package func find(name: String) async throws -> Account? {
         guard !name.containsNUL else { return nil }
         return try await self.database.read { sql in
             try await sql.raw("SELECT * FROM accounts WHERE name = \(bind: name)").first().map(Self.account)
         }
     }
 
-    public func get(id: String) async throws -> Account? {
+    package func get(id: String) async throws -> Account? {
         guard !id.containsNUL else { return nil }
         return try await self.database.read { sql in
             try await sql.raw("SELECT * FROM accounts WHERE id = \(bind: id)").first().map(Self.account)
         }
     }
 
-    public func list() async throws -> [Account] {
+    package func list() async throws -> [Account] {
         try await self.database.read { sql in
             try await sql.raw("SELECT * FROM accounts ORDER BY created_at, id").all().map(Self.account)
         }
     }
 
     /// True when no account exists yet (a fresh installation).
-    public func isEmpty() async throws -> Bool {
+    package func isEmpty() async throws -> Bool {
         try await self.database.read { sql in
             try await sql.raw("SELECT id FROM accounts LIMIT 1").first() == nil
         }

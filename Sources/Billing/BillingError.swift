@@ -1,9 +1,9 @@
 /// A money operation that was refused or could not balance. `code` is the class callers act on (values with static
 /// members, as `ProviderError.Code` and `HTTPClientError` do it); `message` is written for the person refused, and
 /// the retry hint and rate-limit state travel with it. No HTTP here: the front doors map codes to their answers.
-public struct BillingError: Error, Sendable, Equatable, CustomStringConvertible {
+package struct BillingError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The classes of refusal.
-    public struct Code: Sendable, Hashable, CustomStringConvertible {
+    package struct Code: Sendable, Hashable, CustomStringConvertible {
         private enum Base: String, Sendable, Hashable {
             case insufficientBalance, accountNotFound, accountExists, invalidName, dailyLimitExceeded, concurrencyLimitExceeded
             case rateLimited, exceedsRateLimit, idempotencyKeyReused, inconsistent
@@ -11,66 +11,66 @@ public struct BillingError: Error, Sendable, Equatable, CustomStringConvertible 
 
         private let base: Base
         private init(_ base: Base) { self.base = base }
-        public var description: String { self.base.rawValue }
+        package var description: String { self.base.rawValue }
 
         /// The available balance cannot cover the hold.
-        public static let insufficientBalance = Code(.insufficientBalance)
+        package static let insufficientBalance = Code(.insufficientBalance)
         /// No account with that id or name.
-        public static let accountNotFound = Code(.accountNotFound)
+        package static let accountNotFound = Code(.accountNotFound)
         /// An account with that name exists already.
-        public static let accountExists = Code(.accountExists)
+        package static let accountExists = Code(.accountExists)
         /// Account names are 1–64 letters, digits, `.`, `_` or `-`.
-        public static let invalidName = Code(.invalidName)
+        package static let invalidName = Code(.invalidName)
         /// The key's daily spend limit would be passed; it resets at the next UTC midnight.
-        public static let dailyLimitExceeded = Code(.dailyLimitExceeded)
+        package static let dailyLimitExceeded = Code(.dailyLimitExceeded)
         /// The key already runs as many generations as it may.
-        public static let concurrencyLimitExceeded = Code(.concurrencyLimitExceeded)
+        package static let concurrencyLimitExceeded = Code(.concurrencyLimitExceeded)
         /// The key's requests or images per minute are used up for now.
-        public static let rateLimited = Code(.rateLimited)
+        package static let rateLimited = Code(.rateLimited)
         /// One request asks for more than the key's per-minute limit allows at all (waiting never helps).
-        public static let exceedsRateLimit = Code(.exceedsRateLimit)
+        package static let exceedsRateLimit = Code(.exceedsRateLimit)
         /// An Idempotency-Key was used before with a different request.
-        public static let idempotencyKeyReused = Code(.idempotencyKeyReused)
+        package static let idempotencyKeyReused = Code(.idempotencyKeyReused)
         /// The books would not balance (a bug or tampering); the transaction was rolled back.
-        public static let inconsistent = Code(.inconsistent)
+        package static let inconsistent = Code(.inconsistent)
     }
 
-    public let code: Code
-    public let message: String
+    package let code: Code
+    package let message: String
     /// When trying again may succeed (daily limit, concurrency, rate limits).
-    public let retryAfterSeconds: Int?
+    package let retryAfterSeconds: Int?
     /// The key's rate limit as it stands, when the refusal is about one.
-    public let rateLimit: RateLimitStatus?
+    package let rateLimit: RateLimitStatus?
 
-    public init(_ code: Code, _ message: String, retryAfterSeconds: Int? = nil, rateLimit: RateLimitStatus? = nil) {
+    package init(_ code: Code, _ message: String, retryAfterSeconds: Int? = nil, rateLimit: RateLimitStatus? = nil) {
         self.code = code
         self.message = message
         self.retryAfterSeconds = retryAfterSeconds
         self.rateLimit = rateLimit
     }
 
-    public var description: String { "\(self.code): \(self.message)" }
+    package var description: String { "\(self.code): \(self.message)" }
 
-    public static func insufficientBalance(available: MicroUSD, required: MicroUSD) -> BillingError {
+    package static func insufficientBalance(available: MicroUSD, required: MicroUSD) -> BillingError {
         BillingError(
             .insufficientBalance,
             "This request needs $\(required) and the available balance is $\(available). Add credit and try again."
         )
     }
 
-    public static func accountNotFound(_ name: String) -> BillingError {
+    package static func accountNotFound(_ name: String) -> BillingError {
         BillingError(.accountNotFound, "No account '\(name)'.")
     }
 
-    public static func accountExists(_ name: String) -> BillingError {
+    package static func accountExists(_ name: String) -> BillingError {
         BillingError(.accountExists, "An account named '\(name)' exists already.")
     }
 
-    public static func invalidName(_ name: String) -> BillingError {
+    package static func invalidName(_ name: String) -> BillingError {
         BillingError(.invalidName, "Account names are 1 to 64 letters, digits, '.', '_' or '-' (got '\(name)').")
     }
 
-    public static func dailyLimitExceeded(limit: MicroUSD, spent: MicroUSD, retryAfterSeconds: Int) -> BillingError {
+    package static func dailyLimitExceeded(limit: MicroUSD, spent: MicroUSD, retryAfterSeconds: Int) -> BillingError {
         BillingError(
             .dailyLimitExceeded,
             "This request would take this key past its daily limit of $\(limit) (spent today: $\(spent)).",
@@ -78,7 +78,7 @@ public struct BillingError: Error, Sendable, Equatable, CustomStringConvertible 
         )
     }
 
-    public static func concurrencyLimitExceeded(max: Int) -> BillingError {
+    package static func concurrencyLimitExceeded(max: Int) -> BillingError {
         BillingError(
             .concurrencyLimitExceeded,
             "This key may run \(max) generations at once; wait for one to finish.",
@@ -86,7 +86,7 @@ public struct BillingError: Error, Sendable, Equatable, CustomStringConvertible 
         )
     }
 
-    public static func rateLimited(_ status: RateLimitStatus, kind: RateLimit.Kind, retryAfterSeconds: Int) -> BillingError {
+    package static func rateLimited(_ status: RateLimitStatus, kind: RateLimit.Kind, retryAfterSeconds: Int) -> BillingError {
         BillingError(
             .rateLimited,
             "This key may make \(status.limit) \(kind.rawValue) per minute; try again in \(retryAfterSeconds) s.",
@@ -95,16 +95,16 @@ public struct BillingError: Error, Sendable, Equatable, CustomStringConvertible 
         )
     }
 
-    public static func exceedsRateLimit(limit: Int, kind: RateLimit.Kind, cost: Int) -> BillingError {
+    package static func exceedsRateLimit(limit: Int, kind: RateLimit.Kind, cost: Int) -> BillingError {
         BillingError(.exceedsRateLimit, "This request asks for \(cost) images and this key may make \(limit) \(kind.rawValue) per minute.")
     }
 
-    public static let idempotencyKeyReused = BillingError(
+    package static let idempotencyKeyReused = BillingError(
         .idempotencyKeyReused,
         "This Idempotency-Key was already used with a different request in the last 24 hours."
     )
 
-    public static func inconsistent(_ detail: String) -> BillingError {
+    package static func inconsistent(_ detail: String) -> BillingError {
         BillingError(.inconsistent, detail)
     }
 }

@@ -8,17 +8,17 @@ import Storage
 ///
 /// Top-up keys live in their own table, apart from the customers' generation keys, so an operator's key can never
 /// collide with, or replay, a customer's request.
-public struct Credits: Sendable {
+package struct Credits: Sendable {
     /// How long a top-up key is remembered.
-    public static let windowMillis: Int64 = 24 * 3600 * 1000
+    package static let windowMillis: Int64 = 24 * 3600 * 1000
     let database: any Database
 
-    public init(database: any Database) {
+    package init(database: any Database) {
         self.database = database
     }
 
     /// What `add` did.
-    public enum Outcome: Sendable, Equatable {
+    package enum Outcome: Sendable, Equatable {
         case credited
         /// An earlier request with the same key and the same amount and note credited already; nothing moved.
         case replayed
@@ -26,7 +26,7 @@ public struct Credits: Sendable {
 
     /// Credits `amount` to the account. The same key with another amount or note throws `idempotencyKeyReused`.
     @discardableResult
-    public func add(_ amount: MicroUSD, accountID: String, note: String, idempotencyKey: String? = nil) async throws -> Outcome {
+    package func add(_ amount: MicroUSD, accountID: String, note: String, idempotencyKey: String? = nil) async throws -> Outcome {
         guard amount.micros > 0 else { throw BillingError.inconsistent("a credit must be positive") }
         let fingerprint = Hex.string(SHA256.hash(data: Array("\(accountID)\u{0}\(amount.micros)\u{0}\(note)".utf8)))
         let now = Timestamp.nowMillis()

@@ -6,11 +6,11 @@ import Storage
 /// a daily spend limit (`dailyLimitExceeded`) and a limit on generations running at once
 /// (`concurrencyLimitExceeded`). Both refuse before the hold, so nothing is ever partly charged. The same check also
 /// runs before any costly work (fetching reference images), so a request the key cannot afford does none.
-public enum KeyLimits {
+package enum KeyLimits {
     /// The values a key's concurrency limit may take (stored in a 32-bit column on every engine).
-    public static let settableConcurrency = 1...1_000_000
+    package static let settableConcurrency = 1...1_000_000
 
-    public static func check(keyID: String, adding hold: MicroUSD, now: Int64, on sql: any SQLDatabase) async throws {
+    package static func check(keyID: String, adding hold: MicroUSD, now: Int64, on sql: any SQLDatabase) async throws {
         // Locks the key's row: two requests with one key take turns here, so both cannot count the same running
         // generations and both pass a limit that only one of them fits in.
         guard

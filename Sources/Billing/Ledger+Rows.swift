@@ -5,16 +5,16 @@ import Storage
 extension Ledger {
     /// One ledger row as stored, its kind as written: the one reading of a `ledger` row. A kind this version does
     /// not know is reported by the books audit; everything else refuses it (`LedgerEntry(_:)`).
-    public struct StoredRow: Sendable {
-        public let seq: Int64
-        public let accountID: String
-        public let generationID: String?
-        public let kind: String
-        public let amount: MicroUSD
-        public let balanceAfter: MicroUSD
-        public let heldAfter: MicroUSD
-        public let note: String
-        public let createdAt: Int64
+    package struct StoredRow: Sendable {
+        package let seq: Int64
+        package let accountID: String
+        package let generationID: String?
+        package let kind: String
+        package let amount: MicroUSD
+        package let balanceAfter: MicroUSD
+        package let heldAfter: MicroUSD
+        package let note: String
+        package let createdAt: Int64
 
         init(_ row: any SQLRow) throws {
             self.seq = try row.decode(column: "seq", as: Int64.self)
@@ -30,7 +30,7 @@ extension Ledger {
     }
 
     /// Every row of every account, account by account and each account's in order (for the books audit).
-    public static func everyRow(on sql: any SQLDatabase) async throws -> [StoredRow] {
+    package static func everyRow(on sql: any SQLDatabase) async throws -> [StoredRow] {
         try await Self.rows(where: "1 = 1", order: "account_id, seq", on: sql)
     }
 

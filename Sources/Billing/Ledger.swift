@@ -8,9 +8,9 @@ import Storage
 /// The guard in each `UPDATE` (`balance_micros >= amount`, `held_micros >= amount`) is what makes overdraft
 /// impossible under concurrency: the database checks and subtracts in one step, and the CHECK constraints on the
 /// table refuse a negative value even if a guard were ever wrong.
-public enum Ledger {
+package enum Ledger {
     /// Moves `amount` from available to held for a generation, or throws `insufficientBalance`.
-    public static func hold(_ amount: MicroUSD, account: String, generation: String, on sql: any SQLDatabase) async throws {
+    package static func hold(_ amount: MicroUSD, account: String, generation: String, on sql: any SQLDatabase) async throws {
         let row = try await sql.raw(
             """
             UPDATE accounts SET balance_micros = balance_micros - \(bind: amount.micros), held_micros = held_micros + \(bind: amount.micros)
@@ -28,7 +28,7 @@ public enum Ledger {
     /// Ends a hold: `charge` leaves the account (delivered images) and `returned` goes back to the available
     /// balance, as a `release` (completed generation) or a `refund` (failed generation).
     /// `charge + returned` must equal what is still held for the generation.
-    public static func settle(
+    package static func settle(
         charge: MicroUSD,
         returned: MicroUSD,
         returnKind: LedgerKind,
@@ -62,7 +62,7 @@ public enum Ledger {
     }
 
     /// Adds money to an account (a top-up by the operator).
-    public static func credit(_ amount: MicroUSD, account: String, note: String, on sql: any SQLDatabase) async throws {
+    package static func credit(_ amount: MicroUSD, account: String, note: String, on sql: any SQLDatabase) async throws {
         precondition(amount.micros > 0)
         let row = try await sql.raw(
             """
@@ -76,7 +76,7 @@ public enum Ledger {
     }
 
     /// Current (available, held) of an account.
-    public static func balances(account: String, on sql: any SQLDatabase) async throws -> (available: MicroUSD, held: MicroUSD) {
+    package static func balances(account: String, on sql: any SQLDatabase) async throws -> (available: MicroUSD, held: MicroUSD) {
         guard let row = try await sql.raw("SELECT balance_micros, held_micros FROM accounts WHERE id = \(bind: account)").first() else {
             throw BillingError.accountNotFound(account)
         }
@@ -87,7 +87,7 @@ public enum Ledger {
     }
 
     /// The newest `limit` rows of an account older than row `before` (all rows when nil), newest first: a page.
-    public static func recent(account: String, limit: Int, before: Int64? = nil, on sql: any SQLDatabase) async throws -> [LedgerEntry] {
+    package static func recent(account: String, limit: Int, before: Int64? = nil, on sql: any SQLDatabase) async throws -> [LedgerEntry] {
         try await Self.rows(
             where: "account_id = \(bind: account) AND seq < \(bind: before ?? Int64.max)",
             order: "seq DESC",
@@ -97,12 +97,12 @@ public enum Ledger {
     }
 
     /// Every row of one account, oldest first (for the audit).
-    public static func all(account: String, on sql: any SQLDatabase) async throws -> [LedgerEntry] {
+    package static func all(account: String, on sql: any SQLDatabase) async throws -> [LedgerEntry] {
         try await Self.rows(where: "account_id = \(bind: account)", order: "seq", on: sql).map(LedgerEntry.init)
     }
 
     /// Every row of one generation, oldest first.
-    public static func entries(generation: String, on sql: any SQLDatabase) async throws -> [LedgerEntry] {
+    package static func entries(generation: String, on sql: any SQLDatabase) async throws -> [LedgerEntry] {
         try await Self.rows(where: "generation_id = \(bind: generation)", order: "seq", on: sql).map(LedgerEntry.init)
     }
 

@@ -1,12 +1,12 @@
 /// One immutable ledger row.
-public struct LedgerEntry: Sendable, Codable, Equatable {
-    public let seq: Int64
-    public let accountID: String
-    public let generationID: String?
-    public let kind: LedgerKind
-    public let amount: MicroUSD
-    public let balanceAfter: MicroUSD
-    public let heldAfter: MicroUSD
-    public let note: String
-    public let createdAt: Int64
+package struct LedgerEntry: Sendable, Codable, Equatable {
+    package let seq: Int64
+    package let accountID: String
+    package let generationID: String?
+    package let kind: LedgerKind
+    package let amount: MicroUSD
+    package let balanceAfter: MicroUSD
+    package let heldAfter: MicroUSD
+    package let note: String
+    package let createdAt: Int64
 }

@@ -12,7 +12,7 @@
 ///
 /// `release` returns the part of a hold that a completed generation did not use (images not delivered);
 /// `refund` returns a whole hold when a generation failed.
-public enum LedgerKind: String, Sendable, Codable, CaseIterable {
+package enum LedgerKind: String, Sendable, Codable, CaseIterable {
     case credit
     case debit
     case hold
@@ -21,7 +21,7 @@ public enum LedgerKind: String, Sendable, Codable, CaseIterable {
     case refund
 
     /// How one row of this kind changes (available, held).
-    public func effect(_ amount: Int64) -> (available: Int64, held: Int64) {
+    package func effect(_ amount: Int64) -> (available: Int64, held: Int64) {
         switch self {
         case .credit: (amount, 0)
         case .debit: (-amount, 0)

@@ -2,18 +2,18 @@ import Foundation
 
 /// An amount of money in integer millionths of a US dollar. All storage and arithmetic use this; floating point
 /// never touches money. In JSON it is written as a plain decimal number of dollars with at most six decimals.
-public struct MicroUSD: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
-    public let micros: Int64
+package struct MicroUSD: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
+    package let micros: Int64
 
-    public init(micros: Int64) {
+    package init(micros: Int64) {
         self.micros = micros
     }
 
-    public static let zero = MicroUSD(micros: 0)
+    package static let zero = MicroUSD(micros: 0)
 
     /// Parses a dollar amount written in decimal ("10", "0.014", "-2.5"). More than six decimals is rejected,
     /// because it cannot be represented exactly.
-    public init?(usd text: String) {
+    package init?(usd text: String) {
         var rest = Substring(text.trimmingCharacters(in: .whitespaces))
         let negative = rest.hasPrefix("-")
         if negative { rest = rest.dropFirst() }
@@ -30,12 +30,12 @@ public struct MicroUSD: Sendable, Hashable, Comparable, Codable, CustomStringCon
     }
 
     /// The exact decimal value in dollars.
-    public var decimalUSD: Decimal {
+    package var decimalUSD: Decimal {
         Decimal(sign: self.micros < 0 ? .minus : .plus, exponent: -6, significand: Decimal(self.micros.magnitude))
     }
 
     /// "0.014", "10", "-1.5": the shortest exact decimal.
-    public var description: String {
+    package var description: String {
         let sign = self.micros < 0 ? "-" : ""
         let whole = self.micros.magnitude / 1_000_000
         let fraction = self.micros.magnitude % 1_000_000
@@ -47,19 +47,19 @@ public struct MicroUSD: Sendable, Hashable, Comparable, Codable, CustomStringCon
     }
 
     /// "$0.014" for people.
-    public var formatted: String { self.micros < 0 ? "-$\(MicroUSD(micros: -self.micros))" : "$\(self)" }
+    package var formatted: String { self.micros < 0 ? "-$\(MicroUSD(micros: -self.micros))" : "$\(self)" }
 
-    public static func < (lhs: MicroUSD, rhs: MicroUSD) -> Bool { lhs.micros < rhs.micros }
-    public static func + (lhs: MicroUSD, rhs: MicroUSD) -> MicroUSD { MicroUSD(micros: lhs.micros + rhs.micros) }
-    public static func - (lhs: MicroUSD, rhs: MicroUSD) -> MicroUSD { MicroUSD(micros: lhs.micros - rhs.micros) }
-    public static func * (lhs: MicroUSD, rhs: Int) -> MicroUSD { MicroUSD(micros: lhs.micros * Int64(rhs)) }
+    package static func < (lhs: MicroUSD, rhs: MicroUSD) -> Bool { lhs.micros < rhs.micros }
+    package static func + (lhs: MicroUSD, rhs: MicroUSD) -> MicroUSD { MicroUSD(micros: lhs.micros + rhs.micros) }
+    package static func - (lhs: MicroUSD, rhs: MicroUSD) -> MicroUSD { MicroUSD(micros: lhs.micros - rhs.micros) }
+    package static func * (lhs: MicroUSD, rhs: Int) -> MicroUSD { MicroUSD(micros: lhs.micros * Int64(rhs)) }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(self.decimalUSD)
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         let decimal = try container.decode(Decimal.self)
         guard let value = MicroUSD(usd: "\(decimal)") else {

@@ -3,53 +3,53 @@ import SQLKit
 import Storage
 
 /// What a rate limit allows and how much of it is left, as the `RateLimit-*` response headers tell it.
-public struct RateLimitStatus: Sendable, Equatable {
+package struct RateLimitStatus: Sendable, Equatable {
     /// The limit's quota: requests or images per minute.
-    public let limit: Int
+    package let limit: Int
     /// Whole units that may be used now.
-    public let remaining: Int
+    package let remaining: Int
     /// Seconds until the bucket is full again.
-    public let resetSeconds: Int
+    package let resetSeconds: Int
 
-    public init(limit: Int, remaining: Int, resetSeconds: Int) {
+    package init(limit: Int, remaining: Int, resetSeconds: Int) {
         self.limit = limit
         self.remaining = remaining
         self.resetSeconds = resetSeconds
     }
 
     /// The status that is nearer to its limit, of two (the one the headers should show).
-    public func tighter(than other: RateLimitStatus?) -> RateLimitStatus {
+    package func tighter(than other: RateLimitStatus?) -> RateLimitStatus {
         guard let other else { return self }
         return self.remaining * other.limit <= other.remaining * self.limit ? self : other
     }
 }
 
 /// A key's own rate limits, as stored with it; nil: the server's default applies; 0: no limit.
-public struct KeyRateLimits: Sendable, Equatable {
-    public var requestsPerMinute: Int?
-    public var imagesPerMinute: Int?
+package struct KeyRateLimits: Sendable, Equatable {
+    package var requestsPerMinute: Int?
+    package var imagesPerMinute: Int?
 
-    public init(requestsPerMinute: Int? = nil, imagesPerMinute: Int? = nil) {
+    package init(requestsPerMinute: Int? = nil, imagesPerMinute: Int? = nil) {
         self.requestsPerMinute = requestsPerMinute
         self.imagesPerMinute = imagesPerMinute
     }
 }
 
 /// One per-key rate limit: what it counts and how many per minute.
-public struct RateLimit: Sendable, Equatable {
+package struct RateLimit: Sendable, Equatable {
     /// What a limit counts.
-    public enum Kind: String, Sendable {
+    package enum Kind: String, Sendable {
         case requests
         case images
     }
 
-    public let kind: Kind
-    public let perMinute: Int
+    package let kind: Kind
+    package let perMinute: Int
 
     /// What an operator may set as a per-minute limit (0: none).
-    public static let settableRange = 0...1_000_000
+    package static let settableRange = 0...1_000_000
 
-    public init(kind: Kind, perMinute: Int) {
+    package init(kind: Kind, perMinute: Int) {
         self.kind = kind
         self.perMinute = perMinute
     }
@@ -94,9 +94,9 @@ public struct RateLimit: Sendable, Equatable {
 
 /// Token buckets per API key, kept in the database so every replica counts against the same bucket: a take is one
 /// guarded `UPDATE` (refill, check and spend in a single statement), exact under any concurrency on either engine.
-public enum RateLimits {
+package enum RateLimits {
     /// The limits that apply to a key: its own, or the server's defaults where it has none (0 turns a limit off).
-    public static func limits(own: KeyRateLimits, defaults: [RateLimit.Kind: Int]) -> [RateLimit] {
+    package static func limits(own: KeyRateLimits, defaults: [RateLimit.Kind: Int]) -> [RateLimit] {
         [(RateLimit.Kind.requests, own.requestsPerMinute), (.images, own.imagesPerMinute)].compactMap { kind, perMinute in
             let perMinute = perMinute ?? defaults[kind] ?? 0
             return perMinute > 0 ? RateLimit(kind: kind, perMinute: perMinute) : nil
@@ -104,7 +104,7 @@ public enum RateLimits {
     }
 
     /// The key's own limits, read from the books.
-    public static func own(keyID: String, on sql: any SQLDatabase) async throws -> KeyRateLimits {
+    package static func own(keyID: String, on sql: any SQLDatabase) async throws -> KeyRateLimits {
         let row = try await sql.raw("SELECT requests_per_minute, images_per_minute FROM api_keys WHERE id = \(bind: keyID)").first()
         return KeyRateLimits(
             requestsPerMinute: try row?.decode(column: "requests_per_minute", as: Int?.self),
@@ -113,7 +113,7 @@ public enum RateLimits {
     }
 
     /// Takes `cost` tokens from the key's bucket, or throws `rateLimited` (nothing taken). Returns what is left.
-    public static func take(_ cost: Int, of limit: RateLimit, keyID: String, now: Int64, on sql: any SQLDatabase) async throws -> RateLimitStatus {
+    package static func take(_ cost: Int, of limit: RateLimit, keyID: String, now: Int64, on sql: any SQLDatabase) async throws -> RateLimitStatus {
         try limit.requireAttainable(cost)
         let kind = limit.kind.rawValue
         try await sql.raw(
@@ -142,7 +142,7 @@ public enum RateLimits {
 
     /// Throws `rateLimited` if `cost` tokens are not in the bucket now, without taking any (a cheap check before
     /// costly work; `take` decides).
-    public static func check(_ cost: Int, of limit: RateLimit, keyID: String, now: Int64, on sql: any SQLDatabase) async throws {
+    package static func check(_ cost: Int, of limit: RateLimit, keyID: String, now: Int64, on sql: any SQLDatabase) async throws {
         try limit.requireAttainable(cost)
         let level = try await Self.level(of: limit, keyID: keyID, now: now, on: sql)
         if level < Int64(cost) * RateLimit.unitsPerToken { throw limit.refusal(cost: cost, level: level) }

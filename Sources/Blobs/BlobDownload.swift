@@ -7,8 +7,8 @@ import NIOCore
 /// (a bucket unreachable, an object gone): opening the read first lets the caller answer 503 or 404 instead of a
 /// 200 that breaks off. The rest streams with backpressure: the reading task hands over one chunk and waits until
 /// the consumer asks for the next, so a slow consumer never makes the blob pile up in memory. Iterate it once.
-public final class BlobDownload: AsyncSequence, Sendable {
-    public typealias Element = ByteBuffer
+package final class BlobDownload: AsyncSequence, Sendable {
+    package typealias Element = ByteBuffer
 
     private let chunks: AsyncThrowingStream<ByteBuffer, any Error>
     private let taken: AsyncStream<Void>.Continuation
@@ -28,7 +28,7 @@ public final class BlobDownload: AsyncSequence, Sendable {
     }
 
     /// Starts reading `key` and waits for its first chunk. Throws what the store throws before it (`BlobError`).
-    public static func open(_ key: String, from blobs: any BlobStore) async throws -> BlobDownload {
+    package static func open(_ key: String, from blobs: any BlobStore) async throws -> BlobDownload {
         let (chunks, delivered) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream()
         let (acknowledgements, taken) = AsyncStream<Void>.makeStream()
         let reading = Task {
@@ -58,12 +58,12 @@ public final class BlobDownload: AsyncSequence, Sendable {
         }
     }
 
-    public struct AsyncIterator: AsyncIteratorProtocol {
+    package struct AsyncIterator: AsyncIteratorProtocol {
         var first: ByteBuffer?
         var rest: AsyncThrowingStream<ByteBuffer, any Error>.AsyncIterator
         let taken: AsyncStream<Void>.Continuation
 
-        public mutating func next() async throws -> ByteBuffer? {
+        package mutating func next() async throws -> ByteBuffer? {
             if let first = self.first {
                 self.first = nil
                 return first
@@ -75,12 +75,12 @@ public final class BlobDownload: AsyncSequence, Sendable {
         }
     }
 
-    public func makeAsyncIterator() -> AsyncIterator {
+    package func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(first: self.first, rest: self.chunks.makeAsyncIterator(), taken: self.taken)
     }
 
     /// Stops the read (the response was not sent, or the consumer went away).
-    public func close() {
+    package func close() {
         self.taken.finish()
         self.reading.cancel()
     }

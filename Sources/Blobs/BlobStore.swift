@@ -2,7 +2,7 @@ import NIOCore
 
 /// Where output images live. The embedded default is `FileBlobStore`; an S3-compatible store joins for scale-out
 /// behind the same protocol, so nothing above this layer knows which one runs.
-public protocol BlobStore: Sendable {
+package protocol BlobStore: Sendable {
     /// Stores the chunks under `key`, making the blob visible only once it is complete and durable (a power cut
     /// after `put` returns does not lose it). A blob already under `key` is replaced (a run that resumes rewrites
     /// its outputs). Returns the number of bytes written.
@@ -28,13 +28,13 @@ public protocol BlobStore: Sendable {
 }
 
 /// What a store knows of one blob without reading it.
-public struct BlobInfo: Sendable, Equatable {
-    public let size: Int64
+package struct BlobInfo: Sendable, Equatable {
+    package let size: Int64
     /// S3's ETag (the content's MD5 for a blob sent in one request; `<md5 of the parts' md5s>-<parts>` for a
     /// multipart one), without quotes; nil for files.
-    public let etag: String?
+    package let etag: String?
 
-    public init(size: Int64, etag: String?) {
+    package init(size: Int64, etag: String?) {
         self.size = size
         self.etag = etag
     }
@@ -42,13 +42,13 @@ public struct BlobInfo: Sendable, Equatable {
 
 extension BlobStore {
     /// Stores bytes already in memory.
-    public func put(key: String, bytes: [UInt8]) async throws -> Int64 {
+    package func put(key: String, bytes: [UInt8]) async throws -> Int64 {
         try await self.put(key: key, chunks: SingleChunk(buffer: ByteBuffer(bytes: bytes)))
     }
 }
 
 /// Errors a blob store reports.
-public enum BlobError: Error, Equatable, Sendable {
+package enum BlobError: Error, Equatable, Sendable {
     case notFound(String)
     case invalidKey(String)
     /// The store could not be reached, did not answer within its deadline, or answered that it is failing (5xx):

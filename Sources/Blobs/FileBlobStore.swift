@@ -5,8 +5,8 @@ import _NIOFileSystem
 /// Blobs as files under one directory. Files are written to a hidden temporary name, flushed to disk (`fsync`) and
 /// only then moved under their key, and the folder is flushed too: a crash or a power cut never leaves half an image
 /// behind a valid link, nor loses one whose generation was charged.
-public struct FileBlobStore: BlobStore {
-    public let root: FilePath
+package struct FileBlobStore: BlobStore {
+    package let root: FilePath
 
     /// Blob IO blocks threads (writes, `fsync`): it gets threads of its own rather than NIO's shared blocking pool,
     /// where image rendering and decoding run, so a file write never waits behind a render (nor a render behind a
@@ -17,11 +17,11 @@ public struct FileBlobStore: BlobStore {
         return FileSystem(threadPool: threads)
     }()
 
-    public init(root: String) {
+    package init(root: String) {
         self.root = FilePath(root)
     }
 
-    public func put(key: String, chunks: some AsyncSequence<ByteBuffer, any Error> & Sendable) async throws -> Int64 {
+    package func put(key: String, chunks: some AsyncSequence<ByteBuffer, any Error> & Sendable) async throws -> Int64 {
         let path = try self.path(for: key)
         try await Self.fileSystem.createDirectory(at: path.removingLastComponent(), withIntermediateDirectories: true)
         let written = try await Self.fileSystem.withFileHandle(forWritingAt: path, options: .newFile(replaceExisting: true)) { handle in
@@ -40,7 +40,7 @@ public struct FileBlobStore: BlobStore {
         return written
     }
 
-    public func read(key: String, into consume: (ByteBuffer) async throws -> Void) async throws {
+    package func read(key: String, into consume: (ByteBuffer) async throws -> Void) async throws {
         let path = try self.path(for: key)
         do {
             try await Self.fileSystem.withFileHandle(forReadingAt: path) { handle in
@@ -53,11 +53,11 @@ public struct FileBlobStore: BlobStore {
         }
     }
 
-    public func delete(key: String) async throws {
+    package func delete(key: String) async throws {
         _ = try await Self.fileSystem.removeItem(at: try self.path(for: key))
     }
 
-    public func keys(under prefix: String) async throws -> [String] {
+    package func keys(under prefix: String) async throws -> [String] {
         try BlobKey.validate(prefix: prefix)
         let folder = prefix.isEmpty ? self.root : self.root.appending(String(prefix.dropLast()))
         var keys: [String] = []
@@ -77,12 +77,12 @@ public struct FileBlobStore: BlobStore {
         return keys
     }
 
-    public func info(key: String) async throws -> BlobInfo? {
+    package func info(key: String) async throws -> BlobInfo? {
         guard let file = try await Self.fileSystem.info(forFileAt: try self.path(for: key)), file.type == .regular else { return nil }
         return BlobInfo(size: file.size, etag: nil)
     }
 
-    public func ping() async throws {
+    package func ping() async throws {
         try await Self.fileSystem.createDirectory(at: self.root, withIntermediateDirectories: true)
         _ = try await self.put(key: ".ready", bytes: Array("ok".utf8))
     }

@@ -5,35 +5,35 @@ import Synchronization
 
 /// Passes a stream of chunks through unchanged while hashing it, and refuses to go past a size cap: what a store
 /// writes can then be named (an ETag) or checked (a copy's MD5) without a second read.
-public final class HashingChunks<Base: AsyncSequence & Sendable, Hash: HashFunction>: AsyncSequence, Sendable
+package final class HashingChunks<Base: AsyncSequence & Sendable, Hash: HashFunction>: AsyncSequence, Sendable
 where Base.Element == ByteBuffer {
-    public typealias Element = ByteBuffer
+    package typealias Element = ByteBuffer
     let base: Base
     /// At most this many bytes pass; past them `error` is thrown.
     let limit: (bytes: Int, error: any Error & Sendable)?
     private let state = LockedHasher<Hash>()
 
     /// Hashes every chunk of `base`, however many.
-    public init(_ base: Base, hash: Hash.Type) {
+    package init(_ base: Base, hash: Hash.Type) {
         self.base = base
         self.limit = nil
     }
 
     /// Hashes the chunks of `base`, throwing `tooLarge` when they pass `maxBytes`.
-    public init(_ base: Base, hash: Hash.Type, maxBytes: Int, tooLarge: any Error & Sendable) {
+    package init(_ base: Base, hash: Hash.Type, maxBytes: Int, tooLarge: any Error & Sendable) {
         self.base = base
         self.limit = (maxBytes, tooLarge)
     }
 
     /// The hash of every chunk passed so far; call once, after the last.
-    public func digest() -> Hash.Digest { self.state.finish() }
+    package func digest() -> Hash.Digest { self.state.finish() }
 
-    public struct AsyncIterator: AsyncIteratorProtocol {
+    package struct AsyncIterator: AsyncIteratorProtocol {
         var base: Base.AsyncIterator
         let owner: HashingChunks
         var total = 0
 
-        public mutating func next() async throws -> ByteBuffer? {
+        package mutating func next() async throws -> ByteBuffer? {
             guard let chunk = try await self.base.next() else { return nil }
             self.total += chunk.readableBytes
             if let limit = self.owner.limit, self.total > limit.bytes { throw limit.error }
@@ -42,7 +42,7 @@ where Base.Element == ByteBuffer {
         }
     }
 
-    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: self.base.makeAsyncIterator(), owner: self) }
+    package func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: self.base.makeAsyncIterator(), owner: self) }
 }
 
 /// The running hash, guarded because the sequence is Sendable (one iteration updates it; the caller reads it after).

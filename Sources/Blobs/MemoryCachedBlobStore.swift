@@ -10,7 +10,7 @@ import Synchronization
 /// Only keys under `cachedPrefix` are cached (outputs, not the reference images an edit reads once and deletes).
 /// Whether a blob may be served at all (expiry, deletion) is decided above this layer, from the database, before a
 /// read; writing or deleting a key evicts it.
-public struct MemoryCachedBlobStore: BlobStore {
+package struct MemoryCachedBlobStore: BlobStore {
     let base: any BlobStore
     let cache: BlobCache
     let cachedPrefix: String
@@ -19,18 +19,18 @@ public struct MemoryCachedBlobStore: BlobStore {
     ///   - capacityBytes: the most bytes held at once; the least recently used blobs go first.
     ///   - maxBlobBytes: larger blobs pass through uncached (default: a quarter of the capacity).
     ///   - cachedPrefix: only keys starting with it are cached.
-    public init(base: any BlobStore, capacityBytes: Int, maxBlobBytes: Int? = nil, cachedPrefix: String = "") {
+    package init(base: any BlobStore, capacityBytes: Int, maxBlobBytes: Int? = nil, cachedPrefix: String = "") {
         self.base = base
         self.cache = BlobCache(capacityBytes: capacityBytes, maxBlobBytes: maxBlobBytes ?? capacityBytes / 4)
         self.cachedPrefix = cachedPrefix
     }
 
-    public func put(key: String, chunks: some AsyncSequence<ByteBuffer, any Error> & Sendable) async throws -> Int64 {
+    package func put(key: String, chunks: some AsyncSequence<ByteBuffer, any Error> & Sendable) async throws -> Int64 {
         defer { self.cache.remove(key: key) }
         return try await self.base.put(key: key, chunks: chunks)
     }
 
-    public func read(key: String, into consume: (ByteBuffer) async throws -> Void) async throws {
+    package func read(key: String, into consume: (ByteBuffer) async throws -> Void) async throws {
         guard key.hasPrefix(self.cachedPrefix) else {
             try await self.base.read(key: key, into: consume)
             return
@@ -48,20 +48,20 @@ public struct MemoryCachedBlobStore: BlobStore {
         recorder.store(as: key)
     }
 
-    public func delete(key: String) async throws {
+    package func delete(key: String) async throws {
         self.cache.remove(key: key)
         try await self.base.delete(key: key)
     }
 
-    public func keys(under prefix: String) async throws -> [String] {
+    package func keys(under prefix: String) async throws -> [String] {
         try await self.base.keys(under: prefix)
     }
 
-    public func info(key: String) async throws -> BlobInfo? {
+    package func info(key: String) async throws -> BlobInfo? {
         try await self.base.info(key: key)
     }
 
-    public func ping() async throws {
+    package func ping() async throws {
         try await self.base.ping()
     }
 }

@@ -6,26 +6,26 @@ import Foundation
 ///
 /// A link carries the output id (128 random bits), its expiry and an HMAC-SHA256 of both under a secret kept in
 /// the database (shared by every replica).
-public struct OutputLinkSigner: Sendable {
+package struct OutputLinkSigner: Sendable {
     private let key: SymmetricKey
 
-    public init(secretHex: String) {
+    package init(secretHex: String) {
         self.key = SymmetricKey(data: Self.bytes(fromHex: secretHex))
     }
 
     /// A fresh random secret, hex-encoded, for the first start.
-    public static func newSecretHex() -> String {
+    package static func newSecretHex() -> String {
         Hex.random(bytes: 32)
     }
 
     /// The signature for an output id and expiry (Unix seconds).
-    public func signature(outputID: String, expires: Int64) -> String {
+    package func signature(outputID: String, expires: Int64) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Array("\(outputID).\(expires)".utf8), using: self.key)
         return Hex.string(mac.prefix(16))
     }
 
     /// Whether `signature` is the one this signer makes, compared in constant time.
-    public func isValid(signature: String, outputID: String, expires: Int64) -> Bool {
+    package func isValid(signature: String, outputID: String, expires: Int64) -> Bool {
         let expected = Array(self.signature(outputID: outputID, expires: expires).utf8)
         let given = Array(signature.utf8)
         guard expected.count == given.count else { return false }
@@ -33,7 +33,7 @@ public struct OutputLinkSigner: Sendable {
     }
 
     /// Builds the public link: `{base}/v1/outputs/{id}.{ext}?expires=…&sig=…`.
-    public func url(base: String, outputID: String, fileExtension: String, expires: Int64) -> String {
+    package func url(base: String, outputID: String, fileExtension: String, expires: Int64) -> String {
         let trimmed = base.hasSuffix("/") ? String(base.dropLast()) : base
         return "\(trimmed)/v1/outputs/\(outputID).\(fileExtension)?expires=\(expires)&sig=\(self.signature(outputID: outputID, expires: expires))"
     }

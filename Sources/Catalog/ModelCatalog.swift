@@ -2,25 +2,25 @@ import Foundation
 
 /// The models ImageGate sells, loaded from one catalog file (`catalog.json`, compiled into the binary;
 /// an operator may point `--catalog` at an edited copy to change prices without rebuilding).
-public struct ModelCatalog: Sendable {
-    public let models: [ModelSpec]
+package struct ModelCatalog: Sendable {
+    package let models: [ModelSpec]
 
-    public init(models: [ModelSpec]) {
+    package init(models: [ModelSpec]) {
         self.models = models
     }
 
     /// Looks a model up by its public id.
-    public func model(_ id: String) -> ModelSpec? {
+    package func model(_ id: String) -> ModelSpec? {
         self.models.first { $0.id == id }
     }
 
     /// The catalog shipped inside the binary.
-    public static func bundled() throws -> ModelCatalog {
+    package static func bundled() throws -> ModelCatalog {
         try self.decode(Data(PackageResources.catalog_json))
     }
 
     /// Reads a catalog file from disk.
-    public static func load(path: String) throws -> ModelCatalog {
+    package static func load(path: String) throws -> ModelCatalog {
         try self.decode(Data(contentsOf: URL(fileURLWithPath: path)))
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 
 /// One sellable model as the catalog file describes it. Prices are integer micro-USD.
-public struct ModelSpec: Sendable, Codable, Equatable {
+package struct ModelSpec: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case id, vendor, description, tags, modes, upstream, parameters
         case displayName = "display_name"
@@ -12,42 +12,42 @@ public struct ModelSpec: Sendable, Codable, Equatable {
         case referenceImages = "reference_images"
     }
 
-    public let id: String
-    public let vendor: String
+    package let id: String
+    package let vendor: String
     /// How people write the vendor ("ByteDance" for `bytedance`); the id when the catalog does not say.
-    public let vendorName: String?
-    public let displayName: String
-    public let description: String
-    public let tags: [String]
-    public let modes: [String]
-    public let pricePerImageMicros: Int64
-    public let retailPerImageMicros: Int64
-    public let upstream: Upstreams
-    public let parameters: Parameters
+    package let vendorName: String?
+    package let displayName: String
+    package let description: String
+    package let tags: [String]
+    package let modes: [String]
+    package let pricePerImageMicros: Int64
+    package let retailPerImageMicros: Int64
+    package let upstream: Upstreams
+    package let parameters: Parameters
     /// Tier ("2K") → aspect ratio ("16:9") → [width, height].
-    public let pixelSizes: [String: [String: [Int]]]
-    public let referenceImages: ReferenceImageRules
+    package let pixelSizes: [String: [String: [Int]]]
+    package let referenceImages: ReferenceImageRules
 
     /// Where the model runs upstream, and what each image costs us there.
-    public struct Upstreams: Sendable, Codable, Equatable {
-        public let fal: FalUpstream?
+    package struct Upstreams: Sendable, Codable, Equatable {
+        package let fal: FalUpstream?
     }
 
     /// fal.ai endpoint ids and our cost per image on fal.
-    public struct FalUpstream: Sendable, Codable, Equatable {
+    package struct FalUpstream: Sendable, Codable, Equatable {
         enum CodingKeys: String, CodingKey {
             case generateEndpoint = "generate_endpoint"
             case editEndpoint = "edit_endpoint"
             case costPerImageMicros = "cost_per_image_micros"
         }
 
-        public let generateEndpoint: String
-        public let editEndpoint: String
-        public let costPerImageMicros: Int64
+        package let generateEndpoint: String
+        package let editEndpoint: String
+        package let costPerImageMicros: Int64
     }
 
     /// The accepted ranges and defaults of every request parameter.
-    public struct Parameters: Sendable, Codable, Equatable {
+    package struct Parameters: Sendable, Codable, Equatable {
         enum CodingKeys: String, CodingKey {
             case prompt, seed, size
             case aspectRatio = "aspect_ratio"
@@ -56,52 +56,52 @@ public struct ModelSpec: Sendable, Codable, Equatable {
             case imageUrls = "image_urls"
         }
 
-        public let prompt: LengthRange
-        public let aspectRatio: Choice
-        public let size: Choice
-        public let numImages: IntegerRange
-        public let seed: IntegerRange
-        public let outputFormat: Choice
-        public let imageUrls: CountRange
+        package let prompt: LengthRange
+        package let aspectRatio: Choice
+        package let size: Choice
+        package let numImages: IntegerRange
+        package let seed: IntegerRange
+        package let outputFormat: Choice
+        package let imageUrls: CountRange
     }
 
     /// A string length range in characters.
-    public struct LengthRange: Sendable, Codable, Equatable {
+    package struct LengthRange: Sendable, Codable, Equatable {
         enum CodingKeys: String, CodingKey {
             case minLength = "min_length"
             case maxLength = "max_length"
         }
 
-        public let minLength: Int
-        public let maxLength: Int
+        package let minLength: Int
+        package let maxLength: Int
     }
 
     /// An enumerated string parameter with its default.
-    public struct Choice: Sendable, Codable, Equatable {
-        public let values: [String]
-        public let `default`: String
+    package struct Choice: Sendable, Codable, Equatable {
+        package let values: [String]
+        package let `default`: String
     }
 
     /// An integer parameter's bounds, with an optional default.
-    public struct IntegerRange: Sendable, Codable, Equatable {
-        public let min: Int64
-        public let max: Int64
-        public let `default`: Int64?
+    package struct IntegerRange: Sendable, Codable, Equatable {
+        package let min: Int64
+        package let max: Int64
+        package let `default`: Int64?
     }
 
     /// Bounds on the number of items in a list parameter.
-    public struct CountRange: Sendable, Codable, Equatable {
+    package struct CountRange: Sendable, Codable, Equatable {
         enum CodingKeys: String, CodingKey {
             case minItems = "min_items"
             case maxItems = "max_items"
         }
 
-        public let minItems: Int
-        public let maxItems: Int
+        package let minItems: Int
+        package let maxItems: Int
     }
 
     /// What a reference image (edit mode) must be.
-    public struct ReferenceImageRules: Sendable, Codable, Equatable {
+    package struct ReferenceImageRules: Sendable, Codable, Equatable {
         enum CodingKeys: String, CodingKey {
             case formats
             case minSide = "min_side"
@@ -111,22 +111,22 @@ public struct ModelSpec: Sendable, Codable, Equatable {
             case maxPixels = "max_pixels"
         }
 
-        public let formats: [String]
-        public let minSide: Int
-        public let minAspectRatio: Double
-        public let maxAspectRatio: Double
-        public let maxBytes: Int
-        public let maxPixels: Int
+        package let formats: [String]
+        package let minSide: Int
+        package let minAspectRatio: Double
+        package let maxAspectRatio: Double
+        package let maxBytes: Int
+        package let maxPixels: Int
     }
 
     /// The exact output size for a tier and a fixed ratio (not `auto`), from the model's own table.
-    public func pixelSize(tier: String, aspectRatio: String) -> PixelSize? {
+    package func pixelSize(tier: String, aspectRatio: String) -> PixelSize? {
         guard let pair = self.pixelSizes[tier]?[aspectRatio], pair.count == 2 else { return nil }
         return PixelSize(width: pair[0], height: pair[1])
     }
 
     /// The table ratio closest to `width`/`height` (compared on a log scale, so 2:1 and 1:2 are equally far from 1:1).
-    public func nearestAspectRatio(width: Int, height: Int, tier: String) -> String? {
+    package func nearestAspectRatio(width: Int, height: Int, tier: String) -> String? {
         guard let table = self.pixelSizes[tier], width > 0, height > 0 else { return nil }
         let target = log(Double(width) / Double(height))
         return table.min { lhs, rhs in
@@ -138,11 +138,11 @@ public struct ModelSpec: Sendable, Codable, Equatable {
 }
 
 /// Output dimensions in pixels.
-public struct PixelSize: Sendable, Equatable, Codable {
-    public let width: Int
-    public let height: Int
+package struct PixelSize: Sendable, Equatable, Codable {
+    package let width: Int
+    package let height: Int
 
-    public init(width: Int, height: Int) {
+    package init(width: Int, height: Int) {
         self.width = width
         self.height = height
     }

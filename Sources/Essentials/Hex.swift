@@ -1,8 +1,8 @@
 /// Lower-case hexadecimal text for bytes: digests, signatures, secrets and ETags are all written with it.
-public enum Hex {
+package enum Hex {
     private static let digits = Array("0123456789abcdef".utf8)
 
-    public static func string(_ bytes: some Sequence<UInt8>) -> String {
+    package static func string(_ bytes: some Sequence<UInt8>) -> String {
         var text: [UInt8] = []
         text.reserveCapacity(bytes.underestimatedCount * 2)
         for byte in bytes {
@@ -13,7 +13,7 @@ public enum Hex {
     }
 
     /// `count` random bytes as hex text.
-    public static func random(bytes count: Int) -> String {
+    package static func random(bytes count: Int) -> String {
         var generator = SystemRandomNumberGenerator()
         return Self.string((0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
     }

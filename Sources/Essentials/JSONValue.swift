@@ -3,7 +3,7 @@ import Foundation
 /// A JSON document without a schema: requests are decoded into it so that validation can report unknown fields and
 /// wrong types by name instead of failing the whole body, and the fal emulator builds and reads fal's wire shapes
 /// with it. Integers stay integers (`Int64`), so ids, seeds and counts never pass through a `Double`.
-public indirect enum JSONValue: Sendable, Equatable, Codable {
+package indirect enum JSONValue: Sendable, Equatable, Codable {
     case null
     case bool(Bool)
     case integer(Int64)
@@ -12,7 +12,7 @@ public indirect enum JSONValue: Sendable, Equatable, Codable {
     case array([JSONValue])
     case object([String: JSONValue])
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
             self = .null
@@ -31,7 +31,7 @@ public indirect enum JSONValue: Sendable, Equatable, Codable {
         }
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
         case .null: try container.encodeNil()
@@ -47,7 +47,7 @@ public indirect enum JSONValue: Sendable, Equatable, Codable {
     }
 
     /// The JSON type's name, for error messages ("expected an integer, got a string").
-    public var typeName: String {
+    package var typeName: String {
         switch self {
         case .null: "null"
         case .bool: "a boolean"
@@ -59,18 +59,18 @@ public indirect enum JSONValue: Sendable, Equatable, Codable {
     }
 
     /// A field of an object; nil for a missing field or a non-object.
-    public subscript(key: String) -> JSONValue? {
+    package subscript(key: String) -> JSONValue? {
         if case .object(let fields) = self { return fields[key] }
         return nil
     }
 
-    public var stringValue: String? {
+    package var stringValue: String? {
         if case .string(let value) = self { return value }
         return nil
     }
 
     /// A whole number, however it was written.
-    public var intValue: Int? {
+    package var intValue: Int? {
         switch self {
         case .integer(let value): Int(exactly: value)
         case .number(let value) where value.rounded() == value && abs(value) < 9e15: Int(value)
@@ -79,7 +79,7 @@ public indirect enum JSONValue: Sendable, Equatable, Codable {
     }
 
     /// Compact JSON with sorted keys and unescaped slashes (URLs stay readable).
-    public func encoded() -> [UInt8] {
+    package func encoded() -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
         return Array((try? encoder.encode(self)) ?? Data("null".utf8))

@@ -2,15 +2,15 @@ import Foundation
 
 /// A field that is left out of the JSON when `.omitted` (unlike an optional, which is written as `null`): for
 /// fields that exist only in some states, like the key's secret right after it was created.
-public enum Omittable<Wrapped: Encodable & Sendable>: Encodable, Sendable {
+package enum Omittable<Wrapped: Encodable & Sendable>: Encodable, Sendable {
     case omitted
     case value(Wrapped)
 
-    public init(_ value: Wrapped?) {
+    package init(_ value: Wrapped?) {
         self = value.map { .value($0) } ?? .omitted
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
         case .omitted: try container.encodeNil()

@@ -7,10 +7,10 @@ import Foundation
 ///
 /// Types use the synthesized `Encodable`: a property `estimatedCostUsd` is written `estimated_cost_usd`. A key
 /// that does not follow from its name (`outputURLs`) is spelled in `CodingKeys`.
-public struct OrderedJSONEncoder: Sendable {
-    public init() {}
+package struct OrderedJSONEncoder: Sendable {
+    package init() {}
 
-    public func encode(_ value: some Encodable) throws -> [UInt8] {
+    package func encode(_ value: some Encodable) throws -> [UInt8] {
         var bytes: [UInt8] = []
         try Slot.of(value, at: []).write(to: &bytes)
         return bytes
@@ -18,7 +18,7 @@ public struct OrderedJSONEncoder: Sendable {
 
     /// camelCase to snake_case: an underscore where a lower-case letter or digit meets an upper-case one, and
     /// before the last capital of an acronym followed by lower case (`pixelURLSize` → `pixel_url_size`).
-    public static func snakeCase(_ key: String) -> String {
+    package static func snakeCase(_ key: String) -> String {
         let characters = Array(key)
         var result = ""
         for (index, character) in characters.enumerated() {

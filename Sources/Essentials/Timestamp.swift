@@ -1,12 +1,12 @@
 import Foundation
 
 /// Times are stored as integer Unix milliseconds: the same column type and arithmetic in every dialect.
-public enum Timestamp {
-    public static func nowMillis() -> Int64 {
+package enum Timestamp {
+    package static func nowMillis() -> Int64 {
         Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
     }
 
-    public static func date(_ millis: Int64) -> Date {
+    package static func date(_ millis: Int64) -> Date {
         Date(timeIntervalSince1970: Double(millis) / 1000)
     }
 }

@@ -1,13 +1,13 @@
 /// Where "now" comes from for decisions that depend on the date (output expiry, leases, idempotency windows, key
 /// limits): the system clock in production, a clock that tests move by hand, so no test waits for time to pass.
-public protocol WallClock: Sendable {
+package protocol WallClock: Sendable {
     /// Unix milliseconds, as stored in the database.
     func nowMillis() -> Int64
 }
 
 /// The system's clock.
-public struct SystemClock: WallClock {
-    public init() {}
+package struct SystemClock: WallClock {
+    package init() {}
 
-    public func nowMillis() -> Int64 { Timestamp.nowMillis() }
+    package func nowMillis() -> Int64 { Timestamp.nowMillis() }
 }

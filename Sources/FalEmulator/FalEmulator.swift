@@ -6,9 +6,9 @@ import ServiceLifecycle
 
 /// `imagegate fal-emulator`: fal.ai's queue host and synchronous host, offline, over loopback, for development,
 /// tests and benchmarks. Images come from the local engine at the requested size.
-public enum FalEmulator {
+package enum FalEmulator {
     /// Builds the queue-host application and, with a sync port, the `fal.run`-style one, sharing one state.
-    public static func applications(_ configuration: FalEmulatorConfiguration, logger: Logger) throws -> [any Service] {
+    package static func applications(_ configuration: FalEmulatorConfiguration, logger: Logger) throws -> [any Service] {
         let queue = FalQueue(configuration: configuration)
         var services: [any Service] = [
             try self.application(queue: queue, configuration: configuration, port: configuration.port, synchronous: false, logger: logger)

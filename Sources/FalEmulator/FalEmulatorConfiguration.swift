@@ -1,34 +1,34 @@
 /// Knobs of `imagegate fal-emulator`.
-public struct FalEmulatorConfiguration: Sendable {
-    public var host = "127.0.0.1"
+package struct FalEmulatorConfiguration: Sendable {
+    package var host = "127.0.0.1"
     /// The queue host (`queue.fal.run`).
-    public var port = 8181
+    package var port = 8181
     /// The synchronous host (`fal.run`); both hosts use the same paths, so it needs its own port. nil: off.
-    public var syncPort: Int? = 8182
+    package var syncPort: Int? = 8182
     /// Time a request spends `IN_QUEUE` before it starts.
-    public var queueLatencyMillis: Int64 = 0
+    package var queueLatencyMillis: Int64 = 0
     /// Time a request spends `IN_PROGRESS` (the model's run time).
-    public var runLatencyMillis: Int64 = 0
+    package var runLatencyMillis: Int64 = 0
     /// Share of requests (0...1) that fail, and how.
-    public var failRate = 0.0
-    public var failType = FalFailureType.runnerDisconnected
+    package var failRate = 0.0
+    package var failType = FalFailureType.runnerDisconnected
     /// Share of output images whose URL answers 404.
-    public var dropOutputRate = 0.0
+    package var dropOutputRate = 0.0
     /// The first N submits answer 503 without accepting the request (to exercise client retries).
-    public var rejectFirstSubmits = 0
+    package var rejectFirstSubmits = 0
     /// Transport faults: status polls answered 500, downloads answered 503, accepted submits answered 504.
-    public var faults = FalFaults()
+    package var faults = FalFaults()
     /// When set, requests must carry `Authorization: Key <this>`; otherwise any non-empty key is accepted.
-    public var requiredKey: String?
+    package var requiredKey: String?
     /// PEM files for HTTPS (the official client only speaks https).
-    public var tlsCertificatePath: String?
-    public var tlsKeyPath: String?
+    package var tlsCertificatePath: String?
+    package var tlsKeyPath: String?
     /// Base URL clients use to reach this emulator (links in responses); nil: derived from host and port.
-    public var publicURL: String?
+    package var publicURL: String?
     /// Seed for the failure and drop dice, so a run can be repeated.
-    public var randomSeed: UInt64 = 42
+    package var randomSeed: UInt64 = 42
 
-    public init() {}
+    package init() {}
 
     var scheme: String { self.tlsCertificatePath == nil ? "http" : "https" }
     var queueBaseURL: String { self.publicURL ?? "\(self.scheme)://\(self.host):\(self.port)" }

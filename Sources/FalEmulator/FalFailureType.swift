@@ -1,7 +1,7 @@
 import Essentials
 
 /// The failures the emulator can inject, each answered with fal's documented shape for it.
-public enum FalFailureType: String, Sendable, CaseIterable {
+package enum FalFailureType: String, Sendable, CaseIterable {
     /// Infrastructure: the runner went away (fal: 503, flat `{detail, error_type}`).
     case runnerDisconnected = "runner_disconnected"
     /// Infrastructure: the request ran out of time (fal: 504).

@@ -5,14 +5,14 @@ import Hummingbird
 
 /// An error as API users see it: `{"code", "message", "param"}` with a status. Internal error text never reaches
 /// this type; only messages written for users do.
-public struct APIError: HTTPResponseError, Sendable {
-    public let status: HTTPResponse.Status
-    public let code: String
-    public let message: String
-    public let param: String?
-    public var headers: HTTPFields
+package struct APIError: HTTPResponseError, Sendable {
+    package let status: HTTPResponse.Status
+    package let code: String
+    package let message: String
+    package let param: String?
+    package var headers: HTTPFields
 
-    public init(status: HTTPResponse.Status, code: String, message: String, param: String? = nil, headers: HTTPFields = [:]) {
+    package init(status: HTTPResponse.Status, code: String, message: String, param: String? = nil, headers: HTTPFields = [:]) {
         self.status = status
         self.code = code
         self.message = message
@@ -20,7 +20,7 @@ public struct APIError: HTTPResponseError, Sendable {
         self.headers = headers
     }
 
-    public init(_ error: RequestError) {
+    package init(_ error: RequestError) {
         var headers = HTTPFields()
         // Billing refusals and conflicts are final: tell the official SDKs (which retry 409/429/5xx by default) not
         // to retry them.
@@ -37,25 +37,25 @@ public struct APIError: HTTPResponseError, Sendable {
         )
     }
 
-    public static let unauthorized = APIError(
+    package static let unauthorized = APIError(
         status: .unauthorized,
         code: "unauthorized",
         message: "Missing or invalid API key. Send it as 'Authorization: Bearer <key>'.",
         headers: [.wwwAuthenticate: "Bearer"]
     )
 
-    public static func notFound(_ what: String = "The requested resource does not exist.") -> APIError {
+    package static func notFound(_ what: String = "The requested resource does not exist.") -> APIError {
         APIError(status: .notFound, code: "not_found", message: what)
     }
 
-    public static let outputExpired = APIError(
+    package static let outputExpired = APIError(
         status: .gone,
         code: "output_expired",
         message: "This output has expired and was deleted. Outputs are kept for a limited time; download anything you want to keep."
     )
 
     /// A part ImageGate depends on (the database, the blob store) cannot be reached: nothing was done, try again.
-    public static func unavailable(_ what: String, retryAfterSeconds: Int = 5) -> APIError {
+    package static func unavailable(_ what: String, retryAfterSeconds: Int = 5) -> APIError {
         APIError(
             status: .serviceUnavailable,
             code: "service_unavailable",
@@ -64,7 +64,7 @@ public struct APIError: HTTPResponseError, Sendable {
         )
     }
 
-    public static func internalError(requestID: String) -> APIError {
+    package static func internalError(requestID: String) -> APIError {
         APIError(
             status: .internalServerError,
             code: "internal_error",
@@ -79,7 +79,7 @@ public struct APIError: HTTPResponseError, Sendable {
         let param: String?
     }
 
-    public func response(from request: Request, context: some RequestContext) throws -> Response {
+    package func response(from request: Request, context: some RequestContext) throws -> Response {
         var response = try JSONResponse.make(Body(code: self.code, message: self.message, param: self.param), status: self.status)
         response.headers.append(contentsOf: self.headers)
         return response

@@ -8,27 +8,27 @@ import Logging
 import WebFace
 
 /// What the HTTP layer needs, as interfaces; the bootstrap decides which implementations stand behind them.
-public struct GatewayDependencies<Generations: GenerationUseCases>: Sendable {
-    public var catalog: ModelCatalog
-    public var generations: Generations
-    public var outputs: OutputReads
-    public var operations: Operations
-    public var health: HealthChecks
-    public var signer: OutputLinkSigner
-    public var publicURL: String
-    public var syncTimeout: Duration
-    public var body: BodyLimits
-    public var adminToken: String?
+package struct GatewayDependencies<Generations: GenerationUseCases>: Sendable {
+    package var catalog: ModelCatalog
+    package var generations: Generations
+    package var outputs: OutputReads
+    package var operations: Operations
+    package var health: HealthChecks
+    package var signer: OutputLinkSigner
+    package var publicURL: String
+    package var syncTimeout: Duration
+    package var body: BodyLimits
+    package var adminToken: String?
     /// The date output links are judged against.
-    public var clock: any WallClock = SystemClock()
+    package var clock: any WallClock = SystemClock()
     /// How long outputs are kept, for the model pages' retention sentence.
-    public var retentionSeconds: Int64 = 7 * 24 * 3600
+    package var retentionSeconds: Int64 = 7 * 24 * 3600
     /// The engine behind generations (`local` or `fal`), which the pages name.
-    public var providerName = "local"
+    package var providerName = "local"
     /// Who sends an output's bytes once its link is checked.
-    public var outputDelivery = OutputDelivery.proxy
+    package var outputDelivery = OutputDelivery.proxy
 
-    public init(
+    package init(
         catalog: ModelCatalog,
         generations: Generations,
         outputs: OutputReads,
@@ -54,7 +54,7 @@ public struct GatewayDependencies<Generations: GenerationUseCases>: Sendable {
 }
 
 /// Builds every route of the public API.
-public func buildRouter<Generations: GenerationUseCases>(_ deps: GatewayDependencies<Generations>) -> Router<GatewayRequestContext> {
+package func buildRouter<Generations: GenerationUseCases>(_ deps: GatewayDependencies<Generations>) -> Router<GatewayRequestContext> {
     let router = Router(context: GatewayRequestContext.self)
     let methods = MethodTable()
     router.addMiddleware {
@@ -123,7 +123,7 @@ public func buildRouter<Generations: GenerationUseCases>(_ deps: GatewayDependen
 
 /// The metrics listener's routes: `GET /metrics` in Prometheus' text format. Kept off the public router, because
 /// the metrics show money totals and traffic: it listens on its own address (loopback by default), for a scraper.
-public func buildMetricsRouter(metricsText: @escaping @Sendable () -> [UInt8]) -> Router<BasicRequestContext> {
+package func buildMetricsRouter(metricsText: @escaping @Sendable () -> [UInt8]) -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
     router.get("/metrics") { _, _ -> Response in
         Response(

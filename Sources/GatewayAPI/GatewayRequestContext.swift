@@ -5,14 +5,14 @@ import Logging
 
 /// Per-request state: the framework's core plus the identity proven by the API key (hummingbird-auth's
 /// `AuthRequestContext`, so its `requireIdentity()` serves the routes behind `APIKeyAuthenticator`).
-public struct GatewayRequestContext: AuthRequestContext {
-    public var coreContext: CoreRequestContextStorage
+package struct GatewayRequestContext: AuthRequestContext {
+    package var coreContext: CoreRequestContextStorage
     /// Set by `APIKeyAuthenticator` on authenticated routes; the account then tags every log line of the request.
-    public var identity: AuthenticatedKey? {
+    package var identity: AuthenticatedKey? {
         didSet { self.logger[metadataKey: "account"] = self.identity.map { "\($0.accountID)" } }
     }
 
-    public init(source: ApplicationRequestContextSource) {
+    package init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.identity = nil
     }

@@ -106,11 +106,11 @@ struct GenerationResponse: Encodable {
 }
 
 /// Signs output links against the public base URL.
-public struct OutputLinks: Sendable {
+package struct OutputLinks: Sendable {
     let signer: OutputLinkSigner
     let baseURL: String
 
-    public init(signer: OutputLinkSigner, baseURL: String) {
+    package init(signer: OutputLinkSigner, baseURL: String) {
         self.signer = signer
         self.baseURL = baseURL
     }

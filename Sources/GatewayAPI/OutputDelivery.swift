@@ -2,7 +2,7 @@ import Blobs
 
 /// How the bytes of an output reach the reader once ImageGate has checked its link (`--output-delivery`). The link,
 /// its expiry and `410 output_expired` are ImageGate's in every mode; only who sends the bytes differs.
-public enum OutputDelivery: Sendable {
+package enum OutputDelivery: Sendable {
     /// ImageGate streams the bytes itself (the default; works with every store, with or without a proxy in front).
     case proxy
     /// ImageGate answers `302` to a presigned GET on the object store, valid for `seconds`: the store sends the

@@ -43,15 +43,15 @@ struct WebhookBody: Encodable, Sendable {
 
 /// Renders webhook bodies, Standard Webhooks' payload shape: the event `type`, its `timestamp`, and as `data` the
 /// generation exactly as `GET /v1/generations/{id}` shows it (links signed the same way).
-public struct WebhookPayloads: Sendable {
+package struct WebhookPayloads: Sendable {
     let links: OutputLinks
 
-    public init(links: OutputLinks) {
+    package init(links: OutputLinks) {
         self.links = links
     }
 
     /// The JSON body of `delivery` for `record`: the same bytes on every attempt.
-    public func body(_ record: GenerationRecord, _ delivery: WebhookDelivery) throws -> [UInt8] {
+    package func body(_ record: GenerationRecord, _ delivery: WebhookDelivery) throws -> [UInt8] {
         try OrderedJSONEncoder().encode(
             Event(type: delivery.event, timestamp: APITime.string(delivery.createdAt), data: GenerationResponse(record, links: self.links))
         )

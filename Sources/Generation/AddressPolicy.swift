@@ -3,15 +3,15 @@ import NIOPosix
 
 /// Turns a host name into the addresses it points to. The live one asks the system (`getaddrinfo`); tests answer
 /// what a hostile DNS server would (a public address first, loopback after).
-public protocol HostResolver: Sendable {
+package protocol HostResolver: Sendable {
     func addresses(of host: String) throws -> [String]
 }
 
 /// The system's resolver.
-public struct SystemResolver: HostResolver {
-    public init() {}
+package struct SystemResolver: HostResolver {
+    package init() {}
 
-    public func addresses(of host: String) throws -> [String] {
+    package func addresses(of host: String) throws -> [String] {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -39,11 +39,11 @@ public struct SystemResolver: HostResolver {
 ///
 /// The name is resolved once per hop and the connection is made to exactly the address that was checked (see
 /// `ReferenceLoader`): a DNS answer that changes between the check and the connection (rebinding) changes nothing.
-public struct AddressPolicy: Sendable {
-    public let allowPrivate: Bool
+package struct AddressPolicy: Sendable {
+    package let allowPrivate: Bool
     let resolver: any HostResolver
 
-    public init(allowPrivate: Bool, resolver: any HostResolver = SystemResolver()) {
+    package init(allowPrivate: Bool, resolver: any HostResolver = SystemResolver()) {
         self.allowPrivate = allowPrivate
         self.resolver = resolver
     }

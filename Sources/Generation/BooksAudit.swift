@@ -17,33 +17,33 @@ import Storage
 ///
 /// What the upstream billed for generations whose users were refunded is reported apart, as `upstreamLosses`: it
 /// is the operator's loss, not an error in the books.
-public enum BooksAudit {
+package enum BooksAudit {
     /// A generation the upstream billed while its user got money back.
-    public struct UpstreamLoss: Sendable, Encodable, Equatable {
-        public let generationId: String
-        public let status: String
-        public let upstreamCostUsd: MicroUSD
-        public let refundedUsd: MicroUSD
+    package struct UpstreamLoss: Sendable, Encodable, Equatable {
+        package let generationId: String
+        package let status: String
+        package let upstreamCostUsd: MicroUSD
+        package let refundedUsd: MicroUSD
     }
 
     /// The outcome; `problems` is empty when the books balance.
-    public struct Report: Sendable, Encodable {
-        public var accounts = 0
-        public var ledgerRows = 0
-        public var generations = 0
-        public var unfinishedGenerations = 0
-        public var credited = MicroUSD.zero
-        public var charged = MicroUSD.zero
-        public var released = MicroUSD.zero
-        public var refunded = MicroUSD.zero
-        public var available = MicroUSD.zero
-        public var held = MicroUSD.zero
-        public var problems: [String] = []
+    package struct Report: Sendable, Encodable {
+        package var accounts = 0
+        package var ledgerRows = 0
+        package var generations = 0
+        package var unfinishedGenerations = 0
+        package var credited = MicroUSD.zero
+        package var charged = MicroUSD.zero
+        package var released = MicroUSD.zero
+        package var refunded = MicroUSD.zero
+        package var available = MicroUSD.zero
+        package var held = MicroUSD.zero
+        package var problems: [String] = []
         /// Refunded generations the upstream billed (at most 200 listed), and their total.
-        public var upstreamLosses: [UpstreamLoss] = []
-        public var upstreamLossTotal = MicroUSD.zero
+        package var upstreamLosses: [UpstreamLoss] = []
+        package var upstreamLossTotal = MicroUSD.zero
 
-        public var isClean: Bool { self.problems.isEmpty }
+        package var isClean: Bool { self.problems.isEmpty }
 
         enum CodingKeys: String, CodingKey {
             case accounts, generations, problems
@@ -61,7 +61,7 @@ public enum BooksAudit {
         }
 
         /// Written by hand for `clean`, which is computed.
-        public func encode(to encoder: any Encoder) throws {
+        package func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(self.isClean, forKey: .isClean)
             try c.encode(self.accounts, forKey: .accounts)
@@ -95,7 +95,7 @@ public enum BooksAudit {
     }
 
     /// Runs every check in one snapshot of the database.
-    public static func run(on database: any Database) async throws -> Report {
+    package static func run(on database: any Database) async throws -> Report {
         try await database.snapshot { sql in
             var report = Report()
             var problems: [String] = []

@@ -2,7 +2,7 @@
 ///
 /// A waiter registers (`prepare`) before it reads the generation's row (see `GenerationService.waitForEnd`), so a job
 /// that ends in between is not missed. Waiters that time out leave; a later signal for them is ignored.
-public actor CompletionHub {
+package actor CompletionHub {
     private enum Slot {
         case pending([Int: CheckedContinuation<Bool, Never>])
         case done
@@ -12,15 +12,15 @@ public actor CompletionHub {
     private var timeouts: [Int: Task<Void, Never>] = [:]
     private var nextToken = 0
 
-    public init() {}
+    package init() {}
 
     /// Announces that someone will wait for `id`.
-    public func prepare(_ id: String) {
+    package func prepare(_ id: String) {
         if self.slots[id] == nil { self.slots[id] = .pending([:]) }
     }
 
     /// Waits until `id` ends (true) or `timeout` passes (false). Only valid after `prepare`.
-    public func wait(for id: String, timeout: Duration) async -> Bool {
+    package func wait(for id: String, timeout: Duration) async -> Bool {
         switch self.slots[id] {
         case .done:
             self.slots[id] = nil
@@ -46,13 +46,13 @@ public actor CompletionHub {
     }
 
     /// Forgets a prepared slot nobody will wait on (the generation had already ended).
-    public func discard(_ id: String) {
+    package func discard(_ id: String) {
         if case .pending(let waiters) = self.slots[id], !waiters.isEmpty { return }
         self.slots[id] = nil
     }
 
     /// Wakes everyone waiting for `id`.
-    public func signal(_ id: String) {
+    package func signal(_ id: String) {
         guard case .pending(let waiters) = self.slots[id] else { return }
         if waiters.isEmpty {
             self.slots[id] = .done

@@ -1,33 +1,33 @@
 /// Bounds how many reference URLs are fetched at once: per caller (one API key cannot take every slot) and for the
 /// whole server (strangers' URLs cannot open unbounded connections). Fetches beyond a bound wait their turn, first
 /// come first served; a data URI never takes a slot.
-public actor FetchLimiter {
+package actor FetchLimiter {
     /// Most fetches in flight for one caller: one request's worth of references.
-    public let perCaller: Int
+    package let perCaller: Int
     /// Most fetches in flight in this process.
-    public let total: Int
+    package let total: Int
 
     private var running: [String: Int] = [:]
     private var runningTotal = 0
     private var waiters: [(caller: String, continuation: CheckedContinuation<Void, Never>)] = []
 
-    public init(perCaller: Int = 10, total: Int = 32) {
+    package init(perCaller: Int = 10, total: Int = 32) {
         self.perCaller = max(1, perCaller)
         self.total = max(1, total)
     }
 
     /// Runs `body` holding one slot of `caller`'s.
-    public func withSlot<T: Sendable>(for caller: String, _ body: @Sendable () async throws -> T) async rethrows -> T {
+    package func withSlot<T: Sendable>(for caller: String, _ body: @Sendable () async throws -> T) async rethrows -> T {
         await self.acquire(caller)
         defer { self.release(caller) }
         return try await body()
     }
 
     /// How many fetches run now (for tests and metrics).
-    public var inFlight: Int { self.runningTotal }
+    package var inFlight: Int { self.runningTotal }
 
     /// How many fetches wait for a slot (for tests).
-    public var waiting: Int { self.waiters.count }
+    package var waiting: Int { self.waiters.count }
 
     private func hasRoom(for caller: String) -> Bool {
         self.runningTotal < self.total && self.running[caller, default: 0] < self.perCaller

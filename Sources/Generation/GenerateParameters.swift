@@ -3,22 +3,22 @@ import Imaging
 import Providers
 
 /// A `POST /v1/generate` body after validation: every default applied, every value within the catalog's ranges.
-public struct GenerateParameters: Sendable, Equatable, Codable {
-    public var model: String
-    public var mode: GenerationMode
-    public var prompt: String
-    public var aspectRatio: String
-    public var size: String
-    public var numImages: Int
+package struct GenerateParameters: Sendable, Equatable, Codable {
+    package var model: String
+    package var mode: GenerationMode
+    package var prompt: String
+    package var aspectRatio: String
+    package var size: String
+    package var numImages: Int
     /// The seed the caller gave, or nil when ImageGate picks one.
-    public var seed: Int64?
-    public var outputFormat: ImageFormat
+    package var seed: Int64?
+    package var outputFormat: ImageFormat
     /// Reference images (edit mode): `http(s)://` URLs or `data:image/…;base64,` URIs.
-    public var imageURLs: [String]
+    package var imageURLs: [String]
     /// Where to send the signed event when the generation ends (`http(s)://`); nil: no webhook.
-    public var webhookURL: String? = nil
+    package var webhookURL: String? = nil
 
-    public init(
+    package init(
         model: String,
         mode: GenerationMode,
         prompt: String,

@@ -9,21 +9,21 @@ import Storage
 ///
 /// Strict on purpose: an unknown field (a typo such as `num_image`) or a value of the wrong JSON type is an error
 /// naming the parameter, never a silent default that would bill the user for something they did not ask for.
-public struct GenerateRequestValidator: Sendable {
-    public let catalog: ModelCatalog
+package struct GenerateRequestValidator: Sendable {
+    package let catalog: ModelCatalog
 
     /// The fields `POST /v1/generate` accepts.
-    public static let knownFields: Set<String> = [
+    package static let knownFields: Set<String> = [
         "model", "mode", "prompt", "aspect_ratio", "size", "num_images", "seed", "output_format", "image_urls",
         "webhook_url",
     ]
 
-    public init(catalog: ModelCatalog) {
+    package init(catalog: ModelCatalog) {
         self.catalog = catalog
     }
 
     /// Parses and validates a raw body.
-    public func validate(body: [UInt8], names: ParameterNames = .native) throws(RequestError) -> (GenerateParameters, ModelSpec) {
+    package func validate(body: [UInt8], names: ParameterNames = .native) throws(RequestError) -> (GenerateParameters, ModelSpec) {
         let value: JSONValue
         do {
             value = try JSONDecoder().decode(JSONValue.self, from: Data(body))
@@ -37,7 +37,7 @@ public struct GenerateRequestValidator: Sendable {
     }
 
     /// Validates an already-decoded JSON object. Refusals name parameters as `names` says the caller calls them.
-    public func validate(fields: [String: JSONValue], names: ParameterNames = .native) throws(RequestError) -> (GenerateParameters, ModelSpec) {
+    package func validate(fields: [String: JSONValue], names: ParameterNames = .native) throws(RequestError) -> (GenerateParameters, ModelSpec) {
         for name in fields.keys.sorted() where !Self.knownFields.contains(name) {
             let hint = Self.closest(to: name, in: Self.knownFields).map { " Did you mean '\($0)'?" } ?? ""
             throw .invalid(name, "Unknown parameter '\(name)'.\(hint)")

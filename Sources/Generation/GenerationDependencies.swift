@@ -12,7 +12,7 @@ import Storage
 /// What the generation engine works with, built once per process and shared as one value by the service, the
 /// runner, the workers and the webhook dispatcher (each reads its members through `@dynamicMemberLookup`, so the
 /// list is written here only).
-public struct GenerationDependencies: Sendable {
+package struct GenerationDependencies: Sendable {
     let catalog: ModelCatalog
     let database: any Database
     let blobs: any BlobStore
@@ -33,7 +33,7 @@ public struct GenerationDependencies: Sendable {
     /// Rung when a webhook may have become due (a settlement, a redelivery), so the dispatcher sends it at once.
     let webhookBell = CompletionHub()
 
-    public init(
+    package init(
         catalog: ModelCatalog,
         database: any Database,
         blobs: any BlobStore,

@@ -14,25 +14,25 @@ import Storage
 /// `create`: validate → cheap checks (idempotency, key limits, balance) → load references → hold → persist → queue
 /// → wait; then a worker runs it with `GenerationRunner`: claim → provider → store outputs → settle (charge delivered,
 /// return the rest) → completed | failed. Recovery after a crash runs the same runner.
-public final class GenerationService: GenerationUseCases, UsesGenerationDependencies {
+package final class GenerationService: GenerationUseCases, UsesGenerationDependencies {
     let dependencies: GenerationDependencies
     let validator: GenerateRequestValidator
 
-    public init(_ dependencies: GenerationDependencies) {
+    package init(_ dependencies: GenerationDependencies) {
         self.dependencies = dependencies
         self.validator = GenerateRequestValidator(catalog: dependencies.catalog)
     }
 
-    public var catalog: ModelCatalog { self.dependencies.catalog }
+    package var catalog: ModelCatalog { self.dependencies.catalog }
 
     /// Runs generations for this service (and for the workers, over the same dependencies).
     var runner: GenerationRunner { GenerationRunner(dependencies: self.dependencies) }
 
-    public var providerName: String { self.provider.name }
+    package var providerName: String { self.provider.name }
 
     // MARK: - Use cases
 
-    public func create(_ request: NewGeneration) async throws -> CreatedGeneration {
+    package func create(_ request: NewGeneration) async throws -> CreatedGeneration {
         let (parameters, model): (GenerateParameters, ModelSpec)
         switch request.parameters {
         case .json(let body): (parameters, model) = try self.validator.validate(body: body, names: request.names)
@@ -54,7 +54,7 @@ public final class GenerationService: GenerationUseCases, UsesGenerationDependen
         return ended
     }
 
-    public func generation(id: String, accountID: String, changedFrom progress: GenerationProgress, waitingUpTo timeout: Duration) async throws
+    package func generation(id: String, accountID: String, changedFrom progress: GenerationProgress, waitingUpTo timeout: Duration) async throws
         -> GenerationRecord?
     {
         try await self.watch(id, timeout: timeout, poll: Self.progressPollInterval) {
@@ -65,7 +65,7 @@ public final class GenerationService: GenerationUseCases, UsesGenerationDependen
         }
     }
 
-    public func cancel(id: String, accountID: String, waitingUpTo timeout: Duration) async throws -> GenerationRecord? {
+    package func cancel(id: String, accountID: String, waitingUpTo timeout: Duration) async throws -> GenerationRecord? {
         if let cancelled = try await self.settlement.cancelQueued(id: id, accountID: accountID) { return cancelled }
         guard let current = try await self.store.get(id: id, accountID: accountID) else { return nil }
         if current.status.isFinal { return current }
@@ -75,11 +75,11 @@ public final class GenerationService: GenerationUseCases, UsesGenerationDependen
         return try await self.waitForEnd(id, timeout: timeout) ?? current
     }
 
-    public func webhook(generationID: String, accountID: String) async throws -> WebhookDelivery? {
+    package func webhook(generationID: String, accountID: String) async throws -> WebhookDelivery? {
         try await self.webhooks.delivery(generationID: generationID, accountID: accountID)
     }
 
-    public func redeliverWebhook(generationID: String, accountID: String) async throws -> WebhookDelivery? {
+    package func redeliverWebhook(generationID: String, accountID: String) async throws -> WebhookDelivery? {
         guard try await self.webhooks.redeliver(generationID: generationID, accountID: accountID, now: self.settings.clock.nowMillis()) != nil
         else { return nil }
         await self.webhookBell.signal(WebhookDispatcher.bellKey)
@@ -89,17 +89,17 @@ public final class GenerationService: GenerationUseCases, UsesGenerationDependen
     /// How often a watcher reads a generation that has not ended, to see it start.
     static let progressPollInterval = Duration.milliseconds(250)
 
-    public func generation(id: String, accountID: String) async throws -> GenerationRecord? {
+    package func generation(id: String, accountID: String) async throws -> GenerationRecord? {
         try await self.store.get(id: id, accountID: accountID)
     }
 
-    public func generations(accountID: String, limit: Int, after cursor: String?) async throws -> GenerationsPage {
+    package func generations(accountID: String, limit: Int, after cursor: String?) async throws -> GenerationsPage {
         let records = try await self.store.list(accountID: accountID, limit: limit + 1, before: cursor)
         let page = Array(records.prefix(limit))
         return GenerationsPage(records: page, nextCursor: records.count > limit ? page.last?.id : nil)
     }
 
-    public func readOutput(_ image: OutputImage, into consume: (ByteBuffer) async throws -> Void) async throws {
+    package func readOutput(_ image: OutputImage, into consume: (ByteBuffer) async throws -> Void) async throws {
         guard let output = try await self.outputs.get(id: image.outputID) else { throw BlobError.notFound(image.outputID) }
         try await self.blobs.read(key: output.blobKey, into: consume)
     }

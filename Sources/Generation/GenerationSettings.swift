@@ -3,29 +3,29 @@ import Essentials
 import Storage
 
 /// Tunables of the generation engine, from `imagegate serve` options.
-public struct GenerationSettings: Sendable {
+package struct GenerationSettings: Sendable {
     /// How long outputs stay downloadable after a generation completes.
-    public var retentionMillis: Int64
+    package var retentionMillis: Int64
     /// How long a run's claim on a generation lasts without renewal. A live run renews it every third of this, so
     /// only a dead run (a killed process, a hung worker) ever loses it; another run then takes the generation over.
-    public var leaseMillis: Int64
+    package var leaseMillis: Int64
     /// How often the sweeper looks for generations to hand to the workers again (expired leases, lost queue places).
-    public var sweepIntervalMillis: Int64
+    package var sweepIntervalMillis: Int64
     /// Runs of a generation that never reached an upstream, before it is failed and refunded (a crash loop guard).
     /// A generation with an upstream request is always resumed through it, however often it was interrupted.
-    public var maxAttempts: Int
+    package var maxAttempts: Int
     /// How many generations run at once in this process.
-    public var workers: Int
+    package var workers: Int
     /// Largest image accepted from an upstream URL.
-    public var maxOutputBytes: Int
+    package var maxOutputBytes: Int
     /// The date: leases, expiry and windows are decided against it.
-    public var clock: any WallClock
+    package var clock: any WallClock
     /// Rate limits for keys that have none of their own, per minute (absent or 0: no limit).
-    public var defaultRateLimits: [RateLimit.Kind: Int] = [:]
+    package var defaultRateLimits: [RateLimit.Kind: Int] = [:]
     /// How webhooks are checked, sent and retried.
-    public var webhooks = WebhookSettings()
+    package var webhooks = WebhookSettings()
 
-    public init(
+    package init(
         retentionMillis: Int64,
         leaseMillis: Int64 = 30_000,
         sweepIntervalMillis: Int64 = 10_000,

@@ -1,12 +1,12 @@
 /// The life of a generation: `queued → processing → completed | failed | cancelled` (and `queued → cancelled`). Only
 /// the worker moves a running one forward, a cancel moves only a queued one, and every move to a final state happens
 /// in the same transaction as the money settling it, guarded by the state it leaves, so it happens exactly once.
-public enum GenerationStatus: String, Sendable, Codable {
+package enum GenerationStatus: String, Sendable, Codable {
     case queued
     case processing
     case completed
     case failed
     case cancelled
 
-    public var isFinal: Bool { self == .completed || self == .failed || self == .cancelled }
+    package var isFinal: Bool { self == .completed || self == .failed || self == .cancelled }
 }

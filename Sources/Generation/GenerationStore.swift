@@ -6,10 +6,10 @@ import SQLKit
 import Storage
 
 /// SQL for the `generations` table. One code path for every dialect.
-public struct GenerationStore: Sendable {
+package struct GenerationStore: Sendable {
     let database: any Database
 
-    public init(database: any Database) {
+    package init(database: any Database) {
         self.database = database
     }
 
@@ -27,7 +27,7 @@ public struct GenerationStore: Sendable {
     }
 
     /// One generation, as seen by its owner; nil when it does not exist or belongs to another account.
-    public func get(id: String, accountID: String? = nil) async throws -> GenerationRecord? {
+    package func get(id: String, accountID: String? = nil) async throws -> GenerationRecord? {
         guard !id.containsNUL else { return nil }
         return try await self.database.read { sql in
             guard let row = try await sql.raw("SELECT * FROM generations WHERE id = \(bind: id)").first() else { return nil }
@@ -38,7 +38,7 @@ public struct GenerationStore: Sendable {
     }
 
     /// An account's generations, newest first, starting after the cursor id (ids sort by creation time).
-    public func list(accountID: String, limit: Int, before cursor: String?) async throws -> [GenerationRecord] {
+    package func list(accountID: String, limit: Int, before cursor: String?) async throws -> [GenerationRecord] {
         try await self.database.read { sql in
             let rows =
                 if let cursor {

@@ -7,7 +7,7 @@ import NIOCore
 /// What a front door (the native API, the OpenAI routes, the web pages) can do with generations. Every front door
 /// goes through these and only these, so none re-implements validation, billing, idempotency or waiting; a front
 /// door only translates its own shapes.
-public protocol GenerationUseCases: Sendable {
+package protocol GenerationUseCases: Sendable {
     /// The models on sale (front doors describe them, and translate their own size notations against them).
     var catalog: ModelCatalog { get }
 
@@ -47,26 +47,26 @@ public protocol GenerationUseCases: Sendable {
 }
 
 /// A request for a generation, as a front door hands it over.
-public struct NewGeneration: Sendable {
+package struct NewGeneration: Sendable {
     /// The parameters: a raw JSON body (`POST /v1/generate`) or fields already translated by the front door.
-    public enum Parameters: Sendable {
+    package enum Parameters: Sendable {
         case json([UInt8])
         case fields([String: JSONValue])
     }
 
-    public var parameters: Parameters
-    public var accountID: String
-    public var apiKeyID: String?
+    package var parameters: Parameters
+    package var accountID: String
+    package var apiKeyID: String?
     /// The key's own rate limits when the front door read them with the key; nil: read them from the books.
-    public var keyRateLimits: KeyRateLimits?
-    public var idempotencyKey: String?
+    package var keyRateLimits: KeyRateLimits?
+    package var idempotencyKey: String?
     /// How long to wait for the end before answering with the generation as it is; nil answers at once.
-    public var wait: Duration?
+    package var wait: Duration?
     /// How the caller names the parameters, for refusals.
-    public var names: ParameterNames
-    public var logger: Logger
+    package var names: ParameterNames
+    package var logger: Logger
 
-    public init(
+    package init(
         parameters: Parameters,
         accountID: String,
         apiKeyID: String?,
@@ -89,26 +89,26 @@ public struct NewGeneration: Sendable {
 
 /// What `create` did: the generation as it is now (ended, or still running after the wait), and whether it was
 /// found through its `Idempotency-Key` rather than created.
-public struct CreatedGeneration: Sendable {
-    public var record: GenerationRecord
-    public let replayed: Bool
+package struct CreatedGeneration: Sendable {
+    package var record: GenerationRecord
+    package let replayed: Bool
     /// The caller's rate limit nearest to exhaustion after this request (for the `RateLimit-*` headers); nil when
     /// no limit applies to the key.
-    public var rateLimit: RateLimitStatus? = nil
+    package var rateLimit: RateLimitStatus? = nil
 
-    public init(record: GenerationRecord, replayed: Bool) {
+    package init(record: GenerationRecord, replayed: Bool) {
         self.record = record
         self.replayed = replayed
     }
 }
 
 /// One page of an account's generations.
-public struct GenerationsPage: Sendable {
-    public let records: [GenerationRecord]
+package struct GenerationsPage: Sendable {
+    package let records: [GenerationRecord]
     /// The cursor of the next page; nil on the last one.
-    public let nextCursor: String?
+    package let nextCursor: String?
 
-    public init(records: [GenerationRecord], nextCursor: String?) {
+    package init(records: [GenerationRecord], nextCursor: String?) {
         self.records = records
         self.nextCursor = nextCursor
     }

@@ -13,20 +13,20 @@ import Storage
 /// lease it gave back), and a generation whose run died is claimable again when its lease runs out. On graceful
 /// shutdown workers stop claiming; running generations end as interrupted and give their lease back, so another
 /// replica (or the next start) resumes them at once.
-public struct GenerationWorkers: Service, UsesGenerationDependencies {
+package struct GenerationWorkers: Service, UsesGenerationDependencies {
     let dependencies: GenerationDependencies
     let runner: GenerationRunner
     let workers: Int
     let logger: Logger
 
-    public init(_ dependencies: GenerationDependencies, workers: Int, logger: Logger) {
+    package init(_ dependencies: GenerationDependencies, workers: Int, logger: Logger) {
         self.dependencies = dependencies
         self.runner = GenerationRunner(dependencies: dependencies)
         self.workers = max(1, workers)
         self.logger = logger
     }
 
-    public func run() async throws {
+    package func run() async throws {
         let unfinished = try await self.store.unfinishedIDs()
         if !unfinished.isEmpty {
             self.logger.notice("unfinished generations in the queue", metadata: ["count": "\(unfinished.count)"])

@@ -3,22 +3,22 @@ import Storage
 
 /// The process's own checks: `/health` (the process and its database answer) and `/ready` (the blob store too),
 /// so the HTTP layer asks without holding either.
-public struct HealthChecks: Sendable {
+package struct HealthChecks: Sendable {
     let database: any Database
     let blobs: any BlobStore
 
-    public init(database: any Database, blobs: any BlobStore) {
+    package init(database: any Database, blobs: any BlobStore) {
         self.database = database
         self.blobs = blobs
     }
 
     /// Throws when the database does not answer.
-    public func live() async throws {
+    package func live() async throws {
         try await self.database.ping()
     }
 
     /// Throws when the database or the blob store does not answer.
-    public func ready() async throws {
+    package func ready() async throws {
         try await self.database.ping()
         try await self.blobs.ping()
     }

@@ -5,23 +5,23 @@ import SQLKit
 import Storage
 
 /// `Idempotency-Key` bookkeeping: a key names one generation per account for 24 hours.
-public struct IdempotencyStore: Sendable {
+package struct IdempotencyStore: Sendable {
     /// How long a key is remembered.
-    public static let windowMillis: Int64 = 24 * 3600 * 1000
+    package static let windowMillis: Int64 = 24 * 3600 * 1000
     let database: any Database
 
-    public init(database: any Database) {
+    package init(database: any Database) {
         self.database = database
     }
 
     /// What a key already names.
-    public struct Entry: Sendable, Equatable {
-        public let requestHash: String
-        public let generationID: String
+    package struct Entry: Sendable, Equatable {
+        package let requestHash: String
+        package let generationID: String
     }
 
     /// The live entry for (account, key), if any.
-    public func find(accountID: String, key: String, now: Int64) async throws -> Entry? {
+    package func find(accountID: String, key: String, now: Int64) async throws -> Entry? {
         try await self.database.read { sql in try await Self.entry(accountID: accountID, key: key, now: now, on: sql) }
     }
 
@@ -59,7 +59,7 @@ public struct IdempotencyStore: Sendable {
 
     /// A fingerprint of what the request asks for (the validated parameters, so whitespace and key order in the
     /// JSON do not matter, but every value does).
-    public static func fingerprint(_ parameters: GenerateParameters) -> String {
+    package static func fingerprint(_ parameters: GenerateParameters) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let data = (try? encoder.encode(parameters)) ?? Data()

@@ -7,7 +7,7 @@ import Synchronization
 /// here is only who to wake: how many workers wait idle, how many wake-ups found none (a busy worker then claims
 /// again as soon as its run ends instead of waiting), and which HTTP request created each generation accepted here,
 /// for the run's log lines.
-public final class JobQueue: Sendable {
+package final class JobQueue: Sendable {
     let wakeups: AsyncStream<Void>
     private let continuation: AsyncStream<Void>.Continuation
     private let state: Mutex<State>
@@ -27,7 +27,7 @@ public final class JobQueue: Sendable {
     /// How many request ids are remembered at most.
     static let requestIDLimit = 10_000
 
-    public init(workers: Int = 64) {
+    package init(workers: Int = 64) {
         (self.wakeups, self.continuation) = AsyncStream<Void>.makeStream()
         self.state = Mutex(State())
         self.missedLimit = max(1, workers)
@@ -36,7 +36,7 @@ public final class JobQueue: Sendable {
     /// A generation was accepted here: wakes one idle worker. Returns false when every worker is busy, so the caller
     /// tells the other replicas (an idle one there takes it now rather than when a worker here is free).
     @discardableResult
-    public func enqueue(_ id: String, requestID: String? = nil) -> Bool {
+    package func enqueue(_ id: String, requestID: String? = nil) -> Bool {
         self.state.withLock { state in
             if let requestID {
                 // Generations another replica runs are never claimed here: the names are dropped past a bound
@@ -81,7 +81,7 @@ public final class JobQueue: Sendable {
     }
 
     /// Ends the wake-ups; waiting workers stop.
-    public func finish() {
+    package func finish() {
         self.continuation.finish()
     }
 

@@ -4,13 +4,13 @@ import Storage
 
 /// The operator's use cases — accounts, keys, credit, usage, margin and the books audit — for the admin API (and any
 /// other operator front door), so that no HTTP code holds a database handle.
-public struct Operations: Sendable {
+package struct Operations: Sendable {
     let accounts: AccountStore
     let keys: APIKeyStore
     let credits: Credits
     let database: any Database
 
-    public init(database: any Database) {
+    package init(database: any Database) {
         self.database = database
         self.accounts = AccountStore(database: database)
         self.keys = APIKeyStore(database: database)
@@ -20,23 +20,23 @@ public struct Operations: Sendable {
     // MARK: Keys and accounts
 
     /// The key behind a bearer secret, with its account and limits; nil for an unknown or revoked one.
-    public func authenticate(secret: String) async throws -> AuthenticatedKey? {
+    package func authenticate(secret: String) async throws -> AuthenticatedKey? {
         try await self.keys.authenticate(secret: secret)
     }
 
     /// A new account with its opening credit (`BillingError.accountExists` when the name is taken).
-    public func createAccount(name: String, credit: MicroUSD) async throws -> Account {
+    package func createAccount(name: String, credit: MicroUSD) async throws -> Account {
         try await self.accounts.create(name: name, credit: credit)
     }
 
-    public func accounts() async throws -> [Account] { try await self.accounts.list() }
+    package func accounts() async throws -> [Account] { try await self.accounts.list() }
 
-    public func account(named name: String) async throws -> Account? { try await self.accounts.find(name: name) }
+    package func account(named name: String) async throws -> Account? { try await self.accounts.find(name: name) }
 
-    public func account(id: String) async throws -> Account? { try await self.accounts.get(id: id) }
+    package func account(id: String) async throws -> Account? { try await self.accounts.get(id: id) }
 
     /// A new key of the account: its description and its secret, which is shown this once.
-    public func createKey(accountID: String, label: String, limits: NewKeyLimits) async throws -> (APIKeyInfo, String) {
+    package func createKey(accountID: String, label: String, limits: NewKeyLimits) async throws -> (APIKeyInfo, String) {
         try await self.keys.create(
             accountID: accountID,
             label: label,
@@ -48,70 +48,70 @@ public struct Operations: Sendable {
     }
 
     /// The keys of one account, or of all.
-    public func keys(accountID: String?) async throws -> [APIKeyInfo] { try await self.keys.list(accountID: accountID) }
+    package func keys(accountID: String?) async throws -> [APIKeyInfo] { try await self.keys.list(accountID: accountID) }
 
     /// Revokes every live key starting with `prefix` (at least 6 characters) and returns them.
-    public func revokeKeys(prefix: String) async throws -> [APIKeyInfo] { try await self.keys.revoke(prefix: prefix) }
+    package func revokeKeys(prefix: String) async throws -> [APIKeyInfo] { try await self.keys.revoke(prefix: prefix) }
 
     /// Sets (or, with `.some(nil)`, gives back to the server's default) the rate limits of the one live key whose
     /// secret starts with `prefix`.
-    public func setRateLimits(prefix: String, requestsPerMinute: Int??, imagesPerMinute: Int??) async throws -> APIKeyStore.RateLimitUpdate {
+    package func setRateLimits(prefix: String, requestsPerMinute: Int??, imagesPerMinute: Int??) async throws -> APIKeyStore.RateLimitUpdate {
         try await self.keys.setRateLimits(prefix: prefix, requestsPerMinute: requestsPerMinute, imagesPerMinute: imagesPerMinute)
     }
 
     /// Adds credit to the account; with `idempotencyKey`, a retried request adds it once.
-    public func addCredit(_ amount: MicroUSD, accountID: String, note: String, idempotencyKey: String?) async throws -> Credits.Outcome {
+    package func addCredit(_ amount: MicroUSD, accountID: String, note: String, idempotencyKey: String?) async throws -> Credits.Outcome {
         try await self.credits.add(amount, accountID: accountID, note: note, idempotencyKey: idempotencyKey)
     }
 
     // MARK: Reports
 
     /// Images, spend and refunds by day and model, for one account or all.
-    public func usage(accountID: String?) async throws -> [UsageReport.DailyUsage] {
+    package func usage(accountID: String?) async throws -> [UsageReport.DailyUsage] {
         try await UsageReport.daily(accountID: accountID, on: self.database)
     }
 
     /// Revenue against upstream cost, by model (and by day with `byDay`).
-    public func margins(byDay: Bool = false) async throws -> [UsageReport.Margin] {
+    package func margins(byDay: Bool = false) async throws -> [UsageReport.Margin] {
         try await UsageReport.margins(byDay: byDay, on: self.database)
     }
 
     /// Replays every account's books (see `BooksAudit`).
-    public func audit() async throws -> BooksAudit.Report {
+    package func audit() async throws -> BooksAudit.Report {
         try await BooksAudit.run(on: self.database)
     }
 
     /// The account's webhook signing secret, made on first use.
-    public func webhookSecret(accountID: String) async throws -> WebhookSecret {
+    package func webhookSecret(accountID: String) async throws -> WebhookSecret {
         try await WebhookSecrets(database: self.database).secret(accountID: accountID, now: Timestamp.nowMillis())
     }
 
     /// A new webhook signing secret for the account; the replaced one keeps signing for a day beside it.
-    public func rotateWebhookSecret(accountID: String) async throws -> WebhookSecret {
+    package func rotateWebhookSecret(accountID: String) async throws -> WebhookSecret {
         try await WebhookSecrets(database: self.database).rotate(accountID: accountID, now: Timestamp.nowMillis())
     }
 
     /// An account with its latest ledger rows, newest first: what `GET /v1/account` shows its owner.
-    public func statement(accountID: String, rows: Int) async throws -> (Account, [LedgerEntry])? {
+    package func statement(accountID: String, rows: Int) async throws -> (Account, [LedgerEntry])? {
         guard let account = try await self.account(id: accountID) else { return nil }
         let entries = try await self.database.read { sql in try await Ledger.recent(account: accountID, limit: rows, on: sql) }
         return (account, entries)
     }
 
     /// One page of an account's ledger, newest first: `limit` rows older than row `before` (the newest when nil).
-    public func ledger(accountID: String, limit: Int, before: Int64?) async throws -> [LedgerEntry] {
+    package func ledger(accountID: String, limit: Int, before: Int64?) async throws -> [LedgerEntry] {
         try await self.database.read { sql in try await Ledger.recent(account: accountID, limit: limit, before: before, on: sql) }
     }
 }
 
 /// The limits a new key starts with; nil: none of its own.
-public struct NewKeyLimits: Sendable {
-    public var dailyLimit: MicroUSD?
-    public var maxConcurrency: Int?
-    public var requestsPerMinute: Int?
-    public var imagesPerMinute: Int?
+package struct NewKeyLimits: Sendable {
+    package var dailyLimit: MicroUSD?
+    package var maxConcurrency: Int?
+    package var requestsPerMinute: Int?
+    package var imagesPerMinute: Int?
 
-    public init(dailyLimit: MicroUSD? = nil, maxConcurrency: Int? = nil, requestsPerMinute: Int? = nil, imagesPerMinute: Int? = nil) {
+    package init(dailyLimit: MicroUSD? = nil, maxConcurrency: Int? = nil, requestsPerMinute: Int? = nil, imagesPerMinute: Int? = nil) {
         self.dailyLimit = dailyLimit
         self.maxConcurrency = maxConcurrency
         self.requestsPerMinute = requestsPerMinute

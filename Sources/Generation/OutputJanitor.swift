@@ -10,7 +10,7 @@ import Storage
 /// It also removes files no record will ever point at, left by a crash between writing a file and committing the
 /// row that owns it: reference copies of generations that have ended (or whose submit never committed), and
 /// output files that a generation's settlement did not keep (a run that lost its lease after storing them).
-public struct OutputJanitor: Service {
+package struct OutputJanitor: Service {
     let outputs: OutputStore
     let generations: GenerationStore
     let blobs: any BlobStore
@@ -23,7 +23,7 @@ public struct OutputJanitor: Service {
     /// A file of a generation with no row is left alone this long: its submit may still be committing.
     static let orphanGraceMillis: Int64 = 3_600_000
 
-    public init(
+    package init(
         outputs: OutputStore,
         generations: GenerationStore,
         blobs: any BlobStore,
@@ -41,7 +41,7 @@ public struct OutputJanitor: Service {
         self.orphanSearchEvery = max(1, orphanSearchEvery)
     }
 
-    public func run() async throws {
+    package func run() async throws {
         var pass = 0
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
@@ -67,7 +67,7 @@ public struct OutputJanitor: Service {
 
     /// One pass: deletes every expired file and marks its row. Returns how many were deleted.
     @discardableResult
-    public func sweep(now: Int64) async throws -> Int {
+    package func sweep(now: Int64) async throws -> Int {
         var removed = 0
         while true {
             let batch = try await self.outputs.expired(now: now, limit: 200)
@@ -82,7 +82,7 @@ public struct OutputJanitor: Service {
 
     /// Deletes reference copies of ended generations and output files no row points at. Returns how many.
     @discardableResult
-    public func sweepOrphans(now: Int64) async throws -> Int {
+    package func sweepOrphans(now: Int64) async throws -> Int {
         var removed = 0
         for key in try await self.blobs.keys(under: OutputStore.referenceKeyPrefix) {
             guard try await self.hasEnded(generationOf: key, now: now) else { continue }

@@ -9,18 +9,18 @@ import NIOHTTP1
 import Providers
 
 /// What was stored for one output image.
-public struct StoredOutput: Sendable, Equatable {
-    public let contentType: String
-    public let byteCount: Int64
+package struct StoredOutput: Sendable, Equatable {
+    package let contentType: String
+    package let byteCount: Int64
     /// A strong validator: the first 128 bits of the bytes' SHA-256, quoted.
-    public let etag: String
-    public let width: Int?
-    public let height: Int?
+    package let etag: String
+    package let width: Int?
+    package let height: Int?
 }
 
 /// Puts provider images into the blob store. In-memory images are written as they are; upstream images are
 /// streamed from their URL into the store chunk by chunk (never held whole), with their type and size checked.
-public struct OutputMirror: Sendable {
+package struct OutputMirror: Sendable {
     let blobs: any BlobStore
     let httpClient: HTTPClient
     let maxBytes: Int
@@ -28,7 +28,7 @@ public struct OutputMirror: Sendable {
     /// Tries of one download.
     let maxAttempts: Int
 
-    public init(blobs: any BlobStore, httpClient: HTTPClient, maxBytes: Int, timeout: TimeAmount = .seconds(60), maxAttempts: Int = 4) {
+    package init(blobs: any BlobStore, httpClient: HTTPClient, maxBytes: Int, timeout: TimeAmount = .seconds(60), maxAttempts: Int = 4) {
         self.blobs = blobs
         self.httpClient = httpClient
         self.maxBytes = maxBytes
@@ -37,7 +37,7 @@ public struct OutputMirror: Sendable {
     }
 
     /// Errors that make one image undeliverable.
-    public enum MirrorError: Error, Equatable, Sendable {
+    package enum MirrorError: Error, Equatable, Sendable {
         case httpStatus(UInt)
         case wrongContentType(String)
         case tooLarge
@@ -50,7 +50,7 @@ public struct OutputMirror: Sendable {
         }
     }
 
-    public func store(_ image: ProviderImage, key: String, expectedFormat: ImageFormat) async throws -> StoredOutput {
+    package func store(_ image: ProviderImage, key: String, expectedFormat: ImageFormat) async throws -> StoredOutput {
         switch image {
         case .bytes(let bytes, let contentType, let width, let height):
             guard !bytes.isEmpty else { throw MirrorError.empty }

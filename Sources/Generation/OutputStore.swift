@@ -3,30 +3,30 @@ import SQLKit
 import Storage
 
 /// A stored output as the download route needs it.
-public struct OutputRecord: Sendable, Equatable {
-    public let id: String
-    public let generationID: String
-    public let blobKey: String
-    public let contentType: String
-    public let byteCount: Int64
-    public let etag: String
-    public let expiresAt: Int64
-    public let deletedAt: Int64?
+package struct OutputRecord: Sendable, Equatable {
+    package let id: String
+    package let generationID: String
+    package let blobKey: String
+    package let contentType: String
+    package let byteCount: Int64
+    package let etag: String
+    package let expiresAt: Int64
+    package let deletedAt: Int64?
 }
 
 /// SQL for the `outputs` table: one row per stored image, kept after the file is deleted so an expired link
 /// answers 410 rather than 404.
-public struct OutputStore: Sendable {
+package struct OutputStore: Sendable {
     let database: any Database
 
     /// Every output's blob key starts with this (then the generation id and the image's index).
-    public static let blobKeyPrefix = "outputs/"
+    package static let blobKeyPrefix = "outputs/"
 
     /// The blob key of one image of a generation.
     static func blobKey(generationID: String, index: Int) -> String { "\(Self.blobKeyPrefix)\(generationID)/\(index)" }
 
     /// Every reference copy's blob key starts with this (then the generation id and the reference's index).
-    public static let referenceKeyPrefix = "inputs/"
+    package static let referenceKeyPrefix = "inputs/"
 
     /// The blob key of the checked copy of one reference image of a generation.
     static func referenceKey(generationID: String, index: Int) -> String { "\(Self.referenceKeyPrefix)\(generationID)/\(index)" }
@@ -38,7 +38,7 @@ public struct OutputStore: Sendable {
         }
     }
 
-    public init(database: any Database) {
+    package init(database: any Database) {
         self.database = database
     }
 
@@ -62,7 +62,7 @@ public struct OutputStore: Sendable {
         ).run()
     }
 
-    public func get(id: String) async throws -> OutputRecord? {
+    package func get(id: String) async throws -> OutputRecord? {
         guard !id.containsNUL else { return nil }
         return try await self.database.read { sql in
             try await sql.raw("SELECT * FROM outputs WHERE id = \(bind: id)").first().map(Self.record)

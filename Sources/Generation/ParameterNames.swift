@@ -1,16 +1,16 @@
 /// How a front door's callers name the native parameters, so that a refusal names the parameter as the caller
 /// wrote it (`n` rather than `num_images` on the OpenAI routes). Messages are built with these names from the start,
 /// never rewritten afterwards.
-public struct ParameterNames: Sendable {
+package struct ParameterNames: Sendable {
     private let renamed: [String: String]
 
-    public init(_ renamed: [String: String]) {
+    package init(_ renamed: [String: String]) {
         self.renamed = renamed
     }
 
     /// The caller's name for a native parameter.
-    public subscript(_ native: String) -> String { self.renamed[native] ?? native }
+    package subscript(_ native: String) -> String { self.renamed[native] ?? native }
 
     /// `POST /v1/generate`: the native names.
-    public static let native = ParameterNames([:])
+    package static let native = ParameterNames([:])
 }

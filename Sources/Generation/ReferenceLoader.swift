@@ -12,13 +12,13 @@ import Providers
 /// Web URLs are fetched with a size cap and a timeout, only over http/https, and only to public addresses unless
 /// the operator allows private ones; redirects are followed by hand (at most 3) so each hop is checked the same way.
 /// Every image is then decoded and checked against the model's rules; a failure names its index.
-public struct ReferenceLoader: Sendable {
+package struct ReferenceLoader: Sendable {
     let addressPolicy: AddressPolicy
     let timeout: TimeAmount
     let threadPool: NIOThreadPool
     let limiter: FetchLimiter
 
-    public init(
+    package init(
         allowPrivateAddresses: Bool,
         resolver: any HostResolver = SystemResolver(),
         timeout: TimeAmount = .seconds(15),
@@ -34,7 +34,7 @@ public struct ReferenceLoader: Sendable {
     /// Loads every reference, in order, concurrently. Refusals name the reference `list[index]`, with the list named
     /// as the caller named it.
     /// `caller` (an API key or account id) shares the fetch limiter's per-caller bound.
-    public func load(
+    package func load(
         _ sources: [String],
         rules: ModelSpec.ReferenceImageRules,
         list: String = "image_urls",

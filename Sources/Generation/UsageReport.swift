@@ -4,17 +4,17 @@ import SQLKit
 import Storage
 
 /// What the operator reads: per-account usage by day and model, and revenue against upstream cost by model.
-public enum UsageReport {
+package enum UsageReport {
     /// One account's use of one model on one UTC day.
-    public struct DailyUsage: Sendable, Codable, Equatable {
-        public let accountID: String
-        public let accountName: String
-        public let day: String
-        public let model: String
-        public let generations: Int
-        public let images: Int
-        public let spend: MicroUSD
-        public let refunds: MicroUSD
+    package struct DailyUsage: Sendable, Codable, Equatable {
+        package let accountID: String
+        package let accountName: String
+        package let day: String
+        package let model: String
+        package let generations: Int
+        package let images: Int
+        package let spend: MicroUSD
+        package let refunds: MicroUSD
 
         enum CodingKeys: String, CodingKey {
             case day, model, generations, images
@@ -26,14 +26,14 @@ public enum UsageReport {
     }
 
     /// Revenue against what the upstream charged, per model.
-    public struct Margin: Sendable, Encodable, Equatable {
+    package struct Margin: Sendable, Encodable, Equatable {
         /// The day (UTC, `2026-12-04`) when the report is by day; absent from an all-time report.
-        public let day: String?
-        public let model: String
-        public let images: Int
-        public let revenue: MicroUSD
-        public let upstreamCost: MicroUSD
-        public let margin: MicroUSD
+        package let day: String?
+        package let model: String
+        package let images: Int
+        package let revenue: MicroUSD
+        package let upstreamCost: MicroUSD
+        package let margin: MicroUSD
 
         enum CodingKeys: String, CodingKey {
             case day, model, images
@@ -42,7 +42,7 @@ public enum UsageReport {
             case margin
         }
 
-        public init(day: String? = nil, model: String, images: Int, revenue: MicroUSD, upstreamCost: MicroUSD) {
+        package init(day: String? = nil, model: String, images: Int, revenue: MicroUSD, upstreamCost: MicroUSD) {
             self.day = day
             self.model = model
             self.images = images
@@ -53,7 +53,7 @@ public enum UsageReport {
     }
 
     /// Usage by day and model, optionally for one account, newest day first.
-    public static func daily(accountID: String? = nil, on database: any Database) async throws -> [DailyUsage] {
+    package static func daily(accountID: String? = nil, on database: any Database) async throws -> [DailyUsage] {
         try await database.read { sql in
             let filter: SQLQueryString = accountID.map { "WHERE g.account_id = \(bind: $0)" } ?? ""
             let rows = try await sql.raw(
@@ -82,7 +82,7 @@ public enum UsageReport {
     }
 
     /// Revenue, upstream cost and margin per model, over all time or by day (newest day first).
-    public static func margins(byDay: Bool = false, on database: any Database) async throws -> [Margin] {
+    package static func margins(byDay: Bool = false, on database: any Database) async throws -> [Margin] {
         try await database.read { sql in
             let day: SQLQueryString = byDay ? "created_at / 86400000" : "0"
             let groups: SQLQueryString = byDay ? "created_at / 86400000, model" : "model"

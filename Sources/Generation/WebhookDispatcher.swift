@@ -16,7 +16,7 @@ import Synchronization
 ///
 /// Woken at once when a generation settles (the bell) and otherwise every half second, so a delivery left pending
 /// by a crash or waiting for its retry goes out on time; several replicas can run one each (the claim's lease).
-public struct WebhookDispatcher: Service, UsesGenerationDependencies {
+package struct WebhookDispatcher: Service, UsesGenerationDependencies {
     let dependencies: GenerationDependencies
     let secrets: WebhookSecrets
     /// The body of an event: the generation as `GET /v1/generations/{id}` shows it (the HTTP layer renders it).
@@ -26,7 +26,7 @@ public struct WebhookDispatcher: Service, UsesGenerationDependencies {
     /// The bell's one slot.
     static let bellKey = "webhooks"
 
-    public init(
+    package init(
         _ dependencies: GenerationDependencies,
         logger: Logger,
         render: @escaping @Sendable (GenerationRecord, WebhookDelivery) throws -> [UInt8]
@@ -37,7 +37,7 @@ public struct WebhookDispatcher: Service, UsesGenerationDependencies {
         self.logger = logger
     }
 
-    public func run() async {
+    package func run() async {
         let owner = Identifier.make("hook")
         let inFlight = InFlightCount()
         await withDiscardingTaskGroup { group in

@@ -3,9 +3,9 @@ import SQLKit
 import Storage
 
 /// A generation's webhook: its event, where it goes, and how its delivery stands.
-public struct WebhookDelivery: Sendable, Equatable {
+package struct WebhookDelivery: Sendable, Equatable {
     /// Where a delivery stands.
-    public enum State: String, Sendable {
+    package enum State: String, Sendable {
         /// Waiting for its next attempt (or in one).
         case pending
         /// A receiver answered 2xx in time.
@@ -15,38 +15,38 @@ public struct WebhookDelivery: Sendable, Equatable {
     }
 
     /// The `webhook-id` of every attempt: the receiver's key for ignoring a repeat.
-    public let id: String
-    public let generationID: String
-    public let accountID: String
+    package let id: String
+    package let generationID: String
+    package let accountID: String
     /// `generation.completed`, `generation.failed` or `generation.cancelled`.
-    public let event: String
-    public let url: String
-    public var state: State
-    public var attempts: Int
-    public var nextAttemptAt: Int64?
+    package let event: String
+    package let url: String
+    package var state: State
+    package var attempts: Int
+    package var nextAttemptAt: Int64?
     /// Since when it has been retried: its creation, or the last `redeliver`.
-    public var pendingSince: Int64
-    public var deliveredAt: Int64?
-    public let createdAt: Int64
+    package var pendingSince: Int64
+    package var deliveredAt: Int64?
+    package let createdAt: Int64
     /// Every attempt, oldest first (filled only where it is shown).
-    public var history: [WebhookAttempt] = []
+    package var history: [WebhookAttempt] = []
 }
 
 /// One attempt to deliver a webhook.
-public struct WebhookAttempt: Sendable, Equatable {
-    public let number: Int
-    public let at: Int64
+package struct WebhookAttempt: Sendable, Equatable {
+    package let number: Int
+    package let at: Int64
     /// The receiver's HTTP status; nil when no answer came (timeout, refused connection, forbidden address).
-    public let statusCode: Int?
-    public let error: String?
-    public let durationMillis: Int64
+    package let statusCode: Int?
+    package let error: String?
+    package let durationMillis: Int64
 }
 
 /// SQL for the webhook outbox (`webhook_deliveries`, `webhook_attempts`). One code path for every dialect.
-public struct WebhookOutbox: Sendable {
+package struct WebhookOutbox: Sendable {
     let database: any Database
 
-    public init(database: any Database) {
+    package init(database: any Database) {
         self.database = database
     }
 
@@ -133,7 +133,7 @@ public struct WebhookOutbox: Sendable {
     }
 
     /// The webhook of one of the account's generations, with its attempts; nil when it has none (yet).
-    public func delivery(generationID: String, accountID: String) async throws -> WebhookDelivery? {
+    package func delivery(generationID: String, accountID: String) async throws -> WebhookDelivery? {
         try await self.database.read { sql in
             guard
                 let row = try await sql.raw(

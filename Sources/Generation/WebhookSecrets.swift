@@ -5,11 +5,11 @@ import Storage
 
 /// An account's webhook signing secret (`whsec_` + base64 of 32 random bytes, as Standard Webhooks writes them), and
 /// the one it replaced while that one still signs.
-public struct WebhookSecret: Sendable, Equatable {
-    public let current: String
+package struct WebhookSecret: Sendable, Equatable {
+    package let current: String
     /// The secret before the last rotation; every delivery is signed with it too until `previousUntil`.
-    public let previous: String?
-    public let previousUntil: Int64?
+    package let previous: String?
+    package let previousUntil: Int64?
 
     /// The secrets a delivery made at `now` is signed with: the current one, and the previous one during its overlap.
     func signing(at now: Int64) -> [String] {
@@ -20,22 +20,22 @@ public struct WebhookSecret: Sendable, Equatable {
 
 /// Each account's webhook secret: made on first use, shown to the account's own keys, rotated on request with an
 /// overlap during which both the old and the new secret sign.
-public struct WebhookSecrets: Sendable {
+package struct WebhookSecrets: Sendable {
     let database: any Database
     /// How long a replaced secret keeps signing after a rotation, so receivers can switch without losing events.
-    public static let overlapMillis: Int64 = 24 * 3600 * 1000
+    package static let overlapMillis: Int64 = 24 * 3600 * 1000
 
-    public init(database: any Database) {
+    package init(database: any Database) {
         self.database = database
     }
 
     /// The account's secret, made now if it has none.
-    public func secret(accountID: String, now: Int64) async throws -> WebhookSecret {
+    package func secret(accountID: String, now: Int64) async throws -> WebhookSecret {
         try await self.database.transaction { sql in try await Self.secret(accountID: accountID, now: now, on: sql) }
     }
 
     /// Replaces the account's secret with a new one; the replaced one keeps signing for `overlapMillis`.
-    public func rotate(accountID: String, now: Int64) async throws -> WebhookSecret {
+    package func rotate(accountID: String, now: Int64) async throws -> WebhookSecret {
         try await self.database.transaction { sql in
             _ = try await Self.secret(accountID: accountID, now: now, on: sql)
             let updated = try await sql.raw(

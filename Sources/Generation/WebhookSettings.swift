@@ -1,18 +1,18 @@
 /// How webhooks are sent and retried, from `imagegate serve` options.
-public struct WebhookSettings: Sendable {
+package struct WebhookSettings: Sendable {
     /// Delay before the first retry; it doubles with each failed attempt up to `maxRetryMillis`, with jitter.
-    public var firstRetryMillis: Int64 = 5_000
-    public var maxRetryMillis: Int64 = 3_600_000
+    package var firstRetryMillis: Int64 = 5_000
+    package var maxRetryMillis: Int64 = 3_600_000
     /// A delivery is retried for at least this long after it became due; the first failure past it is final.
-    public var retryForMillis: Int64 = 24 * 3600 * 1000
+    package var retryForMillis: Int64 = 24 * 3600 * 1000
     /// A receiver must answer 2xx within this (connection included) for an attempt to count as delivered.
-    public var timeout: Duration = .seconds(10)
+    package var timeout: Duration = .seconds(10)
     /// Attempts in flight at once in this process.
-    public var concurrency = 16
+    package var concurrency = 16
     /// Let webhooks reach loopback and private addresses (tests, or receivers on the operator's own network).
-    public var allowPrivateAddresses = false
+    package var allowPrivateAddresses = false
 
-    public init() {}
+    package init() {}
 
     /// How long a sender holds a delivery it attempts: the attempt's timeout and a margin. A sender that dies loses
     /// it after this, and the delivery is attempted again.

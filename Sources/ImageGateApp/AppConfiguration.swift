@@ -3,63 +3,63 @@ import Storage
 
 /// Everything `imagegate serve` runs with: the settings (declared in `ConfigSettings`, read by a `SettingsReader`)
 /// as typed values, and what only code sets (the clock, intervals tests shorten).
-public struct AppConfiguration: Sendable {
-    public var host: String
-    public var port: Int
-    public var data: DataLocation
+package struct AppConfiguration: Sendable {
+    package var host: String
+    package var port: Int
+    package var data: DataLocation
     /// Who sends an output's bytes once its link is checked.
-    public var outputDelivery: OutputDeliveryMode
+    package var outputDelivery: OutputDeliveryMode
     /// How long a `redirect` delivery's presigned link lives.
-    public var redirectSeconds: Int
+    package var redirectSeconds: Int
     /// The nginx `internal` location that `accel` delivery names (it maps onto the blob directory).
-    public var accelPrefix: String
+    package var accelPrefix: String
     /// Most connections to PostgreSQL (with a `postgres://` database).
-    public var databasePoolSize: Int
+    package var databasePoolSize: Int
     /// Base of every `output_url`; nil means `http://HOST:PORT`.
-    public var publicURL: String?
-    public var outputRetentionSeconds: Int64
-    public var provider: String
-    public var syncTimeoutSeconds: Int64
+    package var publicURL: String?
+    package var outputRetentionSeconds: Int64
+    package var provider: String
+    package var syncTimeoutSeconds: Int64
     /// A run's lease on a generation; renewed every third of it while the run lives.
-    public var leaseSeconds: Int64
+    package var leaseSeconds: Int64
     /// Unset: the admin API is off.
-    public var adminToken: String?
-    public var allowPrivateImageURLs: Bool
+    package var adminToken: String?
+    package var allowPrivateImageURLs: Bool
     /// Let webhooks reach loopback and private addresses.
-    public var allowPrivateWebhookURLs: Bool
+    package var allowPrivateWebhookURLs: Bool
     /// The first retry of a failed webhook (then doubling, up to an hour, for at least a day).
-    public var webhookFirstRetrySeconds: Int64
+    package var webhookFirstRetrySeconds: Int64
     /// Generations run at once; nil: 4 for the CPU-bound local engine, 64 for fal (waiting on the network).
-    public var workers: Int?
+    package var workers: Int?
     /// How long a request's head may take to arrive (a slow-loris client is cut off after it).
-    public var headerTimeoutSeconds: Int64
+    package var headerTimeoutSeconds: Int64
     /// How long a whole request body may take to arrive.
-    public var bodyTimeoutSeconds: Int64
+    package var bodyTimeoutSeconds: Int64
     /// Rate limits for keys without their own, per minute (0: none).
-    public var requestsPerMinute: Int
-    public var imagesPerMinute: Int
+    package var requestsPerMinute: Int
+    package var imagesPerMinute: Int
     /// Memory for recently read outputs (0 turns the cache off).
-    public var outputCacheBytes: Int
+    package var outputCacheBytes: Int
     /// Where `GET /metrics` listens: its own address, loopback unless told otherwise; no port, no listener.
-    public var metricsHost: String
-    public var metricsPort: Int?
+    package var metricsHost: String
+    package var metricsPort: Int?
     /// A catalog file to use instead of the built-in one.
-    public var catalogPath: String?
+    package var catalogPath: String?
     /// fal.ai (with `provider = "fal"`).
-    public var falKey: String?
-    public var falQueueURL: String
+    package var falKey: String?
+    package var falQueueURL: String
     /// nil: the catalog's endpoint for the model.
-    public var falGenerateEndpoint: String?
-    public var falEditEndpoint: String?
+    package var falGenerateEndpoint: String?
+    package var falEditEndpoint: String?
 
     // Not settings: set by code.
-    public var maxBodyBytes = 150 << 20
-    public var janitorIntervalSeconds: Int64 = 60
+    package var maxBodyBytes = 150 << 20
+    package var janitorIntervalSeconds: Int64 = 60
     /// The date expiry, leases and windows are judged against (tests move it by hand).
-    public var clock: any WallClock = SystemClock()
+    package var clock: any WallClock = SystemClock()
 
     /// Reads every `serve` setting; an invalid one is an error naming it.
-    public init(_ settings: SettingsReader) throws {
+    package init(_ settings: SettingsReader) throws {
         self.host = try settings.required(settings.text, "host")
         self.port = try settings.required(settings.integer, "port")
         self.data = try DataLocation(settings)
@@ -91,6 +91,6 @@ public struct AppConfiguration: Sendable {
         self.falEditEndpoint = try settings.text("fal-endpoint-edit")
     }
 
-    public var resolvedPublicURL: String { self.publicURL ?? "http://\(self.host):\(self.port)" }
-    public var resolvedWorkers: Int { self.workers ?? (self.provider == "fal" ? 64 : 4) }
+    package var resolvedPublicURL: String { self.publicURL ?? "http://\(self.host):\(self.port)" }
+    package var resolvedWorkers: Int { self.workers ?? (self.provider == "fal" ? 64 : 4) }
 }

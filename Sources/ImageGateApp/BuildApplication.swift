@@ -12,13 +12,13 @@ import ServiceLifecycle
 import Storage
 
 /// Errors in the configuration, reported before anything starts.
-public struct ConfigurationError: Error, CustomStringConvertible {
-    public let description: String
+package struct ConfigurationError: Error, CustomStringConvertible {
+    package let description: String
 }
 
 /// Wires the live implementations together and returns the application; `imagegate serve` and the tests both
 /// call this, so tests exercise exactly what production runs.
-public func buildApplication(_ config: AppConfiguration, logger: Logger) async throws -> some ApplicationProtocol {
+package func buildApplication(_ config: AppConfiguration, logger: Logger) async throws -> some ApplicationProtocol {
     let (router, services) = try await buildGateway(config, logger: logger)
     return Application(
         router: router,
@@ -32,7 +32,7 @@ public func buildApplication(_ config: AppConfiguration, logger: Logger) async t
 }
 
 /// The router and the background services of one ImageGate process.
-public func buildGateway(_ config: AppConfiguration, logger: Logger) async throws -> (Router<GatewayRequestContext>, [any Service]) {
+package func buildGateway(_ config: AppConfiguration, logger: Logger) async throws -> (Router<GatewayRequestContext>, [any Service]) {
     let environment = try await Environment.open(
         config.data,
         catalogPath: config.catalogPath,

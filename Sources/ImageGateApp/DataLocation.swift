@@ -1,32 +1,32 @@
 import Blobs
 
 /// Where one ImageGate's data lives: the data directory, the database and the blob store (the `data` settings).
-public struct DataLocation: Sendable {
-    public var directory: String
+package struct DataLocation: Sendable {
+    package var directory: String
     /// A SQLite file or a `postgres://` URL; nil means `<data dir>/imagegate.sqlite`.
-    public var databasePath: String?
+    package var databasePath: String?
     /// Where outputs go; nil means `<data dir>/blobs`.
-    public var blobStore: BlobStoreLocation?
+    package var blobStore: BlobStoreLocation?
 
-    public init(directory: String, databasePath: String? = nil, blobStore: BlobStoreLocation? = nil) {
+    package init(directory: String, databasePath: String? = nil, blobStore: BlobStoreLocation? = nil) {
         self.directory = directory
         self.databasePath = databasePath
         self.blobStore = blobStore
     }
 
     /// Reads `--data-dir`, `--database` and `--blob-store` with its S3 settings.
-    public init(_ settings: SettingsReader) throws {
+    package init(_ settings: SettingsReader) throws {
         self.directory = try settings.required(settings.text, "data-dir")
         self.databasePath = try settings.text("database")
         let store = try settings.required(settings.text, "blob-store")
         self.blobStore = store == "file" ? nil : try Self.blobStore(store, setting: "--blob-store", settings)
     }
 
-    public var resolvedDatabasePath: String { self.databasePath ?? "\(self.directory)/imagegate.sqlite" }
+    package var resolvedDatabasePath: String { self.databasePath ?? "\(self.directory)/imagegate.sqlite" }
 
     /// `file:DATA_DIR` (its `blobs/` folder) or `s3://BUCKET` with the S3 settings of `settings`; `setting` names
     /// where the text came from, for errors.
-    public static func blobStore(_ store: String, setting: String, _ settings: SettingsReader) throws -> BlobStoreLocation {
+    package static func blobStore(_ store: String, setting: String, _ settings: SettingsReader) throws -> BlobStoreLocation {
         if store.hasPrefix("file:") {
             let directory = String(store.dropFirst("file:".count))
             guard !directory.isEmpty else { throw SettingsError(.invalidValue, "\(setting): file:DATA_DIR") }

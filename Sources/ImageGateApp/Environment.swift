@@ -7,13 +7,13 @@ import Storage
 
 /// The live state of one data directory: database, blob store and catalog. The CLI's operator commands open it
 /// without starting a server.
-public struct Environment: Sendable {
-    public let database: any Database
-    public let blobs: any BlobStore
-    public let catalog: ModelCatalog
+package struct Environment: Sendable {
+    package let database: any Database
+    package let blobs: any BlobStore
+    package let catalog: ModelCatalog
 
     /// Opens (creating if needed) the data directory and brings the schema up to date.
-    public static func open(
+    package static func open(
         _ data: DataLocation,
         catalogPath: String? = nil,
         databasePoolSize: Int = 20,

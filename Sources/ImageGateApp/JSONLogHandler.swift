@@ -5,10 +5,10 @@ import Synchronization
 /// A swift-log handler that writes one JSON object per line: time, level, label, message, source and every metadata
 /// field (so `hb.request.id`, `generation` and `account` are searchable). Values of keys that look like secrets are
 /// replaced, as a last line of defence: the code never logs keys in the first place.
-public struct JSONLogHandler<Stream: TextOutputStream & Sendable>: LogHandler {
-    public var metadata: Logger.Metadata = [:]
-    public var logLevel: Logger.Level = .info
-    public var metadataProvider: Logger.MetadataProvider?
+package struct JSONLogHandler<Stream: TextOutputStream & Sendable>: LogHandler {
+    package var metadata: Logger.Metadata = [:]
+    package var logLevel: Logger.Level = .info
+    package var metadataProvider: Logger.MetadataProvider?
     let label: String
     let stream: LockedStream
 
@@ -21,17 +21,17 @@ public struct JSONLogHandler<Stream: TextOutputStream & Sendable>: LogHandler {
 
     static var secretKeys: Set<String> { ["authorization", "api_key", "fal_key", "key", "token", "admin_token"] }
 
-    public init(label: String, stream: Stream) {
+    package init(label: String, stream: Stream) {
         self.label = label
         self.stream = LockedStream(stream)
     }
 
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { self.metadata[key] }
         set { self.metadata[key] = newValue }
     }
 
-    public func log(event: LogEvent) {
+    package func log(event: LogEvent) {
         var merged = self.metadata
         if let provided = self.metadataProvider?.get() { merged.merge(provided) { $1 } }
         if let extra = event.metadata { merged.merge(extra) { $1 } }

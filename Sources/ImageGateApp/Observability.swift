@@ -4,12 +4,12 @@ import Metrics
 import Prometheus
 
 /// Process-wide observability: the Prometheus registry behind swift-metrics, and the log format.
-public enum Observability {
+package enum Observability {
     /// The registry `/metrics` reads.
-    public static let registry = PrometheusCollectorRegistry()
+    package static let registry = PrometheusCollectorRegistry()
 
     /// Installs the Prometheus backend once per process (swift-metrics allows one bootstrap).
-    public static func bootstrapMetrics() {
+    package static func bootstrapMetrics() {
         _ = Self.metricsOnce
     }
 
@@ -23,14 +23,14 @@ public enum Observability {
     }()
 
     /// The metrics as Prometheus text.
-    public static func metricsText() -> [UInt8] {
+    package static func metricsText() -> [UInt8] {
         var buffer: [UInt8] = []
         Self.registry.emit(into: &buffer)
         return buffer
     }
 
     /// `text` (swift-log's default) or `json` (one JSON object per line).
-    public static func bootstrapLogging(format: String, level: Logger.Level) {
+    package static func bootstrapLogging(format: String, level: Logger.Level) {
         LoggingSystem.bootstrap { label in
             var handler: any LogHandler =
                 format == "json" ? JSONLogHandler(label: label, stream: StandardErrorStream()) : StreamLogHandler.standardError(label: label)
@@ -41,9 +41,9 @@ public enum Observability {
 }
 
 /// Writes to standard error, unbuffered.
-public struct StandardErrorStream: TextOutputStream, Sendable {
-    public init() {}
-    public mutating func write(_ string: String) {
+package struct StandardErrorStream: TextOutputStream, Sendable {
+    package init() {}
+    package mutating func write(_ string: String) {
         FileHandle.standardError.write(Data(string.utf8))
     }
 }

@@ -1,12 +1,12 @@
 import CVipsShim
 
 /// Encodings ImageGate writes.
-public enum ImageFormat: String, Sendable, CaseIterable, Codable {
+package enum ImageFormat: String, Sendable, CaseIterable, Codable {
     case png
     case jpeg
 
     /// The MIME type served with an image of this format.
-    public var contentType: String {
+    package var contentType: String {
         switch self {
         case .png: "image/png"
         case .jpeg: "image/jpeg"
@@ -14,7 +14,7 @@ public enum ImageFormat: String, Sendable, CaseIterable, Codable {
     }
 
     /// The file extension used in output links.
-    public var fileExtension: String {
+    package var fileExtension: String {
         switch self {
         case .png: "png"
         case .jpeg: "jpg"
@@ -23,13 +23,13 @@ public enum ImageFormat: String, Sendable, CaseIterable, Codable {
 }
 
 /// Encodings ImageGate reads as reference images.
-public enum InputImageFormat: String, Sendable, Equatable {
+package enum InputImageFormat: String, Sendable, Equatable {
     case jpeg
     case png
     case webp
 
     /// The MIME type of an image in this format (a data URI's type, for instance).
-    public var contentType: String {
+    package var contentType: String {
         switch self {
         case .jpeg: "image/jpeg"
         case .png: "image/png"
@@ -39,7 +39,7 @@ public enum InputImageFormat: String, Sendable, Equatable {
 
     /// The format the first bytes announce (JPEG's SOI marker, PNG's signature, a RIFF container of WebP), or nil
     /// for anything else. Nothing else of the file is read: libvips then gets exactly this format's loader.
-    public init?(magicBytes bytes: [UInt8]) {
+    package init?(magicBytes bytes: [UInt8]) {
         if bytes.starts(with: [0xFF, 0xD8, 0xFF]) {
             self = .jpeg
         } else if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) {

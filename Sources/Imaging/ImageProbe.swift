@@ -1,15 +1,15 @@
 import CVipsShim
 
 /// The facts about an encoded input image that validation needs.
-public struct ImageProbe: Sendable, Equatable {
-    public let format: InputImageFormat
-    public let width: Int
-    public let height: Int
+package struct ImageProbe: Sendable, Equatable {
+    package let format: InputImageFormat
+    package let width: Int
+    package let height: Int
 
     /// Reads the format and size of `bytes`. With `decodePixels` every pixel is decoded too, so a truncated or
     /// corrupt file fails here rather than later; check the size from a header-only probe first, so a
     /// decompression bomb is refused before it is decoded.
-    public static func inspect(_ bytes: [UInt8], decodePixels: Bool) throws(ImagingError) -> ImageProbe {
+    package static func inspect(_ bytes: [UInt8], decodePixels: Bool) throws(ImagingError) -> ImageProbe {
         // The type is decided here, from the magic bytes, before libvips sees anything: an SVG, a PDF or a PPM
         // never reaches a parser.
         guard let format = InputImageFormat(magicBytes: bytes) else {

@@ -1,19 +1,19 @@
 import CVipsShim
 
 /// What the local engine draws: a procedural preview, not a model's picture.
-public struct PreviewSpec: Sendable {
-    public var prompt: String
+package struct PreviewSpec: Sendable {
+    package var prompt: String
     /// Mixes everything that must change the picture (seed, size, references) into one number.
-    public var variation: UInt64
-    public var width: Int
-    public var height: Int
+    package var variation: UInt64
+    package var width: Int
+    package var height: Int
     /// Encoded reference images to compose into the output (edit mode).
-    public var references: [[UInt8]]
-    public var format: ImageFormat
+    package var references: [[UInt8]]
+    package var format: ImageFormat
     /// A small second caption line saying what made the picture, so it is never mistaken for the model's.
-    public var footer: String
+    package var footer: String
 
-    public init(prompt: String, variation: UInt64, width: Int, height: Int, references: [[UInt8]] = [], format: ImageFormat, footer: String) {
+    package init(prompt: String, variation: UInt64, width: Int, height: Int, references: [[UInt8]] = [], format: ImageFormat, footer: String) {
         self.prompt = prompt
         self.variation = variation
         self.width = width
@@ -28,8 +28,8 @@ public struct PreviewSpec: Sendable {
 /// seeded discs, the references (edit mode) and the prompt as a caption.
 ///
 /// Every call is synchronous and CPU-bound; callers run it off the async executors (see `LocalProvider`).
-public enum PreviewRenderer {
-    public static func render(_ spec: PreviewSpec) throws(ImagingError) -> [UInt8] {
+package enum PreviewRenderer {
+    package static func render(_ spec: PreviewSpec) throws(ImagingError) -> [UInt8] {
         try VipsRuntime.start()
         var random = SeededRandom(seed: spec.variation)
         let palette = Palette(prompt: spec.prompt)

@@ -1,13 +1,13 @@
 /// SplitMix64: a tiny, well-mixed generator whose output depends only on its seed,
 /// so the same request renders the same picture on every machine and every run.
-public struct SeededRandom: RandomNumberGenerator, Sendable {
+package struct SeededRandom: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
-    public init(seed: UInt64) {
+    package init(seed: UInt64) {
         self.state = seed
     }
 
-    public mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         self.state &+= 0x9E37_79B9_7F4A_7C15
         var z = self.state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -18,7 +18,7 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
 
 extension SeededRandom {
     /// A uniform number in [0, 1).
-    public mutating func nextUnit() -> Double { Double(self.next() >> 11) / Double(1 << 53) }
+    package mutating func nextUnit() -> Double { Double(self.next() >> 11) / Double(1 << 53) }
 }
 
 /// FNV-1a, used to turn a prompt into a stable palette; not for security.

@@ -2,9 +2,9 @@ import CVipsShim
 import Foundation
 
 /// Process-wide libvips start-up and error reporting.
-public enum VipsRuntime {
+package enum VipsRuntime {
     /// Starts libvips once; every Imaging entry point calls this first, so callers never need to.
-    public static func start() throws(ImagingError) {
+    package static func start() throws(ImagingError) {
         if startOnce != 0 {
             throw ImagingError.libvips(operation: "vips_init", message: "libvips failed to start")
         }

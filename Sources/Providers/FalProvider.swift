@@ -18,23 +18,23 @@ import NIOHTTP1
 ///   with `outcomeUnknown` and fal's possible bill is recorded, never a second submit.
 /// - Reads (status, result) are retried with backoff on anything that is not fal's final answer, until the
 ///   generation's deadline; only then is the request cancelled upstream, and what fal will still bill is reported.
-public struct FalProvider: ImageProvider {
-    public let name = "fal"
+package struct FalProvider: ImageProvider {
+    package let name = "fal"
     let configuration: FalConfiguration
     let httpClient: HTTPClient
     let logger: Logger
 
-    public init(configuration: FalConfiguration, httpClient: HTTPClient, logger: Logger) {
+    package init(configuration: FalConfiguration, httpClient: HTTPClient, logger: Logger) {
         self.configuration = configuration
         self.httpClient = httpClient
         self.logger = logger
     }
 
-    public func upstreamCostPerImage(_ model: ModelSpec) -> Int64 {
+    package func upstreamCostPerImage(_ model: ModelSpec) -> Int64 {
         model.upstream.fal?.costPerImageMicros ?? 0
     }
 
-    public func generate(_ request: ProviderRequest, context: ProviderContext) async throws(ProviderError) -> ProviderOutcome {
+    package func generate(_ request: ProviderRequest, context: ProviderContext) async throws(ProviderError) -> ProviderOutcome {
         let deadline = self.deadline(startedAtMillis: request.startedAtMillis)
         let handle: FalWire.QueueHandle
         if let saved = context.resume {

@@ -5,17 +5,17 @@ import NIOPosix
 
 /// The embedded engine: renders a deterministic procedural preview with libvips. It needs no network and no
 /// account, and it is always named `local` in responses; it is a stand-in for the model, never presented as it.
-public struct LocalProvider: ImageProvider {
-    public let name = "local"
+package struct LocalProvider: ImageProvider {
+    package let name = "local"
     private let threadPool: NIOThreadPool
 
-    public init(threadPool: NIOThreadPool = .singleton) {
+    package init(threadPool: NIOThreadPool = .singleton) {
         self.threadPool = threadPool
     }
 
-    public func upstreamCostPerImage(_ model: ModelSpec) -> Int64 { 0 }
+    package func upstreamCostPerImage(_ model: ModelSpec) -> Int64 { 0 }
 
-    public func generate(_ request: ProviderRequest, context: ProviderContext) async throws(ProviderError) -> ProviderOutcome {
+    package func generate(_ request: ProviderRequest, context: ProviderContext) async throws(ProviderError) -> ProviderOutcome {
         var images: [ProviderImage] = []
         let referenceDigest = Self.digest(request.references.map(\.bytes))
         for index in 0..<request.numImages {

@@ -8,7 +8,7 @@ extension HTTPClient.Configuration {
     /// each hop passes the address checks. A connect timeout bounds a dead host; a read timeout bounds a peer that
     /// stops sending mid-answer (the head or the body), so no fetch can hold a connection, or a slot of a limiter,
     /// for ever. A peer that keeps trickling bytes is bounded by the caller's overall deadline, not here.
-    public static func outbound(
+    package static func outbound(
         connectTimeout: TimeAmount = .seconds(10),
         readTimeout: TimeAmount = .seconds(30),
         connectionsPerHost: Int = 8

@@ -1,9 +1,9 @@
 /// Why a provider could not produce any image. `code` is ImageGate's classification; the upstream's own words are
 /// kept apart (`upstreamType`, `upstreamDetail`) for the operator.
-public struct ProviderError: Error, Sendable, Equatable {
+package struct ProviderError: Error, Sendable, Equatable {
     /// The classes of failure the runner acts on differently. Values with static members, as `HTTPClientError`
     /// does it, so callers switch on meaning rather than on text.
-    public struct Code: Sendable, Hashable, CustomStringConvertible {
+    package struct Code: Sendable, Hashable, CustomStringConvertible {
         private enum Base: String, Sendable, Hashable {
             case interrupted, upstreamFailed, contentPolicyViolation, deadlineExceeded, outcomeUnknown, engineError, unexpectedCall, cancelled
         }
@@ -11,37 +11,37 @@ public struct ProviderError: Error, Sendable, Equatable {
         private let base: Base
         private init(_ base: Base) { self.base = base }
 
-        public var description: String { self.base.rawValue }
+        package var description: String { self.base.rawValue }
 
         /// This process is stopping (or lost its lease) mid-call: nothing is decided; the generation resumes later.
-        public static let interrupted = Code(.interrupted)
+        package static let interrupted = Code(.interrupted)
         /// The upstream gave its final answer, and it is a failure (a failed run, a refused input).
-        public static let upstreamFailed = Code(.upstreamFailed)
+        package static let upstreamFailed = Code(.upstreamFailed)
         /// The upstream's safety checker refused the request.
-        public static let contentPolicyViolation = Code(.contentPolicyViolation)
+        package static let contentPolicyViolation = Code(.contentPolicyViolation)
         /// The upstream did not finish within the generation's deadline; it was cancelled.
-        public static let deadlineExceeded = Code(.deadlineExceeded)
+        package static let deadlineExceeded = Code(.deadlineExceeded)
         /// A submit may have reached the upstream, but no handle came back: the request can be neither followed nor
         /// sent again. Whatever the upstream bills for it is ImageGate's loss.
-        public static let outcomeUnknown = Code(.outcomeUnknown)
+        package static let outcomeUnknown = Code(.outcomeUnknown)
         /// The owner cancelled the generation and the work stopped before any image came back (upstream, it was
         /// cancelled too; `billedImages` says what the upstream may still bill).
-        public static let cancelled = Code(.cancelled)
+        package static let cancelled = Code(.cancelled)
         /// The local engine failed.
-        public static let engineError = Code(.engineError)
+        package static let engineError = Code(.engineError)
         /// A test double was called more often than scripted.
-        public static let unexpectedCall = Code(.unexpectedCall)
+        package static let unexpectedCall = Code(.unexpectedCall)
     }
 
-    public let code: Code
-    public let message: String
-    public let upstreamType: String?
-    public let upstreamDetail: String?
+    package let code: Code
+    package let message: String
+    package let upstreamType: String?
+    package let upstreamDetail: String?
     /// Images the upstream will bill although none is delivered (a run that completed upstream after ImageGate gave
     /// up, or an outcome it cannot know): recorded as upstream cost, so the operator sees the loss.
-    public let billedImages: Int
+    package let billedImages: Int
 
-    public init(code: Code, message: String, upstreamType: String? = nil, upstreamDetail: String? = nil, billedImages: Int = 0) {
+    package init(code: Code, message: String, upstreamType: String? = nil, upstreamDetail: String? = nil, billedImages: Int = 0) {
         self.code = code
         self.message = message
         self.upstreamType = upstreamType
@@ -50,7 +50,7 @@ public struct ProviderError: Error, Sendable, Equatable {
     }
 
     /// The public error code of a generation that ended with this error.
-    public var generationErrorCode: String {
+    package var generationErrorCode: String {
         switch self.code {
         case .contentPolicyViolation: "content_policy_violation"
         case .cancelled: "cancelled"

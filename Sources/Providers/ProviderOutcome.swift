@@ -1,21 +1,21 @@
 import Catalog
 
 /// One image a provider produced: in memory (local engine) or at a URL to be mirrored (upstreams).
-public enum ProviderImage: Sendable {
+package enum ProviderImage: Sendable {
     case bytes([UInt8], contentType: String, width: Int, height: Int)
     case remote(url: String, contentType: String?, width: Int?, height: Int?)
 }
 
 /// What a provider returns for a generation that ran. It may hold fewer images than asked for: the missing ones
 /// are refunded.
-public struct ProviderOutcome: Sendable {
-    public let images: [ProviderImage]
+package struct ProviderOutcome: Sendable {
+    package let images: [ProviderImage]
     /// The seed the engine reports having used (fal chooses its own; the local engine uses ours).
-    public let seed: Int64?
+    package let seed: Int64?
     /// Whether the requested seed was honoured.
-    public let seedHonoured: Bool
+    package let seedHonoured: Bool
 
-    public init(images: [ProviderImage], seed: Int64?, seedHonoured: Bool) {
+    package init(images: [ProviderImage], seed: Int64?, seedHonoured: Bool) {
         self.images = images
         self.seed = seed
         self.seedHonoured = seedHonoured
@@ -24,11 +24,11 @@ public struct ProviderOutcome: Sendable {
 
 /// An upstream request a provider has started: its id, and whatever the provider needs to find it again
 /// (for fal, the status/result/cancel URLs that submit returned), as opaque text.
-public struct UpstreamHandle: Sendable, Equatable {
-    public let requestID: String
-    public let data: String
+package struct UpstreamHandle: Sendable, Equatable {
+    package let requestID: String
+    package let data: String
 
-    public init(requestID: String, data: String) {
+    package init(requestID: String, data: String) {
         self.requestID = requestID
         self.data = data
     }
@@ -37,22 +37,22 @@ public struct UpstreamHandle: Sendable, Equatable {
 /// Lets a provider persist progress that must survive a crash (an upstream request) without touching the
 /// database itself. The runner decides from what was saved whether a provider may submit at all: a generation
 /// whose submit may have reached the upstream but whose handle was never saved is never given to a provider again.
-public struct ProviderContext: Sendable {
+package struct ProviderContext: Sendable {
     /// An upstream request saved by an earlier run of this generation: follow it, never submit again.
-    public let resume: UpstreamHandle?
+    package let resume: UpstreamHandle?
     /// Records, durably, that a submit is about to leave this machine. Call it right before the submit: from then
     /// on a crash can no longer be answered by submitting again.
-    public let willSubmit: @Sendable () async throws -> Void
+    package let willSubmit: @Sendable () async throws -> Void
     /// Saves the upstream request; returns once it is durable.
-    public let record: @Sendable (UpstreamHandle) async throws -> Void
+    package let record: @Sendable (UpstreamHandle) async throws -> Void
     /// Whether the owner asked to cancel the generation. A provider asks it between steps (before a submit, before
     /// each image, at each status poll), stops what it can (cancelling upstream), and returns what came back anyway.
-    public let cancelRequested: @Sendable () async -> Bool
+    package let cancelRequested: @Sendable () async -> Bool
     /// Reports where the request waits in the upstream's queue (requests ahead of it), when the upstream says;
     /// nil once it runs. Called only when it changes. For progress only: nothing depends on it being saved.
-    public let queuePosition: @Sendable (Int?) async -> Void
+    package let queuePosition: @Sendable (Int?) async -> Void
 
-    public init(
+    package init(
         resume: UpstreamHandle?,
         willSubmit: @escaping @Sendable () async throws -> Void = {},
         cancelRequested: @escaping @Sendable () async -> Bool = { false },
@@ -68,7 +68,7 @@ public struct ProviderContext: Sendable {
 }
 
 /// Turns a request into images or an error. Providers never touch money or the database.
-public protocol ImageProvider: Sendable {
+package protocol ImageProvider: Sendable {
     /// The name shown in responses (`local`, `fal`).
     var name: String { get }
 

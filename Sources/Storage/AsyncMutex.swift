@@ -1,21 +1,21 @@
 /// A first-in, first-out lock for async code: SQLite allows one writer, and one shared connection must not
 /// interleave two tasks' transactions. Urgent waiters go before normal ones (in their own arrival order), so a
 /// short write that closes a crash window never waits behind a queue of ordinary ones.
-public actor AsyncMutex {
+package actor AsyncMutex {
     private var locked = false
     private var waiters = FIFO()
     private var urgentWaiters = FIFO()
 
-    public init() {}
+    package init() {}
 
     /// Whether anyone is queued for the lock: the holder may then leave work for the next one to finish.
-    public var hasWaiters: Bool { !self.urgentWaiters.isEmpty || !self.waiters.isEmpty }
+    package var hasWaiters: Bool { !self.urgentWaiters.isEmpty || !self.waiters.isEmpty }
 
     /// How many are queued for the lock (tests wait on it instead of on time).
     var waiterCount: Int { self.urgentWaiters.count + self.waiters.count }
 
     /// Runs `body` while holding the lock.
-    public func withLock<T: Sendable>(urgent: Bool = false, _ body: @Sendable () async throws -> T) async throws -> T {
+    package func withLock<T: Sendable>(urgent: Bool = false, _ body: @Sendable () async throws -> T) async throws -> T {
         await self.lock(urgent: urgent)
         do {
             let result = try await body()

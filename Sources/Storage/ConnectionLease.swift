@@ -4,11 +4,11 @@ import Synchronization
 
 /// No database connection could be had, and the pool handed out none to anyone else either, for the whole wait:
 /// PostgreSQL is down or unreachable. Answered as 503 with `Retry-After`; nothing was written.
-public struct DatabaseUnavailableError: UnavailableDependency, CustomStringConvertible, Sendable {
-    public let waited: Duration
-    public var description: String { "no database connection within \(self.waited)" }
-    public var dependencyName: String { "The database" }
-    public var retryAfterSeconds: Int { 5 }
+package struct DatabaseUnavailableError: UnavailableDependency, CustomStringConvertible, Sendable {
+    package let waited: Duration
+    package var description: String { "no database connection within \(self.waited)" }
+    package var dependencyName: String { "The database" }
+    package var retryAfterSeconds: Int { 5 }
 }
 
 extension PostgresClient {

@@ -1,13 +1,13 @@
 import SQLKit
 
 /// The SQL dialects ImageGate's one code path supports. Only DDL differs between them.
-public enum SQLDialectKind: String, Sendable {
+package enum SQLDialectKind: String, Sendable {
     case sqlite
     case postgres
 }
 
 /// How soon a transaction must run when others are waiting.
-public enum TransactionPriority: Sendable {
+package enum TransactionPriority: Sendable {
     /// In turn: admitting new work (a submit's hold), operator writes.
     case normal
     /// Ahead of the normal ones: the writes of work already admitted (a run's claim, its lease, its upstream handle,
@@ -20,7 +20,7 @@ public enum TransactionPriority: Sendable {
 ///
 /// Every multi-statement change goes through `transaction`, so a crash leaves either all of it or none.
 /// Implementations decide how concurrency is handled (SQLite: one writer at a time; PostgreSQL: row locks).
-public protocol Database: Sendable {
+package protocol Database: Sendable {
     var dialect: SQLDialectKind { get }
 
     /// Runs `body` in one transaction: committed (durably) when it returns, rolled back when it throws.
@@ -52,48 +52,48 @@ public protocol Database: Sendable {
 
 extension Database {
     /// The ids of generations other processes end, for the waiters of this process (see `SQLDatabase.announceEnd`).
-    public func endedGenerations() -> AsyncStream<String>? {
+    package func endedGenerations() -> AsyncStream<String>? {
         self.notifications(on: .generationEnded)
     }
 
     /// Runs `body` in one transaction, in turn.
-    public func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+    package func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await self.transaction(priority: .normal, body)
     }
 }
 
 /// A chore that one process at a time runs, named by the advisory lock key it holds on PostgreSQL.
-public struct ExclusiveChore: Sendable, Hashable {
-    public let lockKey: Int64
+package struct ExclusiveChore: Sendable, Hashable {
+    package let lockKey: Int64
 
     /// The expired-output and orphan janitor.
-    public static let janitor = ExclusiveChore(lockKey: 0x4947_0001)
+    package static let janitor = ExclusiveChore(lockKey: 0x4947_0001)
     /// The sweep that wakes every replica's idle workers when expired leases or forgotten queued generations wait.
-    public static let leaseSweeper = ExclusiveChore(lockKey: 0x4947_0002)
+    package static let leaseSweeper = ExclusiveChore(lockKey: 0x4947_0002)
 }
 
 extension SQLDatabase {
     /// Announces `payload` on `channel` when the enclosing transaction commits (at once outside one): PostgreSQL's
     /// `NOTIFY`, which every replica listening hears (see `Database.notifications`). Nothing on SQLite, where one
     /// process owns the file and tells itself directly.
-    public func announce(_ channel: NotificationChannel, _ payload: String = "") async throws {
+    package func announce(_ channel: NotificationChannel, _ payload: String = "") async throws {
         guard self.dialect.name == "postgresql" else { return }
         try await self.raw("SELECT pg_notify(\(bind: channel.name), \(bind: payload))").run()
     }
 
     /// Announces that generation `id` ended, so waiters on every replica answer at once.
-    public func announceEnd(_ id: String) async throws {
+    package func announceEnd(_ id: String) async throws {
         try await self.announce(.generationEnded, id)
     }
 }
 
 /// A channel of notifications between the processes sharing one database (PostgreSQL's `LISTEN`/`NOTIFY`).
-public struct NotificationChannel: Sendable, Hashable {
-    public let name: String
+package struct NotificationChannel: Sendable, Hashable {
+    package let name: String
 
     /// A generation ended; the payload is its id.
-    public static let generationEnded = NotificationChannel(name: "imagegate_generation_ended")
+    package static let generationEnded = NotificationChannel(name: "imagegate_generation_ended")
     /// There is work for an idle worker to claim (a replica with no idle worker accepted a generation, or the
     /// sweeper found expired leases); no payload.
-    public static let workAvailable = NotificationChannel(name: "imagegate_work_available")
+    package static let workAvailable = NotificationChannel(name: "imagegate_work_available")
 }

@@ -2,7 +2,7 @@ import Essentials
 import SQLKit
 
 /// The schema, as an ordered list of steps. A step, once shipped, never changes; new needs get a new step.
-public enum Migrations {
+package enum Migrations {
     /// One schema change, with the DDL for each dialect where they differ.
     struct Step: Sendable {
         let version: Int
@@ -236,12 +236,12 @@ public enum Migrations {
     ]
 
     /// The newest schema this version of ImageGate knows.
-    public static var latestVersion: Int { Self.steps.map(\.version).max() ?? 0 }
+    package static var latestVersion: Int { Self.steps.map(\.version).max() ?? 0 }
 
     /// Brings the schema up to date; safe to run on every start, and from several replicas at once (on PostgreSQL an
     /// advisory lock makes them take turns: the first migrates, the others find nothing left to do). A database
     /// migrated by a newer ImageGate is refused rather than written with rules it does not know.
-    public static func run(on database: any Database) async throws {
+    package static func run(on database: any Database) async throws {
         let dialect = database.dialect
         try await database.transaction { sql in
             if dialect == .postgres {
@@ -272,10 +272,10 @@ extension Migrations {
 }
 
 /// The database was migrated by a newer ImageGate: this one must not run on it.
-public struct SchemaTooNewError: Error, CustomStringConvertible {
-    public let found: Int
-    public let known: Int
-    public var description: String {
+package struct SchemaTooNewError: Error, CustomStringConvertible {
+    package let found: Int
+    package let known: Int
+    package var description: String {
         "the database schema is at version \(self.found), newer than this ImageGate knows (\(self.known)): upgrade ImageGate"
     }
 }

@@ -8,8 +8,8 @@ import SQLKit
 /// connection at READ COMMITTED, PostgreSQL's default: every write ImageGate makes is a guarded single-row `UPDATE`
 /// (`… WHERE balance_micros >= …`), an `INSERT … ON CONFLICT` or a claim with `FOR UPDATE SKIP LOCKED`, which row
 /// locks make exact under any concurrency, on one replica or many — never thanks to a single writer.
-public final class PostgresDatabase: Database {
-    public let dialect = SQLDialectKind.postgres
+package final class PostgresDatabase: Database {
+    package let dialect = SQLDialectKind.postgres
     private let client: PostgresClient
     private let running: Task<Void, Never>
     private let logger: Logger
@@ -33,7 +33,7 @@ public final class PostgresDatabase: Database {
     /// `prefer` (the default) or `require`), with at most `maxConnections` connections from this process. A caller
     /// that gets no connection within `connectionWait`, while nobody else gets one either (the server is gone), fails
     /// with `DatabaseUnavailableError`.
-    public static func open(
+    package static func open(
         url: String,
         maxConnections: Int = 20,
         connectionWait: Duration = .seconds(10),
@@ -59,7 +59,7 @@ public final class PostgresDatabase: Database {
     }
 
     /// True for the URLs this class opens, so `--database` takes either a SQLite path or a PostgreSQL URL.
-    public static func isURL(_ text: String) -> Bool {
+    package static func isURL(_ text: String) -> Bool {
         text.hasPrefix("postgres://") || text.hasPrefix("postgresql://")
     }
 
@@ -94,7 +94,7 @@ public final class PostgresDatabase: Database {
 
     /// Runs `body` in a transaction on one connection. The transaction runs in a task of its own, so a caller that
     /// goes away (a client hung up) never leaves a connection between `BEGIN` and `COMMIT` back in the pool.
-    public func transaction<T: Sendable>(priority: TransactionPriority, _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+    package func transaction<T: Sendable>(priority: TransactionPriority, _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         let logger = self.logger
         // The task is awaited to its end (`value` waits even when the caller is cancelled), so `body` never outlives
         // this call.
@@ -132,14 +132,14 @@ public final class PostgresDatabase: Database {
         return state == "40P01" || state == "40001"
     }
 
-    public func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+    package func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await self.withConnection { connection in
             try await body(connection.sql())
         }
     }
 
     /// A read-only REPEATABLE READ transaction: every statement sees the database as of the first one.
-    public func snapshot<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+    package func snapshot<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await self.withConnection { connection in
             let sql = connection.sql()
             try await sql.raw("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").run()
@@ -156,7 +156,7 @@ public final class PostgresDatabase: Database {
 
     /// Listens on one pooled connection; after a lost connection it listens again a second later (a listener missing
     /// an event meanwhile is covered by its own periodic look: waiters re-read, workers are woken by the sweeper).
-    public func notifications(on channel: NotificationChannel) -> AsyncStream<String>? {
+    package func notifications(on channel: NotificationChannel) -> AsyncStream<String>? {
         let logger = self.logger
         return AsyncStream { continuation in
             let listening = Task {
@@ -182,7 +182,7 @@ public final class PostgresDatabase: Database {
 
     /// Holds a session advisory lock on one connection for the chore's duration (`pg_try_advisory_lock`, so a busy
     /// chore is skipped, not waited for). A process that dies loses its connection, and with it the lock.
-    public func exclusively(_ name: ExclusiveChore, _ body: @Sendable () async throws -> Void) async throws -> Bool {
+    package func exclusively(_ name: ExclusiveChore, _ body: @Sendable () async throws -> Void) async throws -> Bool {
         try await self.withConnection { connection in
             let sql = connection.sql()
             let locked =
@@ -200,18 +200,18 @@ public final class PostgresDatabase: Database {
         }
     }
 
-    public func ping() async throws {
+    package func ping() async throws {
         _ = try await self.read { sql in try await sql.raw("SELECT 1").all() }
     }
 
-    public func close() async throws {
+    package func close() async throws {
         self.running.cancel()
         await self.running.value
     }
 }
 
 /// A `--database` URL that cannot be used.
-public struct DatabaseURLError: Error, CustomStringConvertible {
-    public let message: String
-    public var description: String { "invalid database URL: \(self.message)" }
+package struct DatabaseURLError: Error, CustomStringConvertible {
+    package let message: String
+    package var description: String { "invalid database URL: \(self.message)" }
 }

@@ -16,8 +16,8 @@ import Synchronization
 /// do): each runs in a savepoint of one SQLite transaction (its failure undoes only its own statements), and none
 /// returns before the commit that covers it is on disk. Reads use a few more connections,
 /// taken in turn, which WAL lets run beside the writer and beside each other.
-public final class SQLiteDatabase: Database {
-    public let dialect = SQLDialectKind.sqlite
+package final class SQLiteDatabase: Database {
+    package let dialect = SQLDialectKind.sqlite
     private let writer: SQLiteConnection
     private let readers: [SQLiteConnection]
     private let nextReader = ManagedAtomicCounter()
@@ -51,7 +51,7 @@ public final class SQLiteDatabase: Database {
     }
 
     /// Opens (creating if needed) the database file at `path`.
-    public static func open(path: String, logger: Logger) async throws -> SQLiteDatabase {
+    package static func open(path: String, logger: Logger) async throws -> SQLiteDatabase {
         let threadPool = NIOThreadPool(numberOfThreads: Self.readerCount + 1)
         threadPool.start()
         let eventLoop = MultiThreadedEventLoopGroup.singleton.any()
@@ -68,7 +68,7 @@ public final class SQLiteDatabase: Database {
         return SQLiteDatabase(writer: writer, readers: readers, threadPool: threadPool, path: path, logger: logger)
     }
 
-    public func transaction<T: Sendable>(priority: TransactionPriority, _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+    package func transaction<T: Sendable>(priority: TransactionPriority, _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         let connection = self.writer
         let (outcome, ticket) = try await self.writeLock.withLock(urgent: priority == .urgent) {
             () async throws -> (Result<T, any Error>, CommitTicket) in
@@ -161,13 +161,13 @@ public final class SQLiteDatabase: Database {
         for ticket in self.batch.withLock({ $0.close() }) { ticket.complete(.failure(error)) }
     }
 
-    public func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+    package func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await body(self.reader.sql())
     }
 
     /// A read transaction on a connection of its own (a shared reader's statements would join it): in WAL mode it
     /// sees the database as of its first read until it ends, whatever is committed meanwhile.
-    public func snapshot<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+    package func snapshot<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         let connection = try await SQLiteConnection.open(
             storage: .file(path: self.path),
             threadPool: self.threadPool,
@@ -195,20 +195,20 @@ public final class SQLiteDatabase: Database {
         try await closing.get()
     }
 
-    public func ping() async throws {
+    package func ping() async throws {
         _ = try await self.reader.sql().raw("SELECT 1").all()
     }
 
     /// One process owns a SQLite file: it tells itself, and nobody else exists to hear or to announce.
-    public func notifications(on channel: NotificationChannel) -> AsyncStream<String>? { nil }
+    package func notifications(on channel: NotificationChannel) -> AsyncStream<String>? { nil }
 
     /// One process owns a SQLite file, so a chore is always this process's to run.
-    public func exclusively(_ name: ExclusiveChore, _ body: @Sendable () async throws -> Void) async throws -> Bool {
+    package func exclusively(_ name: ExclusiveChore, _ body: @Sendable () async throws -> Void) async throws -> Bool {
         try await body()
         return true
     }
 
-    public func close() async throws {
+    package func close() async throws {
         for reader in self.readers { try await reader.close() }
         try await self.writer.close()
         try await self.threadPool.shutdownGracefully()

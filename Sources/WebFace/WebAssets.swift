@@ -4,21 +4,21 @@ import Foundation
 
 /// One file the pages load — a script module or the stylesheet — served under a name that carries a hash of its
 /// content, so browsers may cache it for a year: a new build changes the name, never what is behind a name.
-public struct WebAsset: Sendable {
+package struct WebAsset: Sendable {
     /// The name the sources use, `playground.js`.
-    public let name: String
+    package let name: String
     /// The name it is served under, `playground.3f2a1b9c0d4e.js`.
-    public let hashedName: String
-    public let contentType: String
-    public let bytes: [UInt8]
+    package let hashedName: String
+    package let contentType: String
+    package let bytes: [UInt8]
     /// A strong entity tag: the content hash.
-    public let etag: String
+    package let etag: String
 }
 
 /// Every asset of the web face, compiled into the binary (no CDN, no build step). Script modules import their
 /// siblings as `./common.js`; those imports are rewritten to the siblings' hashed names, so that a changed
 /// `common.js` also renames every page script that imports it.
-public struct WebAssets: Sendable {
+package struct WebAssets: Sendable {
     private let byHashedName: [String: WebAsset]
     private let hashedNames: [String: String]
 
@@ -33,7 +33,7 @@ public struct WebAssets: Sendable {
         ("admin.js", PackageResources.admin_js),
     ]
 
-    public init() {
+    package init() {
         var byHashedName: [String: WebAsset] = [:]
         var hashedNames: [String: String] = [:]
         for (name, bytes) in Self.sources {
@@ -54,10 +54,10 @@ public struct WebAssets: Sendable {
     }
 
     /// The asset served under `hashedName`, if any.
-    public func asset(hashedName: String) -> WebAsset? { self.byHashedName[hashedName] }
+    package func asset(hashedName: String) -> WebAsset? { self.byHashedName[hashedName] }
 
     /// The URL path of an asset named as in the sources (`/assets/site.1a2b3c4d5e6f.css`).
-    public func path(_ name: String) -> String {
+    package func path(_ name: String) -> String {
         guard let hashed = self.hashedNames[name] else { preconditionFailure("no web asset named \(name)") }
         return "/assets/\(hashed)"
     }

@@ -5,14 +5,14 @@ import Hummingbird
 /// The web face's routes: `/` (to the catalogue), `/models`, `/models/{vendor}/{model}`, `/playground`, `/account`,
 /// `/admin` (only with an admin token) and `/assets/{hashed name}`. Pages hold no secrets and no account data: their
 /// scripts call the public JSON API with the key the person typed in, so there is no second API for the web.
-public struct WebController<Context: RequestContext>: Sendable {
+package struct WebController<Context: RequestContext>: Sendable {
     let pages: WebPages
 
-    public init(pages: WebPages) {
+    package init(pages: WebPages) {
         self.pages = pages
     }
 
-    public func addRoutes(to router: Router<Context>) {
+    package func addRoutes(to router: Router<Context>) {
         router.get("/") { _, _ in Response(status: .found, headers: [.location: "/models"]) }
         router.get("/models") { request, _ in
             self.page(self.pages.models(tag: request.uri.queryParameters["tag"].map(String.init)))

@@ -89,12 +89,12 @@ struct PlaygroundModel: Encodable {
 }
 
 /// Renders each page of the web face from the catalog and the server's settings.
-public struct WebPages: Sendable {
+package struct WebPages: Sendable {
     let catalog: ModelCatalog
     let settings: WebSettings
-    public let assets: WebAssets
+    package let assets: WebAssets
 
-    public init(catalog: ModelCatalog, settings: WebSettings, assets: WebAssets = WebAssets()) {
+    package init(catalog: ModelCatalog, settings: WebSettings, assets: WebAssets = WebAssets()) {
         self.catalog = catalog
         self.settings = settings
         self.assets = assets

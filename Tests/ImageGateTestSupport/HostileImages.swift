@@ -5,21 +5,21 @@ import Testing
 /// Files a stranger may send as a reference image that ImageGate must refuse without handing them to a parser:
 /// formats whose libvips loaders (librsvg, poppler, ImageMagick, libtiff, giflib, libheif) must never see
 /// strangers' bytes, compression bombs, and JPEG/PNG files whose headers lie.
-public enum HostileImages {
+package enum HostileImages {
     /// A named sample and why it must be refused.
-    public struct Sample: Sendable, CustomTestStringConvertible {
-        public let name: String
-        public let bytes: [UInt8]
-        public var testDescription: String { self.name }
+    package struct Sample: Sendable, CustomTestStringConvertible {
+        package let name: String
+        package let bytes: [UInt8]
+        package var testDescription: String { self.name }
 
-        public init(name: String, bytes: [UInt8]) {
+        package init(name: String, bytes: [UInt8]) {
             self.name = name
             self.bytes = bytes
         }
     }
 
     /// Formats ImageGate does not accept: refused on their first bytes.
-    public static let foreignFormats: [Sample] = [
+    package static let foreignFormats: [Sample] = [
         Sample(
             name: "SVG",
             bytes: Array(
@@ -53,21 +53,21 @@ public enum HostileImages {
     ]
 
     /// A valid image of `width` × `height` in `format`, to corrupt.
-    public static func image(width: Int = 64, height: Int = 64, format: ImageFormat) throws -> [UInt8] {
+    package static func image(width: Int = 64, height: Int = 64, format: ImageFormat) throws -> [UInt8] {
         try PreviewRenderer.render(
             PreviewSpec(prompt: "sample", variation: 1, width: width, height: height, references: [], format: format, footer: "")
         )
     }
 
     /// A PNG cut in half: its header is fine, its pixels end early.
-    public static func truncatedPNG() throws -> [UInt8] {
+    package static func truncatedPNG() throws -> [UInt8] {
         let bytes = try Self.image(width: 256, height: 256, format: .png)
         return Array(bytes.prefix(bytes.count / 2))
     }
 
     /// A PNG whose header claims `width` × `height` (CRC fixed, so the header itself is valid) over 64 × 64 of data:
     /// decoding it would allocate for the claimed size.
-    public static func pngClaiming(width: UInt32, height: UInt32) throws -> [UInt8] {
+    package static func pngClaiming(width: UInt32, height: UInt32) throws -> [UInt8] {
         var bytes = try Self.image(format: .png)
         // Signature (8), IHDR length (4), "IHDR" (4), width (4), height (4), ... CRC over type + data (17 bytes).
         Self.putBigEndian(width, into: &bytes, at: 16)
@@ -77,7 +77,7 @@ public enum HostileImages {
     }
 
     /// A JPEG whose frame header (SOF) claims `width` × `height` over 64 × 64 of data.
-    public static func jpegClaiming(width: UInt16, height: UInt16) throws -> [UInt8] {
+    package static func jpegClaiming(width: UInt16, height: UInt16) throws -> [UInt8] {
         var bytes = try Self.image(format: .jpeg)
         var index = 2
         while index + 9 < bytes.count {
@@ -156,7 +156,7 @@ public enum HostileImages {
 
 extension HostileImages {
     /// A good reference image as a data URI: the hostile one comes second, so the error must name the right one.
-    public static func validDataURI() throws -> String {
+    package static func validDataURI() throws -> String {
         "data:image/png;base64,\(Data(try Self.image(format: .png)).base64EncodedString())"
     }
 }

@@ -3,17 +3,17 @@ import Storage
 import Synchronization
 
 /// A wall clock that moves only when a test says so: expiry and windows are tested without waiting.
-public final class ManualClock: WallClock {
+package final class ManualClock: WallClock {
     private let millis: Mutex<Int64>
 
-    public init(startingAt millis: Int64 = Timestamp.nowMillis()) {
+    package init(startingAt millis: Int64 = Timestamp.nowMillis()) {
         self.millis = Mutex(millis)
     }
 
-    public func nowMillis() -> Int64 { self.millis.withLock { $0 } }
+    package func nowMillis() -> Int64 { self.millis.withLock { $0 } }
 
     /// Moves the clock forward.
-    public func advance(byMillis delta: Int64) {
+    package func advance(byMillis delta: Int64) {
         self.millis.withLock { $0 += delta }
     }
 }

@@ -6,18 +6,18 @@ import Storage
 /// The engine the suites run on. By default each test gets a SQLite file in its own directory; with
 /// `IMAGEGATE_TEST_POSTGRES` set to an administrator's URL (`scripts/test` starts a PostgreSQL of its own and sets
 /// it), each test gets a new database on that server instead — the same tests, the other engine.
-public enum TestDatabase {
+package enum TestDatabase {
     /// The administrator's URL of the test PostgreSQL server, if the suite runs on PostgreSQL.
-    public static var postgresAdminURL: String? {
+    package static var postgresAdminURL: String? {
         guard let url = ProcessInfo.processInfo.environment["IMAGEGATE_TEST_POSTGRES"], !url.isEmpty else { return nil }
         return url
     }
 
-    public static var isPostgres: Bool { Self.postgresAdminURL != nil }
+    package static var isPostgres: Bool { Self.postgresAdminURL != nil }
 
     /// Where a new test's database lives: nil for the data directory's SQLite file, or the URL of a new, empty
     /// PostgreSQL database.
-    public static func makeLocation() async throws -> String? {
+    package static func makeLocation() async throws -> String? {
         guard let admin = Self.postgresAdminURL, var url = URLComponents(string: admin) else { return nil }
         let name = "test_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))"
         let server = try await PostgresDatabase.open(url: admin, maxConnections: 1, logger: Self.logger)
@@ -33,7 +33,7 @@ public enum TestDatabase {
 
     /// Opens a new, migrated database for a test that works on the database directly: a SQLite file in `directory`,
     /// or a new PostgreSQL database.
-    public static func open(directory: String) async throws -> any Database {
+    package static func open(directory: String) async throws -> any Database {
         let database: any Database =
             if let url = try await Self.makeLocation() {
                 try await PostgresDatabase.open(url: url, logger: Self.logger)
@@ -46,7 +46,7 @@ public enum TestDatabase {
 
     /// Opens one new database `count` times, as `count` replicas would: `count` connection pools to one new
     /// PostgreSQL database, or `count` handles on one SQLite file in `directory`. Not migrated.
-    public static func replicas(_ count: Int, directory: String, maxConnections: Int = 2) async throws -> [any Database] {
+    package static func replicas(_ count: Int, directory: String, maxConnections: Int = 2) async throws -> [any Database] {
         let location = try await Self.makeLocation()
         var databases: [any Database] = []
         for _ in 0..<count {

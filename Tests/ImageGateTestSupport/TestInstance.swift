@@ -10,16 +10,16 @@ import Storage
 import Testing
 
 /// A fresh data directory with one funded account, and a way to run the real application against it.
-public struct TestInstance: Sendable {
-    public let directory: String
-    public let apiKey: String
-    public let accountID: String
-    public var config: AppConfiguration
+package struct TestInstance: Sendable {
+    package let directory: String
+    package let apiKey: String
+    package let accountID: String
+    package var config: AppConfiguration
 
     /// Creates a temporary data directory with an account holding `creditMicros` and one key. `settings` are `serve`
     /// settings as command-line text (`["workers": "4"]`), read through an in-memory provider over the test defaults;
     /// `configure` sets what is not a setting (the clock, the janitor's interval).
-    public static func make(
+    package static func make(
         creditMicros: Int64 = 10_000_000,
         settings: [String: String] = [:],
         configure: (inout AppConfiguration) -> Void = { _ in }
@@ -37,20 +37,20 @@ public struct TestInstance: Sendable {
         return TestInstance(directory: directory, apiKey: key, accountID: account.id, config: config)
     }
 
-    public static var logger: Logger {
+    package static var logger: Logger {
         var logger = Logger(label: "imagegate-test")
         logger.logLevel = .warning
         return logger
     }
 
     /// Runs `body` against the application (in-process router, or a live loopback server with `.live`).
-    public func run<T: Sendable>(_ setup: TestingSetup = .router, _ body: @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
+    package func run<T: Sendable>(_ setup: TestingSetup = .router, _ body: @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
         let app = try await buildApplication(self.config, logger: Self.logger)
         return try await app.test(setup) { client in try await body(client) }
     }
 
     /// Opens the same database for direct checks (ledger, balances).
-    public func withDatabase<T>(_ body: (any Database) async throws -> T) async throws -> T {
+    package func withDatabase<T>(_ body: (any Database) async throws -> T) async throws -> T {
         let environment = try await Environment.open(self.config.data, logger: Self.logger)
         return try await withCleanup {
             try await body(environment.database)
@@ -59,7 +59,7 @@ public struct TestInstance: Sendable {
         }
     }
 
-    public func balance() async throws -> (available: Int64, held: Int64) {
+    package func balance() async throws -> (available: Int64, held: Int64) {
         try await self.withDatabase { database in
             try await database.read { sql in
                 let (available, held) = try await Ledger.balances(account: self.accountID, on: sql)
@@ -68,13 +68,13 @@ public struct TestInstance: Sendable {
         }
     }
 
-    public func cleanUp() {
+    package func cleanUp() {
         try? FileManager.default.removeItem(atPath: self.directory)
     }
 }
 
 /// The page's quickstart body, byte for byte.
-public let quickstartBody = """
+package let quickstartBody = """
     {
             "model": "seedream-5-lite",
             "mode": "generate",
@@ -88,14 +88,14 @@ public let quickstartBody = """
 
 extension TestClientProtocol {
     /// POSTs a JSON body to `/v1/generate` with the key.
-    public func generate(_ body: String, key: String, headers extra: HTTPFields = [:]) async throws -> TestResponse {
+    package func generate(_ body: String, key: String, headers extra: HTTPFields = [:]) async throws -> TestResponse {
         var headers: HTTPFields = [.authorization: "Bearer \(key)", .contentType: "application/json"]
         headers.append(contentsOf: extra)
         return try await self.execute(uri: "/v1/generate", method: .post, headers: headers, body: ByteBuffer(string: body))
     }
 
     /// GETs a path with the key.
-    public func get(_ uri: String, key: String? = nil) async throws -> TestResponse {
+    package func get(_ uri: String, key: String? = nil) async throws -> TestResponse {
         var headers: HTTPFields = [:]
         if let key { headers[.authorization] = "Bearer \(key)" }
         return try await self.execute(uri: uri, method: .get, headers: headers)
@@ -104,22 +104,22 @@ extension TestClientProtocol {
 
 extension TestResponse {
     /// The body as a JSON object.
-    public func json() throws -> [String: Any] {
+    package func json() throws -> [String: Any] {
         let object = try JSONSerialization.jsonObject(with: Data(self.body.readableBytesView))
         return try #require(object as? [String: Any], "body is not a JSON object: \(String(buffer: self.body))")
     }
 
-    public var text: String { String(buffer: self.body) }
+    package var text: String { String(buffer: self.body) }
 }
 
 /// The path and query of an absolute output URL, to fetch it through the test client.
-public func pathAndQuery(_ url: String) throws -> String {
+package func pathAndQuery(_ url: String) throws -> String {
     let components = try #require(URLComponents(string: url))
     return components.percentEncodedPath + (components.percentEncodedQuery.map { "?" + $0 } ?? "")
 }
 
 /// Builds a generate body: a valid text-to-image request with `set` applied and `remove` taken out.
-public func body(set: [String: Any] = [:], remove: [String] = []) throws -> String {
+package func body(set: [String: Any] = [:], remove: [String] = []) throws -> String {
     var all: [String: Any] = ["model": "seedream-5-lite", "mode": "generate", "prompt": "a red bicycle"]
     for (key, value) in set { all[key] = value }
     for key in remove { all[key] = nil }

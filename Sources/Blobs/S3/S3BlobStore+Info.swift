@@ -3,7 +3,7 @@ import NIOHTTP1
 
 extension S3BlobStore {
     /// `HeadObject`: the object's size and ETag, nil on 404.
-    public func info(key: String) async throws -> BlobInfo? {
+    package func info(key: String) async throws -> BlobInfo? {
         try BlobKey.validate(key)
         let answer = try await self.call(S3Request("HeadObject", .HEAD, path: self.objectPath(key)), allowing: [404])
         guard answer.status != .notFound else { return nil }

@@ -17,8 +17,8 @@ import NIOHTTP1
 ///
 /// A multipart upload whose abort could not reach the store stays pending (invisible, but stored): a bucket
 /// lifecycle rule that aborts incomplete uploads after a day cleans those up.
-public struct S3BlobStore: BlobStore {
-    public let configuration: S3Configuration
+package struct S3BlobStore: BlobStore {
+    package let configuration: S3Configuration
     let httpClient: HTTPClient
     let signer: SigV4Signer
     /// `scheme://host[:port]` of every request.
@@ -29,7 +29,7 @@ public struct S3BlobStore: BlobStore {
     /// The most bytes read of an answer that is not a blob (errors, listings, upload ids).
     static let answerLimit = 16 * 1_024 * 1_024
 
-    public init(configuration: S3Configuration, httpClient: HTTPClient) {
+    package init(configuration: S3Configuration, httpClient: HTTPClient) {
         self.configuration = configuration
         self.httpClient = httpClient
         self.signer = SigV4Signer(
@@ -54,7 +54,7 @@ public struct S3BlobStore: BlobStore {
 
     // MARK: BlobStore
 
-    public func put(key: String, chunks: some AsyncSequence<ByteBuffer, any Error> & Sendable) async throws -> Int64 {
+    package func put(key: String, chunks: some AsyncSequence<ByteBuffer, any Error> & Sendable) async throws -> Int64 {
         try BlobKey.validate(key)
         let partSize = self.configuration.partSize
         var part = ByteBuffer()
@@ -88,7 +88,7 @@ public struct S3BlobStore: BlobStore {
         }
     }
 
-    public func read(key: String, into consume: (ByteBuffer) async throws -> Void) async throws {
+    package func read(key: String, into consume: (ByteBuffer) async throws -> Void) async throws {
         try BlobKey.validate(key)
         let response = try await self.send(S3Request("GetObject", .GET, path: self.objectPath(key)), timeout: self.configuration.requestTimeout)
         guard response.status == .ok else {
@@ -101,13 +101,13 @@ public struct S3BlobStore: BlobStore {
         try await self.stream(response.body, "GetObject", into: consume)
     }
 
-    public func delete(key: String) async throws {
+    package func delete(key: String) async throws {
         try BlobKey.validate(key)
         // S3 answers 204 whether or not the object was there; some servers answer 404 for a missing one.
         _ = try await self.call(S3Request("DeleteObject", .DELETE, path: self.objectPath(key)), allowing: [404])
     }
 
-    public func keys(under prefix: String) async throws -> [String] {
+    package func keys(under prefix: String) async throws -> [String] {
         try BlobKey.validate(prefix: prefix)
         var keys: [String] = []
         var continuation: String?
@@ -136,7 +136,7 @@ public struct S3BlobStore: BlobStore {
     }
 
     /// `HeadBucket`: the store answers, the keys are accepted and the bucket exists, within `pingTimeout`.
-    public func ping() async throws {
+    package func ping() async throws {
         _ = try await self.call(
             S3Request("HeadBucket", .HEAD, path: self.bucketPath.isEmpty ? "/" : self.bucketPath),
             timeout: self.configuration.pingTimeout
@@ -148,7 +148,7 @@ public struct S3BlobStore: BlobStore {
     /// A URL that lets anyone holding it GET the blob for `expiresIn` seconds (at most 7 days, SigV4's limit),
     /// straight from the store. `responseContentType` and `responseContentDisposition` make the store answer with
     /// those headers (S3's `response-content-*` parameters), so a browser shows or downloads it as intended.
-    public func presignedGetURL(
+    package func presignedGetURL(
         key: String,
         expiresIn: Int,
         responseContentType: String?,

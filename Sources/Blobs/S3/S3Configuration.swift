@@ -1,36 +1,36 @@
 import Foundation
 
 /// Where and how `S3BlobStore` reaches its bucket: AWS S3 or any S3-compatible server (SeaweedFS, MinIO, moto…).
-public struct S3Configuration: Sendable {
+package struct S3Configuration: Sendable {
     /// S3 refuses parts smaller than this, except the last.
-    public static let minimumPartSize = 5 * 1_024 * 1_024
+    package static let minimumPartSize = 5 * 1_024 * 1_024
 
-    public var bucket: String
+    package var bucket: String
     /// The server's base URL, such as `http://127.0.0.1:8333`; nil for AWS (`https://s3.<region>.amazonaws.com`).
-    public var endpoint: String?
-    public var region: String
-    public var accessKeyID: String
-    public var secretAccessKey: String
+    package var endpoint: String?
+    package var region: String
+    package var accessKeyID: String
+    package var secretAccessKey: String
     /// The token of temporary credentials (AWS STS), sent and signed with every request.
-    public var sessionToken: String?
+    package var sessionToken: String?
     /// Address the bucket in the path (`endpoint/bucket/key`, what self-hosted servers expect) rather than in the
     /// host name (`bucket.endpoint/key`, AWS's preference).
-    public var pathStyle: Bool
+    package var pathStyle: Bool
     /// The size of each part of a multipart upload, and so the most of one blob held in memory while it is stored:
     /// a blob that ends within one part is sent as one `PUT`. At least `minimumPartSize` (smaller values are raised
     /// to it).
-    public var partSize: Int {
+    package var partSize: Int {
         didSet { self.partSize = max(self.partSize, Self.minimumPartSize) }
     }
     /// The keys asked for per page of a listing (S3 gives at most 1000).
-    public var listPageSize: Int
+    package var listPageSize: Int
     /// The deadline of each request that moves data or lists: until the answer's head for a request, and for each
     /// wait on the store while a body streams in (a reader that is slow itself is never cut off).
-    public var requestTimeout: Duration
+    package var requestTimeout: Duration
     /// The deadline of `ping` (`/ready` must answer quickly whatever the store does).
-    public var pingTimeout: Duration
+    package var pingTimeout: Duration
 
-    public init(
+    package init(
         bucket: String,
         endpoint: String? = nil,
         region: String = "us-east-1",
@@ -60,7 +60,7 @@ public struct S3Configuration: Sendable {
     /// `s3://ACCESS_KEY:SECRET_KEY@HOST:PORT/BUCKET?region=us-east-1` (keys percent-encoded). The endpoint is
     /// `http://HOST:PORT` (`https://` with `tls=true`); without a host (`s3://KEY:SECRET@/BUCKET`) it is AWS.
     /// Also read: `path_style=true|false`, `session_token=…`.
-    public init(url: String) throws(S3ConfigurationError) {
+    package init(url: String) throws(S3ConfigurationError) {
         guard let components = URLComponents(string: url), components.scheme == "s3" else { throw .invalid("not an s3:// URL") }
         guard let access = components.percentEncodedUser?.removingPercentEncoding, !access.isEmpty,
             let secret = components.percentEncodedPassword?.removingPercentEncoding, !secret.isEmpty
@@ -87,10 +87,10 @@ public struct S3Configuration: Sendable {
 }
 
 /// Settings that cannot be read. The URL itself is not repeated: it holds the secret key.
-public enum S3ConfigurationError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum S3ConfigurationError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalid(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .invalid(let reason): "invalid S3 URL: \(reason) (expected s3://ACCESS_KEY:SECRET_KEY@HOST:PORT/BUCKET?region=REGION)"
         }
@@ -99,7 +99,7 @@ public enum S3ConfigurationError: Error, Equatable, Sendable, CustomStringConver
 
 extension S3Configuration: CustomStringConvertible {
     /// Everything but the secrets, should a configuration ever be logged.
-    public var description: String {
+    package var description: String {
         "S3Configuration(bucket: \(self.bucket), endpoint: \(self.endpoint ?? "AWS"), region: \(self.region), "
             + "accessKeyID: \(self.accessKeyID), secretAccessKey: <redacted>, pathStyle: \(self.pathStyle))"
     }

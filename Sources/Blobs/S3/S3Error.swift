@@ -3,18 +3,18 @@ import Foundation
 /// The store answered, and refused: wrong keys or signature (`SignatureDoesNotMatch`, `InvalidAccessKeyId`), no
 /// such bucket, no permission… These need the operator, not a retry; a store that cannot be reached or is failing
 /// (5xx) is `BlobError.unavailable` instead.
-public struct S3Error: Error, Sendable, Equatable, CustomStringConvertible {
+package struct S3Error: Error, Sendable, Equatable, CustomStringConvertible {
     /// The S3 operation that was refused (`PutObject`, `ListObjectsV2`, …).
-    public let operation: String
+    package let operation: String
     /// The HTTP status.
-    public let status: Int
+    package let status: Int
     /// S3's error code from the XML body (`AccessDenied`, `NoSuchBucket`, …), or `HTTP <status>` when the body had
     /// none (a HEAD answer has no body).
-    public let code: String
+    package let code: String
     /// S3's message, if it sent one.
-    public let message: String
+    package let message: String
 
-    public init(operation: String, status: Int, code: String, message: String) {
+    package init(operation: String, status: Int, code: String, message: String) {
         self.operation = operation
         self.status = status
         self.code = code
@@ -43,7 +43,7 @@ public struct S3Error: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    package var description: String {
         "S3 \(self.operation) refused: \(self.status) \(self.code)" + (self.message.isEmpty ? "" : ": \(self.message)")
     }
 }

@@ -3,10 +3,10 @@ import Essentials
 import Foundation
 
 /// A request the signer cannot read.
-public enum SigV4Error: Error, Equatable, Sendable, CustomStringConvertible {
+package enum SigV4Error: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidURL(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .invalidURL(let url): "not an absolute URL: \(url)"
         }

@@ -5,11 +5,11 @@ import Foundation
 /// Payload hashes and SigV4's timestamps.
 extension SigV4Signer {
     /// SHA-256 in lower-case hex, the form a payload hash takes.
-    public static func sha256Hex(_ bytes: some DataProtocol) -> String { Hex.string(SHA256.hash(data: bytes)) }
+    package static func sha256Hex(_ bytes: some DataProtocol) -> String { Hex.string(SHA256.hash(data: bytes)) }
 
     /// `yyyyMMddTHHmmssZ` in UTC (ISO 8601 basic format), computed from the Unix time so no formatter, locale or
     /// calendar setting can change it.
-    public static func timestamp(_ date: Date) -> String {
+    package static func timestamp(_ date: Date) -> String {
         let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = seconds - days * 86_400
@@ -30,7 +30,7 @@ extension SigV4Signer {
     }
 
     /// The date of a `yyyyMMddTHHmmssZ` stamp, or nil.
-    public static func date(fromTimestamp stamp: String) -> Date? {
+    package static func date(fromTimestamp stamp: String) -> Date? {
         let digits = Array(stamp.utf8)
         guard digits.count == 16, digits[8] == UInt8(ascii: "T"), digits[15] == UInt8(ascii: "Z") else { return nil }
         func number(_ range: Range<Int>) -> Int64? { Int64(String(decoding: digits[range], as: UTF8.self)) }

@@ -54,7 +54,7 @@ extension SigV4Signer {
     }
 
     /// `encode` for text.
-    public static func encode(_ text: String, keepingSlashes: Bool = false) -> String {
+    package static func encode(_ text: String, keepingSlashes: Bool = false) -> String {
         Self.encode(Array(text.utf8), keepingSlashes: keepingSlashes)
     }
 

@@ -5,19 +5,19 @@ import Foundation
 /// What the signer takes and gives: the request as it sees it, and the signatures with what went into them.
 extension SigV4Signer {
     /// An HTTP request as the signer sees it: method, the path and query as they go on the wire, and headers.
-    public struct Request: Sendable {
-        public var method: String
+    package struct Request: Sendable {
+        package var method: String
         /// The path as sent (percent-encoded), starting with `/`.
-        public var path: String
+        package var path: String
         /// The query as sent, without `?` (percent-encoded `name=value` pairs joined by `&`), or empty.
-        public var query: String
+        package var query: String
         /// Headers in the order given; a name may repeat (the values are then joined with `,`, in that order).
-        public var headers: [(name: String, value: String)]
+        package var headers: [(name: String, value: String)]
         /// `scheme://authority` when the request was made from a URL: the presigned URL starts with it, and the
         /// `Host` header is taken from it when `headers` has none.
-        public var origin: String?
+        package var origin: String?
 
-        public init(method: String, path: String, query: String = "", headers: [(name: String, value: String)] = []) {
+        package init(method: String, path: String, query: String = "", headers: [(name: String, value: String)] = []) {
             self.method = method
             self.path = path
             self.query = query
@@ -26,7 +26,7 @@ extension SigV4Signer {
         }
 
         /// A request for an absolute URL (`http://host:port/path?query`), the path and query taken as they are.
-        public init(method: String, url: String, headers: [(name: String, value: String)] = []) throws(SigV4Error) {
+        package init(method: String, url: String, headers: [(name: String, value: String)] = []) throws(SigV4Error) {
             guard let schemeEnd = url.range(of: "://") else { throw SigV4Error.invalidURL(url) }
             let afterScheme = url[schemeEnd.upperBound...]
             let authorityEnd = afterScheme.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? afterScheme.endIndex
@@ -64,31 +64,31 @@ extension SigV4Signer {
     }
 
     /// What was signed and how, for a test (or a puzzled operator) to compare with the server's own.
-    public struct Details: Sendable, Equatable {
-        public let canonicalRequest: String
-        public let stringToSign: String
+    package struct Details: Sendable, Equatable {
+        package let canonicalRequest: String
+        package let stringToSign: String
         /// The names of the signed headers, lower-cased, sorted, joined by `;`.
-        public let signedHeaders: String
+        package let signedHeaders: String
         /// The signature, lower-case hex.
-        public let signature: String
+        package let signature: String
     }
 
     /// A request signed in its headers.
-    public struct HeaderSignature: Sendable {
+    package struct HeaderSignature: Sendable {
         /// The headers to set on the request (replacing any of the same name): `X-Amz-Date`, `X-Amz-Security-Token`
         /// (with a session token), `X-Amz-Content-SHA256` (when asked for) and `Authorization`.
-        public let headers: [(name: String, value: String)]
+        package let headers: [(name: String, value: String)]
         /// The `Authorization` header's value.
-        public let authorization: String
-        public let details: Details
+        package let authorization: String
+        package let details: Details
     }
 
     /// A presigned request.
-    public struct Presigned: Sendable {
+    package struct Presigned: Sendable {
         /// The query to send, the request's own parameters first and the signature's after, `X-Amz-Signature` last.
-        public let query: String
+        package let query: String
         /// `origin + path + "?" + query`, when the request was made from a URL.
-        public let url: String?
-        public let details: Details
+        package let url: String?
+        package let details: Details
     }
 }

@@ -8,14 +8,14 @@ import Foundation
 ///
 /// The clock is never read here: the caller passes the date, so tests sign with AWS's fixed date and compare with
 /// AWS's published answers and with botocore's signer (`Tests/BlobsTests/SigV4*`, `e2e/test_sigv4_oracle.py`).
-public struct SigV4Signer: Sendable {
+package struct SigV4Signer: Sendable {
     /// The key pair that signs, and the session token that temporary credentials (AWS STS) come with.
-    public struct Credentials: Sendable, Equatable {
-        public var accessKeyID: String
-        public var secretAccessKey: String
-        public var sessionToken: String?
+    package struct Credentials: Sendable, Equatable {
+        package var accessKeyID: String
+        package var secretAccessKey: String
+        package var sessionToken: String?
 
-        public init(accessKeyID: String, secretAccessKey: String, sessionToken: String? = nil) {
+        package init(accessKeyID: String, secretAccessKey: String, sessionToken: String? = nil) {
             self.accessKeyID = accessKeyID
             self.secretAccessKey = secretAccessKey
             self.sessionToken = sessionToken
@@ -25,27 +25,27 @@ public struct SigV4Signer: Sendable {
     /// How the request's path becomes the canonical URI. S3 signs the path exactly as it is sent (an object named
     /// `a//b/../c` is that object, not `a/c`); every other service first removes `.`/`..` and empty segments and
     /// then percent-encodes the path as given, so a path that was already encoded for the wire ends up encoded twice.
-    public struct PathRules: Sendable, Equatable {
+    package struct PathRules: Sendable, Equatable {
         /// Remove `.` and `..` segments and repeated slashes (RFC 3986 §5.2.4, as AWS applies it).
-        public var normalizes: Bool
+        package var normalizes: Bool
         /// Percent-encode the path as given (AWS calls this double encoding: the path is already encoded once).
-        public var encodesAgain: Bool
+        package var encodesAgain: Bool
 
-        public init(normalizes: Bool, encodesAgain: Bool) {
+        package init(normalizes: Bool, encodesAgain: Bool) {
             self.normalizes = normalizes
             self.encodesAgain = encodesAgain
         }
 
         /// S3: the path as sent.
-        public static let s3 = PathRules(normalizes: false, encodesAgain: false)
+        package static let s3 = PathRules(normalizes: false, encodesAgain: false)
         /// Every other service.
-        public static let standard = PathRules(normalizes: true, encodesAgain: true)
+        package static let standard = PathRules(normalizes: true, encodesAgain: true)
     }
 
     /// The payload hash of a presigned URL and of any body sent without hashing it first.
-    public static let unsignedPayload = "UNSIGNED-PAYLOAD"
+    package static let unsignedPayload = "UNSIGNED-PAYLOAD"
     /// SHA-256 of no bytes.
-    public static let emptyPayloadHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    package static let emptyPayloadHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
     /// Headers never signed. Proxies and HTTP clients add, change or drop them on the way (`User-Agent`, hop-by-hop
     /// headers), and a signature over them would break in flight; botocore leaves out the same ones.
@@ -54,16 +54,16 @@ public struct SigV4Signer: Sendable {
         "upgrade", "user-agent", "x-amzn-trace-id", "authorization",
     ]
 
-    public var credentials: Credentials
-    public var region: String
-    public var service: String
-    public var pathRules: PathRules
+    package var credentials: Credentials
+    package var region: String
+    package var service: String
+    package var pathRules: PathRules
     /// Whether the session token is part of what is signed (most services, S3 among them) or only added after
     /// signing (a few older services; AWS's suite has a case of each).
-    public var signsSessionToken: Bool
+    package var signsSessionToken: Bool
 
     /// - Parameter pathRules: how the path is canonicalized; by default `.s3` for the service `s3`, else `.standard`.
-    public init(credentials: Credentials, region: String, service: String, pathRules: PathRules? = nil, signsSessionToken: Bool = true) {
+    package init(credentials: Credentials, region: String, service: String, pathRules: PathRules? = nil, signsSessionToken: Bool = true) {
         self.credentials = credentials
         self.region = region
         self.service = service
@@ -80,7 +80,7 @@ public struct SigV4Signer: Sendable {
     ///     request that already carries `X-Amz-Content-SHA256` is signed with that header's value, as AWS does.
     ///   - sendsPayloadHash: also send the hash as `X-Amz-Content-SHA256` (and sign it): S3 requires it.
     ///   - date: the signing time (a server refuses a request whose time is more than 15 minutes away from its own).
-    public func signHeaders(_ request: Request, payloadHash: String, sendsPayloadHash: Bool = false, date: Date) -> HeaderSignature {
+    package func signHeaders(_ request: Request, payloadHash: String, sendsPayloadHash: Bool = false, date: Date) -> HeaderSignature {
         let stamp = Self.timestamp(date)
         var added: [(name: String, value: String)] = [("X-Amz-Date", stamp)]
         let token = self.credentials.sessionToken
@@ -104,7 +104,7 @@ public struct SigV4Signer: Sendable {
     ///
     /// - Parameter payloadHash: `unsignedPayload` for S3 (a link's body is unknown when it is made); other services
     ///   sign the body's hash.
-    public func presign(_ request: Request, expires: Int, date: Date, payloadHash: String = unsignedPayload) -> Presigned {
+    package func presign(_ request: Request, expires: Int, date: Date, payloadHash: String = unsignedPayload) -> Presigned {
         let stamp = Self.timestamp(date)
         let headers = request.headers
         let signedHeaders = self.canonicalHeaders(self.headersToSign(headers, request: request)).names
@@ -199,7 +199,7 @@ public struct SigV4Signer: Sendable {
 
 extension SigV4Signer.Credentials: CustomStringConvertible {
     /// The access key id only, should credentials ever be logged.
-    public var description: String {
+    package var description: String {
         "Credentials(accessKeyID: \(self.accessKeyID), secretAccessKey: <redacted>, sessionToken: \(self.sessionToken == nil ? "none" : "<redacted>"))"
     }
 }

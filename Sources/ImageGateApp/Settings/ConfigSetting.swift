@@ -5,9 +5,9 @@ import Foundation
 /// The name is the setting everywhere: `--NAME` on the command line, `IMAGEGATE_NAME` in the environment (upper case,
 /// `-` as `_`), and the key `"NAME"` in a `--config` JSON file. The default is written as it would be on the command
 /// line and read by the same parser, so a documented default and the value used are one text.
-public struct ConfigSetting: Sendable {
+package struct ConfigSetting: Sendable {
     /// What a value must look like; each kind has its own parser and bounds.
-    public enum Kind: Sendable {
+    package enum Kind: Sendable {
         /// Any text.
         case text
         /// One of the listed words.
@@ -20,17 +20,17 @@ public struct ConfigSetting: Sendable {
         case duration(ClosedRange<Int64>)
     }
 
-    public let name: String
-    public let kind: Kind
+    package let name: String
+    package let kind: Kind
     /// The default as command-line text; nil: unset unless given (the help says what unset means).
-    public let defaultText: String?
-    public let help: String
+    package let defaultText: String?
+    package let help: String
     /// Never logged or printed (`imagegate config` shows only whether it is set).
-    public let isSecret: Bool
+    package let isSecret: Bool
     /// Other environment variables read after `IMAGEGATE_NAME`, the names other tools use (`FAL_KEY`, `AWS_REGION`).
-    public let environmentAliases: [String]
+    package let environmentAliases: [String]
 
-    public init(
+    package init(
         _ name: String,
         _ kind: Kind,
         default defaultText: String? = nil,
@@ -47,7 +47,7 @@ public struct ConfigSetting: Sendable {
     }
 
     /// `IMAGEGATE_NAME`, the environment twin of `--NAME`.
-    public var environmentName: String {
+    package var environmentName: String {
         "IMAGEGATE_" + self.name.uppercased().replacingOccurrences(of: "-", with: "_")
     }
 }

@@ -1,9 +1,9 @@
 import Billing
 
 /// The declarations of every `serve` and operator setting: the one place a setting, its default and its help live.
-public enum ConfigSettings {
+package enum ConfigSettings {
     /// Where the data lives: every command that opens the database or the blob store reads these.
-    public static let data: [ConfigSetting] = [
+    package static let data: [ConfigSetting] = [
         .init("data-dir", .text, default: "./data", help: "Data directory."),
         .init(
             "database",
@@ -31,7 +31,7 @@ public enum ConfigSettings {
     ]
 
     /// What `imagegate serve` reads besides the data settings.
-    public static let server: [ConfigSetting] = [
+    package static let server: [ConfigSetting] = [
         .init("host", .text, default: "127.0.0.1", help: "Address to listen on."),
         .init("port", .integer(0...65_535), default: "8080", help: "Port to listen on."),
         .init("public-url", .text, help: "Base of every output_url. Unset: http://HOST:PORT"),
@@ -110,5 +110,5 @@ public enum ConfigSettings {
     ]
 
     /// Everything `imagegate serve` reads.
-    public static let serve = data + server
+    package static let serve = data + server
 }

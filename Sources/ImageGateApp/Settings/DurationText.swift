@@ -1,11 +1,11 @@
 import Foundation
 
 /// Durations written as `90`, `90s`, `15m`, `2h` or `7d`, in seconds.
-public enum DurationText {
+package enum DurationText {
     static let multipliers: [(suffix: Character, seconds: Int64)] = [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)]
 
     /// The seconds `text` stands for; nil unless it is a whole number (0 or more) with an optional unit.
-    public static func seconds(_ text: String) -> Int64? {
+    package static func seconds(_ text: String) -> Int64? {
         let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
         guard let last = trimmed.last else { return nil }
         let unit = Self.multipliers.first { $0.suffix == last }
@@ -16,7 +16,7 @@ public enum DurationText {
     }
 
     /// `seconds` in the largest unit that divides it: 604800 → `7d`.
-    public static func text(_ seconds: Int64) -> String {
+    package static func text(_ seconds: Int64) -> String {
         guard seconds > 0, let unit = Self.multipliers.first(where: { seconds % $0.seconds == 0 }) else { return "\(seconds)s" }
         return "\(seconds / unit.seconds)\(unit.suffix)"
     }

@@ -6,28 +6,28 @@ import SystemPackage
 /// environment variables, the environment variables of other tools that a setting names (`FAL_KEY`,
 /// `AWS_ACCESS_KEY_ID`), the `--config` JSON file, and the declared default. Each value is checked against its
 /// declaration, wherever it came from.
-public struct SettingsReader: Sendable {
+package struct SettingsReader: Sendable {
     /// One provider in the order, with the name `imagegate config` shows for it.
-    public struct Source: Sendable {
-        public let name: String
+    package struct Source: Sendable {
+        package let name: String
         let provider: any ConfigProvider
         /// How a person would write `setting` in this source, for error messages.
         let spelling: @Sendable (ConfigSetting) -> String
 
-        public init(name: String, provider: any ConfigProvider, spelling: @escaping @Sendable (ConfigSetting) -> String) {
+        package init(name: String, provider: any ConfigProvider, spelling: @escaping @Sendable (ConfigSetting) -> String) {
             self.name = name
             self.provider = provider
             self.spelling = spelling
         }
     }
 
-    public let declarations: [ConfigSetting]
+    package let declarations: [ConfigSetting]
     let sources: [Source]
     let reader: ConfigReader
     let byName: [String: ConfigSetting]
 
     /// Reads `declarations` from `sources` in order, then their defaults.
-    public init(declarations: [ConfigSetting], sources: [Source]) throws {
+    package init(declarations: [ConfigSetting], sources: [Source]) throws {
         var defaults: [AbsoluteConfigKey: ConfigValue] = [:]
         for setting in declarations {
             guard let text = setting.defaultText else { continue }
@@ -45,7 +45,7 @@ public struct SettingsReader: Sendable {
 
     /// Settings given as command-line text (`["workers": "2", "lease": "3s"]`), checked as the command line is: the
     /// in-memory provider tests use instead of editing a settings struct.
-    public static func inMemory(_ texts: [String: String], declarations: [ConfigSetting] = ConfigSettings.serve) throws -> SettingsReader {
+    package static func inMemory(_ texts: [String: String], declarations: [ConfigSetting] = ConfigSettings.serve) throws -> SettingsReader {
         let arguments = texts.sorted { $0.key < $1.key }.map { "--\($0.key)=\($0.value)" }
         let values = try CommandLineSettings.values(arguments, declarations: declarations)
         return try SettingsReader(declarations: declarations, sources: [.commandLine(values)])
@@ -53,7 +53,7 @@ public struct SettingsReader: Sendable {
 
     /// The standard order for a command: its arguments, the environment, then the `--config` file (or
     /// `IMAGEGATE_CONFIG`). Any name in the file must be a setting of some command.
-    public static func load(
+    package static func load(
         _ declarations: [ConfigSetting],
         arguments: [String],
         configFile: String?,
@@ -74,23 +74,23 @@ public struct SettingsReader: Sendable {
     // MARK: Typed values
 
     /// A text, choice or duration setting's text; nil when unset.
-    public func text(_ name: String) throws -> String? {
+    package func text(_ name: String) throws -> String? {
         guard case .string(let text) = try self.content(name) else { return nil }
         return text
     }
 
-    public func integer(_ name: String) throws -> Int? {
+    package func integer(_ name: String) throws -> Int? {
         guard case .int(let value) = try self.content(name) else { return nil }
         return value
     }
 
-    public func flag(_ name: String) throws -> Bool {
+    package func flag(_ name: String) throws -> Bool {
         guard case .bool(let value) = try self.content(name) else { return false }
         return value
     }
 
     /// A duration setting in seconds; nil when unset.
-    public func seconds(_ name: String) throws -> Int64? {
+    package func seconds(_ name: String) throws -> Int64? {
         try self.text(name).flatMap(DurationText.seconds)
     }
 
@@ -124,12 +124,12 @@ public struct SettingsReader: Sendable {
     // MARK: What `imagegate config` prints
 
     /// One line of the effective settings: the value as text (secrets hidden) and the source it came from.
-    public struct Effective: Sendable, Equatable {
-        public let name: String
-        public let value: String
-        public let source: String
+    package struct Effective: Sendable, Equatable {
+        package let name: String
+        package let value: String
+        package let source: String
 
-        public init(name: String, value: String, source: String) {
+        package init(name: String, value: String, source: String) {
             self.name = name
             self.value = value
             self.source = source
@@ -137,7 +137,7 @@ public struct SettingsReader: Sendable {
     }
 
     /// Every declared setting's value and source, secrets replaced by `(secret)`.
-    public func effective() throws -> [Effective] {
+    package func effective() throws -> [Effective] {
         try self.declarations.map { setting in
             guard let content = try self.content(setting.name), let source = self.source(of: setting) else {
                 return Effective(name: setting.name, value: "(unset)", source: "")
@@ -170,7 +170,7 @@ extension ConfigSetting {
 
 extension SettingsReader {
     /// The value of a setting that has a declared default, so it is never unset: `required(settings.text, "host")`.
-    public func required<Value>(_ read: (String) throws -> Value?, _ name: String) throws -> Value {
+    package func required<Value>(_ read: (String) throws -> Value?, _ name: String) throws -> Value {
         guard let value = try read(name) else { preconditionFailure("--\(name) has no declared default") }
         return value
     }
