@@ -208,10 +208,24 @@ let package = Package(
         ),
 
         // MARK: Tests
+        // What a module's tests share, apart from the app: a database of either engine, a clock moved by hand, the
+        // S3 server's location, cleanup that runs however a test ends.
+        .target(
+            name: "StorageTestSupport",
+            dependencies: [
+                "Storage", "Essentials",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/StorageTestSupport"
+        ),
+        // Images no decoder should accept, for the probe's tests and the API's.
+        .target(name: "ImagingTestSupport", dependencies: ["Imaging"], path: "Tests/ImagingTestSupport"),
+        // The app-level harness: a data directory with a funded account and the real application over it.
         .target(
             name: "ImageGateTestSupport",
             dependencies: [
-                "ImageGateApp", "Billing", "Storage", "Imaging", "Essentials",
+                "ImageGateApp", "Billing", "Storage", "Essentials", "StorageTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             path: "Tests/ImageGateTestSupport"
@@ -225,12 +239,12 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "ImageGateTestSupport"]),
-        .testTarget(name: "BillingTests", dependencies: ["Billing", "Storage", "Essentials", "ImageGateTestSupport"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "ImagingTestSupport"]),
+        .testTarget(name: "BillingTests", dependencies: ["Billing", "Storage", "Essentials", "StorageTestSupport"]),
         .testTarget(
             name: "BlobsTests",
             dependencies: [
-                "Blobs", "ImageGateTestSupport",
+                "Blobs", "StorageTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -241,7 +255,7 @@ let package = Package(
         .testTarget(
             name: "StorageTests",
             dependencies: [
-                "Storage", "ImageGateTestSupport", .product(name: "SQLKit", package: "sql-kit"), .product(name: "Logging", package: "swift-log"),
+                "Storage", "StorageTestSupport", .product(name: "SQLKit", package: "sql-kit"), .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
@@ -264,14 +278,15 @@ let package = Package(
         .testTarget(
             name: "GenerationTests",
             dependencies: [
-                "Generation", "Providers", "Billing", "Storage", "Blobs", "Catalog", "Imaging", "Essentials", "ImageGateTestSupport",
+                "Generation", "Providers", "Billing", "Storage", "Blobs", "Catalog", "Imaging", "Essentials", "StorageTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         .testTarget(
             name: "GatewayIntegrationTests",
             dependencies: [
-                "ImageGateApp", "ImageGateTestSupport", "GatewayAPI", "Generation", "Providers", "Billing", "Storage", "Catalog", "Imaging", "Blobs",
+                "ImageGateApp", "ImageGateTestSupport", "StorageTestSupport", "ImagingTestSupport", "GatewayAPI", "Generation", "Providers",
+                "Billing", "Storage", "Catalog", "Imaging", "Blobs",
                 "Essentials",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -283,7 +298,8 @@ let package = Package(
         .testTarget(
             name: "FalIntegrationTests",
             dependencies: [
-                "ImageGateApp", "ImageGateTestSupport", "FalEmulator", "Generation", "Providers", "Billing", "Storage", "Catalog", "Blobs",
+                "ImageGateApp", "ImageGateTestSupport", "StorageTestSupport", "FalEmulator", "Generation", "Providers", "Billing", "Storage",
+                "Catalog", "Blobs",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,7 +1,7 @@
 import Foundation
-import ImageGateTestSupport
 import SQLKit
 import Storage
+import StorageTestSupport
 import Testing
 
 @testable import Billing

@@ -1,7 +1,6 @@
 import AsyncHTTPClient
 import Crypto
 import Foundation
-import ImageGateTestSupport
 import NIOCore
 import NIOPosix
 import Testing

@@ -1,9 +1,9 @@
 import AsyncHTTPClient
 import Crypto
 import Foundation
-import ImageGateTestSupport
 import NIOCore
 import NIOPosix
+import StorageTestSupport
 import Testing
 
 @testable import Blobs

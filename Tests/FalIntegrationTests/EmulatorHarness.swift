@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import StorageTestSupport
 
 /// Runs `imagegate fal-emulator`'s servers in this process on free loopback ports, for the duration of a test.
 struct EmulatorHarness {

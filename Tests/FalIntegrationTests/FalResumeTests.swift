@@ -9,6 +9,7 @@ import NIOCore
 import Providers
 import SQLKit
 import Storage
+import StorageTestSupport
 import Testing
 
 @testable import Generation

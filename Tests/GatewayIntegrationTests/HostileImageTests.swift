@@ -1,5 +1,6 @@
 import Foundation
 import ImageGateTestSupport
+import ImagingTestSupport
 import Testing
 
 /// Reference images a stranger may send to make libvips parse what it should not, or decode what it cannot hold:

@@ -6,6 +6,7 @@ import HTTPTypes
 import HummingbirdTesting
 import ImageGateTestSupport
 import Storage
+import StorageTestSupport
 import Testing
 
 /// Async calls, sync time-outs, listing, ownership and expiry.

@@ -6,6 +6,7 @@ import Hummingbird
 import HummingbirdTesting
 import ImageGateTestSupport
 import SQLKit
+import StorageTestSupport
 import Testing
 
 /// Requests and images per minute, per key: a token bucket in the books' database, refused with

@@ -5,6 +5,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import ImageGateTestSupport
+import ImagingTestSupport
 import NIOCore
 import Synchronization
 import Testing

@@ -2,9 +2,9 @@ import AsyncHTTPClient
 import Blobs
 import Essentials
 import Foundation
-import ImageGateTestSupport
 import SQLKit
 import Storage
+import StorageTestSupport
 import Testing
 
 @testable import Generation

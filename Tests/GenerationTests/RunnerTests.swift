@@ -1,11 +1,11 @@
 import Billing
 import Essentials
 import Foundation
-import ImageGateTestSupport
 import Logging
 import Providers
 import SQLKit
 import Storage
+import StorageTestSupport
 import Testing
 
 @testable import Generation

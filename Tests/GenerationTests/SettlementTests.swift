@@ -4,11 +4,11 @@ import Blobs
 import Catalog
 import Essentials
 import Foundation
-import ImageGateTestSupport
 import Logging
 import NIOCore
 import Providers
 import Storage
+import StorageTestSupport
 import Testing
 
 @testable import Generation

@@ -1,9 +1,9 @@
 import Billing
 import Essentials
 import Foundation
-import ImageGateTestSupport
 import Logging
 import Storage
+import StorageTestSupport
 import Testing
 
 @testable import Generation

@@ -7,6 +7,7 @@ import ImageGateApp
 import Logging
 import NIOCore
 import Storage
+import StorageTestSupport
 import Testing
 
 /// A fresh data directory with one funded account, and a way to run the real application against it.

@@ -1,4 +1,4 @@
-import ImageGateTestSupport
+import ImagingTestSupport
 import Testing
 
 @testable import Imaging

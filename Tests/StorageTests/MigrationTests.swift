@@ -1,7 +1,7 @@
 import Foundation
-import ImageGateTestSupport
 import Logging
 import SQLKit
+import StorageTestSupport
 import Testing
 
 @testable import Storage

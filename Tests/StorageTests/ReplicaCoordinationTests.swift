@@ -1,6 +1,6 @@
 import Foundation
-import ImageGateTestSupport
 import SQLKit
+import StorageTestSupport
 import Testing
 
 @testable import Storage
