@@ -114,6 +114,15 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The use cases of accounts and of the operator: keys, credit, statements, usage, margin and the books audit
+        .target(
+            name: "Accounts",
+            dependencies: [
+                "Generation", "Billing", "Storage", "Essentials",
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // MARK: The web face: pages rendered from the catalog, with their scripts and stylesheet compiled into the binary
         .target(
             name: "WebFace",
@@ -145,7 +154,7 @@ let package = Package(
         .target(
             name: "GatewayAPI",
             dependencies: [
-                "Catalog", "Billing", "Generation", "Blobs", "Providers", "Imaging", "Essentials", "WebFace",
+                "Catalog", "Billing", "Generation", "Accounts", "Blobs", "Providers", "Imaging", "Essentials", "WebFace",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
@@ -179,7 +188,7 @@ let package = Package(
         .target(
             name: "ImageGateApp",
             dependencies: [
-                "GatewayAPI", "Generation", "Billing", "Storage", "Blobs", "Providers", "Catalog", "Imaging",
+                "GatewayAPI", "Generation", "Accounts", "Billing", "Storage", "Blobs", "Providers", "Catalog", "Imaging",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -195,7 +204,7 @@ let package = Package(
         .executableTarget(
             name: "ImageGate",
             dependencies: [
-                "ImageGateApp", "Billing", "Storage", "Catalog", "FalEmulator", "Generation", "Imaging", "Blobs", "Essentials",
+                "ImageGateApp", "Billing", "Storage", "Catalog", "FalEmulator", "Generation", "Accounts", "Imaging", "Blobs", "Essentials",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -278,14 +287,15 @@ let package = Package(
         .testTarget(
             name: "GenerationTests",
             dependencies: [
-                "Generation", "Providers", "Billing", "Storage", "Blobs", "Catalog", "Imaging", "Essentials", "StorageTestSupport",
+                "Generation", "Accounts", "Providers", "Billing", "Storage", "Blobs", "Catalog", "Imaging", "Essentials", "StorageTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         .testTarget(
             name: "GatewayIntegrationTests",
             dependencies: [
-                "ImageGateApp", "ImageGateTestSupport", "StorageTestSupport", "ImagingTestSupport", "GatewayAPI", "Generation", "Providers",
+                "ImageGateApp", "ImageGateTestSupport", "StorageTestSupport", "ImagingTestSupport", "GatewayAPI", "Generation", "Accounts",
+                "Providers",
                 "Billing", "Storage", "Catalog", "Imaging", "Blobs",
                 "Essentials",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -298,7 +308,8 @@ let package = Package(
         .testTarget(
             name: "FalIntegrationTests",
             dependencies: [
-                "ImageGateApp", "ImageGateTestSupport", "StorageTestSupport", "FalEmulator", "Generation", "Providers", "Billing", "Storage",
+                "ImageGateApp", "ImageGateTestSupport", "StorageTestSupport", "FalEmulator", "Generation", "Accounts", "Providers", "Billing",
+                "Storage",
                 "Catalog", "Blobs",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

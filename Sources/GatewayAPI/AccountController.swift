@@ -1,3 +1,4 @@
+import Accounts
 import Billing
 import Essentials
 import Generation

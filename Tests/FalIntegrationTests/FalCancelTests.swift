@@ -1,3 +1,4 @@
+import Accounts
 import FalEmulator
 import Foundation
 import Generation

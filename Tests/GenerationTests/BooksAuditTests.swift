@@ -3,6 +3,7 @@ import SQLKit
 import Storage
 import Testing
 
+@testable import Accounts
 @testable import Generation
 
 /// Each inconsistency the audit must find, made by corrupting real books (a generation of two images, charged

@@ -5,6 +5,7 @@ import Providers
 import Storage
 import Testing
 
+@testable import Accounts
 @testable import Generation
 
 /// Cancelling a generation, queued or running, on a real SQLite database: the money moves exactly once whatever

@@ -4,6 +4,7 @@ import Providers
 import Storage
 import Testing
 
+@testable import Accounts
 @testable import Generation
 
 /// Webhooks' signatures, retry schedule and outbox, on a real SQLite database. (Delivery over HTTP, with the

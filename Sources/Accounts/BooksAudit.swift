@@ -1,5 +1,6 @@
 import Billing
 import Foundation
+import Generation
 import SQLKit
 import Storage
 

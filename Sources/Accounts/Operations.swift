@@ -1,5 +1,6 @@
 import Billing
 import Essentials
+import Generation
 import Storage
 
 /// The operator's use cases — accounts, keys, credit, usage, margin and the books audit — for the admin API (and any
