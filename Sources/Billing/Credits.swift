@@ -38,18 +38,25 @@ package struct Credits: Sendable {
                     WHERE account_id = \(bind: accountID) AND idempotency_key = \(bind: key) AND created_at <= \(bind: now - Self.windowMillis)
                     """
                 ).run()
-                if let row = try await sql.raw(
-                    "SELECT request_hash FROM credit_requests WHERE account_id = \(bind: accountID) AND idempotency_key = \(bind: key)"
-                ).first() {
-                    guard try row.decode(column: "request_hash", as: String.self) == fingerprint else { throw BillingError.idempotencyKeyReused }
-                    return .replayed
-                }
-                try await sql.raw(
+                // Claim the key first: of two top-ups racing with it, the second waits for the first to commit and
+                // then inserts nothing (rather than failing on the key), and replays the winner below.
+                let claimed = try await sql.raw(
                     """
                     INSERT INTO credit_requests (account_id, idempotency_key, request_hash, created_at)
                     VALUES (\(bind: accountID), \(bind: key), \(bind: fingerprint), \(bind: now))
+                    ON CONFLICT (account_id, idempotency_key) DO NOTHING
+                    RETURNING account_id
                     """
-                ).run()
+                ).first()
+                if claimed == nil {
+                    guard
+                        let row = try await sql.raw(
+                            "SELECT request_hash FROM credit_requests WHERE account_id = \(bind: accountID) AND idempotency_key = \(bind: key)"
+                        ).first()
+                    else { throw BillingError.inconsistent("top-up key \(key) neither claimed nor found") }
+                    guard try row.decode(column: "request_hash", as: String.self) == fingerprint else { throw BillingError.idempotencyKeyReused }
+                    return .replayed
+                }
             }
             try await Ledger.credit(amount, account: accountID, note: note, on: sql)
             return .credited

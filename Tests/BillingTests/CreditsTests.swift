@@ -44,4 +44,24 @@ import Testing
             #expect(available.micros == 5)
         }
     }
+
+    /// Issue 23 (7): on PostgreSQL two top-ups racing with one key both found no row, and the loser's insert hit the
+    /// unique key: a 500. Now the loser replays the winner, whatever the engine, and the account is credited once.
+    @Test func concurrentTopUpsWithOneKeyCreditOnceAndReplayTheWinner() async throws {
+        try await self.ledger.withDatabase { database in
+            let account = try await AccountStore(database: database).create(name: "acme")
+            let credits = Credits(database: database)
+            let ten = MicroUSD(micros: 10_000_000)
+            let outcomes = try await withThrowingTaskGroup(of: Credits.Outcome.self) { group in
+                for _ in 0..<8 {
+                    group.addTask { try await credits.add(ten, accountID: account.id, note: "invoice 9", idempotencyKey: "inv-9") }
+                }
+                return try await group.reduce(into: [Credits.Outcome]()) { $0.append($1) }
+            }
+            #expect(outcomes.filter { $0 == .credited }.count == 1)
+            #expect(outcomes.filter { $0 == .replayed }.count == 7)
+            let (available, _) = try await database.read { sql in try await Ledger.balances(account: account.id, on: sql) }
+            #expect(available == ten)
+        }
+    }
 }
