@@ -80,7 +80,7 @@ package func buildGateway(_ config: AppConfiguration, logger: Logger) async thro
         generations: generations,
         outputs: OutputReads(database: environment.database, blobs: blobs),
         operations: Operations(database: environment.database),
-        health: HealthChecks(database: environment.database, blobs: environment.blobs),
+        health: HealthChecks(database: environment.database, blobs: environment.blobs, clock: config.clock),
         signer: signer,
         publicURL: config.resolvedPublicURL,
         syncTimeout: .seconds(config.syncTimeoutSeconds),
