@@ -78,6 +78,6 @@ struct FalEmulatorCommand: AsyncParsableCommand {
     static func millis(_ text: String) -> Int64? {
         if text.hasSuffix("ms") { return Int64(text.dropLast(2)) }
         if let seconds = DurationText.seconds(text) { return seconds * 1000 }
-        return text == "0" ? 0 : nil
+        return nil
     }
 }

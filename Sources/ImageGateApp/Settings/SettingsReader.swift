@@ -96,6 +96,11 @@ package struct SettingsReader: Sendable {
 
     /// The setting's value from the first source that holds it, checked against its declaration; nil when none does.
     func content(_ name: String) throws -> ConfigContent? {
+        try self.lookup(name)?.content
+    }
+
+    /// The setting's checked value and the source it came from (one search of the sources serves both).
+    private func lookup(_ name: String) throws -> (content: ConfigContent, source: Source?)? {
         guard let setting = self.byName[name] else { preconditionFailure("no setting named \(name) is declared") }
         let raw: String? =
             switch setting.configType {
@@ -109,7 +114,7 @@ package struct SettingsReader: Sendable {
             if let source { throw SettingsError(.invalidValue, "\(source.spelling(setting)): not a valid value (\(setting.expected))") }
             return nil
         }
-        return try setting.content(parsing: raw, from: source?.spelling(setting) ?? "--\(name)")
+        return (try setting.content(parsing: raw, from: source?.spelling(setting) ?? "--\(name)"), source)
     }
 
     /// The first source holding `setting` in any type (a lookup that throws holds it in a type it cannot convert).
@@ -139,9 +144,10 @@ package struct SettingsReader: Sendable {
     /// Every declared setting's value and source, secrets replaced by `(secret)`.
     package func effective() throws -> [Effective] {
         try self.declarations.map { setting in
-            guard let content = try self.content(setting.name), let source = self.source(of: setting) else {
+            guard let found = try self.lookup(setting.name), let source = found.source else {
                 return Effective(name: setting.name, value: "(unset)", source: "")
             }
+            let content = found.content
             let value: String =
                 switch content {
                 case _ where setting.isSecret: "(secret)"
