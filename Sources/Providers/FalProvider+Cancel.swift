@@ -43,19 +43,27 @@ extension FalProvider {
 
     /// Gives a request up: cancels it upstream and says what fal will still bill. A request still `IN_QUEUE` is
     /// removed by the cancel and costs nothing; one that ran, or whose state is unknown, is counted as billed.
-    func abandon(_ handle: FalWire.QueueHandle, request: ProviderRequest, lastPhase: String?, reason: String) async -> ProviderError {
+    func abandon(
+        _ handle: FalWire.QueueHandle,
+        request: ProviderRequest,
+        lastPhase: String?,
+        reason: String,
+        upstreamType: String = "deadline",
+        detail: String? = nil
+    ) async -> ProviderError {
         let cancel = CancelSent(answer: await self.sendCancel(handle), phase: lastPhase)
         let answer = cancel.answer
         let billed = cancel.billedImages(of: request)
         self.logger.warning(
             "fal request abandoned",
-            metadata: ["request_id": "\(handle.requestID)", "cancel": "\(answer)", "billed_images": "\(billed)"]
+            metadata: ["request_id": "\(handle.requestID)", "cancel": "\(answer)", "billed_images": "\(billed)", "detail": "\(detail ?? "-")"]
         )
+        // `reason` is what the user reads; `detail` (an internal error's own text) goes to the operator only.
         return ProviderError(
             code: .deadlineExceeded,
             message: "\(reason) The request was cancelled upstream.",
-            upstreamType: "deadline",
-            upstreamDetail: "cancel: \(answer)",
+            upstreamType: upstreamType,
+            upstreamDetail: [detail, "cancel: \(answer)"].compactMap { $0 }.joined(separator: "; "),
             billedImages: billed
         )
     }

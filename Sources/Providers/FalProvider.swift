@@ -63,7 +63,14 @@ package struct FalProvider: ImageProvider {
                 try await context.record(UpstreamHandle(requestID: handle.requestID, data: data))
             } catch {
                 // Without a durable handle a restart could not find this request again: give it up now.
-                throw await self.abandon(handle, request: request, lastPhase: nil, reason: "The generation could not be recorded: \(error)")
+                throw await self.abandon(
+                    handle,
+                    request: request,
+                    lastPhase: nil,
+                    reason: "The generation could not be recorded.",
+                    upstreamType: "unrecorded_handle",
+                    detail: "\(error)"
+                )
             }
         }
         let (status, cancel) = try await self.pollStatus(
