@@ -383,6 +383,31 @@ def test_expired_outputs_are_shown_as_expired_not_as_broken_images(server_factor
     expect(page.locator("#history")).to_contain_text("outputs expired")
 
 
+def test_images_show_when_links_redirect_to_the_object_store(server_factory, page):
+    """`--output-delivery redirect`: an output link answers 302 to the store's own origin (here SeaweedFS on another
+    port), which the pages' `img-src` must allow, or every image would be blank (issue 23, item 9)."""
+    from test_object_storage import S3Server
+
+    store = S3Server("seaweedfs")
+    try:
+        base, key, _ = server_factory("--output-delivery", "redirect", *store.options)
+        page.goto(base + "/playground")
+        enter_key(page, key)
+        page.get_by_label("Prompt", exact=True).fill("Served by the store")
+        page.get_by_role("button", name="Generate").click()
+        wait_for_end(page)
+        expect(page.locator("#run-status")).to_have_text(re.compile(r"^Completed"))
+        image = page.locator("#result img").first
+        link = image.get_attribute("src")
+        assert requests.get(link, allow_redirects=False, timeout=30).status_code == 302, "the link redirects"
+        image.evaluate("img => img.decode()")
+        assert image.evaluate("img => img.naturalWidth") > 0
+        policy = requests.get(base + "/playground", timeout=30).headers["Content-Security-Policy"]
+        assert store.endpoint in policy, policy
+    finally:
+        store.stop()
+
+
 PAGES = ["/models", "/models/bytedance/seedream-5-lite", "/playground", "/account", "/admin"]
 
 

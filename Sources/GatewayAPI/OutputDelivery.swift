@@ -1,4 +1,5 @@
 import Blobs
+import Foundation
 
 /// How the bytes of an output reach the reader once ImageGate has checked its link (`--output-delivery`). The link,
 /// its expiry and `410 output_expired` are ImageGate's in every mode; only who sends the bytes differs.
@@ -11,4 +12,13 @@ package enum OutputDelivery: Sendable {
     /// ImageGate answers with `X-Accel-Redirect: <prefix><key>` and no body; the nginx in front sends the file from
     /// an `internal` location with `sendfile` (see `deploy/nginx/imagegate.conf`). Needs blobs on a disk nginx reads.
     case accel(prefix: String)
+}
+
+extension OutputDelivery {
+    /// Where, beside ImageGate itself, a browser loads an output from: the store a redirect sends it to (the origin
+    /// of a presigned link, so a bucket in the host name is included).
+    var imageOrigins: [String] {
+        guard case .redirect(let store, let seconds) = self else { return [] }
+        return [store.presignedGetURL(key: "origin", expiresIn: seconds, responseContentType: nil, responseContentDisposition: nil, now: Date())]
+    }
 }

@@ -40,7 +40,7 @@ package struct WebController<Context: RequestContext>: Sendable {
     /// A page: HTML that is always revalidated (it names the current assets), with a policy that lets only the
     /// binary's own scripts run and keeps output links (which carry a signature) out of `Referer` headers.
     func page(_ html: String, status: HTTPResponse.Status = .ok) -> Response {
-        var headers = PageHeaders.security(publicURL: self.pages.settings.publicURL)
+        var headers = PageHeaders.security(self.pages.settings)
         headers[.contentType] = "text/html; charset=utf-8"
         headers[.cacheControl] = "no-cache"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
@@ -51,7 +51,7 @@ package struct WebController<Context: RequestContext>: Sendable {
         guard let asset = self.pages.assets.asset(hashedName: file) else {
             return self.page(self.pages.notFound("There is no file \(file) here."), status: .notFound)
         }
-        var headers = PageHeaders.security(publicURL: self.pages.settings.publicURL)
+        var headers = PageHeaders.security(self.pages.settings)
         headers[.contentType] = asset.contentType
         headers[.cacheControl] = "public, max-age=31536000, immutable"
         headers[.eTag] = asset.etag
@@ -68,9 +68,11 @@ package struct WebController<Context: RequestContext>: Sendable {
 
 /// The security headers of every page and asset.
 enum PageHeaders {
-    static func security(publicURL: String) -> HTTPFields {
-        // Output links use the public URL, which may be another origin than the one the page was opened on.
-        let images = ["'self'", "data:", "blob:", Self.origin(publicURL)].compactMap { $0 }.joined(separator: " ")
+    static func security(_ settings: WebSettings) -> HTTPFields {
+        // Output links use the public URL, which may be another origin than the one the page was opened on; in
+        // redirect delivery they answer with a redirect to the object store, whose origin the image must load from.
+        let origins = ([settings.publicURL] + settings.imageOrigins).compactMap(Self.origin)
+        let images = (["'self'", "data:", "blob:"] + origins).joined(separator: " ")
         let policy = [
             "default-src 'none'",
             "script-src 'self'",

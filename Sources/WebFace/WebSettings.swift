@@ -8,11 +8,15 @@ package struct WebSettings: Sendable {
     package var adminEnabled: Bool
     /// The engine that draws the images (`local` or `fal`): the pages say so when it is the local stand-in.
     package var provider: String
+    /// Other origins the pages' images come from: the object store's, when output links answer with a redirect to
+    /// it (`--output-delivery redirect`); the pages' policy must let the browser follow the link there.
+    package var imageOrigins: [String]
 
-    package init(publicURL: String, retentionSeconds: Int64, adminEnabled: Bool, provider: String = "local") {
+    package init(publicURL: String, retentionSeconds: Int64, adminEnabled: Bool, provider: String = "local", imageOrigins: [String] = []) {
         self.publicURL = publicURL
         self.retentionSeconds = retentionSeconds
         self.adminEnabled = adminEnabled
         self.provider = provider
+        self.imageOrigins = imageOrigins
     }
 }

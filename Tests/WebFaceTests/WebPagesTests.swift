@@ -119,6 +119,21 @@ import Testing
         }
     }
 
+    @Test func imagesMayComeFromTheStoreThatOutputLinksRedirectTo() async throws {
+        let router = Router()
+        let settings = WebSettings(
+            publicURL: "http://gate.test:8080",
+            retentionSeconds: 60,
+            adminEnabled: false,
+            imageOrigins: ["https://bucket.s3.example.com:9000/origin?X-Amz-Signature=abc"]
+        )
+        WebController<BasicRequestContext>(pages: WebPages(catalog: try ModelCatalog.bundled(), settings: settings)).addRoutes(to: router)
+        try await Application(router: router).test(.router) { client in
+            let policy = try await client.execute(uri: "/playground", method: .get).headers[.contentSecurityPolicy] ?? ""
+            #expect(policy.contains("img-src 'self' data: blob: http://gate.test:8080 https://bucket.s3.example.com:9000;"), "\(policy)")
+        }
+    }
+
     @Test func theAdminPageExistsOnlyWithAnAdminToken() async throws {
         try await Self.app(try ModelCatalog.bundled(), admin: false).test(.router) { client in
             let admin = try await client.execute(uri: "/admin", method: .get)
