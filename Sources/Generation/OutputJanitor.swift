@@ -80,7 +80,7 @@ package struct OutputJanitor: Service {
         }
     }
 
-    /// Deletes reference copies of ended generations and output files no row points at. Returns how many.
+    /// Deletes reference copies of ended generations and output files no live row points at. Returns how many.
     @discardableResult
     package func sweepOrphans(now: Int64) async throws -> Int {
         var removed = 0
@@ -90,7 +90,7 @@ package struct OutputJanitor: Service {
             removed += 1
         }
         for key in try await self.blobs.keys(under: OutputStore.blobKeyPrefix) {
-            guard try await self.hasEnded(generationOf: key, now: now), try await !self.outputs.isRecorded(blobKey: key) else { continue }
+            guard try await self.hasEnded(generationOf: key, now: now), try await !self.outputs.isLive(blobKey: key) else { continue }
             try await self.blobs.delete(key: key)
             removed += 1
         }

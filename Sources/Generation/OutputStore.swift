@@ -31,10 +31,11 @@ package struct OutputStore: Sendable {
     /// The blob key of the checked copy of one reference image of a generation.
     static func referenceKey(generationID: String, index: Int) -> String { "\(Self.referenceKeyPrefix)\(generationID)/\(index)" }
 
-    /// Whether some output row points at this blob.
-    func isRecorded(blobKey: String) async throws -> Bool {
+    /// Whether some output row not yet deleted by the janitor points at this blob. A file whose row is marked deleted
+    /// is a copy that arrived after the janitor's delete (`blobs migrate` beside a live server): an orphan.
+    func isLive(blobKey: String) async throws -> Bool {
         try await self.database.read { sql in
-            try await sql.raw("SELECT id FROM outputs WHERE blob_key = \(bind: blobKey) LIMIT 1").first() != nil
+            try await sql.raw("SELECT id FROM outputs WHERE blob_key = \(bind: blobKey) AND deleted_at IS NULL LIMIT 1").first() != nil
         }
     }
 

@@ -58,4 +58,20 @@ import Testing
             #expect(left == Set(keep))
         }
     }
+
+    /// `blobs migrate` beside a live server: the copy of an output made just before the janitor deleted it (and marked
+    /// its row) is an orphan too, or it would outlive the retention promise forever (issue 23, item 10).
+    @Test func aCopyOfAnOutputTheJanitorAlreadyDeletedIsDeletedAsAnOrphan() async throws {
+        try await Harness.with(provider: ScriptedProvider([.deliver(1)])) { harness in
+            let blobs = FileBlobStore(root: "\(harness.directory)/blobs")
+            let completed = try await harness.run(numImages: 1)
+            let key = OutputStore.blobKey(generationID: completed.id, index: 0)
+            // The janitor deletes the expired output and marks its row; the migration's copy lands afterwards.
+            let expired = Timestamp.nowMillis() + 120_000
+            #expect(try await harness.janitor(blobs: blobs).sweep(now: expired) == 1)
+            _ = try await blobs.put(key: key, bytes: [1, 2, 3])
+            #expect(try await harness.janitor(blobs: blobs).sweepOrphans(now: expired) == 1)
+            #expect(try await blobs.info(key: key) == nil)
+        }
+    }
 }
