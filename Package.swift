@@ -42,7 +42,11 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["CVipsShim"], swiftSettings: strictSettings),
 
         // MARK: Shared by every module, the emulator included: JSON values, hex, constant-time comparison
-        .target(name: "Essentials", swiftSettings: strictSettings),
+        .target(
+            name: "Essentials",
+            dependencies: [.product(name: "Metrics", package: "swift-metrics")],
+            swiftSettings: strictSettings
+        ),
 
         // MARK: Domain
         .target(
@@ -264,7 +268,8 @@ let package = Package(
         .testTarget(
             name: "StorageTests",
             dependencies: [
-                "Storage", "StorageTestSupport", .product(name: "SQLKit", package: "sql-kit"), .product(name: "Logging", package: "swift-log"),
+                "Storage", "StorageTestSupport", "Essentials", .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
@@ -288,7 +293,7 @@ let package = Package(
             name: "GenerationTests",
             dependencies: [
                 "Generation", "Accounts", "Providers", "Billing", "Storage", "Blobs", "Catalog", "Imaging", "Essentials", "StorageTestSupport",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                "ImagingTestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         .testTarget(

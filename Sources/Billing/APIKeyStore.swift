@@ -110,7 +110,9 @@ package struct APIKeyStore: Sendable {
         let lastUsed = try row.decode(column: "last_used_at", as: Int64?.self) ?? 0
         let now = Timestamp.nowMillis()
         if now - lastUsed > Self.lastUsedResolutionMillis {
-            try await self.database.transaction { sql in
+            // A stamp, not the request's purpose: a database that cannot write now (a full disk) must not turn a
+            // read into a failure. The next request a minute on stamps it again.
+            try? await self.database.transaction { sql in
                 try await sql.raw("UPDATE api_keys SET last_used_at = \(bind: now) WHERE id = \(bind: key.keyID)").run()
             }
         }

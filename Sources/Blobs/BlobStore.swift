@@ -1,3 +1,4 @@
+import Essentials
 import NIOCore
 
 /// Where output images live. The embedded default is `FileBlobStore`; an S3-compatible store joins for scale-out
@@ -25,6 +26,10 @@ package protocol BlobStore: Sendable {
     /// no blob under `key`. For copying between stores (`imagegate blobs migrate`), which skips what is already
     /// there and checks what it wrote.
     func info(key: String) async throws -> BlobInfo?
+
+    /// Whether the store refused a write for want of space lately (see `FullMark`); nil for a store that never
+    /// says so (an object store: its capacity is the provider's).
+    var full: FullMark? { get }
 }
 
 /// What a store knows of one blob without reading it.
@@ -41,6 +46,8 @@ package struct BlobInfo: Sendable, Equatable {
 }
 
 extension BlobStore {
+    package var full: FullMark? { nil }
+
     /// Stores bytes already in memory.
     package func put(key: String, bytes: [UInt8]) async throws -> Int64 {
         try await self.put(key: key, chunks: SingleChunk(buffer: ByteBuffer(bytes: bytes)))

@@ -1,3 +1,4 @@
+import Essentials
 import NIOCore
 import NIOPosix
 import _NIOFileSystem
@@ -7,6 +8,8 @@ import _NIOFileSystem
 /// behind a valid link, nor loses one whose generation was charged.
 package struct FileBlobStore: BlobStore {
     package let root: FilePath
+    /// Set when a write found the disk full (`ENOSPC`, or the user's quota), cleared by the next that succeeds.
+    package let full: FullMark? = FullMark(.outputs)
 
     /// Blob IO blocks threads (writes, `fsync`): it gets threads of its own rather than NIO's shared blocking pool,
     /// where image rendering and decoding run, so a file write never waits behind a render (nor a render behind a
@@ -22,6 +25,30 @@ package struct FileBlobStore: BlobStore {
     }
 
     package func put(key: String, chunks: some AsyncSequence<ByteBuffer, any Error> & Sendable) async throws -> Int64 {
+        do {
+            let written = try await self.write(key: key, chunks: chunks)
+            self.full?.noteWrite()
+            return written
+        } catch let error where Self.isOutOfSpace(error) {
+            self.full?.noteRefusal()
+            throw StorageFullError(.outputs, detail: "\(error)")
+        }
+    }
+
+    /// Whether a file system error (or one it wraps) is `ENOSPC` or `EDQUOT`.
+    static func isOutOfSpace(_ error: any Error) -> Bool {
+        var next: (any Error)? = error
+        while let current = next {
+            if let call = current as? FileSystemError.SystemCallError, call.errno == .noSpace || call.errno == .diskQuotaExceeded {
+                return true
+            }
+            next = (current as? FileSystemError)?.cause
+        }
+        return false
+    }
+
+    /// Writes a temporary file, flushes it and renames it under `key`.
+    private func write(key: String, chunks: some AsyncSequence<ByteBuffer, any Error> & Sendable) async throws -> Int64 {
         let path = try self.path(for: key)
         try await Self.fileSystem.createDirectory(at: path.removingLastComponent(), withIntermediateDirectories: true)
         let written = try await Self.fileSystem.withFileHandle(forWritingAt: path, options: .newFile(replaceExisting: true)) { handle in

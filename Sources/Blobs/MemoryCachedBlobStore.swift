@@ -1,3 +1,4 @@
+import Essentials
 import NIOCore
 import Synchronization
 
@@ -60,6 +61,8 @@ package struct MemoryCachedBlobStore: BlobStore {
     package func info(key: String) async throws -> BlobInfo? {
         try await self.base.info(key: key)
     }
+
+    package var full: FullMark? { self.base.full }
 
     package func ping() async throws {
         try await self.base.ping()

@@ -1,3 +1,4 @@
+import Essentials
 import Foundation
 import Generation
 import HTTPTypes
@@ -61,6 +62,16 @@ package struct APIError: HTTPResponseError, Sendable {
             code: "service_unavailable",
             message: "\(what) is unreachable for the moment; nothing was done. Please try again.",
             headers: [.retryAfter: String(retryAfterSeconds)]
+        )
+    }
+
+    /// A dependency that cannot be used now (unreachable, or full): 503 with its own code and `Retry-After`.
+    package static func unavailable(_ error: any UnavailableDependency) -> APIError {
+        APIError(
+            status: .serviceUnavailable,
+            code: error.code,
+            message: error.publicMessage,
+            headers: [.retryAfter: String(error.retryAfterSeconds)]
         )
     }
 

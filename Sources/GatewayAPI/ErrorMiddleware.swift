@@ -24,7 +24,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             throw APIError.framework(error, request: request, methods: self.methods)
         } catch let error as any UnavailableDependency {
             context.logger.warning("dependency unreachable", metadata: ["error": "\(error)", "dependency": "\(error.dependencyName)"])
-            throw APIError.unavailable(error.dependencyName, retryAfterSeconds: error.retryAfterSeconds)
+            throw APIError.unavailable(error)
         } catch BlobError.unavailable(let reason) {
             context.logger.warning("blob store unreachable", metadata: ["error": "\(reason)"])
             throw APIError.unavailable("The output store", retryAfterSeconds: 10)

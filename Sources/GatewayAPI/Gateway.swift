@@ -70,10 +70,12 @@ package func buildRouter<Generations: GenerationUseCases>(_ deps: GatewayDepende
         try await health.live()
         return try JSONResponse.make(["status": "ok"])
     }
-    // Readiness: the database and the blob store both answer.
+    // Readiness: the database and the blob store both answer, and neither is full.
     router.get("/ready") { _, _ -> Response in
         do {
             try await health.ready()
+        } catch let error as StorageFullError {
+            return try JSONResponse.make(["status": "storage_full", "store": error.store.rawValue], status: .serviceUnavailable)
         } catch {
             return try JSONResponse.make(["status": "unavailable"], status: .serviceUnavailable)
         }
@@ -109,7 +111,8 @@ package func buildRouter<Generations: GenerationUseCases>(_ deps: GatewayDepende
         publicURL: deps.publicURL,
         retentionSeconds: deps.retentionSeconds,
         adminEnabled: !(deps.adminToken ?? "").isEmpty,
-        provider: deps.providerName
+        provider: deps.providerName,
+        imageOrigins: deps.outputDelivery.imageOrigins
     )
     WebController<GatewayRequestContext>(pages: WebPages(catalog: deps.catalog, settings: web)).addRoutes(to: router)
 

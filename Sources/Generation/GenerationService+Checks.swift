@@ -13,6 +13,12 @@ import Storage
 /// The checks a request passes before any money is held (balance, key limits, rate limits, webhook address) and
 /// the sizes and stored form it resolves to.
 extension GenerationService {
+    /// Refuses new work while the database or the output store refuses writes for want of space.
+    func checkRoom() throws {
+        if self.database.full.isFull() { throw StorageFullError(.database, detail: "a recent write was refused") }
+        if self.blobs.full?.isFull() == true { throw StorageFullError(.outputs, detail: "a recent write was refused") }
+    }
+
     /// Refuses, before any work, a request the account's available balance or the key's limits cannot take.
     func checkAffordable(
         _ hold: MicroUSD,

@@ -26,6 +26,9 @@ extension GenerationService {
         names: ParameterNames = .native,
         logger: Logger
     ) async throws -> CreatedGeneration {
+        // A store that just refused a write for want of space could neither hold, keep images nor settle: refuse
+        // before anything is taken, fetched or held (503 storage_full), until space is back.
+        try self.checkRoom()
         // Every request counts against the key's requests per minute, replays included; a refusal comes first of all.
         let rates = try await self.takeRequest(apiKeyID: apiKeyID, own: keyRateLimits)
         let fingerprint = IdempotencyStore.fingerprint(parameters)
@@ -129,15 +132,22 @@ extension GenerationService {
             }
             if let imagesStatus { rateLimit = imagesStatus.tighter(than: rateLimit) }
         } catch {
-            for key in referenceKeys { try? await self.blobs.delete(key: key) }
-            // A concurrent request with the same Idempotency-Key won the race: answer with its generation.
-            if let key = idempotencyKey,
-                let existing = try await self.idempotency.find(accountID: accountID, key: key, now: self.settings.clock.nowMillis())
-            {
-                return try await self.replay(existing, fingerprint: fingerprint)
+            // A COMMIT whose answer was lost (a dropped connection) may have committed: read back before undoing
+            // anything, or a created generation would lose its references and fail later, refunded.
+            let created = await self.readBack(id)
+            if created != true {
+                // Unknown: the files are kept; the janitor's orphan search deletes them if no row ever points at them.
+                if created == false { for key in referenceKeys { try? await self.blobs.delete(key: key) } }
+                // A concurrent request with the same Idempotency-Key won the race: answer with its generation.
+                if let key = idempotencyKey,
+                    let existing = try await self.idempotency.find(accountID: accountID, key: key, now: self.settings.clock.nowMillis())
+                {
+                    return try await self.replay(existing, fingerprint: fingerprint)
+                }
+                if let error = error as? BillingError, let refusal = RequestError(error) { throw refusal }
+                throw error
             }
-            if let error = error as? BillingError, let refusal = RequestError(error) { throw refusal }
-            throw error
+            logger.warning("the hold's commit answered with an error, but it committed; going on", metadata: ["error": "\(error)"])
         }
         logger.info(
             "generation queued",
@@ -153,6 +163,15 @@ extension GenerationService {
         var created = CreatedGeneration(record: record, replayed: false)
         created.rateLimit = rateLimit
         return created
+    }
+
+    /// Whether generation `id` exists: nil when the database cannot say.
+    func readBack(_ id: String) async -> Bool? {
+        do {
+            return try await self.store.get(id: id) != nil
+        } catch {
+            return nil
+        }
     }
 
     func replay(_ entry: IdempotencyStore.Entry, fingerprint: String) async throws -> CreatedGeneration {

@@ -28,8 +28,12 @@ package struct HealthChecks: Sendable {
         try await self.database.ping()
     }
 
-    /// Throws when the database or the blob store does not answer (as found at most `readyCacheMillis` ago).
+    /// Throws when the database or the blob store does not answer (as found at most `readyCacheMillis` ago), or
+    /// (`StorageFullError`) when either refused a write for want of space lately.
     package func ready() async throws {
+        // A store that refused a write for want of space answers pings happily; it is not ready for work all the same.
+        if self.database.full.isFull() { throw StorageFullError(.database, detail: "a recent write was refused") }
+        if self.blobs.full?.isFull() == true { throw StorageFullError(.outputs, detail: "a recent write was refused") }
         let now = self.clock.nowMillis()
         if let (at, passed) = self.lastReady.result, now >= at, now - at < self.readyCacheMillis {
             guard passed else { throw NotReady() }

@@ -29,9 +29,14 @@ package struct WebhookSecrets: Sendable {
         self.database = database
     }
 
-    /// The account's secret, made now if it has none.
+    /// The account's secret, made now if it has none. Read first: every `GET /v1/account` asks, and a read must not
+    /// become a write (which a full disk would refuse) once the secret exists.
     package func secret(accountID: String, now: Int64) async throws -> WebhookSecret {
-        try await self.database.transaction { sql in try await Self.secret(accountID: accountID, now: now, on: sql) }
+        let existing = try await self.database.read { sql in
+            try await sql.raw("SELECT * FROM webhook_secrets WHERE account_id = \(bind: accountID)").first().map(Self.secret)
+        }
+        if let existing { return existing }
+        return try await self.database.transaction { sql in try await Self.secret(accountID: accountID, now: now, on: sql) }
     }
 
     /// Replaces the account's secret with a new one; the replaced one keeps signing for `overlapMillis`.

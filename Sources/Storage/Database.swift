@@ -1,3 +1,4 @@
+import Essentials
 import SQLKit
 
 /// The SQL dialects ImageGate's one code path supports. Only DDL differs between them.
@@ -35,6 +36,10 @@ package protocol Database: Sendable {
 
     /// Cheap round trip used by `/health`.
     func ping() async throws
+
+    /// Whether the database refused a write for want of space lately (see `FullMark`): new work is refused before
+    /// any hold while it is set, and `/ready` says so.
+    var full: FullMark { get }
 
     /// The payloads announced on `channel` by every process on this database as their transactions commit (see
     /// `SQLDatabase.announce`); nil when no other process can share the database (SQLite), so only this process's

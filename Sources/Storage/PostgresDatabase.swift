@@ -1,3 +1,4 @@
+import Essentials
 import Foundation
 import Logging
 import PostgresKit
@@ -17,6 +18,7 @@ package final class PostgresDatabase: Database {
     let connectionWait: Duration
     /// The connections handed out so far, by which a waiter tells a busy pool from a dead one.
     private let leaseProgress = LeaseProgress()
+    package let full = FullMark(.database)
 
     /// Times a transaction is run again after PostgreSQL aborted it to break a deadlock or a serialization conflict:
     /// its statements were all undone, so running it again is running it once.
@@ -104,7 +106,7 @@ package final class PostgresDatabase: Database {
                 while true {
                     attempt += 1
                     do {
-                        return try await self.withConnection { connection in
+                        let value = try await self.withConnection { connection in
                             // By hand rather than PostgresNIO's `withTransaction`, which wraps the body's errors:
                             // callers catch their own (an insufficient balance, a lost lease) by type.
                             try await connection.query("BEGIN", logger: logger)
@@ -118,8 +120,12 @@ package final class PostgresDatabase: Database {
                             try await connection.query("COMMIT", logger: logger)
                             return value
                         }
+                        self.full.noteWrite()
+                        return value
                     } catch let error where attempt < Self.retries && Self.isTransient(error) {
                         logger.debug("transaction retried", metadata: ["error": "\(String(reflecting: error))"])
+                    } catch {
+                        throw self.full.database(error)
                     }
                 }
             }.value
@@ -133,8 +139,12 @@ package final class PostgresDatabase: Database {
     }
 
     package func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await self.withConnection { connection in
-            try await body(connection.sql())
+        do {
+            return try await self.withConnection { connection in
+                try await body(connection.sql())
+            }
+        } catch {
+            throw self.full.database(error)
         }
     }
 

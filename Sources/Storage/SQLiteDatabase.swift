@@ -1,3 +1,4 @@
+import Essentials
 import Logging
 import NIOCore
 import NIOPosix
@@ -37,6 +38,7 @@ package final class SQLiteDatabase: Database {
     /// The database file, for connections of their own (snapshots).
     private let path: String
     private let logger: Logger
+    package let full = FullMark(.database)
 
     private init(writer: SQLiteConnection, readers: [SQLiteConnection], threadPool: NIOThreadPool, path: String, logger: Logger) {
         self.writer = writer
@@ -69,6 +71,20 @@ package final class SQLiteDatabase: Database {
     }
 
     package func transaction<T: Sendable>(priority: TransactionPriority, _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        do {
+            let value = try await self.batchedTransaction(priority: priority, body)
+            self.full.noteWrite()
+            return value
+        } catch {
+            throw self.full.database(error)
+        }
+    }
+
+    /// A transaction as a member of the open batch (see the type's comment).
+    private func batchedTransaction<T: Sendable>(
+        priority: TransactionPriority,
+        _ body: @Sendable (any SQLDatabase) async throws -> T
+    ) async throws -> T {
         let connection = self.writer
         let (outcome, ticket) = try await self.writeLock.withLock(urgent: priority == .urgent) {
             () async throws -> (Result<T, any Error>, CommitTicket) in
@@ -162,7 +178,11 @@ package final class SQLiteDatabase: Database {
     }
 
     package func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await body(self.reader.sql())
+        do {
+            return try await body(self.reader.sql())
+        } catch {
+            throw self.full.database(error)
+        }
     }
 
     /// A read transaction on a connection of its own (a shared reader's statements would join it): in WAL mode it

@@ -1,3 +1,4 @@
+import Essentials
 import SQLKit
 import Storage
 import Synchronization
@@ -8,6 +9,7 @@ import Synchronization
 final class FlakyDatabase: Database {
     let base: any Database
     private let failures = Mutex(0)
+    private let lostAnswers = Mutex(0)
 
     struct InjectedFailure: Error {}
 
@@ -22,14 +24,26 @@ final class FlakyDatabase: Database {
         self.failures.withLock { $0 = count }
     }
 
+    /// The next `count` transactions commit, and then throw as if the answer to their COMMIT had been lost (a
+    /// connection dropped after the server committed).
+    func loseNextCommitAnswers(_ count: Int) {
+        self.lostAnswers.withLock { $0 = count }
+    }
+
     func transaction<T: Sendable>(priority: TransactionPriority, _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        let fail = self.failures.withLock { remaining in
+        if Self.take(self.failures) { throw InjectedFailure() }
+        let value = try await self.base.transaction(priority: priority, body)
+        if Self.take(self.lostAnswers) { throw InjectedFailure() }
+        return value
+    }
+
+    /// Takes one from a countdown; false when it is spent.
+    private static func take(_ countdown: borrowing Mutex<Int>) -> Bool {
+        countdown.withLock { remaining in
             guard remaining > 0 else { return false }
             remaining -= 1
             return true
         }
-        if fail { throw InjectedFailure() }
-        return try await self.base.transaction(priority: priority, body)
     }
 
     func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
@@ -41,6 +55,8 @@ final class FlakyDatabase: Database {
     }
 
     func ping() async throws { try await self.base.ping() }
+
+    var full: FullMark { self.base.full }
 
     func notifications(on channel: NotificationChannel) -> AsyncStream<String>? { self.base.notifications(on: channel) }
 

@@ -1,6 +1,7 @@
 import Billing
 import Essentials
 import Foundation
+import ImagingTestSupport
 import Logging
 import Providers
 import SQLKit
@@ -125,6 +126,26 @@ import Testing
                 try await Task.sleep(for: .milliseconds(50))
             }
             #expect(final?.status == .completed, "the sweeper woke the workers again: \(final?.errorMessage ?? "")")
+            #expect(try await harness.ledger(record.id).map(\.kind) == [.hold, .charge])
+        }
+    }
+
+    @Test func aHoldWhoseCommitAnswerWasLostIsReadBackAndKeepsItsReferences() async throws {
+        try await Harness.with(provider: ScriptedProvider([])) { harness in
+            let flaky = FlakyDatabase(base: harness.database)
+            let service = try Harness.service(database: flaky, directory: harness.directory, provider: ScriptedProvider([.deliver(1)]))
+            let body = "{\"model\":\"seedream-5-lite\",\"mode\":\"edit\",\"prompt\":\"x\",\"image_urls\":[\"\(try HostileImages.validDataURI())\"]}"
+            let (parameters, model) = try service.validator.validate(body: Array(body.utf8))
+            // The hold's transaction commits, and its answer is lost (a connection dropped after the COMMIT).
+            flaky.loseNextCommitAnswers(1)
+            let record = try await service.submit(parameters, model: model, accountID: harness.accountID, apiKeyID: nil, logger: harness.logger)
+                .record
+            #expect(try await harness.ledger(record.id).map(\.kind) == [.hold], "one hold, answered as created")
+            let reference = try #require(record.request.referenceKeys.first)
+            #expect(try await service.blobs.info(key: reference) != nil, "the committed generation keeps its reference copy")
+            await service.process(record.id, logger: harness.logger)
+            let final = try #require(try await service.store.get(id: record.id))
+            #expect(final.status == .completed, "\(final.errorMessage ?? "")")
             #expect(try await harness.ledger(record.id).map(\.kind) == [.hold, .charge])
         }
     }
