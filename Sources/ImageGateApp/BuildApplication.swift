@@ -52,6 +52,7 @@ package func buildGateway(_ config: AppConfiguration, logger: Logger) async thro
     // connections per host would queue them behind each other.
     let clientConfiguration = HTTPClient.Configuration.outbound(connectionsPerHost: max(64, config.resolvedWorkers * 2))
     let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+    let submitClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .submits())
 
     var settings = GenerationSettings(
         retentionMillis: config.outputRetentionSeconds * 1000,
@@ -67,7 +68,7 @@ package func buildGateway(_ config: AppConfiguration, logger: Logger) async thro
         catalog: environment.catalog,
         database: environment.database,
         blobs: blobs,
-        provider: try makeProvider(config, catalog: environment.catalog, httpClient: httpClient, logger: logger),
+        provider: try makeProvider(config, catalog: environment.catalog, httpClient: httpClient, submitClient: submitClient, logger: logger),
         references: ReferenceLoader(allowPrivateAddresses: config.allowPrivateImageURLs),
         mirror: OutputMirror(blobs: blobs, httpClient: httpClient, maxBytes: settings.maxOutputBytes),
         queue: JobQueue(workers: config.resolvedWorkers),
@@ -96,6 +97,7 @@ package func buildGateway(_ config: AppConfiguration, logger: Logger) async thro
     var services: [any Service] = [
         DatabaseService(database: environment.database),
         HTTPClientService(client: httpClient),
+        HTTPClientService(client: submitClient),
         GenerationWorkers(engine, workers: config.resolvedWorkers, logger: logger),
         WebhookDispatcher(engine, logger: logger, render: payloads.body),
         OutputJanitor(
@@ -141,7 +143,13 @@ func outputDelivery(_ config: AppConfiguration, store: any BlobStore) throws -> 
 }
 
 /// The provider named by `--provider`: the built-in `local` engine, or fal.ai's queue API.
-func makeProvider(_ config: AppConfiguration, catalog: ModelCatalog, httpClient: HTTPClient, logger: Logger) throws -> any ImageProvider {
+func makeProvider(
+    _ config: AppConfiguration,
+    catalog: ModelCatalog,
+    httpClient: HTTPClient,
+    submitClient: HTTPClient,
+    logger: Logger
+) throws -> any ImageProvider {
     switch config.provider {
     case "local":
         return LocalProvider()
@@ -154,7 +162,7 @@ func makeProvider(_ config: AppConfiguration, catalog: ModelCatalog, httpClient:
             throw ConfigurationError(description: "no fal endpoints: set --fal-endpoint-generate and --fal-endpoint-edit")
         }
         let configuration = FalConfiguration(key: key, queueURL: config.falQueueURL, generateEndpoint: generate, editEndpoint: edit)
-        return FalProvider(configuration: configuration, httpClient: httpClient, logger: logger)
+        return FalProvider(configuration: configuration, httpClient: httpClient, submitClient: submitClient, logger: logger)
     default:
         throw ConfigurationError(description: "unknown --provider '\(config.provider)' (available: local, fal)")
     }

@@ -26,8 +26,9 @@ extension FalProvider {
         }
     }
 
-    /// One HTTP call with fal's key, read whole (fal's JSON answers are small).
-    func execute(_ method: HTTPMethod, _ url: String, body: [UInt8]?) async throws -> FalResponse {
+    /// One HTTP call with fal's key, read whole (fal's JSON answers are small), on `client` (reads share pooled
+    /// connections; submits pass `submitClient`).
+    func execute(_ method: HTTPMethod, _ url: String, body: [UInt8]?, on client: HTTPClient? = nil) async throws -> FalResponse {
         var request = HTTPClientRequest(url: url)
         request.method = method
         request.headers.add(name: "Authorization", value: "Key \(self.configuration.key)")
@@ -37,7 +38,7 @@ extension FalProvider {
             request.body = .bytes(ByteBuffer(bytes: body))
         }
         let started = ContinuousClock.now
-        let response = try await self.httpClient.execute(request, timeout: self.configuration.callTimeout)
+        let response = try await (client ?? self.httpClient).execute(request, timeout: self.configuration.callTimeout)
         Timer(
             label: "imagegate_upstream_request_duration_seconds",
             dimensions: [("provider", "fal"), ("method", "\(method)"), ("status", "\(response.status.code)")]

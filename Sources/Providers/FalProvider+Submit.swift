@@ -20,7 +20,7 @@ extension FalProvider {
             attempt += 1
             let response: FalResponse
             do {
-                response = try await self.execute(.POST, "\(base)/\(endpoint)", body: body)
+                response = try await self.execute(.POST, "\(base)/\(endpoint)", body: body, on: self.submitClient)
             } catch let error where FalSendSafety.failedBeforeSending(error) && !Task.isCancelled {
                 guard attempt < self.configuration.maxAttempts else {
                     throw ProviderError(

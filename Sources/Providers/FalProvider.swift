@@ -22,11 +22,14 @@ package struct FalProvider: ImageProvider {
     package let name = "fal"
     let configuration: FalConfiguration
     let httpClient: HTTPClient
+    /// Submits go through a client whose every request has a connection of its own (`HTTPClient.Configuration.submits`).
+    let submitClient: HTTPClient
     let logger: Logger
 
-    package init(configuration: FalConfiguration, httpClient: HTTPClient, logger: Logger) {
+    package init(configuration: FalConfiguration, httpClient: HTTPClient, submitClient: HTTPClient, logger: Logger) {
         self.configuration = configuration
         self.httpClient = httpClient
+        self.submitClient = submitClient
         self.logger = logger
     }
 

@@ -21,4 +21,18 @@ extension HTTPClient.Configuration {
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: connectionsPerHost)
         return configuration
     }
+
+    /// The client of submits that must reach an upstream exactly once: every request on a connection of its own,
+    /// opened for it and closed after it (HTTP/1.1, one use per connection). On a pooled keep-alive connection,
+    /// a server closing it while idle races the next request written on it, and that request fails with
+    /// `remoteConnectionClosed` whether or not a byte of it left, so it could be neither resent nor known unsent.
+    /// On a connection of its own, every failure before the request is written is a failure to connect, which
+    /// `FalSendSafety` knows is safe to resend. The price is one handshake per submit, against a generation of
+    /// seconds.
+    package static func submits(connectTimeout: TimeAmount = .seconds(10), readTimeout: TimeAmount = .seconds(30)) -> HTTPClient.Configuration {
+        var configuration = Self.outbound(connectTimeout: connectTimeout, readTimeout: readTimeout, connectionsPerHost: 64)
+        configuration.httpVersion = .http1Only
+        configuration.maximumUsesPerConnection = 1
+        return configuration
+    }
 }

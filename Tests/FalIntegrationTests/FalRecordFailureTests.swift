@@ -22,6 +22,7 @@ import Testing
                     editEndpoint: "fal-ai/bytedance/seedream/v5/lite/edit"
                 ),
                 httpClient: .shared,
+                submitClient: .shared,
                 logger: Logger(label: "fal")
             )
             let request = ProviderRequest(

@@ -30,7 +30,7 @@ import Testing
                 catalog: try ModelCatalog.bundled(),
                 database: database,
                 blobs: blobs,
-                provider: FalProvider(configuration: fal, httpClient: .shared, logger: Logger(label: "fal")),
+                provider: FalProvider(configuration: fal, httpClient: .shared, submitClient: .shared, logger: Logger(label: "fal")),
                 references: ReferenceLoader(allowPrivateAddresses: true),
                 mirror: OutputMirror(blobs: blobs, httpClient: .shared, maxBytes: 64 << 20),
                 queue: JobQueue(),
