@@ -27,7 +27,9 @@ package struct APIError: HTTPResponseError, Sendable {
         // to retry them.
         if error.isFinal { headers[HTTPField.Name("x-should-retry")!] = "false" }
         let status = error.code.httpStatus
-        if let seconds = error.retryAfterSeconds, status == .tooManyRequests { headers[.retryAfter] = String(seconds) }
+        if let seconds = error.retryAfterSeconds, status == .tooManyRequests || status == .serviceUnavailable {
+            headers[.retryAfter] = String(seconds)
+        }
         RateLimitHeaders.add(error.rateLimit, to: &headers)
         self.init(
             status: status,

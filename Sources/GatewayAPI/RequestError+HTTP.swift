@@ -11,6 +11,7 @@ extension RequestError.Code {
         case .payloadTooLarge: .contentTooLarge
         case .requestTimeout: .requestTimeout
         case .rateLimited, .concurrencyLimitExceeded: .tooManyRequests
+        case .overloaded: .serviceUnavailable
         default: .badRequest
         }
     }

@@ -19,6 +19,28 @@ extension GenerationService {
         if self.blobs.full?.isFull() == true { throw StorageFullError(.outputs, detail: "a recent write was refused") }
     }
 
+    /// Refuses a new generation while the shared queue, or the account's share of it, is at its bound. One look over
+    /// the queued rows (the status index; at most about `maxQueued` of them). Not atomic with the hold: requests in
+    /// flight at the same instant may pass it together, which a bound for backpressure can afford.
+    func checkQueue(accountID: String, on sql: any SQLDatabase) async throws {
+        let (total, own) = (self.settings.maxQueued, self.settings.maxQueuedPerAccount)
+        guard total > 0 || own > 0 else { return }
+        let row = try await sql.raw(
+            """
+            SELECT COUNT(*) AS queued, COALESCE(SUM(CASE WHEN account_id = \(bind: accountID) THEN 1 ELSE 0 END), 0) AS own
+            FROM generations WHERE status = 'queued'
+            """
+        ).first()
+        let queued = try row?.decode(column: "queued", as: Int.self) ?? 0
+        let mine = try row?.decode(column: "own", as: Int.self) ?? 0
+        if total > 0, queued >= total {
+            throw RequestError.overloaded("\(queued) generations are waiting to run on this server; try again in a few seconds.")
+        }
+        if own > 0, mine >= own {
+            throw RequestError.overloaded("This account has \(mine) generations waiting to run, the most it may; try again once some have started.")
+        }
+    }
+
     /// Refuses, before any work, a request the account's available balance or the key's limits cannot take.
     func checkAffordable(
         _ hold: MicroUSD,
@@ -30,6 +52,7 @@ extension GenerationService {
             try await self.database.read { sql in
                 let now = self.settings.clock.nowMillis()
                 if let apiKeyID, let limit = images.limit { try await RateLimits.check(images.count, of: limit, keyID: apiKeyID, now: now, on: sql) }
+                try await self.checkQueue(accountID: accountID, on: sql)
                 let (available, _) = try await Ledger.balances(account: accountID, on: sql)
                 guard available >= hold else { throw BillingError.insufficientBalance(available: available, required: hold) }
                 if let apiKeyID { try await KeyLimits.check(keyID: apiKeyID, adding: hold, now: now, on: sql) }

@@ -24,6 +24,11 @@ package struct GenerationSettings: Sendable {
     package var defaultRateLimits: [RateLimit.Kind: Int] = [:]
     /// How webhooks are checked, sent and retried.
     package var webhooks = WebhookSettings()
+    /// Backpressure: the most generations waiting to run in the queue this server shares (every replica of a cluster
+    /// counts the same queue), and the most one account may have waiting. Past either, a new generation is refused
+    /// with `503 overloaded` before anything is held. 0: no bound.
+    package var maxQueued = 1_000
+    package var maxQueuedPerAccount = 0
 
     package init(
         retentionMillis: Int64,

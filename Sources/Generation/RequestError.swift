@@ -19,6 +19,7 @@ package struct RequestError: Error, Sendable, Equatable {
         package static let payloadTooLarge = Code(rawValue: "payload_too_large")
         package static let requestTimeout = Code(rawValue: "request_timeout")
         package static let rateLimited = Code(rawValue: "rate_limited")
+        package static let overloaded = Code(rawValue: "overloaded")
     }
 
     package let code: Code
@@ -39,6 +40,11 @@ package struct RequestError: Error, Sendable, Equatable {
     /// Whether an SDK retrying the same request could never succeed (billing refusals and conflicts are final).
     package var isFinal: Bool { Self.finalCodes.contains(self.code) }
     static let finalCodes: Set<Code> = [.insufficientBalance, .dailyLimitExceeded, .idempotencyKeyReused]
+
+    /// Too many generations wait to run already (the server's queue, or the account's share of it).
+    package static func overloaded(_ message: String) -> RequestError {
+        RequestError(code: .overloaded, message: message, retryAfterSeconds: 10)
+    }
 
     package static func idempotencyKeyReused() -> RequestError {
         RequestError(

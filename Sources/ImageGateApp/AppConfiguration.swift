@@ -38,6 +38,9 @@ package struct AppConfiguration: Sendable {
     /// Rate limits for keys without their own, per minute (0: none).
     package var requestsPerMinute: Int
     package var imagesPerMinute: Int
+    /// Backpressure: queued generations in all, and per account (0: no bound).
+    package var maxQueued: Int
+    package var maxQueuedPerAccount: Int
     /// Memory for recently read outputs (0 turns the cache off).
     package var outputCacheBytes: Int
     /// Where `GET /metrics` listens: its own address, loopback unless told otherwise; no port, no listener.
@@ -81,6 +84,8 @@ package struct AppConfiguration: Sendable {
         self.bodyTimeoutSeconds = try settings.required(settings.seconds, "body-timeout")
         self.requestsPerMinute = try settings.required(settings.integer, "requests-per-minute")
         self.imagesPerMinute = try settings.required(settings.integer, "images-per-minute")
+        self.maxQueued = try settings.required(settings.integer, "max-queued")
+        self.maxQueuedPerAccount = try settings.required(settings.integer, "max-queued-per-account")
         self.outputCacheBytes = (try settings.required(settings.integer, "output-cache-mb")) << 20
         self.metricsHost = try settings.required(settings.text, "metrics-host")
         self.metricsPort = try settings.integer("metrics-port")

@@ -62,6 +62,8 @@ package func buildGateway(_ config: AppConfiguration, logger: Logger) async thro
         clock: config.clock
     )
     settings.defaultRateLimits = [.requests: config.requestsPerMinute, .images: config.imagesPerMinute]
+    settings.maxQueued = config.maxQueued
+    settings.maxQueuedPerAccount = config.maxQueuedPerAccount
     settings.webhooks.allowPrivateAddresses = config.allowPrivateWebhookURLs
     settings.webhooks.firstRetryMillis = config.webhookFirstRetrySeconds * 1000
     let engine = GenerationDependencies(

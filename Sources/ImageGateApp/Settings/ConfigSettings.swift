@@ -75,6 +75,19 @@ package enum ConfigSettings {
         ),
         .init("workers", .integer(1...100_000), help: "Generations run at once. Unset: 4 (local), 64 (fal)"),
         .init(
+            "max-queued",
+            .integer(0...10_000_000),
+            default: "1000",
+            help:
+                "Most generations waiting to run in the queue this server shares (a cluster's replicas share one); past it, 503 overloaded. 0: no bound."
+        ),
+        .init(
+            "max-queued-per-account",
+            .integer(0...10_000_000),
+            default: "0",
+            help: "Most generations one account may have waiting to run; past it, 503 overloaded. 0: no bound."
+        ),
+        .init(
             "database-pool",
             .integer(6...10_000),
             default: "20",
