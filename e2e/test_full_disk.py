@@ -15,7 +15,7 @@ import pytest
 import requests
 from conftest import BINARY, WORK, Process, free_port, micros, wait_for
 
-ADMIN = "full-disk-admin-token"
+ADMIN = "full-disk-admin-token-0123456789abcdef"
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="mounting a tmpfs needs root (CI runs as root)")
 

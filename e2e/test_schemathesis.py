@@ -41,7 +41,7 @@ def run(base: str, token: str, *extra: str, cwd: str) -> tuple[int, str]:
 
 
 def test_schemathesis_finds_no_violations(server_factory, tmp_path):
-    base, key, server = server_factory("--admin-token", "fuzz-admin-token")
+    base, key, server = server_factory("--admin-token", "fuzz-admin-token-0123456789abcdef")
     operator("credits", "add", "--account", "default", "--usd", "100000", data_dir=server.data_dir)
 
     # The long run leaves out the multipart route: with hundreds of examples, schemathesis 4.32's fuzzing phase stops
@@ -49,7 +49,7 @@ def test_schemathesis_finds_no_violations(server_factory, tmp_path):
     # e2e run (50 examples) covers that route.
     excluded = "^/admin/|^/v1/images/edits$" if MIN_CASES > 1000 else "^/admin/"
     public_code, public_cases = run(base, key, "--exclude-path-regex", excluded, cwd=str(tmp_path))
-    admin_code, admin_cases = run(base, "fuzz-admin-token", "--include-path-regex", "^/admin/", cwd=str(tmp_path))
+    admin_code, admin_cases = run(base, "fuzz-admin-token-0123456789abcdef", "--include-path-regex", "^/admin/", cwd=str(tmp_path))
     assert public_code == 0, "schemathesis found failures on the public API (see output above)"
     assert admin_code == 0, "schemathesis found failures on the admin API (see output above)"
     total = int(public_cases) + int(admin_cases)

@@ -81,3 +81,34 @@ def test_a_mistyped_setting_stops_the_server_before_it_starts():
         result = subprocess.run([BINARY, *args], env=environment(), capture_output=True, text=True)
         assert result.returncode != 0
         assert words in result.stderr, result.stderr
+
+
+def test_safe_defaults_owner_only_database_no_default_account_on_request_version_and_a_bad_catalog_refused_first():
+    """Issue 28, item 6: the database (books and secrets) is owner-only; `--no-default-account` starts without the
+    $10 account and prints no key; `--version` answers; a bad catalog stops `serve` before anything is created."""
+    version = subprocess.run([BINARY, "--version"], capture_output=True, text=True, timeout=30)
+    assert version.returncode == 0 and version.stdout.strip().count(".") == 2, version.stdout + version.stderr
+
+    data = tempfile.mkdtemp(prefix="bare-", dir=WORK)
+    port = free_port()
+    server = Process(["serve", "--port", str(port), "--data-dir", data, "--no-default-account"], f"bare-{port}")
+    try:
+        wait_for(f"http://127.0.0.1:{port}/health")
+        assert "IMAGEGATE_API_KEY" not in server.output()
+        listed = subprocess.run([BINARY, "accounts", "list", "--data-dir", data], capture_output=True, text=True, timeout=30)
+        assert listed.returncode == 0 and "default" not in listed.stdout, listed.stdout + listed.stderr
+        for name in os.listdir(data):
+            if name.startswith("imagegate.sqlite"):
+                mode = os.stat(os.path.join(data, name)).st_mode & 0o777
+                assert mode == 0o600, f"{name} is {oct(mode)}"
+    finally:
+        server.stop()
+
+    fresh = os.path.join(tempfile.mkdtemp(prefix="badcatalog-", dir=WORK), "data")
+    catalog = write_settings({"models": [{"id": "x"}]})
+    refused = subprocess.run([BINARY, "serve", "--port", str(free_port()), "--data-dir", fresh, "--catalog", catalog],
+                             capture_output=True, text=True, timeout=60)
+    assert refused.returncode != 0
+    assert f"--catalog {catalog}: " in refused.stderr + refused.stdout, refused.stderr + refused.stdout
+    assert "DecodingError" not in refused.stderr + refused.stdout
+    assert not os.path.exists(fresh), "nothing was created"

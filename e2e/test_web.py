@@ -21,7 +21,7 @@ from conftest import ROOT, WORK, Process, free_port, micros, wait_for
 from playwright.sync_api import expect, sync_playwright
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ADMIN_TOKEN = "web-admin-token-for-tests"
+ADMIN_TOKEN = "web-admin-token-for-tests-0123456789"
 SCREENSHOTS = os.path.join(ROOT, "docs", "screenshots")
 PRICE = 14_000  # micro-dollars per image
 

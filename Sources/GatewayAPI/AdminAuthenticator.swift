@@ -22,14 +22,20 @@ struct AdminRequestContext: ChildRequestContext, AuthRequestContext {
 /// hummingbird-auth's authenticator middleware. Without the token the request goes no further: 401.
 struct AdminAuthenticator: AuthenticatorMiddleware {
     typealias Context = AdminRequestContext
-    let token: String
+    /// The digests of every accepted token (several during a rotation).
+    let expected: [[UInt8]]
+
+    init(tokens: [String]) {
+        self.expected = tokens.map { Array(SHA256.hash(data: Array($0.utf8))) }
+    }
 
     func authenticate(request: Request, context: AdminRequestContext) async throws -> Operator? {
         guard let bearer = request.headers.bearer else { throw APIError.unauthorized }
-        // Comparing fixed-length digests keeps the comparison's time independent of the token's content and length.
-        let given = SHA256.hash(data: Array(bearer.token.utf8))
-        let expected = SHA256.hash(data: Array(self.token.utf8))
-        guard ConstantTime.equal(Array(given), Array(expected)) else { throw APIError.unauthorized }
+        // Comparing fixed-length digests keeps the comparison's time independent of the token's content and length;
+        // every accepted token is compared, so the time does not say which one matched either.
+        let given = Array(SHA256.hash(data: Array(bearer.token.utf8)))
+        let matches = self.expected.reduce(false) { $0 || ConstantTime.equal(given, $1) }
+        guard matches else { throw APIError.unauthorized }
         return Operator()
     }
 }

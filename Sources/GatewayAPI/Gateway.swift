@@ -19,7 +19,8 @@ package struct GatewayDependencies<Generations: GenerationUseCases>: Sendable {
     package var publicURL: String
     package var syncTimeout: Duration
     package var body: BodyLimits
-    package var adminToken: String?
+    /// Every token the admin API accepts; empty: the admin API is off (404 on every route).
+    package var adminTokens: [String]
     /// The date output links are judged against.
     package var clock: any WallClock = SystemClock()
     /// How long outputs are kept, for the model pages' retention sentence.
@@ -39,7 +40,7 @@ package struct GatewayDependencies<Generations: GenerationUseCases>: Sendable {
         publicURL: String,
         syncTimeout: Duration,
         body: BodyLimits,
-        adminToken: String?
+        adminTokens: [String]
     ) {
         self.catalog = catalog
         self.generations = generations
@@ -50,7 +51,7 @@ package struct GatewayDependencies<Generations: GenerationUseCases>: Sendable {
         self.publicURL = publicURL
         self.syncTimeout = syncTimeout
         self.body = body
-        self.adminToken = adminToken
+        self.adminTokens = adminTokens
     }
 }
 
@@ -110,15 +111,15 @@ package func buildRouter<Generations: GenerationUseCases>(_ deps: GatewayDepende
     let web = WebSettings(
         publicURL: deps.publicURL,
         retentionSeconds: deps.retentionSeconds,
-        adminEnabled: !(deps.adminToken ?? "").isEmpty,
+        adminEnabled: !deps.adminTokens.isEmpty,
         provider: deps.providerName,
         imageOrigins: deps.outputDelivery.imageOrigins
     )
     WebController<GatewayRequestContext>(pages: WebPages(catalog: deps.catalog, settings: web)).addRoutes(to: router)
 
     // The admin API exists only when the operator set a token.
-    if let token = deps.adminToken, !token.isEmpty {
-        let admin = router.group("admin/v1", context: AdminRequestContext.self).add(middleware: AdminAuthenticator(token: token))
+    if !deps.adminTokens.isEmpty {
+        let admin = router.group("admin/v1", context: AdminRequestContext.self).add(middleware: AdminAuthenticator(tokens: deps.adminTokens))
         AdminController(operations: deps.operations).addRoutes(to: admin)
     }
     methods.load(from: router)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ImageGateApp
 
 /// `imagegate`: the server, the operator's tools and (later) the client, in one binary.
 @main
@@ -6,6 +7,7 @@ struct ImageGateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "imagegate",
         abstract: "A self-hostable, pay-as-you-go image-generation API.",
+        version: ImageGateVersion.current,
         subcommands: [
             ServeCommand.self, ConfigCommand.self, FalEmulatorCommand.self, GenerateCommand.self, GenerationsCommand.self, AccountCommand.self,
             AccountsCommand.self, KeysCommand.self, CreditsCommand.self, UsageCommand.self, AuditCommand.self, RenderCommand.self,

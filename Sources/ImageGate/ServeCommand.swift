@@ -24,17 +24,17 @@ struct ServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "imagegate")
         logger.logLevel = level
 
-        try await self.createDefaultAccountIfFresh(config)
+        if !config.noDefaultAccount { try await self.createDefaultAccountIfFresh(config) }
         let app = try await buildApplication(config, logger: logger)
         try await app.runService()
     }
 
     /// On the very first start, create account `default` with $10.00 and print its key once, so the README's
-    /// quickstart works by copy and paste.
+    /// quickstart works by copy and paste (`--no-default-account` starts without it).
     func createDefaultAccountIfFresh(_ config: AppConfiguration) async throws {
         var logger = Logger(label: "imagegate")
         logger.logLevel = .warning
-        let environment = try await Environment.open(config.data, logger: logger)
+        let environment = try await Environment.open(config.data, catalogPath: config.catalogPath, logger: logger)
         let accounts = AccountStore(database: environment.database)
         guard try await accounts.isEmpty() else {
             try await environment.database.close()

@@ -1,4 +1,5 @@
 import Essentials
+import Foundation
 import Storage
 
 /// Everything `imagegate serve` runs with: the settings (declared in `ConfigSettings`, read by a `SettingsReader`)
@@ -23,7 +24,10 @@ package struct AppConfiguration: Sendable {
     /// A run's lease on a generation; renewed every third of it while the run lives.
     package var leaseSeconds: Int64
     /// Unset: the admin API is off.
-    package var adminToken: String?
+    /// Every token the admin API accepts (`--admin-token` and `--admin-tokens`); empty: the admin API is off.
+    package var adminTokens: [String]
+    /// Whether a fresh database starts without account `default`.
+    package var noDefaultAccount: Bool
     package var allowPrivateImageURLs: Bool
     /// Let webhooks reach loopback and private addresses.
     package var allowPrivateWebhookURLs: Bool
@@ -75,7 +79,8 @@ package struct AppConfiguration: Sendable {
         self.provider = try settings.required(settings.text, "provider")
         self.syncTimeoutSeconds = try settings.required(settings.seconds, "sync-timeout")
         self.leaseSeconds = try settings.required(settings.seconds, "lease")
-        self.adminToken = try settings.text("admin-token")
+        self.adminTokens = try Self.adminTokens(one: settings.text("admin-token"), several: settings.text("admin-tokens"))
+        self.noDefaultAccount = try settings.flag("no-default-account")
         self.allowPrivateImageURLs = try settings.flag("allow-private-image-urls")
         self.allowPrivateWebhookURLs = try settings.flag("allow-private-webhook-urls")
         self.webhookFirstRetrySeconds = try settings.required(settings.seconds, "webhook-first-retry")
@@ -98,4 +103,23 @@ package struct AppConfiguration: Sendable {
 
     package var resolvedPublicURL: String { self.publicURL ?? "http://\(self.host):\(self.port)" }
     package var resolvedWorkers: Int { self.workers ?? (self.provider == "fal" ? 64 : 4) }
+}
+
+extension AppConfiguration {
+    /// The shortest admin token accepted: a guessable token would open every account's money.
+    static let minimumAdminTokenLength = 32
+
+    /// `--admin-token` and the comma-separated `--admin-tokens`, each long enough; never repeats a token in an error.
+    static func adminTokens(one: String?, several: String?) throws -> [String] {
+        let tokens = ([one ?? ""] + (several ?? "").split(separator: ",").map(String.init))
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
+        for (index, token) in tokens.enumerated() where token.count < Self.minimumAdminTokenLength {
+            throw ConfigurationError(
+                description:
+                    "admin token \(index + 1) has \(token.count) characters; use at least \(Self.minimumAdminTokenLength) (e.g. openssl rand -hex 24)"
+            )
+        }
+        return tokens
+    }
 }

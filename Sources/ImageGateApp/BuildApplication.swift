@@ -88,7 +88,7 @@ package func buildGateway(_ config: AppConfiguration, logger: Logger) async thro
         publicURL: config.resolvedPublicURL,
         syncTimeout: .seconds(config.syncTimeoutSeconds),
         body: BodyLimits(maxBytes: config.maxBodyBytes, deadline: .seconds(config.bodyTimeoutSeconds)),
-        adminToken: config.adminToken
+        adminTokens: config.adminTokens
     )
     dependencies.clock = config.clock
     dependencies.retentionSeconds = config.outputRetentionSeconds

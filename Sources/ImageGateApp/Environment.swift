@@ -19,6 +19,8 @@ package struct Environment: Sendable {
         databasePoolSize: Int = 20,
         logger: Logger
     ) async throws -> Environment {
+        // The catalog first: a bad one is refused before anything is created or written.
+        let catalog = try catalogPath.map(Self.catalog) ?? ModelCatalog.bundled()
         try FileManager.default.createDirectory(atPath: data.directory, withIntermediateDirectories: true)
         let path = data.resolvedDatabasePath
         let database: any Database =
@@ -33,8 +35,37 @@ package struct Environment: Sendable {
             try? await database.close()
             throw error
         }
-        let catalog = try catalogPath.map { try ModelCatalog.load(path: $0) } ?? ModelCatalog.bundled()
         let blobs = (data.blobStore ?? .directory("\(data.directory)/blobs")).open()
         return Environment(database: database, blobs: blobs, catalog: catalog)
+    }
+
+    /// The catalog file at `path`, or an error that names the file and what is wrong in it.
+    static func catalog(_ path: String) throws -> ModelCatalog {
+        do {
+            return try ModelCatalog.load(path: path)
+        } catch let error as DecodingError {
+            throw ConfigurationError(description: "--catalog \(path): \(CatalogErrorText(error))")
+        } catch {
+            throw ConfigurationError(description: "--catalog \(path): \(error.localizedDescription)")
+        }
+    }
+}
+
+/// A catalog's decoding error as a person reads it: where in the file, and what.
+struct CatalogErrorText: CustomStringConvertible {
+    let error: DecodingError
+
+    init(_ error: DecodingError) { self.error = error }
+
+    var description: String {
+        func place(_ path: [any CodingKey]) -> String {
+            path.isEmpty ? "the file" : path.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(in: ["."])
+        }
+        switch self.error {
+        case .keyNotFound(let key, let context): return "\(place(context.codingPath + [key])) is missing"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context): return "\(place(context.codingPath)): \(context.debugDescription)"
+        case .dataCorrupted(let context): return "\(place(context.codingPath)): \(context.debugDescription)"
+        @unknown default: return "\(self.error)"
+        }
     }
 }

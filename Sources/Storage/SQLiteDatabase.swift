@@ -1,4 +1,5 @@
 import Essentials
+import Foundation
 import Logging
 import NIOCore
 import NIOPosix
@@ -52,14 +53,23 @@ package final class SQLiteDatabase: Database {
         self.readers[self.nextReader.next() % self.readers.count]
     }
 
-    /// Opens (creating if needed) the database file at `path`.
+    /// Opens (creating if needed) the database file at `path`. The file, and SQLite's `-wal` and `-shm` beside it,
+    /// are readable by their owner only: they hold the output-link secret, webhook secrets and every account's books.
     package static func open(path: String, logger: Logger) async throws -> SQLiteDatabase {
         let threadPool = NIOThreadPool(numberOfThreads: Self.readerCount + 1)
         threadPool.start()
         let eventLoop = MultiThreadedEventLoopGroup.singleton.any()
+        if !FileManager.default.fileExists(atPath: path) {
+            // Created owner-only before SQLite opens it, so the books are never readable by others, even briefly.
+            FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+        }
         let writer = try await SQLiteConnection.open(storage: .file(path: path), threadPool: threadPool, logger: logger, on: eventLoop).get()
         for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA busy_timeout=10000", "PRAGMA foreign_keys=ON"] {
             _ = try await writer.query(pragma)
+        }
+        // SQLite gives `-wal` and `-shm` the main file's mode; a file made by an older version (0644) is narrowed too.
+        for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)
         }
         var readers: [SQLiteConnection] = []
         for _ in 0..<Self.readerCount {

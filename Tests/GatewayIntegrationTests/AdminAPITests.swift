@@ -7,7 +7,7 @@ import Testing
 
 /// The operator's API under /admin/v1.
 @Suite struct AdminAPITests {
-    static let token = "admin-secret-token"
+    static let token = "admin-secret-token-0123456789abcdef"
 
     func admin(_ client: any TestClientProtocol, _ method: HTTPRequest.Method, _ uri: String, _ json: String? = nil, headers: HTTPFields = [:])
         async throws
@@ -16,6 +16,22 @@ import Testing
         var fields = headers
         fields[.authorization] = "Bearer \(Self.token)"
         return try await client.execute(uri: uri, method: method, headers: fields, body: json.map { ByteBuffer(string: $0) })
+    }
+
+    @Test func severalAdminTokensWorkAtOnceForARotation() async throws {
+        let next = "next-admin-token-0123456789abcdefgh"
+        let instance = try await TestInstance.make(settings: [
+            "admin-token": Self.token, "admin-tokens": "\(next), \(String(repeating: "z", count: 40))",
+        ])
+        defer { instance.cleanUp() }
+        try await instance.run { client in
+            for token in [Self.token, next] {
+                let status = try await client.get("/admin/v1/accounts", key: token).status
+                #expect(status == .ok, "every listed token is accepted")
+            }
+            let wrong = try await client.get("/admin/v1/accounts", key: next + "x").status
+            #expect(wrong == .unauthorized)
+        }
     }
 
     @Test func theOperatorRunsAccountsKeysCreditAndReports() async throws {

@@ -22,8 +22,20 @@ import Testing
         #expect(config.data.directory == "./data" && config.data.databasePath == nil && config.data.blobStore == nil)
         #expect(config.outputRetentionSeconds == 7 * 86_400 && config.leaseSeconds == 30 && config.syncTimeoutSeconds == 120)
         #expect(config.redirectSeconds == 300 && config.outputCacheBytes == 64 << 20 && config.databasePoolSize == 20)
-        #expect(config.provider == "local" && config.adminToken == nil && !config.allowPrivateImageURLs)
+        #expect(config.provider == "local" && config.adminTokens.isEmpty && !config.allowPrivateImageURLs)
         #expect(config.outputDelivery == .proxy && config.metricsPort == nil && config.workers == nil)
+    }
+
+    @Test func anAdminTokenUnder32CharactersIsRefusedWithoutRepeatingIt() async throws {
+        for settings in [["--admin-token", "short-secret"], ["--admin-token", String(repeating: "a", count: 32), "--admin-tokens", "ok-but-short"]] {
+            let refused = await #expect(throws: ConfigurationError.self) { try AppConfiguration(try await Self.load(settings)) }
+            #expect(refused?.description.contains("at least 32") == true, "\(refused?.description ?? "")")
+            #expect(refused?.description.contains("short") == false, "the token itself is never repeated")
+        }
+        let config = try AppConfiguration(
+            try await Self.load(["--admin-tokens", "\(String(repeating: "a", count: 32)),\(String(repeating: "b", count: 33))"])
+        )
+        #expect(config.adminTokens.count == 2)
     }
 
     @Test func theCommandLineWinsOverTheEnvironmentWhichWinsOverTheFile() async throws {
@@ -55,6 +67,8 @@ import Testing
             }
         }
         object["blob-store"] = "file"
+        // Admin tokens are 32 characters at least.
+        for name in ["admin-token", "admin-tokens"] { object[name] = "value-of-\(name)-0123456789abcdefghij" }
         let file = try Self.file(object)
         defer { try? FileManager.default.removeItem(atPath: file) }
         let settings = try await Self.load(file: file)
@@ -64,6 +78,7 @@ import Testing
         let config = try AppConfiguration(settings)
         #expect(config.port == 1 && config.workers == 2 && config.leaseSeconds == 4 && config.allowPrivateWebhookURLs)
         #expect(config.falKey == "value-of-fal-key" && config.outputDelivery == .accel && config.data.directory == "value-of-data-dir")
+        #expect(config.adminTokens.count == 2 && config.noDefaultAccount && config.maxQueued == 1)
     }
 
     @Test func flagsAndOtherToolsVariables() async throws {

@@ -43,7 +43,14 @@ package enum ConfigSettings {
         .init("fal-endpoint-edit", .text, help: "fal endpoint for mode edit. Unset: the catalog's"),
         .init("sync-timeout", .duration(0...86_400), default: "120s", help: "How long a synchronous call waits before answering 202 (0: at once)."),
         .init("lease", .duration(3...3_600), default: "30s", help: "How long a dead worker's generation waits before another run takes it over."),
-        .init("admin-token", .text, secret: true, help: "Token for the admin API. Unset: the admin API is off"),
+        .init("admin-token", .text, secret: true, help: "Token for the admin API, 32 characters or more. Unset: the admin API is off"),
+        .init(
+            "admin-tokens",
+            .text,
+            secret: true,
+            help: "Several admin tokens at once, comma-separated (each 32+ characters): add the new one, move clients, drop the old."
+        ),
+        .init("no-default-account", .flag, default: "false", help: "On a fresh database, do not create account 'default' with $10 and a key."),
         .init("allow-private-image-urls", .flag, default: "false", help: "Let image_urls reach loopback and private addresses."),
         .init("allow-private-webhook-urls", .flag, default: "false", help: "Let webhook_url reach loopback and private addresses."),
         .init(
