@@ -6,6 +6,7 @@ extension BooksAudit {
     /// its account asked for with that key, and no two generations asked for with one key are less than the key's
     /// window apart (the later one should have been the earlier one, replayed). A key's row names its newest generation.
     static func checkIdempotencyKeys(_ snapshot: Snapshot, findings: inout Findings) {
+        /// Keys are per account: two accounts may use the same one.
         struct KeyOfAccount: Hashable {
             let accountID: String
             let key: String
