@@ -122,7 +122,7 @@ let package = Package(
         .target(
             name: "Accounts",
             dependencies: [
-                "Generation", "Billing", "Storage", "Essentials",
+                "Generation", "Billing", "Storage", "Blobs", "Essentials",
                 .product(name: "SQLKit", package: "sql-kit"),
             ],
             swiftSettings: strictSettings

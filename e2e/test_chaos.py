@@ -48,7 +48,8 @@ def test_chaos_books_balance_after_kills(emulator_factory, tmp_path):
     assert_books_balance(base, key, final, credit_micros, PRICE_MICROS)
 
     state["server"].stop()
-    audit = subprocess.run([BINARY, "audit", "--data-dir", data], capture_output=True, text=True)
+    # --blobs: every charged image is still in the store, too.
+    audit = subprocess.run([BINARY, "audit", "--blobs", "--data-dir", data], capture_output=True, text=True)
     print(audit.stdout)
     assert audit.returncode == 0, audit.stdout + audit.stderr
     assert "audit: clean" in audit.stdout

@@ -28,7 +28,7 @@ package struct Credits: Sendable {
     @discardableResult
     package func add(_ amount: MicroUSD, accountID: String, note: String, idempotencyKey: String? = nil) async throws -> Outcome {
         guard amount.micros > 0 else { throw BillingError.inconsistent("a credit must be positive") }
-        let fingerprint = Hex.string(SHA256.hash(data: Array("\(accountID)\u{0}\(amount.micros)\u{0}\(note)".utf8)))
+        let fingerprint = Self.fingerprint(accountID: accountID, amount: amount, note: note)
         let now = Timestamp.nowMillis()
         return try await self.database.transaction { sql in
             if let key = idempotencyKey {
@@ -58,8 +58,20 @@ package struct Credits: Sendable {
                     return .replayed
                 }
             }
-            try await Ledger.credit(amount, account: accountID, note: note, on: sql)
+            let seq = try await Ledger.credit(amount, account: accountID, note: note, on: sql)
+            if let key = idempotencyKey {
+                // The request names its credit: the books audit checks each keyed top-up against the row it made.
+                try await sql.raw(
+                    "UPDATE credit_requests SET ledger_seq = \(bind: seq) WHERE account_id = \(bind: accountID) AND idempotency_key = \(bind: key)"
+                ).run()
+            }
             return .credited
         }
+    }
+
+    /// What a top-up asks for (its account, amount and note), as kept with its key: a retry must ask for the same, and
+    /// the audit finds the credit a request made by it.
+    package static func fingerprint(accountID: String, amount: MicroUSD, note: String) -> String {
+        Hex.string(SHA256.hash(data: Array("\(accountID)\u{0}\(amount.micros)\u{0}\(note)".utf8)))
     }
 }

@@ -61,8 +61,9 @@ package enum Ledger {
         }
     }
 
-    /// Adds money to an account (a top-up by the operator).
-    package static func credit(_ amount: MicroUSD, account: String, note: String, on sql: any SQLDatabase) async throws {
+    /// Adds money to an account (a top-up by the operator). Returns the credit's ledger row (`seq`).
+    @discardableResult
+    package static func credit(_ amount: MicroUSD, account: String, note: String, on sql: any SQLDatabase) async throws -> Int64 {
         precondition(amount.micros > 0)
         let row = try await sql.raw(
             """
@@ -72,7 +73,7 @@ package enum Ledger {
             """
         ).first()
         guard let row else { throw BillingError.accountNotFound(account) }
-        try await Self.append(.credit, amount, account: account, generation: nil, note: note, after: row, on: sql)
+        return try await Self.append(.credit, amount, account: account, generation: nil, note: note, after: row, on: sql)
     }
 
     /// Current (available, held) of an account.
@@ -106,6 +107,8 @@ package enum Ledger {
         try await Self.rows(where: "generation_id = \(bind: generation)", order: "seq", on: sql).map(LedgerEntry.init)
     }
 
+    /// Appends the row; returns its `seq`.
+    @discardableResult
     private static func append(
         _ kind: LedgerKind,
         _ amount: MicroUSD,
@@ -114,15 +117,18 @@ package enum Ledger {
         note: String = "",
         after row: any SQLRow,
         on sql: any SQLDatabase
-    ) async throws {
+    ) async throws -> Int64 {
         let balance = try row.decode(column: "balance_micros", as: Int64.self)
         let held = try row.decode(column: "held_micros", as: Int64.self)
-        try await sql.raw(
+        let inserted = try await sql.raw(
             """
             INSERT INTO ledger (account_id, generation_id, kind, amount_micros, balance_after, held_after, note, created_at)
             VALUES (\(bind: account), \(bind: generation), \(bind: kind.rawValue), \(bind: amount.micros), \(bind: balance), \(bind: held),
                     \(bind: note), \(bind: Timestamp.nowMillis()))
+            RETURNING seq
             """
-        ).run()
+        ).first()
+        guard let inserted else { throw BillingError.inconsistent("ledger row not written for \(account)") }
+        return try inserted.decode(column: "seq", as: Int64.self)
     }
 }

@@ -25,6 +25,12 @@ package struct StoredRequest: Sendable, Codable, Equatable {
     /// The references as the user sent them (data URIs shortened), for the record.
     package var referenceSources: [String]
     package var seedHonoured: Bool?
+    /// The caller's `Idempotency-Key`, kept with the generation it named so the books audit can see two generations
+    /// under one key (the key's own row can name only one). Nil without a key, and in rows written before it was kept.
+    package var idempotencyKey: String? = nil
+    /// What the upstream bills per image, as quoted when the generation was asked for: the audit checks the
+    /// recorded `upstream_cost` against it, whatever the catalog says later. Nil in rows written before it was kept.
+    package var upstreamPricePerImage: Int64? = nil
 }
 
 /// A generation row: parameters, timings, images and money.

@@ -92,7 +92,9 @@ extension GenerationService {
                 pixelSize: pixelSize,
                 referenceKeys: referenceKeys,
                 referenceSources: parameters.imageURLs.map(Self.shorten),
-                seedHonoured: nil
+                seedHonoured: nil,
+                idempotencyKey: idempotencyKey,
+                upstreamPricePerImage: self.provider.upstreamCostPerImage(model)
             ),
             numImages: parameters.numImages,
             seed: seed,

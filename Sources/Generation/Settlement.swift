@@ -75,11 +75,8 @@ struct Settlement: UsesGenerationDependencies, Sendable {
         }
     }
 
-    /// What goes back of a hold after this end: a failure's is refunded; what a delivery or the owner's cancel
-    /// leaves over is released.
-    static func returnKind(_ status: GenerationStatus) -> LedgerKind {
-        status == .failed ? .refund : .release
-    }
+    /// What goes back of a hold after this end (see `GenerationStatus.returnKind`).
+    static func returnKind(_ status: GenerationStatus) -> LedgerKind { status.returnKind }
 
     /// The settlement proper. `end` writes the generation's end under its guard and returns it as ended, or nil when
     /// the guard refused (then nothing else is written). `recorded` runs after the commit, before anyone is woken.

@@ -51,7 +51,7 @@ package struct WebhookOutbox: Sendable {
     }
 
     /// The event a generation's end is announced by.
-    static func event(of status: GenerationStatus) -> String? {
+    package static func event(of status: GenerationStatus) -> String? {
         switch status {
         case .completed: "generation.completed"
         case .failed: "generation.failed"

@@ -56,13 +56,21 @@ struct UsageCommand: AsyncParsableCommand {
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
-        abstract: "Check the books: every balance replayed from the ledger, every generation's hold = charges + returns."
+        abstract: "Check the books: every balance replayed from the ledger, every generation's hold = charges + returns.",
+        discussion: """
+            Also checks that statuses agree with outputs, ledger kinds and webhook events, that upstream costs are what \
+            the upstream bills, and that each Idempotency-Key names one generation and each top-up key its one credit. \
+            Each problem names its row and its class; the command exits 1 when there is any.
+            """
     )
     @Flag(help: "Print JSON instead of a summary.") var json = false
+    @Flag(help: "Also check that every served output's blob is in the blob store (one request per output).") var blobs = false
     @OptionGroup var data: DataOptions
 
     func run() async throws {
-        let report = try await withEnvironment(self.data) { env in try await BooksAudit.run(on: env.database) }
+        let report = try await withEnvironment(self.data) { env in
+            try await BooksAudit.run(on: env.database, blobs: self.blobs ? env.blobs : nil)
+        }
         if self.json {
             try printJSON(report)
         } else {
@@ -73,13 +81,13 @@ struct AuditCommand: AsyncParsableCommand {
                 available \(report.available.formatted), held \(report.held.formatted)
                 """
             )
-            for problem in report.problems { print("PROBLEM: \(problem)") }
+            for finding in report.findings { print("PROBLEM [\(finding.kind.rawValue)] \(finding.row): \(finding.message)") }
             if !report.upstreamLosses.isEmpty {
                 // Not a books error: money the operator paid the upstream for work its users got back.
-                print("upstream billed \(report.upstreamLossTotal.formatted) for refunded generations:")
+                print("upstream billed \(report.upstreamLossTotal.formatted) for images whose money went back:")
                 for loss in report.upstreamLosses {
                     print(
-                        "  \(loss.generationId) (\(loss.status)): upstream \(loss.upstreamCostUsd.formatted), refunded \(loss.refundedUsd.formatted)"
+                        "  \(loss.generationId) (\(loss.status)): lost \(loss.lossUsd.formatted) of upstream \(loss.upstreamCostUsd.formatted), returned \(loss.refundedUsd.formatted)"
                     )
                 }
             }

@@ -1,0 +1,54 @@
+import Billing
+import Generation
+
+extension BooksAudit {
+    /// What the upstream was recorded to bill, against what it bills for what it was asked: per image, at the price
+    /// quoted when the generation was asked for (`StoredRequest.upstreamPricePerImage`), for a whole number of images
+    /// from none to the images asked for, and at least for each image it delivered. Written at the end only. Then the
+    /// share of it for images whose money went back is the operator's loss.
+    static func checkUpstream(_ generation: Generation, returned: Int64, report: inout Report, findings: inout Findings) {
+        let row = "generation \(generation.id)"
+        let cost = generation.upstreamCost
+        guard let status = generation.finalStatus else {
+            if cost != 0 { findings.add(.upstreamCost, row, "upstream cost \(MicroUSD(micros: cost)) recorded before its end") }
+            return
+        }
+        // Rows written before the price was kept are checked for their loss only.
+        let price = generation.request.upstreamPricePerImage
+        if let price {
+            let shown = MicroUSD(micros: cost)
+            if price == 0 {
+                if cost != 0 { findings.add(.upstreamCost, row, "upstream cost \(shown) but the upstream bills nothing for this model") }
+            } else if cost < 0 || cost % price != 0 || cost / price > generation.numImages {
+                findings.add(
+                    .upstreamCost,
+                    row,
+                    "upstream cost \(shown) is not what the upstream bills: 0 to \(generation.numImages) image(s) at \(MicroUSD(micros: price))"
+                )
+            } else if status == .completed && cost / price < generation.outputs {
+                findings.add(
+                    .upstreamCost,
+                    row,
+                    "upstream cost \(shown) for \(generation.outputs) delivered image(s) at \(MicroUSD(micros: price))"
+                )
+            }
+        }
+        guard returned > 0, cost > 0 else { return }
+        // A delivered image's cost is paid by its charge: only the rest of the bill is lost.
+        let delivered = price.map { min(cost, $0 * generation.outputs) } ?? cost * generation.outputs / max(generation.numImages, 1)
+        let loss = cost - delivered
+        guard loss > 0 else { return }
+        report.upstreamLossTotal = report.upstreamLossTotal + MicroUSD(micros: loss)
+        if report.upstreamLosses.count < Findings.limit {
+            report.upstreamLosses.append(
+                UpstreamLoss(
+                    generationId: generation.id,
+                    status: status.rawValue,
+                    upstreamCostUsd: MicroUSD(micros: cost),
+                    refundedUsd: MicroUSD(micros: returned),
+                    lossUsd: MicroUSD(micros: loss)
+                )
+            )
+        }
+    }
+}
