@@ -1,7 +1,7 @@
 """Several replicas on PostgreSQL behind nginx (`scripts/cluster`), with chaos: the fal emulator at 1 s latency fails
 30 % of runs and drops some outputs, 16 clients retry through nginx with their Idempotency-Key, and two replicas are
-killed with SIGKILL and restarted. Every generation ends, each logical request is one generation, fal is never sent
-one twice, the balance is the credit minus the delivered images to the micro-dollar, nothing stays held, and
+stopped and restarted (one SIGKILL, one graceful SIGTERM). Every generation ends, each logical request is one
+generation, fal is never sent one twice, the balance is the credit minus the delivered images to the micro-dollar, nothing stays held, and
 `imagegate audit` is clean.
 """
 
@@ -70,25 +70,29 @@ def one_key_on_every_replica(port: int, key: str):
 
 
 def run_chaos(base: str, key: str, fal: str, cluster, credit_micros: int):
-    def restart(replica: int):
+    def restart(replica: int, signal: int):
         pid_file = cluster / f"replica-{replica}.pid"
         pid = int(pid_file.read_text())
         with open(f"/proc/{pid}/cmdline", "rb") as f:
             command = [part.decode() for part in f.read().split(b"\0") if part]
         with open(f"/proc/{pid}/environ", "rb") as f:  # the store's keys are in it, not on the command line
             environment = dict(part.decode().split("=", 1) for part in f.read().split(b"\0") if b"=" in part)
-        os.kill(pid, 9)  # SIGKILL: no graceful shutdown, leases and in-flight requests left behind
+        # SIGKILL: no graceful shutdown, leases and in-flight requests left behind. SIGTERM (a rolling deploy): the
+        # replica finishes what it sent upstream, gives its leases back and exits by itself, within a minute.
+        os.kill(pid, signal)
+        deadline = time.time() + 60
         while os.path.exists(f"/proc/{pid}") and "zombie" not in open(f"/proc/{pid}/status").read():
+            assert time.time() < deadline, f"replica {replica} did not stop within 60 s of signal {signal}"
             time.sleep(0.05)
         log = open(cluster / f"replica-{replica}-restarted.log", "a")
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=environment)
         pid_file.write_text(str(process.pid))
 
     def killer(submitted):
-        for replica, share in ((2, 3), (3, 3 / 2)):
+        for replica, share, signal in ((2, 3, 9), (3, 3 / 2, 15)):
             while submitted() < TOTAL / share:
                 time.sleep(0.05)
-            restart(replica)
+            restart(replica, signal)
 
     submit_all_during(base, key, "cluster", TOTAL, killer)
     final = wait_for_all_to_end(base, key, TOTAL, timeout=300)
