@@ -79,7 +79,7 @@ struct GenerationRunner: UsesGenerationDependencies, Sendable {
         logger[metadataKey: "generation"] = "\(id)"
         let lease = Duration.milliseconds(self.settings.leaseMillis)
         let workLogger = logger
-        let result = await LeaseKeeper.holding(every: lease / 3) { [store = self.store, settings = self.settings] in
+        let result = await LeaseKeeper.holding(lease: lease) { [store = self.store, settings = self.settings] in
             do {
                 let renewed = try await store.renewLease(id: id, owner: owner, until: settings.clock.nowMillis() + settings.leaseMillis)
                 return renewed ? .renewed : .lost
