@@ -24,7 +24,7 @@ struct FalEmulatorCommand: AsyncParsableCommand {
     @Option(name: .customLong("queue-latency"), help: "Time each request waits IN_QUEUE before it runs, e.g. 200ms.") var queueLatency = "0"
     @Option(name: .customLong("submit-latency"), help: "Time an accepted submit takes to answer, e.g. 3s.") var submitLatency = "0"
     @Option(name: .customLong("fail-rate"), help: "Share of requests (0 to 1) that fail.") var failRate = 0.0
-    @Option(name: .customLong("fail-type"), help: "runner_disconnected, request_timeout, validation or content_policy.")
+    @Option(name: .customLong("fail-type"), help: "runner_disconnected, request_timeout, validation, content_policy or nul_message.")
     var failType = "runner_disconnected"
     @Option(name: .customLong("drop-output-rate"), help: "Share of output images whose URL answers 404.") var dropOutputRate = 0.0
     @Option(name: .customLong("reject-first-submits"), help: "Answer 503 to the first N submits (exercises client retries).")

@@ -8,7 +8,8 @@ import Testing
 
 @testable import Generation
 
-/// A rolling deploy, against the emulator: it may not cost the user a refund of work fal did.
+/// A rolling deploy and an upstream's odd words, against the emulator: neither may cost the user a refund of work
+/// fal did, nor make the engine ask fal again and again.
 @Suite struct FalShutdownTests {
     /// A funded account and a generation submitted through `service` (nothing runs it yet).
     static func submit(_ prompt: String, on service: GenerationService, database: any Database) async throws -> GenerationRecord {
@@ -70,6 +71,25 @@ import Testing
                 #expect(try await database.read { sql in try await Ledger.entries(generation: record.id, on: sql) }.map(\.kind) == [.hold, .charge])
                 let stats = try await emulator.stats()
                 #expect(stats["submitsReceived"] == 1 && stats["accepted"] == 1, "fal saw one submit")
+            }
+        }
+    }
+
+    @Test func anUpstreamErrorWithNULEndsFailedAndRefundedAfterOneSubmit() async throws {
+        try await EmulatorHarness.with({
+            $0.failRate = 1
+            $0.failType = .nulMessage
+        }) { emulator in
+            try await Self.withDatabase { directory, database in
+                let service = try FalResumeTests.service(database: database, directory: directory, queueURL: emulator.queueURL)
+                let record = try await Self.submit("nul", on: service, database: database)
+                let final = try #require(try await Self.runUntilFinal(record.id, on: service), "the generation never ended")
+                #expect(final.status == .failed && final.charged.micros == 0 && final.refunded == final.hold)
+                #expect(final.errorMessage?.contains("\u{FFFD}") == true && final.errorMessage?.contains("\u{0}") == false)
+                #expect(try await database.read { sql in try await Ledger.entries(generation: record.id, on: sql) }.map(\.kind) == [.hold, .refund])
+                let stats = try await emulator.stats()
+                #expect(stats["submitsReceived"] == 1)
+                #expect((stats["statusPolls"] ?? 0) + (stats["resultFetches"] ?? 0) <= 40, "a bounded number of calls: \(stats)")
             }
         }
     }
