@@ -81,9 +81,9 @@ struct GenerationRunner: UsesGenerationDependencies, Sendable {
         let (record, owner, id) = (claim.record, claim.owner, claim.record.id)
         var logger = logger
         logger[metadataKey: "generation"] = "\(id)"
-        let lease = Duration.milliseconds(self.settings.leaseMillis)
         let workLogger = logger
-        let result = await LeaseKeeper.holding(lease: lease) { [store = self.store, settings = self.settings] in
+        let result = await LeaseKeeper.holding(leaseMillis: self.settings.leaseMillis, clock: self.settings.clock) {
+            [store = self.store, settings = self.settings] in
             do {
                 let renewed = try await store.renewLease(id: id, owner: owner, until: settings.clock.nowMillis() + settings.leaseMillis)
                 return renewed ? .renewed : .lost

@@ -1,3 +1,4 @@
+import Essentials
 import Synchronization
 
 /// Keeps a run's lease alive while the run works, and stops the run before the lease can lapse.
@@ -11,6 +12,9 @@ import Synchronization
 ///
 /// Cancelling the caller (a graceful shutdown) cancels the work, but the keeper goes on renewing until the work has
 /// ended: a step the work shields from cancellation (a submit and the saving of its handle) keeps its lease.
+///
+/// Time is the injected wall clock's, the one the lease is written and judged with (`lease_until`), read every
+/// `tick` at the most; so a test that moves the clock by hand moves the keeper's deadlines with it.
 enum LeaseKeeper {
     /// What a renewal found.
     enum Renewal: Sendable {
@@ -20,15 +24,19 @@ enum LeaseKeeper {
         case failed
     }
 
-    /// Runs `work` under a lease of length `lease` that started now, renewing it with `renew`.
+    /// The longest real pause between two readings of the wall clock.
+    static let tick = Duration.milliseconds(100)
+
+    /// Runs `work` under a lease of `leaseMillis` on `clock` that started now, renewing it with `renew`.
     static func holding<T: Sendable>(
-        lease: Duration,
+        leaseMillis: Int64,
+        clock: any WallClock,
         renew: @escaping @Sendable () async -> Renewal,
         _ work: @escaping @Sendable () async -> T
     ) async -> T {
-        let started = ContinuousClock.now
+        let started = clock.nowMillis()
         let running = Task { await work() }
-        let keeper = Task { await Self.keep(running, lease: lease, since: started, renew: renew) }
+        let keeper = Task { await Self.keep(running, leaseMillis: leaseMillis, since: started, clock: clock, renew: renew) }
         let result = await withTaskCancellationHandler {
             await running.value
         } onCancel: {
@@ -41,33 +49,34 @@ enum LeaseKeeper {
     /// Renews until the work ends (this task is cancelled) or the lease is lost or about to lapse (the work is).
     private static func keep<T: Sendable>(
         _ work: Task<T, Never>,
-        lease: Duration,
-        since started: ContinuousClock.Instant,
+        leaseMillis: Int64,
+        since started: Int64,
+        clock: any WallClock,
         renew: @escaping @Sendable () async -> Renewal
     ) async {
-        let interval = lease / 3
+        let interval = leaseMillis / 3
         // What is left of the lease when the work is told to stop: time for it to stop and give the lease back.
-        let margin = lease / 6
-        var expires = started + lease
+        let margin = leaseMillis / 6
+        var expires = started + leaseMillis
         var next = started + interval
         while true {
             let deadline = expires - margin
             do {
-                try await Task.sleep(until: min(next, deadline), clock: .continuous)
+                try await Self.sleep(until: min(next, deadline), on: clock)
             } catch {
                 return  // the work ended
             }
-            let attempt = ContinuousClock.now
+            let attempt = clock.nowMillis()
             guard attempt < deadline else { break }
-            switch await Self.answer(renew, by: deadline) {
+            switch await Self.answer(renew, by: deadline, on: clock) {
             case .renewed?:
-                expires = attempt + lease
+                expires = attempt + leaseMillis
                 next = attempt + interval
             case .lost?:
                 work.cancel()
                 return
             case .failed?, nil:
-                next = ContinuousClock.now + interval
+                next = clock.nowMillis() + interval
             }
         }
         work.cancel()  // no renewal landed in time: stop before another run may take the generation over
@@ -75,20 +84,35 @@ enum LeaseKeeper {
 
     /// The renewal's answer, or nil when none came by `deadline` (or the keeper was cancelled): the renewal is then
     /// cancelled and left behind, not awaited, since a wait for a connection may not end when asked to.
-    private static func answer(_ renew: @escaping @Sendable () async -> Renewal, by deadline: ContinuousClock.Instant) async -> Renewal? {
+    private static func answer(
+        _ renew: @escaping @Sendable () async -> Renewal,
+        by deadline: Int64,
+        on clock: any WallClock
+    ) async -> Renewal? {
         let race = FirstAnswer()
-        return await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                race.wait(continuation)
-                let attempt = Task { race.decide(await renew()) }
-                Task {
-                    try? await Task.sleep(until: deadline, clock: .continuous)
-                    attempt.cancel()
-                    race.decide(nil)
-                }
-            }
+        let attempt = Task { race.decide(await renew()) }
+        let timer = Task {
+            try? await Self.sleep(until: deadline, on: clock)
+            race.decide(nil)
+        }
+        let answer = await withTaskCancellationHandler {
+            await withCheckedContinuation { race.wait($0) }
         } onCancel: {
             race.decide(nil)
+        }
+        attempt.cancel()
+        timer.cancel()
+        return answer
+    }
+}
+
+extension LeaseKeeper {
+    /// Waits until `clock` reads `instant` or later; throws when this task is cancelled.
+    static func sleep(until instant: Int64, on clock: any WallClock) async throws {
+        while true {
+            let left = instant - clock.nowMillis()
+            guard left > 0 else { return }
+            try await Task.sleep(for: min(.milliseconds(left), Self.tick))
         }
     }
 }

@@ -1,81 +1,158 @@
+import Essentials
+import StorageTestSupport
 import Synchronization
 import Testing
 
 @testable import Generation
 
 /// A run holds its lease only while it can prove it: it stops before a lease it cannot renew lapses, and keeps
-/// renewing while a step it may not abandon (a submit in flight) finishes after a shutdown.
+/// renewing while a step it may not abandon (a submit in flight) finishes after a shutdown. The lease is 30 s on a
+/// clock the tests move by hand, so no test waits for it.
 @Suite struct LeaseKeeperTests {
-    /// How a piece of work ended, and when.
-    struct Ended: Sendable {
-        let cancelled: Bool
-        let after: Duration
+    static let leaseMillis: Int64 = 30_000
+
+    /// How a piece of work ended.
+    enum Ended: Sendable, Equatable {
+        case finished
+        case cancelled
+        /// Neither finished nor stopped within 10 s: the keeper never stopped it.
+        case overran
     }
 
-    /// Work that runs for `duration` unless cancelled first.
-    static func work(for duration: Duration) -> @Sendable () async -> Ended {
+    /// Work that raises `began` (the keeper has read the clock by then), then runs until `finish` is raised or it
+    /// is cancelled.
+    static func work(until finish: Flag, began: Flag) -> @Sendable () async -> Ended {
         {
-            let started = ContinuousClock.now
-            let cancelled = (try? await Task.sleep(for: duration)) == nil
-            return Ended(cancelled: cancelled, after: ContinuousClock.now - started)
+            began.raise()
+            let deadline = ContinuousClock.now + .seconds(10)
+            while ContinuousClock.now < deadline {
+                if finish.isRaised { return .finished }
+                guard (try? await Task.sleep(for: .milliseconds(5))) != nil else { return .cancelled }
+            }
+            return .overran
+        }
+    }
+
+    /// Waits (10 s at the most) until `condition` holds.
+    static func until(_ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !condition() {
+            guard ContinuousClock.now < deadline else { throw CancellationError() }
+            try await Task.sleep(for: .milliseconds(5))
         }
     }
 
     @Test func aWorkerThatCannotRenewStopsBeforeItsLeaseLapses() async throws {
-        // Every renewal waits for a connection a busy pool lends only after 8 s, and does not give up when asked to.
-        // Before the fix the keeper waited on it: the work ran its 5 s, past the lease.
-        let pool = StuckPool()
-        let opener = Task {
-            try? await Task.sleep(for: .seconds(8))
+        // Every renewal waits for a connection a busy pool does not lend, and does not give up when asked to. Before
+        // the fix the keeper waited on it, and the work went on past the lease.
+        let (clock, pool, began) = (ManualClock(startingAt: 0), StuckPool(), Flag())
+        let running = Task {
+            await LeaseKeeper.holding(
+                leaseMillis: Self.leaseMillis,
+                clock: clock,
+                renew: { await pool.wait() },
+                Self.work(until: Flag(), began: began)
+            )
+        }
+        // Lends at last after 12 s, so that a keeper that waits on it (before the fix) fails this test, not hangs it.
+        let lender = Task {
+            try? await Task.sleep(for: .seconds(12))
             pool.open()
         }
-        let lease = Duration.milliseconds(900)
-        let ended = await LeaseKeeper.holding(lease: lease, renew: { await pool.wait() }, Self.work(for: .seconds(5)))
-        opener.cancel()
+        defer { lender.cancel() }
+        try await Self.until { began.isRaised }
+        clock.advance(byMillis: 10_000)  // a third of the lease: a renewal starts, and waits on the pool
+        try await Self.until { pool.waiters == 1 }
+        clock.advance(byMillis: 15_000)  // the lease's end less its margin
+        #expect(await running.value == .cancelled)
+        #expect(clock.nowMillis() < Self.leaseMillis, "stopped before the lease lapsed")
         pool.open()
-        #expect(ended.cancelled, "the work was stopped")
-        #expect(ended.after < lease, "before the lease lapsed (after \(ended.after))")
-        #expect(pool.waiters >= 1)
     }
 
     @Test func aRenewalThatKeepsFailingStopsTheWorkBeforeTheLeaseLapses() async throws {
-        let lease = Duration.milliseconds(900)
-        let ended = await LeaseKeeper.holding(lease: lease, renew: { .failed }, Self.work(for: .seconds(5)))
-        #expect(ended.cancelled && ended.after < lease)
+        let (clock, attempts, began) = (ManualClock(startingAt: 0), Counter(), Flag())
+        let running = Task {
+            await LeaseKeeper.holding(
+                leaseMillis: Self.leaseMillis,
+                clock: clock,
+                renew: {
+                    attempts.add()
+                    return .failed
+                },
+                Self.work(until: Flag(), began: began)
+            )
+        }
+        try await Self.until { began.isRaised }
+        clock.advance(byMillis: 10_000)
+        try await Self.until { attempts.value == 1 }
+        clock.advance(byMillis: 15_000)
+        #expect(await running.value == .cancelled)
     }
 
     @Test func renewedLeasesLetTheWorkRunPastTheFirstLease() async throws {
-        let renewals = Mutex(0)
-        let ended = await LeaseKeeper.holding(
-            lease: .milliseconds(300),
-            renew: {
-                renewals.withLock { $0 += 1 }
-                return .renewed
-            },
-            Self.work(for: .milliseconds(800))
-        )
-        #expect(!ended.cancelled)
-        #expect(renewals.withLock { $0 } >= 2)
+        let (clock, renewals, finish, began) = (ManualClock(startingAt: 0), Counter(), Flag(), Flag())
+        let running = Task {
+            await LeaseKeeper.holding(
+                leaseMillis: Self.leaseMillis,
+                clock: clock,
+                renew: {
+                    renewals.add()
+                    return .renewed
+                },
+                Self.work(until: finish, began: began)
+            )
+        }
+        try await Self.until { began.isRaised }
+        for renewal in 1...6 {
+            clock.advance(byMillis: 10_000)
+            try await Self.until { renewals.value == renewal }
+        }
+        finish.raise()
+        #expect(await running.value == .finished, "60 s on a 30 s lease, renewed every 10 s")
     }
 
     @Test func aCancelledRunKeepsItsLeaseUntilItsUncancellableStepEnds() async throws {
-        // The step ignores the cancel for twice the lease, as a submit in flight at a graceful shutdown does.
-        let renewals = Mutex(0)
+        // The step ignores the cancel, as a submit in flight at a graceful shutdown does.
+        let (clock, renewals, finish, began) = (ManualClock(startingAt: 0), Counter(), Flag(), Flag())
+        let step = Self.work(until: finish, began: began)
         let running = Task {
             await LeaseKeeper.holding(
-                lease: .milliseconds(300),
+                leaseMillis: Self.leaseMillis,
+                clock: clock,
                 renew: {
-                    renewals.withLock { $0 += 1 }
+                    renewals.add()
                     return .renewed
                 },
-                { await Task { try? await Task.sleep(for: .milliseconds(600)) }.value }
+                { await Task { await step() }.value }
             )
         }
-        try await Task.sleep(for: .milliseconds(50))
+        try await Self.until { began.isRaised }
         running.cancel()
-        await running.value
-        #expect(renewals.withLock { $0 } >= 3, "renewed every third of the lease until the step ended")
+        for renewal in 1...3 {
+            clock.advance(byMillis: 10_000)
+            try await Self.until { renewals.value == renewal }
+        }
+        finish.raise()
+        #expect(await running.value == .finished)
     }
+}
+
+/// A flag one task raises and another reads.
+final class Flag: Sendable {
+    private let raised = Mutex(false)
+
+    var isRaised: Bool { self.raised.withLock { $0 } }
+
+    func raise() { self.raised.withLock { $0 = true } }
+}
+
+/// A count several tasks add to.
+final class Counter: Sendable {
+    private let count = Mutex(0)
+
+    var value: Int { self.count.withLock { $0 } }
+
+    func add() { self.count.withLock { $0 += 1 } }
 }
 
 /// A connection pool that lends nothing: each waiter waits, deaf to cancellation, until it is opened.
