@@ -19,10 +19,17 @@ import Testing
         case overran
     }
 
-    /// Work that raises `began` (the keeper has read the clock by then), then runs until `finish` is raised or it
-    /// is cancelled.
-    static func work(until finish: Flag, began: Flag) -> @Sendable () async -> Ended {
-        {
+    /// Starts work under a 30 s lease on `clock` renewed by `renew`, and returns once the keeper has read the clock.
+    /// The work runs until `finish` is raised or it is cancelled; `shielded`: in a task the cancel does not reach,
+    /// as a submit in flight is.
+    static func hold(
+        on clock: ManualClock,
+        renew: @escaping @Sendable () async -> LeaseKeeper.Renewal,
+        until finish: Flag = Flag(),
+        shielded: Bool = false
+    ) async throws -> Task<Ended, Never> {
+        let began = Flag()
+        let work: @Sendable () async -> Ended = {
             began.raise()
             let deadline = ContinuousClock.now + .seconds(10)
             while ContinuousClock.now < deadline {
@@ -31,6 +38,16 @@ import Testing
             }
             return .overran
         }
+        let running = Task {
+            await LeaseKeeper.holding(
+                leaseMillis: Self.leaseMillis,
+                clock: clock,
+                renew: renew,
+                shielded ? { await Task { await work() }.value } : work
+            )
+        }
+        try await Self.until { began.isRaised }
+        return running
     }
 
     /// Waits (10 s at the most) until `condition` holds.
@@ -45,22 +62,14 @@ import Testing
     @Test func aWorkerThatCannotRenewStopsBeforeItsLeaseLapses() async throws {
         // Every renewal waits for a connection a busy pool does not lend, and does not give up when asked to. Before
         // the fix the keeper waited on it, and the work went on past the lease.
-        let (clock, pool, began) = (ManualClock(startingAt: 0), StuckPool(), Flag())
-        let running = Task {
-            await LeaseKeeper.holding(
-                leaseMillis: Self.leaseMillis,
-                clock: clock,
-                renew: { await pool.wait() },
-                Self.work(until: Flag(), began: began)
-            )
-        }
+        let (clock, pool) = (ManualClock(startingAt: 0), StuckPool())
         // Lends at last after 12 s, so that a keeper that waits on it (before the fix) fails this test, not hangs it.
         let lender = Task {
             try? await Task.sleep(for: .seconds(12))
             pool.open()
         }
         defer { lender.cancel() }
-        try await Self.until { began.isRaised }
+        let running = try await Self.hold(on: clock, renew: { await pool.wait() })
         clock.advance(byMillis: 10_000)  // a third of the lease: a renewal starts, and waits on the pool
         try await Self.until { pool.waiters == 1 }
         clock.advance(byMillis: 15_000)  // the lease's end less its margin
@@ -70,19 +79,8 @@ import Testing
     }
 
     @Test func aRenewalThatKeepsFailingStopsTheWorkBeforeTheLeaseLapses() async throws {
-        let (clock, attempts, began) = (ManualClock(startingAt: 0), Counter(), Flag())
-        let running = Task {
-            await LeaseKeeper.holding(
-                leaseMillis: Self.leaseMillis,
-                clock: clock,
-                renew: {
-                    attempts.add()
-                    return .failed
-                },
-                Self.work(until: Flag(), began: began)
-            )
-        }
-        try await Self.until { began.isRaised }
+        let (clock, attempts) = (ManualClock(startingAt: 0), Counter())
+        let running = try await Self.hold(on: clock, renew: attempts.counting(.failed))
         clock.advance(byMillis: 10_000)
         try await Self.until { attempts.value == 1 }
         clock.advance(byMillis: 15_000)
@@ -90,19 +88,8 @@ import Testing
     }
 
     @Test func renewedLeasesLetTheWorkRunPastTheFirstLease() async throws {
-        let (clock, renewals, finish, began) = (ManualClock(startingAt: 0), Counter(), Flag(), Flag())
-        let running = Task {
-            await LeaseKeeper.holding(
-                leaseMillis: Self.leaseMillis,
-                clock: clock,
-                renew: {
-                    renewals.add()
-                    return .renewed
-                },
-                Self.work(until: finish, began: began)
-            )
-        }
-        try await Self.until { began.isRaised }
+        let (clock, renewals, finish) = (ManualClock(startingAt: 0), Counter(), Flag())
+        let running = try await Self.hold(on: clock, renew: renewals.counting(.renewed), until: finish)
         for renewal in 1...6 {
             clock.advance(byMillis: 10_000)
             try await Self.until { renewals.value == renewal }
@@ -113,20 +100,8 @@ import Testing
 
     @Test func aCancelledRunKeepsItsLeaseUntilItsUncancellableStepEnds() async throws {
         // The step ignores the cancel, as a submit in flight at a graceful shutdown does.
-        let (clock, renewals, finish, began) = (ManualClock(startingAt: 0), Counter(), Flag(), Flag())
-        let step = Self.work(until: finish, began: began)
-        let running = Task {
-            await LeaseKeeper.holding(
-                leaseMillis: Self.leaseMillis,
-                clock: clock,
-                renew: {
-                    renewals.add()
-                    return .renewed
-                },
-                { await Task { await step() }.value }
-            )
-        }
-        try await Self.until { began.isRaised }
+        let (clock, renewals, finish) = (ManualClock(startingAt: 0), Counter(), Flag())
+        let running = try await Self.hold(on: clock, renew: renewals.counting(.renewed), until: finish, shielded: true)
         running.cancel()
         for renewal in 1...3 {
             clock.advance(byMillis: 10_000)
@@ -153,6 +128,14 @@ final class Counter: Sendable {
     var value: Int { self.count.withLock { $0 } }
 
     func add() { self.count.withLock { $0 += 1 } }
+
+    /// A renewal that counts itself and answers `answer`.
+    func counting(_ answer: LeaseKeeper.Renewal) -> @Sendable () async -> LeaseKeeper.Renewal {
+        {
+            self.add()
+            return answer
+        }
+    }
 }
 
 /// A connection pool that lends nothing: each waiter waits, deaf to cancellation, until it is opened.
