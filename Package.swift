@@ -92,7 +92,7 @@ let package = Package(
         .target(
             name: "Providers",
             dependencies: [
-                "Catalog", "Imaging",
+                "Catalog", "Imaging", "Essentials",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,8 +1,9 @@
-"""Chaos: 1,000 generations through the fal emulator with 30% failed runs, 5% dropped outputs, status polls answered
-500, downloads answered 503 and submits accepted then answered 504 (as by a proxy), while the server is killed with
-SIGKILL three times and restarted. Every generation must end, the books must balance, the final balance must be the
-credit minus the delivered images at $0.014 to the micro-dollar, and fal must never have been sent one generation
-twice: what it accepted is what ImageGate knows it sent, plus what may have reached it unanswered.
+"""Chaos: 1,000 generations through the fal emulator with 30% failed runs, 5% dropped outputs, slow submits, status
+polls answered 500, downloads answered 503 and submits accepted then answered 504 (as by a proxy), while the server is
+stopped three times and restarted: twice with SIGKILL, once with SIGTERM as a rolling deploy does (submits in flight
+then finish and their handles are saved before it exits). Every generation must end, the books must balance, the final
+balance must be the credit minus the delivered images at $0.014 to the micro-dollar, and fal must never have been sent
+one generation twice: what it accepted is what ImageGate knows it sent, plus what may have reached it unanswered.
 """
 
 import sqlite3
@@ -18,15 +19,15 @@ PRICE_MICROS = 14_000
 
 
 def test_chaos_books_balance_after_kills(emulator_factory, tmp_path):
-    fal = emulator_factory("--latency", "150ms", "--fail-rate", "0.3", "--drop-output-rate", "0.05", "--status-error-rate", "0.1",
-                           "--download-error-rate", "0.05", "--lost-submit-rate", "0.03")
+    fal = emulator_factory("--latency", "150ms", "--submit-latency", "20ms", "--fail-rate", "0.3", "--drop-output-rate", "0.05",
+                           "--status-error-rate", "0.1", "--download-error-rate", "0.05", "--lost-submit-rate", "0.03")
     data = str(tmp_path / "data")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     args = ["serve", "--port", str(port), "--data-dir", data, "--provider", "fal", "--fal-queue-url", fal, "--fal-key", "chaos",
             "--workers", "32", "--log-level", "warning", "--lease", "5s"]
 
-    state = {"server": Process(args, "chaos-0")}
+    state = {"server": Process(args, "chaos-0"), "graceful_exit": None}
     wait_for(f"{base}/health")
     key = state["server"].output().split("IMAGEGATE_API_KEY=")[1].split()[0]
     # $10 opening credit + $20 more: enough for all 1,500 images asked for ($21).
@@ -37,13 +38,18 @@ def test_chaos_books_balance_after_kills(emulator_factory, tmp_path):
         for kill in range(1, 4):
             while submitted() < kill * TOTAL // 4:
                 time.sleep(0.05)
-            state["server"].proc.kill()  # SIGKILL: no graceful shutdown
-            state["server"].proc.wait()
+            if kill == 2:
+                state["server"].proc.terminate()  # SIGTERM: a graceful shutdown, mid-run
+                state["graceful_exit"] = state["server"].proc.wait(timeout=120)
+            else:
+                state["server"].proc.kill()  # SIGKILL: no graceful shutdown
+                state["server"].proc.wait()
             state["server"].log.close()
             state["server"] = Process(args, f"chaos-{kill}")
             wait_for(f"{base}/health")
 
     submit_all_during(base, key, "chaos", TOTAL, killer)
+    assert state["graceful_exit"] == 0, "the SIGTERM'd server exited by itself, cleanly"
     final = wait_for_all_to_end(base, key, TOTAL)
     assert_books_balance(base, key, final, credit_micros, PRICE_MICROS)
 

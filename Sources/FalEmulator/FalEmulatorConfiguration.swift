@@ -9,6 +9,9 @@ package struct FalEmulatorConfiguration: Sendable {
     package var queueLatencyMillis: Int64 = 0
     /// Time a request spends `IN_PROGRESS` (the model's run time).
     package var runLatencyMillis: Int64 = 0
+    /// Time an accepted submit takes to answer (the request is queued at once): a slow submit for a client to be
+    /// stopped in the middle of, as by a rolling deploy.
+    package var submitLatencyMillis: Int64 = 0
     /// Share of requests (0...1) that fail, and how.
     package var failRate = 0.0
     package var failType = FalFailureType.runnerDisconnected

@@ -68,6 +68,10 @@ struct FalEmulatorRoutes: Sendable {
                 headers: [HTTPField.Name("X-Fal-Error-Type")!: "runner_scheduling_failure"]
             )
         }
+        if self.configuration.submitLatencyMillis > 0 {
+            // Queued already: a client that drops the call now has a request upstream it never heard of.
+            try await Task.sleep(for: .milliseconds(self.configuration.submitLatencyMillis))
+        }
         if !self.synchronous, await self.queue.inject(\.lostSubmit) {
             // Accepted and queued, but the answer is "lost in a proxy": a bare 504, no fal error type.
             return Response(

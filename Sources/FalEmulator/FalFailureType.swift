@@ -10,11 +10,13 @@ package enum FalFailureType: String, Sendable, CaseIterable {
     case validation = "validation"
     /// The safety checker flagged it (fal: 422, `detail` list with type `content_policy_violation`).
     case contentPolicy = "content_policy"
+    /// Infrastructure, with a message carrying U+0000 (a runner's raw output), which PostgreSQL cannot store as is.
+    case nulMessage = "nul_message"
 
     /// The HTTP status of the result endpoint for this failure.
     var status: Int {
         switch self {
-        case .runnerDisconnected: 503
+        case .runnerDisconnected, .nulMessage: 503
         case .requestTimeout: 504
         case .validation, .contentPolicy: 422
         }
@@ -25,6 +27,7 @@ package enum FalFailureType: String, Sendable, CaseIterable {
         switch self {
         case .runnerDisconnected: ("Runner disconnected", "runner_disconnected")
         case .requestTimeout: ("Request timed out", "request_timeout")
+        case .nulMessage: ("Runner crashed: \u{0}\u{0}core dumped", "runner_disconnected")
         case .validation, .contentPolicy: ("Invalid status code: 422", "validation_error")
         }
     }
@@ -32,7 +35,7 @@ package enum FalFailureType: String, Sendable, CaseIterable {
     /// The result endpoint's body for this failure.
     var resultBody: [String: JSONValue] {
         switch self {
-        case .runnerDisconnected, .requestTimeout:
+        case .runnerDisconnected, .requestTimeout, .nulMessage:
             let (message, type) = self.statusError
             return ["detail": .string(message), "error_type": .string(type)]
         case .validation:

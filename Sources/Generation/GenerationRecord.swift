@@ -61,6 +61,8 @@ package struct GenerationRecord: Sendable, Equatable {
     /// The upstream's own error type and words, for the operator (never shown raw to users).
     package var upstreamError: String?
     package var attempts: Int
+    /// Runs that reached the settlement and could not write it (see `GenerationSettings.maxSettleFailures`).
+    package var settleFailures: Int = 0
     package let createdAt: Int64
     package var startedAt: Int64?
     package var completedAt: Int64?

@@ -19,6 +19,8 @@ import Storage
 /// - A generation whose submit may have reached the upstream but whose handle was never saved is never submitted
 ///   again: it fails, the user is refunded, and what the upstream may bill is recorded as the operator's loss.
 /// - A run interrupted by shutdown (or by losing its lease) ends without settling; the next run resumes it.
+/// - A run whose settlement fails leaves the generation to a later run after a pause that doubles each time; after
+///   `maxSettleFailures` the generation fails and is refunded without asking the upstream again.
 struct GenerationRunner: UsesGenerationDependencies, Sendable {
     let dependencies: GenerationDependencies
 
@@ -30,6 +32,8 @@ struct GenerationRunner: UsesGenerationDependencies, Sendable {
         case notClaimed
         /// Stopped before settling (shutdown, lost lease, database error); a later run resumes it.
         case interrupted
+        /// The settlement could not be written: the generation waits (longer after each failure) for a later run.
+        case settlementFailed
     }
 
     /// A generation a run of this process has just claimed, under the lease of `owner`.
@@ -77,9 +81,9 @@ struct GenerationRunner: UsesGenerationDependencies, Sendable {
         let (record, owner, id) = (claim.record, claim.owner, claim.record.id)
         var logger = logger
         logger[metadataKey: "generation"] = "\(id)"
-        let lease = Duration.milliseconds(self.settings.leaseMillis)
         let workLogger = logger
-        let result = await LeaseKeeper.holding(every: lease / 3) { [store = self.store, settings = self.settings] in
+        let result = await LeaseKeeper.holding(leaseMillis: self.settings.leaseMillis, clock: self.settings.clock) {
+            [store = self.store, settings = self.settings] in
             do {
                 let renewed = try await store.renewLease(id: id, owner: owner, until: settings.clock.nowMillis() + settings.leaseMillis)
                 return renewed ? .renewed : .lost
@@ -90,7 +94,21 @@ struct GenerationRunner: UsesGenerationDependencies, Sendable {
         } _: {
             await self.work(record, owner: owner, logger: workLogger)
         }
-        if result == .interrupted {
+        if result == .settlementFailed {
+            let failures = record.settleFailures
+            let pause = min(self.settings.settleBackoffMillis << min(failures, 20), self.settings.leaseMillis)
+            do {
+                try await Task { [store = self.store, clock = self.settings.clock] in
+                    try await store.deferAfterFailedSettlement(id: id, owner: owner, until: clock.nowMillis() + pause)
+                }.value
+            } catch {
+                logger.warning("failed settlement not counted; the generation resumes when its lease expires", metadata: ["error": "\(error)"])
+            }
+            logger.notice(
+                "generation not settled; it is tried again later",
+                metadata: ["settle_failures": "\(failures + 1)", "pause_ms": "\(pause)"]
+            )
+        } else if result == .interrupted {
             do {
                 // In a task of its own: this run's task is usually cancelled (shutdown), and the database calls
                 // refuse to start in a cancelled task.
@@ -108,7 +126,16 @@ struct GenerationRunner: UsesGenerationDependencies, Sendable {
         var record = claimed
         let failure: ProviderError?
         var delivered: [Settlement.Delivered] = []
-        if record.upstreamHandle == nil, record.upstreamSubmitAt != nil {
+        if record.settleFailures >= self.settings.maxSettleFailures {
+            // Asking the upstream again would give the same answer the books refused: end it with a plain record.
+            failure = ProviderError(
+                code: .upstreamFailed,
+                message: "The generation could not be completed.",
+                upstreamType: "settle_failed",
+                upstreamDetail: "\(record.settleFailures) settlements failed (see the log)",
+                billedImages: record.upstreamHandle == nil ? 0 : record.numImages
+            )
+        } else if record.upstreamHandle == nil, record.upstreamSubmitAt != nil {
             failure = ProviderError(
                 code: .outcomeUnknown,
                 message: "The generation was interrupted while it was being sent upstream; it was not sent again.",
@@ -154,7 +181,7 @@ struct GenerationRunner: UsesGenerationDependencies, Sendable {
             return .settled(settled.status)
         } catch {
             logger.error("generation could not be settled", metadata: ["error": "\(error)"])
-            return .interrupted
+            return .settlementFailed
         }
     }
 

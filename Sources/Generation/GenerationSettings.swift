@@ -14,6 +14,11 @@ package struct GenerationSettings: Sendable {
     /// Runs of a generation that never reached an upstream, before it is failed and refunded (a crash loop guard).
     /// A generation with an upstream request is always resumed through it, however often it was interrupted.
     package var maxAttempts: Int
+    /// Runs whose settlement failed (a database that refuses what the run would write) before the generation is
+    /// failed and refunded without asking the upstream again.
+    package var maxSettleFailures = 5
+    /// The pause before the run after a failed settlement; it doubles with each failure, up to the lease's length.
+    package var settleBackoffMillis: Int64 = 1000
     /// How many generations run at once in this process.
     package var workers: Int
     /// Largest image accepted from an upstream URL.

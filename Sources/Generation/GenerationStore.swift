@@ -126,6 +126,19 @@ package struct GenerationStore: Sendable {
         }
     }
 
+    /// Counts a settlement the run `owner` could not write, and keeps the generation from every run, here and on
+    /// other replicas, until `until`: its lease then runs out and the next claim, woken by the sweeper, tries again.
+    func deferAfterFailedSettlement(id: String, owner: String, until: Int64) async throws {
+        try await self.ownedUpdate(id: id, owner: owner) { sql in
+            try await sql.raw(
+                """
+                UPDATE generations SET settle_failures = settle_failures + 1, lease_until = \(bind: until)
+                WHERE id = \(bind: id) AND status = 'processing' AND lease_owner = \(bind: owner) RETURNING id
+                """
+            ).first()
+        }
+    }
+
     /// Writes the end of a generation, only if it is still `processing` under `owner`'s lease, in the caller's
     /// transaction (`Settlement`). Returns false otherwise (another run took it over or ended it first), in which case
     /// the caller must not move money.
@@ -299,6 +312,7 @@ package struct GenerationStore: Sendable {
             upstreamSubmitAt: try row.decode(column: "upstream_submit_at", as: Int64?.self),
             upstreamError: try row.decode(column: "upstream_error_json", as: String?.self),
             attempts: try row.decode(column: "attempts", as: Int.self),
+            settleFailures: try row.decode(column: "settle_failures", as: Int.self),
             createdAt: try row.decode(column: "created_at", as: Int64.self),
             startedAt: try row.decode(column: "started_at", as: Int64?.self),
             completedAt: try row.decode(column: "completed_at", as: Int64?.self),

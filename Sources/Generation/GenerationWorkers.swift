@@ -12,7 +12,8 @@ import Storage
 /// not a second implementation: every worker claims once at start (work a crashed process left queued, or whose
 /// lease it gave back), and a generation whose run died is claimable again when its lease runs out. On graceful
 /// shutdown workers stop claiming; running generations end as interrupted and give their lease back, so another
-/// replica (or the next start) resumes them at once.
+/// replica (or the next start) resumes them at once. A submit in flight is not cut off: it and the saving of its
+/// handle finish first (the provider shields them; the lease keeper goes on renewing), and shutdown waits for them.
 package struct GenerationWorkers: Service, UsesGenerationDependencies {
     let dependencies: GenerationDependencies
     let runner: GenerationRunner
@@ -69,7 +70,8 @@ package struct GenerationWorkers: Service, UsesGenerationDependencies {
             var logger = self.logger
             if let requestID = self.queue.requestID(for: claim.record.id) { logger.requestID = requestID }
             // A graceful shutdown interrupts the run (it gives its lease back and the next claim, here or on another
-            // replica, resumes it through its saved handle) instead of waiting for an upstream that may take minutes.
+            // replica, resumes it through its saved handle) instead of waiting for an upstream that may take minutes;
+            // only a submit in flight runs on until its handle is saved.
             _ = await cancelWhenGracefulShutdown { [logger] in await self.runner.run(claim, logger: logger) }
             GenerationMetrics.finished()
             // Claim again at once: a backlog (a restart, a dead replica's leases, a burst) drains at full speed, and

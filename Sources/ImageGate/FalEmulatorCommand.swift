@@ -22,8 +22,9 @@ struct FalEmulatorCommand: AsyncParsableCommand {
     @Option(name: .customLong("sync-port"), help: "Synchronous host port (fal.run); 0 turns it off.") var syncPort = 8182
     @Option(help: "Run time of each request, e.g. 0, 500ms, 2s.") var latency = "0"
     @Option(name: .customLong("queue-latency"), help: "Time each request waits IN_QUEUE before it runs, e.g. 200ms.") var queueLatency = "0"
+    @Option(name: .customLong("submit-latency"), help: "Time an accepted submit takes to answer, e.g. 3s.") var submitLatency = "0"
     @Option(name: .customLong("fail-rate"), help: "Share of requests (0 to 1) that fail.") var failRate = 0.0
-    @Option(name: .customLong("fail-type"), help: "runner_disconnected, request_timeout, validation or content_policy.")
+    @Option(name: .customLong("fail-type"), help: "runner_disconnected, request_timeout, validation, content_policy or nul_message.")
     var failType = "runner_disconnected"
     @Option(name: .customLong("drop-output-rate"), help: "Share of output images whose URL answers 404.") var dropOutputRate = 0.0
     @Option(name: .customLong("reject-first-submits"), help: "Answer 503 to the first N submits (exercises client retries).")
@@ -43,11 +44,12 @@ struct FalEmulatorCommand: AsyncParsableCommand {
         config.host = self.host
         config.port = self.port
         config.syncPort = self.syncPort == 0 ? nil : self.syncPort
-        guard let run = Self.millis(self.latency), let queue = Self.millis(self.queueLatency) else {
-            throw ValidationError("--latency / --queue-latency: expected e.g. 0, 250ms or 2s")
+        guard let run = Self.millis(self.latency), let queue = Self.millis(self.queueLatency), let submit = Self.millis(self.submitLatency) else {
+            throw ValidationError("--latency / --queue-latency / --submit-latency: expected e.g. 0, 250ms or 2s")
         }
         config.runLatencyMillis = run
         config.queueLatencyMillis = queue
+        config.submitLatencyMillis = submit
         let rates = [self.failRate, self.dropOutputRate, self.statusErrorRate, self.downloadErrorRate, self.lostSubmitRate]
         guard rates.allSatisfy({ (0...1).contains($0) }) else { throw ValidationError("rates are between 0 and 1") }
         config.faults.statusError.rate = self.statusErrorRate

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Catalog
 import CoreMetrics
+import Essentials
 import Foundation
 import Imaging
 import Logging
@@ -74,7 +75,7 @@ struct FalResponse: Sendable {
     let body: [UInt8]
     let errorTypeHeader: String?
 
-    var text: String { String(decoding: self.body.prefix(2048), as: UTF8.self) }
+    var text: String { String(storable: self.body.prefix(2048)) }
 
     /// fal's own "not accepted" (rate limit, no runner), as opposed to an error from something in between.
     var isFalRefusal: Bool { self.status == 429 || self.errorTypeHeader != nil }

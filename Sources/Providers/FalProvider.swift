@@ -16,6 +16,8 @@ import NIOHTTP1
 ///   refused it (429, or a 5xx that carries fal's `X-Fal-Error-Type`). A proxy's 502/504 or a broken connection
 ///   after the request was written may follow an accepted job: the outcome is then unknown, the generation fails
 ///   with `outcomeUnknown` and fal's possible bill is recorded, never a second submit.
+/// - A submit is never cut off by a cancel (a graceful shutdown, a lost lease): it and the saving of its handle run
+///   to their end, so a deploy does not leave fal a request that no one follows.
 /// - Reads (status, result) are retried with backoff on anything that is not fal's final answer, until the
 ///   generation's deadline; only then is the request cancelled upstream, and what fal will still bill is reported.
 package struct FalProvider: ImageProvider {
@@ -55,25 +57,11 @@ package struct FalProvider: ImageProvider {
             if await context.cancelRequested() {
                 throw ProviderError(code: .cancelled, message: "Cancelled by its owner before it was sent upstream; the whole hold was returned.")
             }
-            do {
-                try await context.willSubmit()
-            } catch {
-                throw ProviderError(code: .upstreamFailed, message: "The generation could not be recorded.", upstreamDetail: "\(error)")
-            }
-            handle = try await self.submit(request)
-            do {
-                let data = String(decoding: try JSONEncoder().encode(handle), as: UTF8.self)
-                try await context.record(UpstreamHandle(requestID: handle.requestID, data: data))
-            } catch {
-                // Without a durable handle a restart could not find this request again: give it up now.
-                throw await self.abandon(
-                    handle,
-                    request: request,
-                    lastPhase: nil,
-                    reason: "The generation could not be recorded.",
-                    upstreamType: "unrecorded_handle",
-                    detail: "\(error)"
-                )
+            // Run to their end even when this run is cancelled (a graceful shutdown, a lost lease): a submit cut off
+            // mid-call may leave a request upstream that nobody can follow, refunded to the user and paid to fal.
+            // Bounded: each call has `callTimeout`, and a submit is tried at most `maxAttempts` times.
+            handle = try await Self.uncancelled { [self] () async throws(ProviderError) in
+                try await self.submitAndRecord(request, context: context)
             }
         }
         let (status, cancel) = try await self.pollStatus(
@@ -95,6 +83,43 @@ package struct FalProvider: ImageProvider {
         }
         let images = output.images.map { ProviderImage.remote(url: $0.url, contentType: $0.contentType, width: $0.width, height: $0.height) }
         return ProviderOutcome(images: images, seed: output.seed, seedHonoured: false)
+    }
+
+    /// Marks the generation as submitting, submits it, and saves the handle fal returned.
+    func submitAndRecord(_ request: ProviderRequest, context: ProviderContext) async throws(ProviderError) -> FalWire.QueueHandle {
+        do {
+            try await context.willSubmit()
+        } catch {
+            throw ProviderError(code: .upstreamFailed, message: "The generation could not be recorded.", upstreamDetail: "\(error)")
+        }
+        let handle = try await self.submit(request)
+        do {
+            let data = String(decoding: try JSONEncoder().encode(handle), as: UTF8.self)
+            try await context.record(UpstreamHandle(requestID: handle.requestID, data: data))
+        } catch {
+            // Without a durable handle a restart could not find this request again: give it up now.
+            throw await self.abandon(
+                handle,
+                request: request,
+                lastPhase: nil,
+                reason: "The generation could not be recorded.",
+                upstreamType: "unrecorded_handle",
+                detail: "\(error)"
+            )
+        }
+        return handle
+    }
+
+    /// Runs `body` in a task of its own, which this task's cancellation does not reach, and waits for its end.
+    static func uncancelled<T: Sendable>(_ body: @escaping @Sendable () async throws(ProviderError) -> T) async throws(ProviderError) -> T {
+        let result = await Task { () async -> Result<T, ProviderError> in
+            do throws(ProviderError) {
+                return .success(try await body())
+            } catch {
+                return .failure(error)
+            }
+        }.value
+        return try result.get()
     }
 
     /// The generation's deadline on this process's clock: `configuration.deadline` after it first started.

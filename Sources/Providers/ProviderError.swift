@@ -1,3 +1,5 @@
+import Essentials
+
 /// Why a provider could not produce any image. `code` is ImageGate's classification; the upstream's own words are
 /// kept apart (`upstreamType`, `upstreamDetail`) for the operator.
 package struct ProviderError: Error, Sendable, Equatable {
@@ -42,10 +44,12 @@ package struct ProviderError: Error, Sendable, Equatable {
     package let billedImages: Int
 
     package init(code: Code, message: String, upstreamType: String? = nil, upstreamDetail: String? = nil, billedImages: Int = 0) {
+        // The upstream's words reach the books, the logs and the user only through here: made storable once, so
+        // no engine refuses them (a NUL in a PostgreSQL statement would fail every settlement of the generation).
         self.code = code
-        self.message = message
-        self.upstreamType = upstreamType
-        self.upstreamDetail = upstreamDetail
+        self.message = message.storable
+        self.upstreamType = upstreamType?.storable
+        self.upstreamDetail = upstreamDetail?.storable
         self.billedImages = billedImages
     }
 

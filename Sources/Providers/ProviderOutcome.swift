@@ -1,4 +1,5 @@
 import Catalog
+import Essentials
 
 /// One image a provider produced: in memory (local engine) or at a URL to be mirrored (upstreams).
 package enum ProviderImage: Sendable {
@@ -29,8 +30,9 @@ package struct UpstreamHandle: Sendable, Equatable {
     package let data: String
 
     package init(requestID: String, data: String) {
-        self.requestID = requestID
-        self.data = data
+        // Both are the upstream's text, stored as they are: made storable on either engine.
+        self.requestID = requestID.storable
+        self.data = data.storable
     }
 }
 

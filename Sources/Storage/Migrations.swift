@@ -233,6 +233,11 @@ package enum Migrations {
             // Where a running generation waits in the upstream's queue (progress only; NULL when unknown or running).
             ["ALTER TABLE generations ADD COLUMN upstream_queue_position INTEGER"]
         },
+        Step(version: 10) { _ in
+            // Runs whose settlement failed: each waits longer before the next, and after a few the generation is
+            // failed and refunded instead of resumed against its upstream forever.
+            ["ALTER TABLE generations ADD COLUMN settle_failures INTEGER NOT NULL DEFAULT 0"]
+        },
     ]
 
     /// The newest schema this version of ImageGate knows.
