@@ -32,6 +32,8 @@ package struct GenerationDependencies: Sendable {
     let hub = CompletionHub()
     /// Rung when a webhook may have become due (a settlement, a redelivery), so the dispatcher sends it at once.
     let webhookBell = CompletionHub()
+    /// This replica's clock against the database's, before a claim judges a lease expired.
+    let clockSkew: ClockSkewWatch
 
     package init(
         catalog: ModelCatalog,
@@ -56,6 +58,7 @@ package struct GenerationDependencies: Sendable {
         self.idempotency = IdempotencyStore(database: database)
         self.webhooks = WebhookOutbox(database: database)
         self.webhookPolicy = AddressPolicy(allowPrivate: settings.webhooks.allowPrivateAddresses)
+        self.clockSkew = ClockSkewWatch(maxSkewMillis: settings.maxClockSkewMillis)
     }
 
     /// The one way a generation ends (see `Settlement`).

@@ -47,13 +47,10 @@ struct GenerationRunner: UsesGenerationDependencies, Sendable {
     func run(_ id: String, logger: Logger) async -> Result {
         let owner = Identifier.make("run")
         do {
+            let now = self.settings.clock.nowMillis()
+            let takeover = await self.clockSkew.takeover(now: now, store: self.store, logger: logger)
             guard
-                let claimed = try await self.store.claim(
-                    id: id,
-                    owner: owner,
-                    now: self.settings.clock.nowMillis(),
-                    leaseMillis: self.settings.leaseMillis
-                )
+                let claimed = try await self.store.claim(id: id, owner: owner, now: now, leaseMillis: self.settings.leaseMillis, takeover: takeover)
             else { return .notClaimed }
             return await self.run(Claim(record: claimed, owner: owner), logger: logger)
         } catch {
@@ -68,7 +65,9 @@ struct GenerationRunner: UsesGenerationDependencies, Sendable {
     func claimNext(logger: Logger) async -> Claim? {
         let owner = Identifier.make("run")
         do {
-            let claimed = try await self.store.claimNext(owner: owner, now: self.settings.clock.nowMillis(), leaseMillis: self.settings.leaseMillis)
+            let now = self.settings.clock.nowMillis()
+            let takeover = await self.clockSkew.takeover(now: now, store: self.store, logger: logger)
+            let claimed = try await self.store.claimNext(owner: owner, now: now, leaseMillis: self.settings.leaseMillis, takeover: takeover)
             return claimed.map { Claim(record: $0, owner: owner) }
         } catch {
             if !Task.isCancelled { logger.error("no generation could be claimed", metadata: ["error": "\(error)"]) }

@@ -33,6 +33,9 @@ package struct GenerationSettings: Sendable {
     /// counts the same queue), and the most one account may have waiting. Past either, a new generation is refused
     /// with `503 overloaded` before anything is held. 0: no bound.
     package var maxQueued = 1_000
+    /// The most this replica's clock may disagree with the database's before it stops taking over expired leases
+    /// (see `ClockSkewWatch`).
+    package var maxClockSkewMillis: Int64 = 5_000
     package var maxQueuedPerAccount = 0
 
     package init(

@@ -52,51 +52,6 @@ package struct GenerationStore: Sendable {
         }
     }
 
-    /// Moves a generation to `processing` under a lease held by `owner`: a `queued` one, or a `processing` one whose
-    /// lease has run out (its run died). Returns nil when it is final or another run holds a live lease on it.
-    func claim(id: String, owner: String, now: Int64, leaseMillis: Int64) async throws -> GenerationRecord? {
-        try await self.claim(owner: owner, now: now, leaseMillis: leaseMillis) { _ in "\(bind: id)" }
-    }
-
-    /// Claims the oldest generation nobody runs (queued, or whose run's lease ran out), for an idle worker of any
-    /// replica: the shared queue is this table. On PostgreSQL the pick is `FOR UPDATE SKIP LOCKED`, so workers
-    /// claiming at once on several replicas each take a different row without waiting for each other. Nil when
-    /// there is nothing to claim.
-    func claimNext(owner: String, now: Int64, leaseMillis: Int64) async throws -> GenerationRecord? {
-        try await self.claim(owner: owner, now: now, leaseMillis: leaseMillis) { sql in
-            """
-            (SELECT id FROM generations WHERE \(Self.claimable(now: now))
-             ORDER BY created_at, id LIMIT 1\(sql.forUpdateSkipLocked))
-            """
-        }
-    }
-
-    /// The rows a run may claim: queued, or processing under a lease that ran out (or was given back).
-    private static func claimable(now: Int64) -> SQLQueryString {
-        "(status = 'queued' OR (status = 'processing' AND (lease_until IS NULL OR lease_until < \(bind: now))))"
-    }
-
-    /// The one claim statement both ways share: the guard is repeated on the row itself, so a generation that
-    /// stopped being claimable between the pick and the update (another run, a cancel) is never claimed.
-    private func claim(
-        owner: String,
-        now: Int64,
-        leaseMillis: Int64,
-        pick: @escaping @Sendable (any SQLDatabase) -> SQLQueryString
-    ) async throws -> GenerationRecord? {
-        try await self.database.transaction(priority: .urgent) { sql in
-            let row = try await sql.raw(
-                """
-                UPDATE generations SET status = 'processing', started_at = COALESCE(started_at, \(bind: now)),
-                    attempts = attempts + 1, lease_until = \(bind: now + leaseMillis), lease_owner = \(bind: owner)
-                WHERE id = \(pick(sql)) AND \(Self.claimable(now: now))
-                RETURNING *
-                """
-            ).first()
-            return try row.map(Self.record)
-        }
-    }
-
     /// Extends the lease of the run `owner`. False when the lease is no longer its own (it expired and another run
     /// claimed the generation, or the generation ended): the run must stop without settling.
     func renewLease(id: String, owner: String, until: Int64) async throws -> Bool {

@@ -12,7 +12,8 @@ import Testing
 @Suite struct SettlementFailureTests {
     typealias Harness = SettlementTests.Harness
 
-    /// Workers over `harness`'s database with `settings`, until `id` is final (at most 20 s); the final record.
+    /// Workers over `harness`'s database with `settings`, until `id` is final (at most 60 s: a parallel suite on
+    /// PostgreSQL can stall a run for seconds); the final record.
     static func runWorkers(until id: String, provider: ScriptedProvider, settings: GenerationSettings, _ harness: Harness) async throws
         -> GenerationRecord?
     {
@@ -20,7 +21,7 @@ import Testing
         let workers = GenerationWorkers(service.dependencies, workers: 1, logger: harness.logger)
         let task = Task { try await workers.run() }
         defer { task.cancel() }
-        let deadline = ContinuousClock.now + .seconds(20)
+        let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
             if let record = try await service.store.get(id: id), record.status.isFinal { return record }
             try await Task.sleep(for: .milliseconds(20))
