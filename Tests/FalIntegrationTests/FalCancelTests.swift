@@ -83,9 +83,18 @@ import Testing
             let instance = try await FalProviderTests.instance(emulator)
             defer { instance.cleanUp() }
             try await instance.run(.live) { client in
-                let done = try await client.generate(try body(set: ["num_images": 1]), key: instance.apiKey)
-                #expect(done.status == .ok)
-                let id = try #require(try done.json()["generation_id"] as? String)
+                // Asynchronous, then read until it ends: a synchronous call could meet the test client's 60 s read
+                // timeout when a parallel suite on PostgreSQL slows the machine down.
+                let async: HTTPFields = [HTTPField.Name("Prefer")!: "respond-async"]
+                let queued = try await client.generate(try body(set: ["num_images": 1]), key: instance.apiKey, headers: async)
+                #expect(queued.status == .accepted)
+                let id = try #require(try queued.json()["generation_id"] as? String)
+                var status: String?
+                for _ in 0..<600 where status != "completed" {
+                    status = try await client.get("/v1/generations/\(id)", key: instance.apiKey).json()["status"] as? String
+                    if status != "completed" { try await Task.sleep(for: .milliseconds(200)) }
+                }
+                #expect(status == "completed")
                 let answer = try await Self.cancel(client, instance, id)
                 #expect(answer.status == .conflict)
                 let json = try answer.json()

@@ -7,10 +7,12 @@ import Testing
 @testable import Accounts
 @testable import Generation
 
+// One corrupted database at a time: on PostgreSQL each case creates a database, and twenty CREATE DATABASE at once
+// (each a checkpoint) stall every other suite running beside them.
 /// Each inconsistency the audit must find, made by corrupting real books (a generation of two images, charged and
 /// delivered, asked for with an Idempotency-Key and a webhook from an upstream that bills 0.035 per image, beside a
 /// top-up made with a key), and named down to the row and its class.
-@Suite struct BooksAuditTests {
+@Suite(.serialized) struct BooksAuditTests {
     typealias Harness = SettlementTests.Harness
 
     /// What the upstream of these books bills per image.
