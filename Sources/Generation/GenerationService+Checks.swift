@@ -13,12 +13,6 @@ import Storage
 /// The checks a request passes before any money is held (balance, key limits, rate limits, webhook address) and
 /// the sizes and stored form it resolves to.
 extension GenerationService {
-    /// Refuses new work while the database or the output store refuses writes for want of space.
-    func checkRoom() throws {
-        if self.database.full.isFull() { throw StorageFullError(.database, detail: "a recent write was refused") }
-        if self.blobs.full?.isFull() == true { throw StorageFullError(.outputs, detail: "a recent write was refused") }
-    }
-
     /// Refuses a new generation while the shared queue, or the account's share of it, is at its bound. One look over
     /// the queued rows (the status index; at most about `maxQueued` of them). Not atomic with the hold: requests in
     /// flight at the same instant may pass it together, which a bound for backpressure can afford.

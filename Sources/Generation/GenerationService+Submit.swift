@@ -28,7 +28,7 @@ extension GenerationService {
     ) async throws -> CreatedGeneration {
         // A store that just refused a write for want of space could neither hold, keep images nor settle: refuse
         // before anything is taken, fetched or held (503 storage_full), until space is back.
-        try self.checkRoom()
+        try StorageFullError.checkRoom(database: self.database, blobs: self.blobs)
         // Every request counts against the key's requests per minute, replays included; a refusal comes first of all.
         let rates = try await self.takeRequest(apiKeyID: apiKeyID, own: keyRateLimits)
         let fingerprint = IdempotencyStore.fingerprint(parameters)

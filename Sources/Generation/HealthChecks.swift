@@ -32,8 +32,7 @@ package struct HealthChecks: Sendable {
     /// (`StorageFullError`) when either refused a write for want of space lately.
     package func ready() async throws {
         // A store that refused a write for want of space answers pings happily; it is not ready for work all the same.
-        if self.database.full.isFull() { throw StorageFullError(.database, detail: "a recent write was refused") }
-        if self.blobs.full?.isFull() == true { throw StorageFullError(.outputs, detail: "a recent write was refused") }
+        try StorageFullError.checkRoom(database: self.database, blobs: self.blobs)
         let now = self.clock.nowMillis()
         if let (at, passed) = self.lastReady.result, now >= at, now - at < self.readyCacheMillis {
             guard passed else { throw NotReady() }
@@ -59,5 +58,14 @@ package struct HealthChecks: Sendable {
             get { self.value.withLock { $0 } }
             set { self.value.withLock { $0 = newValue } }
         }
+    }
+}
+
+extension StorageFullError {
+    /// Throws when the database or the blob store refused a write for want of space lately (see `FullMark`): the one
+    /// check behind new generations' refusal and `/ready`.
+    static func checkRoom(database: any Database, blobs: any BlobStore) throws {
+        if database.full.isFull() { throw StorageFullError(.database, detail: "a recent write was refused") }
+        if blobs.full?.isFull() == true { throw StorageFullError(.outputs, detail: "a recent write was refused") }
     }
 }
