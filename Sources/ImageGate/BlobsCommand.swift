@@ -36,7 +36,27 @@ struct BlobsMigrateCommand: AsyncParsableCommand {
         let settings = try await self.settings.read(ConfigSettings.data)
         let source = try DataLocation.blobStore(self.from, setting: "--from", settings).open()
         let destination = try DataLocation.blobStore(self.to, setting: "--to", settings).open()
-        var tally = (copied: 0, bytes: Int64(0), skipped: 0, failed: 0)
+        let tally = try await Self.copyAll(from: source, to: destination)
+        print(tally)
+        if tally.failed > 0 { throw ExitCode(1) }
+    }
+
+    /// What a copy of every blob did.
+    struct Tally: CustomStringConvertible {
+        var copied = 0
+        var bytes = Int64(0)
+        var skipped = 0
+        var failed = 0
+
+        var description: String {
+            "copied \(self.copied) blobs (\(self.bytes) bytes), skipped \(self.skipped) already there, \(self.failed) failed"
+        }
+    }
+
+    /// Copies every output and reference copy of `source` to `destination` (also `backup` and `restore`); each
+    /// failure is named on stderr and counted, and the others go on.
+    static func copyAll(from source: any BlobStore, to destination: any BlobStore) async throws -> Tally {
+        var tally = Tally()
         for prefix in [OutputStore.blobKeyPrefix, OutputStore.referenceKeyPrefix] {
             for key in try await source.keys(under: prefix) {
                 do {
@@ -53,8 +73,7 @@ struct BlobsMigrateCommand: AsyncParsableCommand {
                 }
             }
         }
-        print("copied \(tally.copied) blobs (\(tally.bytes) bytes), skipped \(tally.skipped) already there, \(tally.failed) failed")
-        if tally.failed > 0 { throw ExitCode(1) }
+        return tally
     }
 
     /// What became of one key.

@@ -26,11 +26,19 @@ struct SettingsArguments: ParsableArguments {
 struct DataOptions: ParsableArguments {
     @OptionGroup var settings: SettingsArguments
 
-    /// Opens the data directory for an operator command; quiet unless something goes wrong.
-    func open() async throws -> Environment {
+    /// Opens the data directory for an operator command; quiet unless something goes wrong. `existing`: for a
+    /// command that only reads, which neither creates nor migrates a database (`Environment.openExisting`).
+    func open(existing: Bool = false) async throws -> Environment {
         var logger = Logger(label: "imagegate")
         logger.logLevel = .warning
-        return try await Environment.open(try DataLocation(try await self.settings.read(ConfigSettings.data)), logger: logger)
+        let location = try await self.location()
+        return existing
+            ? try await Environment.openExisting(location, logger: logger) : try await Environment.open(location, logger: logger)
+    }
+
+    /// Where the data is, from `--data-dir`, `--database` and `--blob-store`.
+    func location() async throws -> DataLocation {
+        try DataLocation(try await self.settings.read(ConfigSettings.data))
     }
 }
 

@@ -11,7 +11,7 @@ struct ImageGateCommand: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, ConfigCommand.self, FalEmulatorCommand.self, GenerateCommand.self, GenerationsCommand.self, AccountCommand.self,
             AccountsCommand.self, KeysCommand.self, CreditsCommand.self, UsageCommand.self, AuditCommand.self, RenderCommand.self,
-            BlobsCommand.self, SignRequestCommand.self,
+            BlobsCommand.self, BackupCommand.self, RestoreCommand.self, SignRequestCommand.self,
         ]
     )
 }

@@ -4,9 +4,10 @@ import Foundation
 import ImageGateApp
 import Storage
 
-/// Runs an operator command against the data directory, closing the database afterwards.
-func withEnvironment<T>(_ data: DataOptions, _ body: (Environment) async throws -> T) async throws -> T {
-    let environment = try await data.open()
+/// Runs an operator command against the data directory, closing the database afterwards. `readOnly`: the command
+/// only reads, so it needs an existing database at this build's schema and creates or migrates nothing.
+func withEnvironment<T>(_ data: DataOptions, readOnly: Bool = false, _ body: (Environment) async throws -> T) async throws -> T {
+    let environment = try await data.open(existing: readOnly)
     do {
         let result = try await body(environment)
         try await environment.database.close()
@@ -63,7 +64,7 @@ struct AccountsCommand: AsyncParsableCommand {
         @OptionGroup var data: DataOptions
 
         func run() async throws {
-            let accounts = try await withEnvironment(self.data) { env in try await AccountStore(database: env.database).list() }
+            let accounts = try await withEnvironment(self.data, readOnly: true) { env in try await AccountStore(database: env.database).list() }
             if self.json { return try printJSON(accounts) }
             printTable(["NAME", "ID", "BALANCE", "HELD"], accounts.map { [$0.name, $0.id, $0.balance.formatted, $0.held.formatted] })
         }
@@ -187,7 +188,7 @@ struct KeysCommand: AsyncParsableCommand {
         @OptionGroup var data: DataOptions
 
         func run() async throws {
-            let (keys, names) = try await withEnvironment(self.data) { env in
+            let (keys, names) = try await withEnvironment(self.data, readOnly: true) { env in
                 let accounts = try await AccountStore(database: env.database).list()
                 let names = Dictionary(uniqueKeysWithValues: accounts.map { ($0.id, $0.name) })
                 let filter = try self.account.map { name in

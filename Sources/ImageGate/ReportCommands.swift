@@ -25,7 +25,7 @@ struct UsageCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let output = try await withEnvironment(self.data) { env in
+        let output = try await withEnvironment(self.data, readOnly: true) { env in
             var accountID: String?
             if let name = self.account {
                 guard let account = try await AccountStore(database: env.database).find(name: name) else {
@@ -68,7 +68,7 @@ struct AuditCommand: AsyncParsableCommand {
     @OptionGroup var data: DataOptions
 
     func run() async throws {
-        let report = try await withEnvironment(self.data) { env in
+        let report = try await withEnvironment(self.data, readOnly: true) { env in
             try await BooksAudit.run(on: env.database, blobs: self.blobs ? env.blobs : nil)
         }
         if self.json {

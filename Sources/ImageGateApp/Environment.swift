@@ -39,6 +39,33 @@ package struct Environment: Sendable {
         return Environment(database: database, blobs: blobs, catalog: catalog)
     }
 
+    /// Opens the database and blob store of a data directory for a command that only reads them (`audit`, `usage`,
+    /// listings, `backup`): nothing is created and nothing migrated. A missing SQLite file is an error naming its
+    /// path, and so is a database without ImageGate's schema or at another version of it.
+    package static func openExisting(_ data: DataLocation, logger: Logger) async throws -> Environment {
+        let path = data.resolvedDatabasePath
+        let database: any Database
+        let place: String
+        if PostgresDatabase.isURL(path) {
+            database = try await PostgresDatabase.open(url: path, maxConnections: 4, logger: logger)
+            place = "the PostgreSQL database of --database"
+        } else {
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw ConfigurationError(description: "no database at \(path): check --data-dir (or --database); this command creates none")
+            }
+            database = try await SQLiteDatabase.open(path: path, logger: logger)
+            place = "the database at \(path)"
+        }
+        do {
+            try await SchemaCheck.requireCurrent(on: database, place: place)
+        } catch {
+            try? await database.close()
+            throw error
+        }
+        let blobs = (data.blobStore ?? .directory("\(data.directory)/blobs")).open()
+        return Environment(database: database, blobs: blobs, catalog: try ModelCatalog.bundled())
+    }
+
     /// The catalog file at `path`, or an error that names the file and what is wrong in it.
     static func catalog(_ path: String) throws -> ModelCatalog {
         do {

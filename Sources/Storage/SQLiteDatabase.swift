@@ -38,7 +38,7 @@ package final class SQLiteDatabase: Database {
 
     /// The database file, for connections of their own (snapshots).
     private let path: String
-    private let logger: Logger
+    let logger: Logger
     package let full = FullMark(.database)
 
     private init(writer: SQLiteConnection, readers: [SQLiteConnection], threadPool: NIOThreadPool, path: String, logger: Logger) {
