@@ -71,12 +71,16 @@ package func buildRouter<Generations: GenerationUseCases>(_ deps: GatewayDepende
         try await health.live()
         return try JSONResponse.make(["status": "ok"])
     }
-    // Readiness: the database and the blob store both answer, and neither is full.
-    router.get("/ready") { _, _ -> Response in
+    // Readiness: the database and the blob store take writes, neither is full, and an upstream can be reached.
+    // The answer names the reason, never the error behind it (that goes to the log).
+    router.get("/ready") { _, context -> Response in
         do {
             try await health.ready()
         } catch let error as StorageFullError {
             return try JSONResponse.make(["status": "storage_full", "store": error.store.rawValue], status: .serviceUnavailable)
+        } catch let error as HealthChecks.NotReady {
+            context.logger.warning("not ready", metadata: ["reason": "\(error.reason.rawValue)", "error": "\(error.cause)"])
+            return try JSONResponse.make(["status": "unavailable", "reason": error.reason.rawValue], status: .serviceUnavailable)
         } catch {
             return try JSONResponse.make(["status": "unavailable"], status: .serviceUnavailable)
         }

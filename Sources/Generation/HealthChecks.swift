@@ -3,24 +3,33 @@ import Essentials
 import Storage
 import Synchronization
 
-/// The process's own checks: `/health` (the process and its database answer) and `/ready` (the blob store too),
-/// so the HTTP layer asks without holding either.
+/// The process's own checks: `/health` (the process and its database answer) and `/ready` (it can do work: the
+/// database and the blob store take writes, and an upstream answers), so the HTTP layer asks without holding either.
 ///
-/// `/ready` is public and the blob store's check is a request to it (an S3 `HeadBucket`, which the operator pays
-/// for): its answer is kept for `readyCacheMillis`, so callers cannot make the server hammer its store.
+/// `/ready` is public and its deep checks cost something (a committed row, an S3 `PUT`, a request to the upstream):
+/// their answer is kept for `readyCacheMillis`, so callers cannot make the server hammer its stores or its supplier.
 package struct HealthChecks: Sendable {
     let database: any Database
     let blobs: any BlobStore
     let clock: any WallClock
     let readyCacheMillis: Int64
-    /// When the deep check last ran and whether it passed.
+    /// The upstreams generations go to; not ready when none of them can be reached. Empty: nothing to reach (local).
+    let upstreams: [UpstreamCheck]
+    /// When the deep check last ran and what it found.
     private let lastReady = LastReady()
 
-    package init(database: any Database, blobs: any BlobStore, clock: any WallClock = SystemClock(), readyCacheMillis: Int64 = 5_000) {
+    package init(
+        database: any Database,
+        blobs: any BlobStore,
+        clock: any WallClock = SystemClock(),
+        readyCacheMillis: Int64 = 5_000,
+        upstreams: [UpstreamCheck] = []
+    ) {
         self.database = database
         self.blobs = blobs
         self.clock = clock
         self.readyCacheMillis = readyCacheMillis
+        self.upstreams = upstreams
     }
 
     /// Throws when the database does not answer.
@@ -28,36 +37,84 @@ package struct HealthChecks: Sendable {
         try await self.database.ping()
     }
 
-    /// Throws when the database or the blob store does not answer (as found at most `readyCacheMillis` ago), or
-    /// (`StorageFullError`) when either refused a write for want of space lately.
+    /// Throws `StorageFullError` when a store refused a write for want of space lately, or `NotReady` with its
+    /// reason when the deep check (as found at most `readyCacheMillis` ago) failed.
     package func ready() async throws {
         // A store that refused a write for want of space answers pings happily; it is not ready for work all the same.
         try StorageFullError.checkRoom(database: self.database, blobs: self.blobs)
         let now = self.clock.nowMillis()
-        if let (at, passed) = self.lastReady.result, now >= at, now - at < self.readyCacheMillis {
-            guard passed else { throw NotReady() }
+        if let last = self.lastReady.result, now >= last.at, now - last.at < self.readyCacheMillis {
+            if let failure = last.failure { throw failure }
             return
         }
-        do {
-            try await self.database.ping()
-            try await self.blobs.ping()
-            self.lastReady.result = (now, true)
-        } catch {
-            self.lastReady.result = (now, false)
-            throw error
-        }
+        let failure = await self.deepCheck()
+        self.lastReady.result = (now, failure)
+        if let failure { throw failure }
     }
 
-    /// A failed deep check, answered again from the cache.
-    package struct NotReady: Error {}
+    /// Each dependency in turn, the first failure kept.
+    private func deepCheck() async -> NotReady? {
+        do {
+            try await self.database.probeWrite()
+        } catch {
+            return NotReady(reason: .databaseUnwritable, cause: error)
+        }
+        do {
+            try await self.blobs.ping()
+            // A bucket that answers HEAD may still refuse every PUT (permissions, a read-only or full server).
+            _ = try await self.blobs.put(key: ".ready", bytes: Array("ok".utf8))
+        } catch {
+            return NotReady(reason: .outputsUnwritable, cause: error)
+        }
+        guard !self.upstreams.isEmpty else { return nil }
+        var causes: [String] = []
+        for upstream in self.upstreams {
+            do {
+                try await upstream.probe()
+                return nil
+            } catch {
+                causes.append("\(upstream.name): \(error)")
+            }
+        }
+        return NotReady(reason: .upstreamUnreachable, cause: UpstreamsUnreachable(causes: causes))
+    }
 
-    /// The last deep check's time and outcome, shared by every copy of the checks.
+    /// A failed deep check: which dependency, and the error behind it (for the log, never the public answer).
+    package struct NotReady: Error, CustomStringConvertible {
+        package enum Reason: String, Sendable {
+            case databaseUnwritable = "database_unwritable"
+            case outputsUnwritable = "outputs_unwritable"
+            case upstreamUnreachable = "upstream_unreachable"
+        }
+        package let reason: Reason
+        package let cause: any Error
+        package var description: String { "\(self.reason.rawValue): \(self.cause)" }
+    }
+
+    /// Every upstream probe failed.
+    struct UpstreamsUnreachable: Error, CustomStringConvertible {
+        let causes: [String]
+        var description: String { self.causes.joined(separator: "; ") }
+    }
+
+    /// The last deep check's time and failure (nil: it passed), shared by every copy of the checks.
     private final class LastReady: Sendable {
-        private let value = Mutex<(at: Int64, passed: Bool)?>(nil)
-        var result: (at: Int64, passed: Bool)? {
+        private let value = Mutex<(at: Int64, failure: NotReady?)?>(nil)
+        var result: (at: Int64, failure: NotReady?)? {
             get { self.value.withLock { $0 } }
             set { self.value.withLock { $0 = newValue } }
         }
+    }
+}
+
+/// A cheap way to learn whether an upstream can be reached (for fal: any HTTP answer from its queue host).
+package struct UpstreamCheck: Sendable {
+    package let name: String
+    package let probe: @Sendable () async throws -> Void
+
+    package init(name: String, probe: @escaping @Sendable () async throws -> Void) {
+        self.name = name
+        self.probe = probe
     }
 }
 

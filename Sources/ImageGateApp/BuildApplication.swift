@@ -78,12 +78,18 @@ package func buildGateway(_ config: AppConfiguration, logger: Logger) async thro
     )
     let generations = GenerationService(engine)
     Observability.bootstrapMetrics()
+    let upstreams = UpstreamProbes.checks(config, httpClient: httpClient)
     var dependencies = GatewayDependencies(
         catalog: environment.catalog,
         generations: generations,
         outputs: OutputReads(database: environment.database, blobs: blobs),
         operations: Operations(database: environment.database),
-        health: HealthChecks(database: environment.database, blobs: environment.blobs, clock: config.clock),
+        health: HealthChecks(
+            database: environment.database,
+            blobs: environment.blobs,
+            clock: config.clock,
+            upstreams: upstreams
+        ),
         signer: signer,
         publicURL: config.resolvedPublicURL,
         syncTimeout: .seconds(config.syncTimeoutSeconds),

@@ -60,4 +60,42 @@ import Testing
             try? await database.close()
         }
     }
+
+    /// No upstream reachable: not ready, with the reason; the probe, like the stores', runs once per window.
+    @Test func anUnreachableUpstreamMakesItNotReadyAndIsProbedOncePerWindow() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("health-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let database = try await TestDatabase.open(directory: directory)
+        try await withCleanup {
+            let probes = Mutex(0)
+            let reachable = Mutex(true)
+            let upstream = UpstreamCheck(name: "fal") {
+                probes.withLock { $0 += 1 }
+                if !reachable.withLock({ $0 }) { throw BlobError.unavailable("connection refused") }
+            }
+            let clock = ManualClock()
+            let checks = HealthChecks(
+                database: database,
+                blobs: FileBlobStore(root: directory + "/blobs"),
+                clock: clock,
+                readyCacheMillis: 5_000,
+                upstreams: [upstream]
+            )
+            try await checks.ready()
+            reachable.withLock { $0 = false }
+            clock.advance(byMillis: 5_000)
+            for _ in 0..<10 {
+                do {
+                    try await checks.ready()
+                    Issue.record("ready with the upstream unreachable")
+                } catch let error as HealthChecks.NotReady {
+                    #expect(error.reason == .upstreamUnreachable)
+                }
+            }
+            #expect(probes.withLock { $0 } == 2)
+        } cleanup: {
+            try? await database.close()
+        }
+    }
 }
