@@ -29,6 +29,8 @@ package struct GatewayDependencies<Generations: GenerationUseCases>: Sendable {
     package var providerName = "local"
     /// Who sends an output's bytes once its link is checked.
     package var outputDelivery = OutputDelivery.proxy
+    /// Proxies whose `X-Forwarded-For` names the client in the access log.
+    package var trustedProxies = TrustedProxies.none
 
     package init(
         catalog: ModelCatalog,
@@ -61,7 +63,7 @@ package func buildRouter<Generations: GenerationUseCases>(_ deps: GatewayDepende
     let methods = MethodTable()
     router.addMiddleware {
         // Never the API key, a body or an output link's signature.
-        RequestLogMiddleware()
+        RequestLogMiddleware(trustedProxies: deps.trustedProxies)
         MetricsMiddleware()
         ErrorMiddleware(methods: methods)
     }

@@ -1,5 +1,6 @@
 import Essentials
 import Foundation
+import GatewayAPI
 import Storage
 
 /// Everything `imagegate serve` runs with: the settings (declared in `ConfigSettings`, read by a `SettingsReader`)
@@ -28,6 +29,8 @@ package struct AppConfiguration: Sendable {
     package var adminTokens: [String]
     /// Whether a fresh database starts without account `default`.
     package var noDefaultAccount: Bool
+    /// Proxies whose `X-Forwarded-For` names the client in the access log (`--trusted-proxies`).
+    package var trustedProxies: TrustedProxies
     package var allowPrivateImageURLs: Bool
     /// Let webhooks reach loopback and private addresses.
     package var allowPrivateWebhookURLs: Bool
@@ -99,6 +102,11 @@ package struct AppConfiguration: Sendable {
         self.falQueueURL = try settings.required(settings.text, "fal-queue-url")
         self.falGenerateEndpoint = try settings.text("fal-endpoint-generate")
         self.falEditEndpoint = try settings.text("fal-endpoint-edit")
+        switch TrustedProxies.parse(try settings.text("trusted-proxies") ?? "") {
+        case .success(let proxies): self.trustedProxies = proxies
+        case .failure(let error):
+            throw ConfigurationError(description: "--trusted-proxies: '\(error.entry)' is not an IP address or CIDR block")
+        }
     }
 
     package var resolvedPublicURL: String { self.publicURL ?? "http://\(self.host):\(self.port)" }

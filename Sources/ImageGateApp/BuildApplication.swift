@@ -100,6 +100,7 @@ package func buildGateway(_ config: AppConfiguration, logger: Logger) async thro
     dependencies.retentionSeconds = config.outputRetentionSeconds
     dependencies.providerName = config.provider
     dependencies.outputDelivery = try outputDelivery(config, store: environment.blobs)
+    dependencies.trustedProxies = config.trustedProxies
     let router = buildRouter(dependencies)
     let payloads = WebhookPayloads(links: OutputLinks(signer: signer, baseURL: config.resolvedPublicURL))
     var services: [any Service] = [

@@ -52,6 +52,9 @@ package struct JSONLogHandler<Stream: TextOutputStream & Sendable>: LogHandler {
     static func plain(_ value: Logger.MetadataValue) -> Any {
         switch value {
         case .string(let text): text
+        // Numbers stay numbers (the access log's status, latency and bytes), so log tools can compare them.
+        case .stringConvertible(let number as Int): number
+        case .stringConvertible(let number as Double): number
         case .stringConvertible(let convertible): convertible.description
         case .array(let items): items.map(Self.plain)
         case .dictionary(let items): items.mapValues(Self.plain)

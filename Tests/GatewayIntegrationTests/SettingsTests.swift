@@ -69,6 +69,7 @@ import Testing
         object["blob-store"] = "file"
         // Admin tokens are 32 characters at least.
         for name in ["admin-token", "admin-tokens"] { object[name] = "value-of-\(name)-0123456789abcdefghij" }
+        object["trusted-proxies"] = "10.0.0.0/8, ::1"
         let file = try Self.file(object)
         defer { try? FileManager.default.removeItem(atPath: file) }
         let settings = try await Self.load(file: file)

@@ -69,6 +69,11 @@ package enum ConfigSettings {
         .init("metrics-port", .integer(0...65_535), help: "Serve GET /metrics (Prometheus) on this port, apart from the API. Unset: off"),
         .init("metrics-host", .text, default: "127.0.0.1", help: "Address of the metrics listener."),
         .init(
+            "trusted-proxies",
+            .text,
+            help: "Proxies (addresses or CIDR blocks, comma-separated) whose X-Forwarded-For names the client in the access log. Unset: none"
+        ),
+        .init(
             "requests-per-minute",
             .integer(RateLimit.settableRange),
             default: "0",
