@@ -3,6 +3,7 @@ SeaweedFS whose key may read but not write: its HeadBucket still answers) and wh
 reached (the emulator killed); `/health` stays 200 meanwhile, and `/ready` comes back once the upstream does."""
 
 import os
+import re
 import time
 
 import pytest
@@ -30,10 +31,15 @@ def test_ready_is_503_when_the_store_refuses_writes(server_factory, s3_factory):
     s3 = s3_factory("seaweedfs")
     read_only = ["--blob-store", f"s3://{s3.bucket}", "--s3-endpoint", s3.endpoint,
                  "--s3-access-key-id", f"RO{s3.access}", "--s3-secret-access-key", s3.secret]
-    base, _, _ = server_factory(*read_only)
+    metrics_port = free_port()
+    base, _, _ = server_factory(*read_only, "--metrics-port", str(metrics_port))
     body = ready_within(base, 503)
     assert body == {"status": "unavailable", "reason": "outputs_unwritable"}, body
     assert requests.get(f"{base}/health", timeout=10).status_code == 200
+    # The refused PUT is counted for the "store refusing writes" alert.
+    metrics = requests.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10).text
+    refused = re.search(r'^imagegate_blob_write_failures_total\{store="s3"\} (\d+)', metrics, re.M)
+    assert refused and int(refused.group(1)) >= 1, metrics
 
 
 def test_ready_is_503_while_the_upstream_is_unreachable(server_factory):

@@ -62,7 +62,9 @@ package struct Operations: Sendable {
 
     /// Adds credit to the account; with `idempotencyKey`, a retried request adds it once.
     package func addCredit(_ amount: MicroUSD, accountID: String, note: String, idempotencyKey: String?) async throws -> Credits.Outcome {
-        try await self.credits.add(amount, accountID: accountID, note: note, idempotencyKey: idempotencyKey)
+        let outcome = try await self.credits.add(amount, accountID: accountID, note: note, idempotencyKey: idempotencyKey)
+        if outcome != .replayed { CreditAdded.record(micros: amount.micros) }
+        return outcome
     }
 
     // MARK: Reports

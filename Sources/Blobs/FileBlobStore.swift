@@ -30,8 +30,12 @@ package struct FileBlobStore: BlobStore {
             self.full?.noteWrite()
             return written
         } catch let error where Self.isOutOfSpace(error) {
+            BlobWriteFailures.record(store: "file")
             self.full?.noteRefusal()
             throw StorageFullError(.outputs, detail: "\(error)")
+        } catch {
+            BlobWriteFailures.record(store: "file")
+            throw error
         }
     }
 

@@ -134,13 +134,13 @@ package func buildRouter<Generations: GenerationUseCases>(_ deps: GatewayDepende
 
 /// The metrics listener's routes: `GET /metrics` in Prometheus' text format. Kept off the public router, because
 /// the metrics show money totals and traffic: it listens on its own address (loopback by default), for a scraper.
-package func buildMetricsRouter(metricsText: @escaping @Sendable () -> [UInt8]) -> Router<BasicRequestContext> {
+package func buildMetricsRouter(metricsText: @escaping @Sendable () async -> [UInt8]) -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
     router.get("/metrics") { _, _ -> Response in
         Response(
             status: .ok,
             headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: metricsText()))
+            body: .init(byteBuffer: ByteBuffer(bytes: await metricsText()))
         )
     }
     return router

@@ -1,3 +1,4 @@
+import Billing
 import CoreMetrics
 import Metrics
 
@@ -30,6 +31,23 @@ enum GenerationMetrics {
     static func recordMoney(_ kind: String, micros: Int64) {
         guard micros > 0 else { return }
         Counter(label: "imagegate_money_micros_total", dimensions: [("kind", kind)]).increment(by: micros)
+    }
+
+    /// A generation's end (every way one ends goes through `Settlement.settle`): by final status and error code,
+    /// and what its upstream bills, with the share of it for images whose money went back (the operator's loss,
+    /// computed as `imagegate audit` does).
+    static func ended(_ final: GenerationRecord) {
+        Counter(label: "imagegate_generations_ended_total", dimensions: [("status", final.status.rawValue), ("code", final.errorCode ?? "none")])
+            .increment()
+        let cost = final.upstreamCost.micros
+        guard cost > 0 else { return }
+        Counter(label: "imagegate_upstream_cost_micros_total", dimensions: [("provider", final.provider)]).increment(by: cost)
+        let paidFor =
+            final.request.upstreamPricePerImage.map { min(cost, $0 * Int64(final.images.count)) }
+            ?? cost * Int64(final.images.count) / Int64(max(final.numImages, 1))
+        if cost > paidFor {
+            Counter(label: "imagegate_upstream_loss_micros_total", dimensions: [("provider", final.provider)]).increment(by: cost - paidFor)
+        }
     }
 
     /// Webhook attempts, by outcome (delivered, retry, gave_up).

@@ -113,6 +113,7 @@ struct Settlement: UsesGenerationDependencies, Sendable {
             return final
         }
         guard let settled else { return nil }
+        GenerationMetrics.ended(settled)
         GenerationMetrics.recordMoney("charge", micros: settled.charged.micros)
         GenerationMetrics.recordMoney(Self.returnKind(settled.status).rawValue, micros: settled.refunded.micros)
         recorded(settled)

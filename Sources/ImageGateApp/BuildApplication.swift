@@ -121,7 +121,9 @@ package func buildGateway(_ config: AppConfiguration, logger: Logger) async thro
     if let port = config.metricsPort {
         services.append(
             Application(
-                router: buildMetricsRouter(metricsText: Observability.metricsText),
+                router: buildMetricsRouter(
+                    metricsText: MetricsScrape(database: environment.database, upstreams: upstreams, clock: config.clock).text
+                ),
                 configuration: .init(address: .hostname(config.metricsHost, port: port), serverName: "ImageGate metrics"),
                 logger: logger
             )

@@ -20,13 +20,14 @@ package enum Observability {
             .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10), .seconds(30), .seconds(60), .seconds(120),
         ]
         MetricsSystem.bootstrap(factory)
+        Gauge(label: "imagegate_build_info", dimensions: [("version", ImageGateVersion.current)]).record(1)
     }()
 
-    /// The metrics as Prometheus text.
+    /// The metrics as Prometheus text, each family with its help (`MetricsHelp`).
     package static func metricsText() -> [UInt8] {
         var buffer: [UInt8] = []
         Self.registry.emit(into: &buffer)
-        return buffer
+        return Array(MetricsHelp.annotate(String(decoding: buffer, as: UTF8.self)).utf8)
     }
 
     /// `text` (swift-log's default) or `json` (one JSON object per line).

@@ -39,7 +39,15 @@ extension FalProvider {
             request.body = .bytes(ByteBuffer(bytes: body))
         }
         let started = ContinuousClock.now
-        let response = try await (client ?? self.httpClient).execute(request, timeout: self.configuration.callTimeout)
+        let response: HTTPClientResponse
+        do {
+            response = try await (client ?? self.httpClient).execute(request, timeout: self.configuration.callTimeout)
+        } catch {
+            // No answer at all: the failures an operator must see first (fal down, a network cut).
+            UpstreamCallMetrics.record(provider: "fal", outcome: UpstreamCallMetrics.outcome(of: error))
+            throw error
+        }
+        UpstreamCallMetrics.record(provider: "fal", outcome: "\(response.status.code / 100)xx")
         Timer(
             label: "imagegate_upstream_request_duration_seconds",
             dimensions: [("provider", "fal"), ("method", "\(method)"), ("status", "\(response.status.code)")]

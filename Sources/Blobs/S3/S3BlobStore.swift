@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Essentials
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -83,6 +84,7 @@ package struct S3BlobStore: BlobStore {
             try await self.completeMultipartUpload(multipart)
             return total
         } catch {
+            BlobWriteFailures.record(store: "s3")
             if let upload { await self.abortMultipartUpload(upload) }
             throw error
         }
