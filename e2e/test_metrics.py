@@ -94,7 +94,7 @@ def test_the_metrics_an_operator_alerts_on():
         assert value(samples, "imagegate_upstream_calls_total", provider="fal", outcome="2xx") > 0
         assert value(samples, "imagegate_queue_depth") == 0 and value(samples, "imagegate_money_held_micros") == 0
         assert value(samples, "imagegate_webhook_backlog") >= 4 and value(samples, "imagegate_webhook_oldest_age_seconds") > 0
-        assert value(samples, "imagegate_upstream_up", provider="fal") == 1
+        assert value(samples, "imagegate_upstream_up", provider="fal") == 1  # probed at the first scrape, seconds ago
 
         emulator.stop()
         failed = submit_async(base, key, prompt="nobody answers").json()["generation_id"]
@@ -110,6 +110,11 @@ def test_the_metrics_an_operator_alerts_on():
                        for o in ("connect_failed", "timeout") if any(f'outcome="{o}"' in k for k in samples))
         assert failures > 0, {k: v for k, v in samples.items() if "upstream_calls" in k}
         assert value(samples, "imagegate_generations_ended_total", status="failed", code=body["error"]["code"]) == 1
+        # Probed beside the scrapes, so a scrape shows the probe before it.
+        deadline = time.time() + 30
+        while value(samples, "imagegate_upstream_up", provider="fal") != 0 and time.time() < deadline:
+            time.sleep(0.5)
+            _, samples = scrape(metrics_port)
         assert value(samples, "imagegate_upstream_up", provider="fal") == 0
     finally:
         server.stop()

@@ -3,14 +3,17 @@ import Essentials
 import Generation
 import Metrics
 import Storage
+import Synchronization
 
-/// `GET /metrics` on the metrics listener: first the figures read at scrape (`LiveFigures`, and whether each
-/// upstream answers), then the registry's text with its help. The listener is private (loopback by default), so
+/// `GET /metrics` on the metrics listener: first the figures read at scrape (`LiveFigures`; whether each upstream
+/// answers is probed beside it), then the registry's text with its help. The listener is private (loopback by default), so
 /// only the scraper drives these reads, once per scrape.
 struct MetricsScrape: Sendable {
     let database: any Database
     let upstreams: [UpstreamCheck]
     let clock: any WallClock
+    /// Upstreams whose probe is running, so a scrape starts none beside one still running.
+    let probing = InFlight()
 
     func text() async -> [UInt8] {
         await self.refresh()
@@ -30,15 +33,29 @@ struct MetricsScrape: Sendable {
             Gauge(label: "imagegate_webhook_backlog").record(figures.webhookBacklog)
             Gauge(label: "imagegate_webhook_oldest_age_seconds").record(age(figures.oldestWebhookPendingSince))
         }
-        for upstream in self.upstreams {
-            let up: Bool
-            do {
-                try await upstream.probe()
-                up = true
-            } catch {
-                up = false
+        // The probes run beside the scrape, never inside it: an unreachable upstream takes the probe's whole timeout,
+        // which would outlast a short scrape timeout and make the replica look down. The gauge shows the last probe.
+        for upstream in self.upstreams where self.probing.start(upstream.name) {
+            Task {
+                defer { self.probing.end(upstream.name) }
+                let up: Bool
+                do {
+                    try await upstream.probe()
+                    up = true
+                } catch {
+                    up = false
+                }
+                Gauge(label: "imagegate_upstream_up", dimensions: [("provider", upstream.name)]).record(up ? 1 : 0)
             }
-            Gauge(label: "imagegate_upstream_up", dimensions: [("provider", upstream.name)]).record(up ? 1 : 0)
         }
     }
+}
+
+/// Names with work in flight, shared by every copy of the scrape.
+final class InFlight: Sendable {
+    private let names = Mutex<Set<String>>([])
+
+    /// Marks `name` started; false when it already was.
+    func start(_ name: String) -> Bool { self.names.withLock { $0.insert(name).inserted } }
+    func end(_ name: String) { _ = self.names.withLock { $0.remove(name) } }
 }
