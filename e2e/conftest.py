@@ -126,7 +126,9 @@ class Cluster:
         self.directory = tempfile.mkdtemp(prefix="cluster-", dir=WORK)
         self.env = {**os.environ, "IMAGEGATE_BIN": BINARY, "IMAGEGATE_CLUSTER_DIR": self.directory,
                     "IMAGEGATE_CLUSTER_PORT": str(port), "IMAGEGATE_CLUSTER_PG_PORT": str(free_port()),
-                    "IMAGEGATE_CLUSTER_S3_PORT": str(free_consecutive_ports(10))}
+                    "IMAGEGATE_CLUSTER_S3_PORT": str(free_consecutive_ports(10)),
+                    "IMAGEGATE_CLUSTER_METRICS_PORT": str(free_consecutive_ports(replicas + 1)),
+                    "IMAGEGATE_CLUSTER_ADMIN_PORT": str(free_port())}
         s3_flag = ["--s3"] if s3 else []
         up = subprocess.run([f"{ROOT}/scripts/cluster", "up", str(replicas), *s3_flag, "--", *options], env=self.env,
                             capture_output=True, text=True, timeout=300)
@@ -134,6 +136,8 @@ class Cluster:
         settings = dict(line.strip().removeprefix("export ").split("=", 1) for line in up.stdout.splitlines() if "export " in line)
         self.base, self.key = settings["IMAGEGATE_URL"], settings["IMAGEGATE_API_KEY"]
         self.database = settings["IMAGEGATE_DATABASE"].split("#")[0].strip().strip("'")
+        self.admin_port = int(self.env["IMAGEGATE_CLUSTER_ADMIN_PORT"])
+        self.metrics_port = int(self.env["IMAGEGATE_CLUSTER_METRICS_PORT"])
         self.data_dir = os.path.join(self.directory, "data")
         CLUSTER_DATABASES[self.data_dir] = self.database
 
