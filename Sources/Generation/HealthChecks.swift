@@ -37,8 +37,8 @@ package struct HealthChecks: Sendable {
         try await self.database.ping()
     }
 
-    /// Throws `StorageFullError` when a store refused a write for want of space lately, or `NotReady` with its
-    /// reason when the deep check (as found at most `readyCacheMillis` ago) failed.
+    /// Throws `StorageFullError` when a store refused a write for want of space lately (its probe's write included),
+    /// or `NotReady` with its reason when the deep check (as found at most `readyCacheMillis` ago) failed.
     package func ready() async throws {
         // A store that refused a write for want of space answers pings happily; it is not ready for work all the same.
         try StorageFullError.checkRoom(database: self.database, blobs: self.blobs)
@@ -52,10 +52,13 @@ package struct HealthChecks: Sendable {
         if let failure { throw failure }
     }
 
-    /// Each dependency in turn, the first failure kept.
-    private func deepCheck() async -> NotReady? {
+    /// Each dependency in turn, the first failure kept: a `StorageFullError` as it is (the store is full, and
+    /// `/ready` says which), anything else as `NotReady` with the dependency's reason.
+    private func deepCheck() async -> (any Error)? {
         do {
             try await self.database.probeWrite()
+        } catch let full as StorageFullError {
+            return full
         } catch {
             return NotReady(reason: .databaseUnwritable, cause: error)
         }
@@ -63,6 +66,8 @@ package struct HealthChecks: Sendable {
             try await self.blobs.ping()
             // A bucket that answers HEAD may still refuse every PUT (permissions, a read-only or full server).
             _ = try await self.blobs.put(key: ".ready", bytes: Array("ok".utf8))
+        } catch let full as StorageFullError {
+            return full
         } catch {
             return NotReady(reason: .outputsUnwritable, cause: error)
         }
@@ -99,8 +104,8 @@ package struct HealthChecks: Sendable {
 
     /// The last deep check's time and failure (nil: it passed), shared by every copy of the checks.
     private final class LastReady: Sendable {
-        private let value = Mutex<(at: Int64, failure: NotReady?)?>(nil)
-        var result: (at: Int64, failure: NotReady?)? {
+        private let value = Mutex<(at: Int64, failure: (any Error)?)?>(nil)
+        var result: (at: Int64, failure: (any Error)?)? {
             get { self.value.withLock { $0 } }
             set { self.value.withLock { $0 = newValue } }
         }
