@@ -66,9 +66,15 @@ def test_the_metrics_an_operator_alerts_on():
         # One worker, fal taking 4 s: the first runs, the other three wait in the queue; the webhooks go nowhere.
         hook = f"http://127.0.0.1:{dead_port()}/hook"
         ids = [submit_async(base, key, prompt=f"queued {n}", webhook_url=hook).json()["generation_id"] for n in range(4)]
-        time.sleep(1.5)
+        # Within the sweep's 10 s, so only a figure read at scrape can show the queue as it is now.
+        deadline = time.time() + 5
         text, samples = scrape(metrics_port)
+        while value(samples, "imagegate_queue_depth") != 3 and time.time() < deadline:
+            time.sleep(0.2)
+            text, samples = scrape(metrics_port)
         assert value(samples, "imagegate_queue_depth") == 3, "the queue as it is now, not as a sweep last counted it"
+        time.sleep(1)
+        text, samples = scrape(metrics_port)
         assert value(samples, "imagegate_queue_oldest_age_seconds") >= 1
         assert value(samples, "imagegate_money_held_micros") == 4 * 14_000
         assert value(samples, "imagegate_unfinished_oldest_age_seconds") >= 1
