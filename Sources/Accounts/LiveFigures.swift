@@ -32,7 +32,7 @@ package struct LiveFigures: Sendable, Equatable {
                 figures.oldestUnfinishedAt = try row.decode(column: "oldest", as: Int64?.self)
             }
             if let row = try await sql.raw(
-                "SELECT coalesce(sum(held_micros), 0) AS held, coalesce(sum(balance_micros), 0) AS balance FROM accounts"
+                "SELECT CAST(coalesce(sum(held_micros), 0) AS BIGINT) AS held, CAST(coalesce(sum(balance_micros), 0) AS BIGINT) AS balance FROM accounts"
             ).first() {
                 figures.heldMicros = try row.decode(column: "held", as: Int64.self)
                 figures.balanceMicros = try row.decode(column: "balance", as: Int64.self)
