@@ -31,7 +31,7 @@ struct BackupCommand: AsyncParsableCommand {
         do {
             try BackupFolder.createEmpty(self.directory, role: "the backup directory")
             guard let sqlite = environment.database as? SQLiteDatabase else { throw BackupError(message: "not a SQLite database") }
-            try await sqlite.backup(into: BackupFolder.databasePath(self.directory))
+            try await sqlite.backup(into: BackupFolder.databasePath(self.directory), latestVersion: ImageGateSchema.migrations.latestVersion)
             version = try await SchemaCheck.appliedVersion(on: environment.database) ?? 0
             try await environment.database.close()
         } catch {
@@ -88,7 +88,7 @@ struct RestoreCommand: AsyncParsableCommand {
         var logger = Logger(label: "imagegate")
         logger.logLevel = .warning
         let source = BackupFolder.databasePath(self.backup)
-        try await SQLiteDatabase.check(copy: source, logger: logger)
+        try await SQLiteDatabase.check(copy: source, latestVersion: ImageGateSchema.migrations.latestVersion, logger: logger)
         // Owner-only from the start: the file holds the output-link secret.
         guard FileManager.default.createFile(atPath: target, contents: nil, attributes: [.posixPermissions: 0o600]) else {
             throw BackupError(message: "cannot create \(target)")

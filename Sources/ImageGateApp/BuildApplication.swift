@@ -6,11 +6,14 @@ import Catalog
 import GatewayAPI
 import Generation
 import Hummingbird
+import JobEngine
 import Logging
 import NIOCore
+import Outbound
 import Providers
 import ServiceLifecycle
 import Storage
+import Webhooks
 
 /// Errors in the configuration, reported before anything starts.
 package struct ConfigurationError: Error, CustomStringConvertible {
@@ -66,17 +69,18 @@ package func buildGateway(_ config: AppConfiguration, logger: Logger) async thro
     settings.maxQueuedPerAccount = config.maxQueuedPerAccount
     settings.webhooks.allowPrivateAddresses = config.allowPrivateWebhookURLs
     settings.webhooks.firstRetryMillis = config.webhookFirstRetrySeconds * 1000
-    let engine = GenerationDependencies(
+    let webhookBell = WebhookBell()
+    let engine = EngineDependencies(
         catalog: environment.catalog,
         database: environment.database,
         blobs: blobs,
         provider: try makeProvider(config, catalog: environment.catalog, httpClient: httpClient, submitClient: submitClient, logger: logger),
         references: ReferenceLoader(allowPrivateAddresses: config.allowPrivateImageURLs),
         mirror: OutputMirror(blobs: blobs, httpClient: httpClient, maxBytes: settings.maxOutputBytes),
-        queue: JobQueue(workers: config.resolvedWorkers),
-        settings: settings
+        settings: settings,
+        webhookBell: webhookBell
     )
-    let generations = GenerationService(engine)
+    let generations = GenerationService(engine.generation)
     Observability.bootstrapMetrics()
     let upstreams = UpstreamProbes.checks(config, httpClient: httpClient)
     var dependencies = GatewayDependencies(
@@ -108,10 +112,11 @@ package func buildGateway(_ config: AppConfiguration, logger: Logger) async thro
         HTTPClientService(client: httpClient),
         HTTPClientService(client: submitClient),
         GenerationWorkers(engine, workers: config.resolvedWorkers, logger: logger),
-        WebhookDispatcher(engine, logger: logger, render: payloads.body),
+        WebhookDispatcher(database: environment.database, settings: settings.webhooks, clock: config.clock, bell: webhookBell, logger: logger) {
+            try await payloads.body(of: $0, from: generations)
+        },
         OutputJanitor(
-            outputs: OutputStore(database: environment.database),
-            generations: GenerationStore(database: environment.database),
+            database: environment.database,
             blobs: blobs,
             interval: .seconds(config.janitorIntervalSeconds),
             logger: logger,

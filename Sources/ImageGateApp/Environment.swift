@@ -30,7 +30,7 @@ package struct Environment: Sendable {
                 try await SQLiteDatabase.open(path: path, logger: logger)
             }
         do {
-            try await Migrations.run(on: database)
+            try await ImageGateSchema.migrations.run(on: database)
         } catch {
             try? await database.close()
             throw error
@@ -57,7 +57,7 @@ package struct Environment: Sendable {
             place = "the database at \(path)"
         }
         do {
-            try await SchemaCheck.requireCurrent(on: database, place: place)
+            try await SchemaCheck.requireCurrent(on: database, latest: ImageGateSchema.migrations.latestVersion, place: place)
         } catch {
             try? await database.close()
             throw error

@@ -10,19 +10,19 @@ extension SQLiteDatabase {
     /// database", sqlite.org/lang_vacuum.html), and it is written by the SQLite this package links, so no second
     /// copy of SQLite is needed. Copying the file instead misses what is still in `-wal`, or catches a checkpoint
     /// half done. The copy is created owner-only first (it holds the output-link secret; `VACUUM INTO` accepts an
-    /// empty file), then checked with `PRAGMA integrity_check`.
-    package func backup(into path: String) async throws {
+    /// empty file), then checked with `PRAGMA integrity_check`. `latestVersion`: the newest schema this build knows.
+    package func backup(into path: String, latestVersion: Int) async throws {
         guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
             throw BackupError(message: "cannot create \(path)")
         }
         try await self.read { sql in try await sql.raw("VACUUM INTO \(bind: path)").run() }
-        try await Self.check(copy: path, logger: self.logger)
+        try await Self.check(copy: path, latestVersion: latestVersion, logger: self.logger)
     }
 
     /// Checks a copy made by `backup`: SQLite finds it sound, and it has ImageGate's schema, at a version this
     /// build can run (an older one is migrated when a server starts on it). Returns that version.
     @discardableResult
-    package static func check(copy path: String, logger: Logger) async throws -> Int {
+    package static func check(copy path: String, latestVersion: Int, logger: Logger) async throws -> Int {
         let copy = try await SQLiteDatabase.open(path: path, logger: logger)
         do {
             let answer = try await copy.read { sql in try await sql.raw("PRAGMA integrity_check").all() }
@@ -31,7 +31,7 @@ extension SQLiteDatabase {
             guard let version = try await SchemaCheck.appliedVersion(on: copy) else {
                 throw SchemaMismatchError.noSchema(place: "the copy at \(path)")
             }
-            if version > Migrations.latestVersion { throw SchemaTooNewError(found: version, known: Migrations.latestVersion) }
+            if version > latestVersion { throw SchemaTooNewError(found: version, known: latestVersion) }
             try await copy.close()
             return version
         } catch {

@@ -18,13 +18,12 @@ package enum SchemaCheck {
         }
     }
 
-    /// Throws unless `database` has ImageGate's schema at `Migrations.latestVersion`; `place` names it for the error.
-    package static func requireCurrent(on database: any Database, place: String) async throws {
+    /// Throws unless `database` has ImageGate's schema at `latest` (the assembled schema's `latestVersion`); `place`
+    /// names it for the error.
+    package static func requireCurrent(on database: any Database, latest: Int, place: String) async throws {
         guard let version = try await self.appliedVersion(on: database) else { throw SchemaMismatchError.noSchema(place: place) }
-        if version > Migrations.latestVersion { throw SchemaTooNewError(found: version, known: Migrations.latestVersion) }
-        if version < Migrations.latestVersion {
-            throw SchemaMismatchError.behind(place: place, found: version, known: Migrations.latestVersion)
-        }
+        if version > latest { throw SchemaTooNewError(found: version, known: latest) }
+        if version < latest { throw SchemaMismatchError.behind(place: place, found: version, known: latest) }
     }
 }
 

@@ -11,7 +11,7 @@ import Testing
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("figures-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let database = try await TestDatabase.open(directory: directory)
+        let database = try await TestDatabase.open(directory: directory, schema: .engine)
         try await withCleanup {
             #expect(try await LiveFigures.read(on: database) == LiveFigures())
             let accounts = AccountStore(database: database)
