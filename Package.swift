@@ -186,6 +186,7 @@ let package = Package(
                 .embedInCode("Templates/admin.mustache"),
                 .embedInCode("Templates/notfound.mustache"),
                 .embedInCode("Assets/site.css"),
+                .embedInCode("Assets/favicon.svg"),
                 .embedInCode("Assets/common.js"),
                 .embedInCode("Assets/charts.js"),
                 .embedInCode("Assets/tabs.js"),
