@@ -50,7 +50,10 @@ package func buildGateway(_ config: AppConfiguration, logger: Logger) async thro
 
     // Hundreds of generations talk to the upstream at once (submits, polls, downloads): AHC's default of 8
     // connections per host would queue them behind each other.
-    let clientConfiguration = HTTPClient.Configuration.outbound(connectionsPerHost: max(64, config.resolvedWorkers * 2))
+    let plan = try RoutePlan.make(config, catalog: environment.catalog)
+    plan.log(logger, catalog: environment.catalog)
+    let workers = config.resolvedWorkers(upstream: plan.usesUpstream)
+    let clientConfiguration = HTTPClient.Configuration.outbound(connectionsPerHost: max(64, workers * 2))
     let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
     let submitClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .submits())
 
@@ -58,7 +61,7 @@ package func buildGateway(_ config: AppConfiguration, logger: Logger) async thro
         retentionMillis: config.outputRetentionSeconds * 1000,
         leaseMillis: config.leaseSeconds * 1000,
         sweepIntervalMillis: min(10, config.leaseSeconds) * 1000,
-        workers: config.resolvedWorkers,
+        workers: workers,
         clock: config.clock
     )
     settings.defaultRateLimits = [.requests: config.requestsPerMinute, .images: config.imagesPerMinute]
@@ -66,14 +69,22 @@ package func buildGateway(_ config: AppConfiguration, logger: Logger) async thro
     settings.maxQueuedPerAccount = config.maxQueuedPerAccount
     settings.webhooks.allowPrivateAddresses = config.allowPrivateWebhookURLs
     settings.webhooks.firstRetryMillis = config.webhookFirstRetrySeconds * 1000
+    let provider = try makeProvider(
+        config,
+        catalog: environment.catalog,
+        plan: plan,
+        httpClient: httpClient,
+        submitClient: submitClient,
+        logger: logger
+    )
     let engine = GenerationDependencies(
         catalog: environment.catalog,
         database: environment.database,
         blobs: blobs,
-        provider: try makeProvider(config, catalog: environment.catalog, httpClient: httpClient, submitClient: submitClient, logger: logger),
+        provider: provider,
         references: ReferenceLoader(allowPrivateAddresses: config.allowPrivateImageURLs),
         mirror: OutputMirror(blobs: blobs, httpClient: httpClient, maxBytes: settings.maxOutputBytes),
-        queue: JobQueue(workers: config.resolvedWorkers),
+        queue: JobQueue(workers: workers),
         settings: settings
     )
     let generations = GenerationService(engine)
@@ -92,7 +103,8 @@ package func buildGateway(_ config: AppConfiguration, logger: Logger) async thro
     )
     dependencies.clock = config.clock
     dependencies.retentionSeconds = config.outputRetentionSeconds
-    dependencies.providerName = config.provider
+    // The pages say "local stand-in" only when no model reaches a supplier.
+    dependencies.providerName = provider.isLocalOnly ? "local" : config.provider
     dependencies.outputDelivery = try outputDelivery(config, store: environment.blobs)
     let router = buildRouter(dependencies)
     let payloads = WebhookPayloads(links: OutputLinks(signer: signer, baseURL: config.resolvedPublicURL))
@@ -100,7 +112,7 @@ package func buildGateway(_ config: AppConfiguration, logger: Logger) async thro
         DatabaseService(database: environment.database),
         HTTPClientService(client: httpClient),
         HTTPClientService(client: submitClient),
-        GenerationWorkers(engine, workers: config.resolvedWorkers, logger: logger),
+        GenerationWorkers(engine, workers: workers, logger: logger),
         WebhookDispatcher(engine, logger: logger, render: payloads.body),
         OutputJanitor(
             outputs: OutputStore(database: environment.database),
@@ -144,28 +156,44 @@ func outputDelivery(_ config: AppConfiguration, store: any BlobStore) throws -> 
     }
 }
 
-/// The provider named by `--provider`: the built-in `local` engine, or fal.ai's queue API.
+/// The provider of every model: each model's route as `plan` chose it, behind one `RoutedProvider`.
 func makeProvider(
     _ config: AppConfiguration,
     catalog: ModelCatalog,
+    plan: RoutePlan,
     httpClient: HTTPClient,
     submitClient: HTTPClient,
     logger: Logger
-) throws -> any ImageProvider {
-    switch config.provider {
-    case "local":
-        return LocalProvider()
-    case "fal":
-        guard let key = config.falKey, !key.isEmpty else {
-            throw ConfigurationError(description: "--provider fal needs --fal-key (or FAL_KEY)")
+) throws -> RoutedProvider {
+    var assignments: [String: RoutedProvider.Assignment] = [:]
+    for model in catalog.models {
+        guard let choice = plan.choices[model.id], let route = choice.route else {
+            assignments[model.id] = .init(route: nil, provider: LocalProvider())
+            continue
         }
-        let fal = catalog.models.first?.upstream.fal
-        guard let generate = config.falGenerateEndpoint ?? fal?.generateEndpoint, let edit = config.falEditEndpoint ?? fal?.editEndpoint else {
-            throw ConfigurationError(description: "no fal endpoints: set --fal-endpoint-generate and --fal-endpoint-edit")
+        let provider: any ImageProvider
+        switch route.provider {
+        case .local:
+            provider = LocalProvider()
+        case .fal:
+            guard let generate = config.falGenerateEndpoint ?? route.generateEndpoint,
+                let edit = config.falEditEndpoint ?? route.editEndpoint ?? route.generateEndpoint
+            else {
+                throw ConfigurationError(description: "no fal endpoints for '\(model.id)': set --fal-endpoint-generate and --fal-endpoint-edit")
+            }
+            var configuration = FalConfiguration(
+                key: choice.key ?? "",
+                queueURL: choice.baseURL ?? config.falQueueURL,
+                generateEndpoint: generate,
+                editEndpoint: edit
+            )
+            if let seconds = route.timeoutSeconds { configuration.callTimeout = .seconds(Int64(seconds)) }
+            configuration.sendsSeed = route.abilities?.honoursSeed ?? false
+            provider = FalProvider(configuration: configuration, httpClient: httpClient, submitClient: submitClient, logger: logger)
+        case .ark, .replicate, .openai:
+            throw ConfigurationError(description: "model '\(model.id)': this build does not speak \(route.provider) yet")
         }
-        let configuration = FalConfiguration(key: key, queueURL: config.falQueueURL, generateEndpoint: generate, editEndpoint: edit)
-        return FalProvider(configuration: configuration, httpClient: httpClient, submitClient: submitClient, logger: logger)
-    default:
-        throw ConfigurationError(description: "unknown --provider '\(config.provider)' (available: local, fal)")
+        assignments[model.id] = .init(route: route, provider: provider)
     }
+    return RoutedProvider(assignments: assignments)
 }
