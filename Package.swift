@@ -171,6 +171,19 @@ let package = Package(
             resources: [.embedInCode("openapi.json")],
             swiftSettings: strictSettings
         ),
+        // BytePlus ModelArk's image API, offline (`imagegate ark-emulator`)
+        .target(
+            name: "ArkEmulator",
+            dependencies: [
+                "Imaging", "Essentials",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "FalEmulator",
             dependencies: [
@@ -208,7 +221,8 @@ let package = Package(
         .executableTarget(
             name: "ImageGate",
             dependencies: [
-                "ImageGateApp", "Billing", "Storage", "Catalog", "FalEmulator", "Generation", "Accounts", "Imaging", "Blobs", "Essentials",
+                "ImageGateApp", "Billing", "Storage", "Catalog", "FalEmulator", "ArkEmulator", "Generation", "Accounts", "Imaging", "Blobs",
+                "Essentials",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -275,7 +289,8 @@ let package = Package(
         .testTarget(
             name: "ProvidersTests",
             dependencies: [
-                "Providers", "Catalog", "Imaging",
+                "Providers", "Catalog", "Imaging", "ArkEmulator", "Essentials",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

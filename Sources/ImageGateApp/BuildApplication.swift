@@ -56,6 +56,8 @@ package func buildGateway(_ config: AppConfiguration, logger: Logger) async thro
     let clientConfiguration = HTTPClient.Configuration.outbound(connectionsPerHost: max(64, workers * 2))
     let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
     let submitClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .submits())
+    // Synchronous suppliers (Ark) answer only when every image is made: a read time-out as long as the call's.
+    let arkClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .submits(readTimeout: .seconds(600)))
 
     var settings = GenerationSettings(
         retentionMillis: config.outputRetentionSeconds * 1000,
@@ -75,6 +77,7 @@ package func buildGateway(_ config: AppConfiguration, logger: Logger) async thro
         plan: plan,
         httpClient: httpClient,
         submitClient: submitClient,
+        arkClient: arkClient,
         logger: logger
     )
     let engine = GenerationDependencies(
@@ -112,6 +115,7 @@ package func buildGateway(_ config: AppConfiguration, logger: Logger) async thro
         DatabaseService(database: environment.database),
         HTTPClientService(client: httpClient),
         HTTPClientService(client: submitClient),
+        HTTPClientService(client: arkClient),
         GenerationWorkers(engine, workers: workers, logger: logger),
         WebhookDispatcher(engine, logger: logger, render: payloads.body),
         OutputJanitor(
@@ -163,6 +167,7 @@ func makeProvider(
     plan: RoutePlan,
     httpClient: HTTPClient,
     submitClient: HTTPClient,
+    arkClient: HTTPClient,
     logger: Logger
 ) throws -> RoutedProvider {
     var assignments: [String: RoutedProvider.Assignment] = [:]
@@ -190,7 +195,18 @@ func makeProvider(
             if let seconds = route.timeoutSeconds { configuration.callTimeout = .seconds(Int64(seconds)) }
             configuration.sendsSeed = route.abilities?.honoursSeed ?? false
             provider = FalProvider(configuration: configuration, httpClient: httpClient, submitClient: submitClient, logger: logger)
-        case .ark, .replicate, .openai:
+        case .ark:
+            guard let model = route.model, let baseURL = choice.baseURL else {
+                throw ConfigurationError(description: "model '\(model.id)': its ark route needs a model id and an address")
+            }
+            var configuration = ArkConfiguration(key: choice.key ?? "", baseURL: baseURL, model: model)
+            if let seconds = route.timeoutSeconds { configuration.callTimeout = .seconds(Int64(seconds)) }
+            if let pixels = route.abilities?.minPixels { configuration.minPixels = pixels }
+            configuration.outputFormats = route.abilities?.outputFormats ?? []
+            configuration.sendsSeed = route.abilities?.honoursSeed ?? false
+            // Read time-out = the call's: Ark answers nothing until every image is made.
+            provider = ArkProvider(configuration: configuration, client: arkClient, logger: logger)
+        case .replicate, .openai:
             throw ConfigurationError(description: "model '\(model.id)': this build does not speak \(route.provider) yet")
         }
         assignments[model.id] = .init(route: route, provider: provider)
