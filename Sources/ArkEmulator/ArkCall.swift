@@ -8,6 +8,8 @@ struct ArkCall: Sendable {
     let height: Int
     /// Images to make: 1, or `max_images` in sequential mode.
     let count: Int
+    /// `sequential_image_generation: auto`: a failed image is reported in its slot, the others delivered.
+    let sequential: Bool
     let format: String
     let responseFormat: String
     let references: [String]
@@ -107,8 +109,10 @@ struct ArkCall: Sendable {
                 )
             }
             self.count = most
+            self.sequential = true
         } else {
             self.count = 1
+            self.sequential = false
         }
     }
 

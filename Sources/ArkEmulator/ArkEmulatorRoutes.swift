@@ -74,6 +74,15 @@ struct ArkEmulatorRoutes: Sendable {
                 type: "InternalServerError"
             )
         }
+        if !call.sequential, slots.allSatisfy({ $0 == nil }) {
+            // Outside sequential mode the one image's refusal is the call's.
+            return Self.error(
+                400,
+                code: "OutputImageSensitiveContentDetected",
+                message: "The request failed because the output image may contain sensitive information.",
+                type: "BadRequest"
+            )
+        }
         let data: [JSONValue] = slots.map { slot in
             guard let image = slot else {
                 return .object([
