@@ -13,6 +13,24 @@ import Testing
         #expect(model.routes[1].model == "seedream-5-0-260128")
     }
 
+    /// Seedream 4.5 and 4.0 as the reference gives them (upstreams.md §2.6, §3.1, §4, §7.1).
+    @Test func theOtherSeedreamsHaveTheirTiersIdsAndLimits() throws {
+        let catalog = try ModelCatalog.bundled()
+        let v45 = try #require(catalog.model("seedream-4.5"))
+        #expect(v45.parameters.size.values == ["2K", "4K"])
+        #expect(v45.pixelSize(tier: "4K", aspectRatio: "16:9") == PixelSize(width: 5504, height: 3040))
+        #expect(v45.routes.map(\.provider) == [.fal, .ark] && v45.routes[1].model == "seedream-4-5-251128")
+        #expect(v45.falRoute?.generateEndpoint == "fal-ai/bytedance/seedream/v4.5/text-to-image")
+        #expect(v45.falRoute?.abilities?.honoursSeed == true, "fal's v4.5 takes a seed")
+        let v40 = try #require(catalog.model("seedream-4"))
+        #expect(v40.parameters.size.values == ["1K", "2K", "4K"])
+        #expect(v40.pixelSize(tier: "1K", aspectRatio: "16:9") == PixelSize(width: 1312, height: 736))
+        #expect(v40.routes[1].model == "seedream-4-0-250828" && v40.routes[1].abilities?.minPixels == 921_600)
+        for model in catalog.models {
+            #expect(model.routes.first { $0.provider == .ark }?.abilities?.maxTotalImages == 15, "Ark caps references + outputs at 15")
+        }
+    }
+
     @Test func aRouteCostIsOnePriceOrAPricePerSize() throws {
         let flat = try JSONDecoder().decode(RouteCost.self, from: Data("35000".utf8))
         #expect(flat.perImage(size: "3K") == 35_000)
