@@ -321,6 +321,7 @@ let package = Package(
                 "Billing", "Storage", "Catalog", "Imaging", "Blobs",
                 "Essentials",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -98,6 +98,9 @@ extension ModelCatalog {
                 throw CatalogError(field: "\(place).\(name)", reason: "must name an environment variable (A-Z, 0-9, _), never hold a key")
             }
         }
+        if let format = route.responseFormat, !["url", "b64_json"].contains(format) {
+            throw CatalogError(field: "\(place).response_format", reason: "must be url or b64_json")
+        }
         if let weight = route.weight, weight < 0 { throw CatalogError(field: "\(place).weight", reason: "must not be negative") }
         if let timeout = route.timeoutSeconds, timeout <= 0 { throw CatalogError(field: "\(place).timeout_s", reason: "must be positive") }
         if let abilities = route.abilities {

@@ -13,6 +13,7 @@ package struct ModelRoute: Sendable, Codable, Equatable {
         case baseURLEnv = "base_url_env"
         case apiKeyEnv = "api_key_env"
         case timeoutSeconds = "timeout_s"
+        case responseFormat = "response_format"
     }
 
     /// The wire protocol a route speaks.
@@ -58,6 +59,8 @@ package struct ModelRoute: Sendable, Codable, Equatable {
     /// Longest wait for this supplier's answer to one call.
     package let timeoutSeconds: Int?
     package let abilities: RouteAbilities?
+    /// OpenAI-compatible routes: `url` or `b64_json` asked of the server (nil: not sent, the server's default).
+    package let responseFormat: String?
 
     package init(
         provider: Provider,
@@ -70,7 +73,8 @@ package struct ModelRoute: Sendable, Codable, Equatable {
         apiKeyEnv: String? = nil,
         weight: Int? = nil,
         timeoutSeconds: Int? = nil,
-        abilities: RouteAbilities? = nil
+        abilities: RouteAbilities? = nil,
+        responseFormat: String? = nil
     ) {
         self.provider = provider
         self.model = model
@@ -83,6 +87,7 @@ package struct ModelRoute: Sendable, Codable, Equatable {
         self.weight = weight
         self.timeoutSeconds = timeoutSeconds
         self.abilities = abilities
+        self.responseFormat = responseFormat
     }
 
     /// The name of the environment variable to read this route's key from (nil: the route needs none).

@@ -56,7 +56,8 @@ package func buildGateway(_ config: AppConfiguration, logger: Logger) async thro
     let clientConfiguration = HTTPClient.Configuration.outbound(connectionsPerHost: max(64, workers * 2))
     let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
     let submitClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .submits())
-    // Synchronous suppliers (Ark) answer only when every image is made: a read time-out as long as the call's.
+    // Synchronous suppliers (Ark, OpenAI-compatible) answer only when every image is made: a read time-out as long
+    // as the call's.
     let arkClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .submits(readTimeout: .seconds(600)))
 
     var settings = GenerationSettings(
@@ -206,7 +207,17 @@ func makeProvider(
             configuration.sendsSeed = route.abilities?.honoursSeed ?? false
             // Read time-out = the call's: Ark answers nothing until every image is made.
             provider = ArkProvider(configuration: configuration, client: arkClient, logger: logger)
-        case .replicate, .openai:
+        case .openai:
+            guard let model = route.model, let baseURL = choice.baseURL else {
+                throw ConfigurationError(description: "model '\(model.id)': its openai route needs a model id and an address")
+            }
+            var configuration = OpenAIConfiguration(key: choice.key ?? "", baseURL: baseURL, model: model)
+            if let seconds = route.timeoutSeconds { configuration.callTimeout = .seconds(Int64(seconds)) }
+            configuration.outputFormats = route.abilities?.outputFormats ?? []
+            configuration.sendsSeed = route.abilities?.honoursSeed ?? false
+            configuration.responseFormat = route.responseFormat
+            provider = OpenAIProvider(configuration: configuration, client: arkClient, logger: logger)
+        case .replicate:
             throw ConfigurationError(description: "model '\(model.id)': this build does not speak \(route.provider) yet")
         }
         assignments[model.id] = .init(route: route, provider: provider)

@@ -5,16 +5,6 @@ import Logging
 
 /// Between ImageGate's requests and errors and Ark's JSON and HTTP answers (docs: upstreams.md §3, §7.1).
 extension ArkProvider {
-    /// What an Ark answer means for the call.
-    enum Verdict {
-        /// Ark ran the call (HTTP 200): read its images.
-        case answer
-        /// Ark did not start the work (429, overload): it may be sent again, after `retryAfter` seconds if said.
-        case refusedToStart(ProviderError, retryAfter: Int?)
-        /// Ark's last word: a refusal that another try would not change, or an outcome that cannot be known.
-        case final(ProviderError)
-    }
-
     /// Ark's codes (in a 429 or a 5xx) that say the work was never started.
     static let notStartedCodes: Set<String> = [
         "RateLimitExceeded.EndpointRPMExceeded", "ModelAccountRpmRateLimitExceeded", "ModelAccountIpmRateLimitExceeded", "QuotaExceeded",
@@ -51,7 +41,7 @@ extension ArkProvider {
     }
 
     /// Sorts an HTTP answer into "read it", "try again" and "stop", with the error for the last two (§7.1's table).
-    static func verdict(_ response: ArkResponse, images: Int) -> Verdict {
+    static func verdict(_ response: SupplierResponse, images: Int) -> SupplierVerdict {
         if response.status == 200 { return .answer }
         let info = (try? JSONDecoder().decode(ArkWire.ErrorBody.self, from: Data(response.body)))?.error
         let code = info?.code ?? ""
@@ -113,7 +103,7 @@ extension ArkProvider {
     }
 
     /// The images of a 200: those delivered, even when fewer than asked (the rest are refunded by the engine).
-    func outcome(_ response: ArkResponse, request: ProviderRequest) throws(ProviderError) -> ProviderOutcome {
+    func outcome(_ response: SupplierResponse, request: ProviderRequest) throws(ProviderError) -> ProviderOutcome {
         guard let answer = try? JSONDecoder().decode(ArkWire.Response.self, from: Data(response.body)) else {
             throw ProviderError(
                 code: .outcomeUnknown,

@@ -37,113 +37,32 @@ package struct ArkProvider: ImageProvider {
     }
 
     package func generate(_ request: ProviderRequest, context: ProviderContext) async throws(ProviderError) -> ProviderOutcome {
-        guard context.resume == nil else {
-            // Ark saves no handle: a resumed Ark generation could only be sent again, which Ark would bill twice.
-            throw ProviderError(
-                code: .outcomeUnknown,
-                message: "An Ark call cannot be followed after a restart; it was not sent again.",
-                upstreamType: "no_handle",
-                billedImages: request.numImages
-            )
-        }
-        if await context.cancelRequested() {
-            throw ProviderError(code: .cancelled, message: "Cancelled by its owner before it was sent upstream; the whole hold was returned.")
-        }
-        // The call runs to its end even when this run is cancelled (shutdown, lost lease): Ark does the work and
-        // bills it whether or not anyone reads the answer, so the answer is worth waiting for. Bounded by
-        // `callTimeout` per try and `maxAttempts` tries.
-        let response = try await FalProvider.uncancelled { [self] () async throws(ProviderError) in
-            do {
-                try await context.willSubmit()
-            } catch {
-                throw ProviderError(code: .upstreamFailed, message: "The generation could not be recorded.", upstreamDetail: "\(error)")
-            }
-            return try await self.call(request)
+        let response = try await SynchronousCall.run(request, context: context) { [self] () async throws(ProviderError) in
+            try await self.call(request)
         }
         return try self.outcome(response, request: request)
     }
 
-    /// Sends the call, again only after a refusal to start or a failure to connect.
-    func call(_ request: ProviderRequest) async throws(ProviderError) -> ArkResponse {
-        let body = Self.body(for: request, configuration: self.configuration)
+    /// Sends the call, again only after a refusal to start or a failure to connect (`SynchronousCall`).
+    func call(_ request: ProviderRequest) async throws(ProviderError) -> SupplierResponse {
         let base = self.configuration.baseURL.hasSuffix("/") ? String(self.configuration.baseURL.dropLast()) : self.configuration.baseURL
-        var attempt = 0
-        while true {
-            attempt += 1
-            let response: ArkResponse
-            do {
-                response = try await self.execute("\(base)/images/generations", body: body)
-            } catch let error where FalSendSafety.failedBeforeSending(error) && !Task.isCancelled {
-                guard attempt < self.configuration.maxAttempts else {
-                    throw ProviderError(
-                        code: .notStarted,
-                        message: "The upstream could not be reached.",
-                        upstreamType: "connection",
-                        upstreamDetail: "\(error)"
-                    )
-                }
-                try await self.pause(attempt, retryAfter: nil)
-                continue
-            } catch {
-                throw ProviderError(
-                    code: .outcomeUnknown,
-                    message: "The upstream's answer was lost; the request was not sent again.",
-                    upstreamType: FalSendSafety.isCancellation(error) ? "interrupted_call" : "connection",
-                    upstreamDetail: "\(error)",
-                    billedImages: request.numImages
-                )
-            }
-            switch Self.verdict(response, images: request.numImages) {
-            case .answer:
-                return response
-            case .refusedToStart(let error, let retryAfter):
-                guard attempt < self.configuration.maxAttempts else { throw error }
-                self.logger.debug("ark refused to start the call; retrying", metadata: ["status": "\(response.status)", "attempt": "\(attempt)"])
-                try await self.pause(attempt, retryAfter: retryAfter)
-            case .final(let error):
-                throw error
-            }
-        }
-    }
-
-    /// One HTTP call with the route's key, read whole (the answer is JSON with URLs).
-    func execute(_ url: String, body: [UInt8]) async throws -> ArkResponse {
-        var request = HTTPClientRequest(url: url)
-        request.method = .POST
-        request.headers.add(name: "Authorization", value: "Bearer \(self.configuration.key)")
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.headers.add(name: "Accept", value: "application/json")
-        request.body = .bytes(ByteBuffer(bytes: body))
-        let started = ContinuousClock.now
-        let response = try await self.client.execute(request, timeout: self.configuration.callTimeout)
-        Timer(
-            label: "imagegate_upstream_request_duration_seconds",
-            dimensions: [("provider", "ark"), ("method", "POST"), ("status", "\(response.status.code)")]
+        var headers = HTTPHeaders()
+        headers.add(name: "Authorization", value: "Bearer \(self.configuration.key)")
+        headers.add(name: "Content-Type", value: "application/json")
+        headers.add(name: "Accept", value: "application/json")
+        let call = SynchronousCall(
+            provider: "ark",
+            client: self.client,
+            headers: headers,
+            timeout: self.configuration.callTimeout,
+            maxAttempts: self.configuration.maxAttempts,
+            maxBackoff: self.configuration.maxBackoff,
+            logger: self.logger
         )
-        .record(duration: ContinuousClock.now - started)
-        let bytes = try await response.body.collect(upTo: 16 << 20)
-        return ArkResponse(
-            status: Int(response.status.code),
-            body: Array(bytes.readableBytesView),
-            retryAfter: response.headers.first(name: "retry-after").flatMap(Int.init)
-        )
+        return try await call.send(
+            "\(base)/images/generations",
+            body: Self.body(for: request, configuration: self.configuration),
+            images: request.numImages
+        ) { response in Self.verdict(response, images: request.numImages) }
     }
-
-    /// Capped, jittered exponential backoff; Ark's `Retry-After` when it says more (up to `maxBackoff`).
-    func pause(_ attempt: Int, retryAfter: Int?) async throws(ProviderError) {
-        let cap = Double(self.configuration.maxBackoff.components.seconds)
-        let backoff = min(0.2 * pow(2, Double(attempt - 1)), cap) * Double.random(in: 0.5...1)
-        let seconds = max(backoff, min(Double(retryAfter ?? 0), cap))
-        // Inside an uncancelled task: a shutdown does not end this pause, the bounded tries do.
-        try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
-    }
-}
-
-/// An Ark HTTP answer, read whole.
-struct ArkResponse: Sendable {
-    let status: Int
-    let body: [UInt8]
-    let retryAfter: Int?
-
-    var text: String { String(storable: self.body.prefix(2048)) }
 }
