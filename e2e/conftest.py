@@ -293,6 +293,30 @@ def emulator_factory():
 
 
 @pytest.fixture
+def ark_factory():
+    """Starts Ark (or, with command="openai-emulator", OpenAI-compatible) emulators with the given options; returns
+    the base URL (…/api/v3, …/v1) and a reader of its counters."""
+    started = []
+
+    def start(*options: str, command: str = "ark-emulator"):
+        port = free_port()
+        emulator = Process([command, "--port", str(port), *options], f"{command}-{port}")
+        started.append(emulator)
+        wait_for(f"http://127.0.0.1:{port}/_emulator/stats")
+        base = f"http://127.0.0.1:{port}" + ("/api/v3" if command == "ark-emulator" else "/v1")
+        return base, lambda: requests.get(f"http://127.0.0.1:{port}/_emulator/stats", timeout=5).json()
+
+    yield start
+    for emulator in started:
+        emulator.stop()
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+@pytest.fixture
 def server_factory():
     """Starts `imagegate serve` on a fresh data directory (or a cluster, see `Cluster`); returns (base URL, API key,
     process)."""

@@ -1,7 +1,7 @@
 """`imagegate ark-emulator` proven with BytePlus' official Ark runtime client (`byteplus-python-sdk-v2`), then
-`imagegate serve --catalog examples/emulated-suppliers.json` with models routed to the Ark emulator, the fal
-emulator and the local engine, driven with the `openai` SDK: each model runs where its route says, the books add
-up, and `imagegate audit` finds them clean."""
+`imagegate serve --catalog examples/emulated-suppliers.json` with its three models routed to the Ark emulator, the fal
+emulator and the OpenAI-compatible emulator, driven with the `openai` SDK: each model runs where its route says, the
+books add up, and `imagegate audit` finds them clean."""
 
 import base64
 import os
@@ -14,32 +14,10 @@ from byteplussdkarkruntime import Ark
 from byteplussdkarkruntime._exceptions import ArkAuthenticationError, ArkBadRequestError, ArkInternalServerError
 from byteplussdkarkruntime.types.images import SequentialImageGenerationOptions
 
-from conftest import BINARY, ROOT, Process, free_port, micros, wait_for
+from conftest import BINARY, ROOT, micros, png_size
 
 EXAMPLE = os.path.join(ROOT, "examples", "emulated-suppliers.json")
 LITE = "seedream-5-0-260128"
-
-
-@pytest.fixture
-def ark_factory():
-    """Starts Ark emulators with the given options; returns the base URL (…/api/v3) and a reader of its counters."""
-    started = []
-
-    def start(*options: str):
-        port = free_port()
-        emulator = Process(["ark-emulator", "--port", str(port), *options], f"ark-{port}")
-        started.append(emulator)
-        wait_for(f"http://127.0.0.1:{port}/_emulator/stats")
-        return f"http://127.0.0.1:{port}/api/v3", lambda: requests.get(f"http://127.0.0.1:{port}/_emulator/stats", timeout=5).json()
-
-    yield start
-    for emulator in started:
-        emulator.stop()
-
-
-def png_size(data: bytes) -> tuple[int, int]:
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
 
 
 def test_the_official_client_generates_reads_urls_and_base64(ark_factory):
@@ -111,11 +89,14 @@ def test_a_429_burst_carries_retry_after_and_the_client_gets_through(ark_factory
 def test_serve_runs_each_model_on_its_route_and_the_books_are_clean(server_factory, ark_factory, emulator_factory):
     ark, ark_stats = ark_factory()
     fal = emulator_factory()
+    openai_base, openai_stats = ark_factory(command="openai-emulator")
     base, key, server = server_factory("--catalog", EXAMPLE, env={
         "ARK_API_KEY": "ark-e2e", "IMAGEGATE_ARK_URL": ark, "FAL_KEY": "fal-e2e", "IMAGEGATE_FAL_URL": fal,
+        "OPENAI_API_KEY": "openai-e2e", "IMAGEGATE_OPENAI_URL": openai_base,
     })
     output = server.output()
-    assert "runs_on=ark (seedream-5-0-260128)" in output and "ark-e2e" not in output and "fal-e2e" not in output, output
+    assert "runs_on=ark (seedream-5-0-260128)" in output and "runs_on=openai (seedream-4)" in output, output
+    assert "ark-e2e" not in output and "fal-e2e" not in output and "openai-e2e" not in output, output
     client = openai.OpenAI(base_url=f"{base}/v1", api_key=key)
     result = client.images.generate(model="seedream-5-lite", prompt="a red bicycle on a bridge", n=3, size="2848x1600")
     assert len(result.data) == 3
@@ -124,12 +105,12 @@ def test_serve_runs_each_model_on_its_route_and_the_books_are_clean(server_facto
     assert ark_stats()["imagesBilled"] == 3 and ark_stats()["requestsReceived"] == 1
 
     headers = {"Authorization": f"Bearer {key}"}
-    for model, provider in [("seedream-5-lite", "ark"), ("seedream-4.5", "fal"), ("seedream-4", "local")]:
+    for model, provider in [("seedream-5-lite", "ark"), ("seedream-4.5", "fal"), ("seedream-4", "openai")]:
         answer = requests.post(f"{base}/v1/generate", headers=headers, timeout=120,
                                json={"model": model, "prompt": f"a kite ({model})", "aspect_ratio": "1:1"})
         assert answer.status_code == 200, answer.text
         assert answer.json()["provider"] == provider and answer.json()["status"] == "completed", answer.text
-    # The route's limits, then the model's: 10 references + 6 images is more than Ark's 15 in all.
+    assert openai_stats()["imagesBilled"] == 1 and openai_stats()["protocol"] == "openai"
     models = requests.get(f"{base}/v1/models", timeout=10).json()["data"]
     assert [m["id"] for m in models] == ["seedream-5-lite", "seedream-4.5", "seedream-4"]
 

@@ -27,6 +27,19 @@ struct ArkCall: Sendable {
     /// The pixel sizes of Ark's tier words, at 1:1.
     static let tiers = ["1K": 1024, "2K": 2048, "3K": 3072, "4K": 4096]
 
+    /// A call read by another protocol's routes (the OpenAI emulator), to run on the same engine.
+    init(model: String, prompt: String, width: Int, height: Int, count: Int, format: String, responseFormat: String, references: [String]) {
+        self.model = model
+        self.prompt = prompt
+        self.width = width
+        self.height = height
+        self.count = count
+        self.sequential = true
+        self.format = format
+        self.responseFormat = responseFormat
+        self.references = references
+    }
+
     init(_ body: JSONValue) throws(Refusal) {
         guard case .object = body else { throw Refusal(code: "InvalidParameter", param: "", message: "The request body is not a JSON object.") }
         guard let model = body["model"]?.stringValue, !model.isEmpty else {

@@ -14,4 +14,15 @@ package enum ArkEmulator {
             logger: logger
         )
     }
+
+    /// `imagegate openai-emulator`: the OpenAI-compatible image server on the same engine and knobs.
+    package static func openAIApplication(_ configuration: ArkEmulatorConfiguration, logger: Logger) -> any Service {
+        let router = Router()
+        OpenAIEmulatorRoutes(state: ArkState(configuration: configuration, protocol: "openai"), configuration: configuration).register(on: router)
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "openai-emulator"),
+            logger: logger
+        )
+    }
 }

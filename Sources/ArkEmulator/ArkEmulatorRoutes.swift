@@ -11,18 +11,7 @@ struct ArkEmulatorRoutes: Sendable {
     let configuration: ArkEmulatorConfiguration
 
     func register(on router: Router<BasicRequestContext>) {
-        router.get("/_emulator/stats") { _, _ in
-            Self.json(.ok, try JSONEncoder().encode(await self.state.stats))
-        }
-        router.get("/files/**") { request, _ in
-            let name = String(request.uri.path.dropFirst("/files/".count))
-            guard let file = await self.state.file(name) else { return Self.json(.notFound, Array("{\"message\":\"NoSuchKey\"}".utf8)) }
-            return Response(
-                status: .ok,
-                headers: [.contentType: file.contentType, .contentLength: String(file.bytes.count)],
-                body: .init(byteBuffer: ByteBuffer(bytes: file.bytes))
-            )
-        }
+        Self.registerCounterAndFiles(self.state, on: router)
         router.post("**") { request, _ in
             guard request.uri.path.hasSuffix("/images/generations") else {
                 return Self.error(404, code: "NotFound", message: "The requested path was not found.", type: "NotFound")
@@ -112,6 +101,22 @@ struct ArkEmulatorRoutes: Sendable {
             ]),
         ])
         return Self.json(.ok, answer.encoded(), headers: [.arkRequestID: id])
+    }
+
+    /// `GET /_emulator/stats` and the image files a call made, shared by both protocols' emulators.
+    static func registerCounterAndFiles(_ state: ArkState, on router: Router<BasicRequestContext>) {
+        router.get("/_emulator/stats") { _, _ in
+            Self.json(.ok, try JSONEncoder().encode(await state.stats))
+        }
+        router.get("/files/**") { request, _ in
+            let name = String(request.uri.path.dropFirst("/files/".count))
+            guard let file = await state.file(name) else { return Self.json(.notFound, Array("{\"message\":\"NoSuchKey\"}".utf8)) }
+            return Response(
+                status: .ok,
+                headers: [.contentType: file.contentType, .contentLength: String(file.bytes.count)],
+                body: .init(byteBuffer: ByteBuffer(bytes: file.bytes))
+            )
+        }
     }
 
     static func error(_ status: Int, code: String, message: String, type: String, param: String = "", retryAfter: Int? = nil) -> Response {

@@ -13,9 +13,10 @@ actor ArkState {
     private var promptsRun: Set<String> = []
     private(set) var stats = ArkStats()
 
-    init(configuration: ArkEmulatorConfiguration) {
+    init(configuration: ArkEmulatorConfiguration, protocol name: String = "ark") {
         self.configuration = configuration
         self.random = SeededRandom(seed: configuration.randomSeed)
+        self.stats.protocol = name
     }
 
     /// A new call came in (authorised): whether it is refused with a 429 before anything runs.
@@ -98,7 +99,7 @@ struct ArkImage: Sendable {
 
 /// Counters the tests read through `GET /_emulator/stats` (not part of Ark's API).
 struct ArkStats: Encodable, Sendable {
-    let `protocol` = "ark"
+    var `protocol` = "ark"
     var requestsReceived = 0
     /// Calls whose work ran (billed when at least one image came out).
     var accepted = 0

@@ -34,6 +34,20 @@ struct ArkEmulatorCommand: AsyncParsableCommand {
     @Option(help: "Seed of the failure dice.") var seed: UInt64 = 42
 
     func run() async throws {
+        try await Self.serve(try self.configuration(), openAI: false)
+    }
+
+    /// Runs the Ark emulator, or the OpenAI-compatible one on the same engine and knobs.
+    static func serve(_ config: ArkEmulatorConfiguration, openAI: Bool) async throws {
+        var logger = Logger(label: openAI ? "openai-emulator" : "ark-emulator")
+        logger.logLevel = .info
+        let service = openAI ? ArkEmulator.openAIApplication(config, logger: logger) : ArkEmulator.application(config, logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+
+    /// The knobs, checked.
+    func configuration() throws -> ArkEmulatorConfiguration {
         var config = ArkEmulatorConfiguration()
         config.host = self.host
         config.port = self.port
@@ -55,16 +69,25 @@ struct ArkEmulatorCommand: AsyncParsableCommand {
         config.requiredKey = self.key
         config.publicURL = self.publicURL
         config.randomSeed = self.seed
+        return config
+    }
+}
 
-        var logger = Logger(label: "ark-emulator")
-        logger.logLevel = .info
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [ArkEmulator.application(config, logger: logger)],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger
-            )
-        )
-        try await group.run()
+/// `imagegate openai-emulator`: an OpenAI-compatible image server, offline, for development and tests.
+struct OpenAIEmulatorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "openai-emulator",
+        abstract: "Run a local OpenAI-compatible image server (POST /v1/images/generations and /v1/images/edits).",
+        discussion: """
+            Synchronous like OpenAI: the answer holds the images as URLs on this server or b64_json. Takes the same
+            knobs as ark-emulator; errors carry OpenAI's envelope. Point an openai route at it with base_url
+            http://HOST:PORT/v1. GET /_emulator/stats counts calls and images billed.
+            """
+    )
+
+    @OptionGroup var options: ArkEmulatorCommand
+
+    func run() async throws {
+        try await ArkEmulatorCommand.serve(try self.options.configuration(), openAI: true)
     }
 }
