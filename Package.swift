@@ -104,16 +104,56 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Outbound HTTP to hosts the server is told about: which addresses it may reach, and the clients' settings.
         .target(
-            name: "Generation",
+            name: "Outbound",
             dependencies: [
-                "Catalog", "Billing", "Storage", "Blobs", "Providers", "Imaging", "Essentials",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Webhooks: the outbox and its tables, the signing secrets, the dispatcher that sends them.
+        .target(
+            name: "Webhooks",
+            dependencies: [
+                "Storage", "Outbound", "Essentials",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The generation use cases: validation, references, the generations and outputs tables, settlement.
+        .target(
+            name: "Generation",
+            dependencies: [
+                "Catalog", "Billing", "Storage", "Blobs", "Providers", "Imaging", "Webhooks", "Outbound", "Essentials",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The job engine: workers, runner, leases, the local queue, output mirroring, the janitor.
+        .target(
+            name: "JobEngine",
+            dependencies: [
+                "Generation", "Catalog", "Billing", "Storage", "Blobs", "Providers", "Imaging", "Essentials",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strictSettings
@@ -122,7 +162,7 @@ let package = Package(
         .target(
             name: "Accounts",
             dependencies: [
-                "Generation", "Billing", "Storage", "Blobs", "Essentials",
+                "Generation", "Webhooks", "Billing", "Storage", "Blobs", "Essentials",
                 .product(name: "SQLKit", package: "sql-kit"),
             ],
             swiftSettings: strictSettings
@@ -158,7 +198,7 @@ let package = Package(
         .target(
             name: "GatewayAPI",
             dependencies: [
-                "Catalog", "Billing", "Generation", "Accounts", "Blobs", "Providers", "Imaging", "Essentials", "WebFace",
+                "Catalog", "Billing", "Generation", "Webhooks", "Accounts", "Blobs", "Providers", "Imaging", "Essentials", "WebFace",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
@@ -205,7 +245,8 @@ let package = Package(
         .target(
             name: "ImageGateApp",
             dependencies: [
-                "GatewayAPI", "Generation", "Accounts", "Billing", "Storage", "Blobs", "Providers", "Catalog", "Imaging",
+                "GatewayAPI", "Generation", "JobEngine", "Webhooks", "Outbound", "Accounts", "Billing", "Storage", "Blobs", "Providers", "Catalog",
+                "Imaging",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -258,6 +299,8 @@ let package = Package(
             path: "Tests/ImageGateTestSupport"
         ),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog"]),
+        .testTarget(name: "OutboundTests", dependencies: ["Outbound"]),
+        .testTarget(name: "JobEngineTests", dependencies: ["JobEngine", "Generation", "Essentials", "StorageTestSupport"]),
         .testTarget(
             name: "WebFaceTests",
             dependencies: [
@@ -289,7 +332,7 @@ let package = Package(
         .testTarget(
             name: "ProvidersTests",
             dependencies: [
-                "Providers", "Catalog", "Imaging", "ArkEmulator", "Essentials",
+                "Providers", "Outbound", "Catalog", "Imaging", "ArkEmulator", "Essentials",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -301,7 +344,7 @@ let package = Package(
         .testTarget(
             name: "GatewayAPITests",
             dependencies: [
-                "GatewayAPI", "Generation", "Billing", "Blobs", "Catalog", "Imaging", "Essentials",
+                "GatewayAPI", "Generation", "Webhooks", "Billing", "Blobs", "Catalog", "Imaging", "Essentials",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
@@ -309,14 +352,16 @@ let package = Package(
         .testTarget(
             name: "GenerationTests",
             dependencies: [
-                "Generation", "Accounts", "Providers", "Billing", "Storage", "Blobs", "Catalog", "Imaging", "Essentials", "StorageTestSupport",
+                "Generation", "JobEngine", "Webhooks", "Outbound", "Accounts", "Providers", "Billing", "Storage", "Blobs", "Catalog", "Imaging",
+                "Essentials", "StorageTestSupport",
                 "ImagingTestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         .testTarget(
             name: "GatewayIntegrationTests",
             dependencies: [
-                "ImageGateApp", "ImageGateTestSupport", "StorageTestSupport", "ImagingTestSupport", "GatewayAPI", "Generation", "Accounts",
+                "ImageGateApp", "ImageGateTestSupport", "StorageTestSupport", "ImagingTestSupport", "GatewayAPI", "Generation", "JobEngine",
+                "Webhooks", "Outbound", "Accounts",
                 "Providers",
                 "Billing", "Storage", "Catalog", "Imaging", "Blobs",
                 "Essentials",
@@ -331,7 +376,8 @@ let package = Package(
         .testTarget(
             name: "FalIntegrationTests",
             dependencies: [
-                "ImageGateApp", "ImageGateTestSupport", "StorageTestSupport", "FalEmulator", "Generation", "Accounts", "Providers", "Billing",
+                "ImageGateApp", "ImageGateTestSupport", "StorageTestSupport", "FalEmulator", "Generation", "JobEngine", "Webhooks", "Accounts",
+                "Providers", "Billing",
                 "Storage",
                 "Catalog", "Blobs",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

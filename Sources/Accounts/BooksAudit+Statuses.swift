@@ -40,7 +40,7 @@ extension BooksAudit {
         if generation.events.count != expected {
             findings.add(.webhookEvent, row, "\(generation.events.count) webhook events, expected \(expected)")
         }
-        guard let status, let type = WebhookOutbox.event(of: status) else { return }
+        guard let status, let type = status.webhookEvent else { return }
         for event in generation.events where event != type {
             findings.add(.webhookEvent, row, "webhook event '\(event)' but it ended \(status.rawValue) ('\(type)')")
         }

@@ -2,6 +2,7 @@ import Billing
 import Essentials
 import Generation
 import Storage
+import Webhooks
 
 /// The operator's use cases — accounts, keys, credit, usage, margin and the books audit — for the admin API (and any
 /// other operator front door), so that no HTTP code holds a database handle.

@@ -4,6 +4,7 @@ import Essentials
 import Generation
 import Hummingbird
 import HummingbirdAuth
+import Webhooks
 
 /// `GET /v1/account`: balance and the latest ledger rows of the caller's account; `GET /v1/account/ledger`, the whole
 /// ledger page by page; `GET /v1/account/usage`, spend by day and model.

@@ -1,5 +1,6 @@
 import Essentials
 import Generation
+import Webhooks
 
 /// A generation's webhook as its owner sees it in `GET /v1/generations/{id}`: where it goes, how its delivery stands,
 /// and every attempt.
@@ -55,6 +56,20 @@ package struct WebhookPayloads: Sendable {
         try OrderedJSONEncoder().encode(
             Event(type: delivery.event, timestamp: APITime.string(delivery.createdAt), data: GenerationResponse(record, links: self.links))
         )
+    }
+
+    /// The body of `delivery`, its generation read through the use cases. The outbox only holds rows of generations
+    /// that ended, so a missing one means the books were not readable as they are (the attempt is retried).
+    package func body(of delivery: WebhookDelivery, from generations: any GenerationUseCases) async throws -> [UInt8] {
+        guard let record = try await generations.generation(id: delivery.generationID, accountID: delivery.accountID) else {
+            throw MissingGeneration(id: delivery.generationID)
+        }
+        return try self.body(record, delivery)
+    }
+
+    /// The generation of an outbox row is gone (it never is: rows are only added with their generation).
+    struct MissingGeneration: Error {
+        let id: String
     }
 
     struct Event: Encodable {

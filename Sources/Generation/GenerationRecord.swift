@@ -11,6 +11,15 @@ package struct OutputImage: Sendable, Codable, Equatable {
     package let width: Int
     package let height: Int
     package let byteCount: Int64
+
+    package init(outputID: String, index: Int, contentType: String, width: Int, height: Int, byteCount: Int64) {
+        self.outputID = outputID
+        self.index = index
+        self.contentType = contentType
+        self.width = width
+        self.height = height
+        self.byteCount = byteCount
+    }
 }
 
 /// What is persisted about a request between submit and the worker: the validated parameters plus what was

@@ -6,6 +6,7 @@ import Foundation
 import Imaging
 import Logging
 import NIOCore
+import Outbound
 import Providers
 import SQLKit
 import Storage

@@ -1,6 +1,7 @@
 import Billing
 import Blobs
 import Catalog
+import Essentials
 import Foundation
 import Imaging
 import Logging

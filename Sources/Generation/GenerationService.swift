@@ -9,11 +9,13 @@ import NIOCore
 import Providers
 import SQLKit
 import Storage
+import Webhooks
 
 /// The generation use cases (`GenerationUseCases`), as one straight line:
 /// `create`: validate → cheap checks (idempotency, key limits, balance) → load references → hold → persist → queue
-/// → wait; then a worker runs it with `GenerationRunner`: claim → provider → store outputs → settle (charge delivered,
-/// return the rest) → completed | failed. Recovery after a crash runs the same runner.
+/// → wait; then a worker of the job engine (`JobEngine`'s `GenerationRunner`) runs it: claim → provider → store
+/// outputs → settle (charge delivered, return the rest) → completed | failed. Recovery after a crash runs the same
+/// runner.
 package final class GenerationService: GenerationUseCases, UsesGenerationDependencies {
     let dependencies: GenerationDependencies
     let validator: GenerateRequestValidator
@@ -24,9 +26,6 @@ package final class GenerationService: GenerationUseCases, UsesGenerationDepende
     }
 
     package var catalog: ModelCatalog { self.dependencies.catalog }
-
-    /// Runs generations for this service (and for the workers, over the same dependencies).
-    var runner: GenerationRunner { GenerationRunner(dependencies: self.dependencies) }
 
     package var providerName: String { self.provider.name }
 
@@ -82,7 +81,7 @@ package final class GenerationService: GenerationUseCases, UsesGenerationDepende
     package func redeliverWebhook(generationID: String, accountID: String) async throws -> WebhookDelivery? {
         guard try await self.webhooks.redeliver(generationID: generationID, accountID: accountID, now: self.settings.clock.nowMillis()) != nil
         else { return nil }
-        await self.webhookBell.signal(WebhookDispatcher.bellKey)
+        await self.webhookBell.ring()
         return try await self.webhooks.delivery(generationID: generationID, accountID: accountID)
     }
 
@@ -102,14 +101,5 @@ package final class GenerationService: GenerationUseCases, UsesGenerationDepende
     package func readOutput(_ image: OutputImage, into consume: (ByteBuffer) async throws -> Void) async throws {
         guard let output = try await self.outputs.get(id: image.outputID) else { throw BlobError.notFound(image.outputID) }
         try await self.blobs.read(key: output.blobKey, into: consume)
-    }
-
-    // MARK: - Run (worker)
-
-    /// Runs one generation to its end (see `GenerationRunner`). Safe to call again for the same id, at once or after
-    /// a crash: the lease and the guarded settlement make sure it runs and settles exactly once.
-    @discardableResult
-    func process(_ id: String, logger: Logger) async -> GenerationRunner.Result {
-        await self.runner.run(id, logger: logger)
     }
 }

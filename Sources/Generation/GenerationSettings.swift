@@ -1,6 +1,7 @@
 import Billing
 import Essentials
 import Storage
+import Webhooks
 
 /// Tunables of the generation engine, from `imagegate serve` options.
 package struct GenerationSettings: Sendable {

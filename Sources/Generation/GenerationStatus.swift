@@ -15,4 +15,14 @@ package enum GenerationStatus: String, Sendable, Codable {
     /// How what an end leaves of the hold goes back: a failure's is refunded; what a delivery or the owner's cancel
     /// leaves over is released. `Settlement` moves the money by it and the books audit checks the ledger against it.
     package var returnKind: LedgerKind { self == .failed ? .refund : .release }
+
+    /// The webhook event an end is announced by (nil while the generation has not ended).
+    package var webhookEvent: String? {
+        switch self {
+        case .completed: "generation.completed"
+        case .failed: "generation.failed"
+        case .cancelled: "generation.cancelled"
+        case .queued, .processing: nil
+        }
+    }
 }

@@ -4,7 +4,7 @@ import Storage
 /// Claims: how a run takes a generation under a lease. The shared queue is the `generations` table.
 extension GenerationStore {
     /// Which `processing` rows a claim may take over besides `queued` ones.
-    enum Takeover: Sendable {
+    package enum Takeover: Sendable {
         /// Those whose lease ran out before `now` on this replica's clock, or was given back.
         case expiredBefore(Int64)
         /// Only leases given back (or never set): a replica whose clock disagrees with the database's by more than
@@ -14,7 +14,7 @@ extension GenerationStore {
 
     /// Moves a generation to `processing` under a lease held by `owner`: a `queued` one, or a `processing` one whose
     /// lease has run out (its run died). Returns nil when it is final or another run holds a live lease on it.
-    func claim(id: String, owner: String, now: Int64, leaseMillis: Int64, takeover: Takeover? = nil) async throws -> GenerationRecord? {
+    package func claim(id: String, owner: String, now: Int64, leaseMillis: Int64, takeover: Takeover? = nil) async throws -> GenerationRecord? {
         try await self.claim(owner: owner, now: now, leaseMillis: leaseMillis, takeover: takeover ?? .expiredBefore(now)) { _ in "\(bind: id)" }
     }
 
@@ -22,7 +22,7 @@ extension GenerationStore {
     /// replica: the shared queue is this table. On PostgreSQL the pick is `FOR UPDATE SKIP LOCKED`, so workers
     /// claiming at once on several replicas each take a different row without waiting for each other. Nil when
     /// there is nothing to claim.
-    func claimNext(owner: String, now: Int64, leaseMillis: Int64, takeover: Takeover? = nil) async throws -> GenerationRecord? {
+    package func claimNext(owner: String, now: Int64, leaseMillis: Int64, takeover: Takeover? = nil) async throws -> GenerationRecord? {
         let takeover = takeover ?? .expiredBefore(now)
         return try await self.claim(owner: owner, now: now, leaseMillis: leaseMillis, takeover: takeover) { sql in
             """
@@ -66,7 +66,7 @@ extension GenerationStore {
 
     /// The database's own clock (Unix milliseconds), against which replicas check theirs; nil on SQLite, where the
     /// one process's clock is the only one.
-    func databaseNowMillis() async throws -> Int64? {
+    package func databaseNowMillis() async throws -> Int64? {
         guard self.database.dialect == .postgres else { return nil }
         return try await self.database.read { sql in
             try await sql.raw("SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT) AS now").first()?

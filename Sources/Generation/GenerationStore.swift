@@ -54,7 +54,7 @@ package struct GenerationStore: Sendable {
 
     /// Extends the lease of the run `owner`. False when the lease is no longer its own (it expired and another run
     /// claimed the generation, or the generation ended): the run must stop without settling.
-    func renewLease(id: String, owner: String, until: Int64) async throws -> Bool {
+    package func renewLease(id: String, owner: String, until: Int64) async throws -> Bool {
         try await self.database.transaction(priority: .urgent) { sql in
             try await sql.raw(
                 """
@@ -68,7 +68,7 @@ package struct GenerationStore: Sendable {
 
     /// Gives the lease back at once (a run interrupted by shutdown), so the next run need not wait for it to expire,
     /// and says so to every replica: an idle worker elsewhere takes the generation now, not at the next sweep.
-    func releaseLease(id: String, owner: String) async throws {
+    package func releaseLease(id: String, owner: String) async throws {
         try await self.database.transaction { sql in
             let released = try await sql.raw(
                 """
@@ -83,7 +83,7 @@ package struct GenerationStore: Sendable {
 
     /// Counts a settlement the run `owner` could not write, and keeps the generation from every run, here and on
     /// other replicas, until `until`: its lease then runs out and the next claim, woken by the sweeper, tries again.
-    func deferAfterFailedSettlement(id: String, owner: String, until: Int64) async throws {
+    package func deferAfterFailedSettlement(id: String, owner: String, until: Int64) async throws {
         try await self.ownedUpdate(id: id, owner: owner) { sql in
             try await sql.raw(
                 """
@@ -146,7 +146,7 @@ package struct GenerationStore: Sendable {
     }
 
     /// Whether the owner asked to cancel this generation (read by its run while it waits on the provider).
-    func isCancelRequested(id: String) async throws -> Bool {
+    package func isCancelRequested(id: String) async throws -> Bool {
         try await self.database.read { sql in
             try await sql.raw("SELECT cancel_requested_at FROM generations WHERE id = \(bind: id)").first()?
                 .decode(column: "cancel_requested_at", as: Int64?.self) != nil
@@ -155,7 +155,7 @@ package struct GenerationStore: Sendable {
 
     /// Records, before a submit leaves, that it is about to: a run that finds this set and no handle knows the
     /// upstream may have the request, and never submits it again.
-    func markSubmitting(id: String, owner: String, at now: Int64) async throws {
+    package func markSubmitting(id: String, owner: String, at now: Int64) async throws {
         try await self.ownedUpdate(id: id, owner: owner) { sql in
             try await sql.raw(
                 """
@@ -168,7 +168,7 @@ package struct GenerationStore: Sendable {
 
     /// Records the upstream request, so a restart follows it instead of submitting again. Urgent: the time between
     /// the upstream's answer and this commit is the window in which a crash loses the handle.
-    func setUpstream(_ handle: UpstreamHandle, for id: String, owner: String) async throws {
+    package func setUpstream(_ handle: UpstreamHandle, for id: String, owner: String) async throws {
         try await self.ownedUpdate(id: id, owner: owner) { sql in
             try await sql.raw(
                 """
@@ -187,7 +187,7 @@ package struct GenerationStore: Sendable {
 
     /// Saves where the run's upstream request waits in the upstream's queue (nil: it runs), for progress streams.
     /// Not urgent: nothing but progress depends on it, and a run that lost its lease writes nothing.
-    func setQueuePosition(_ position: Int?, id: String, owner: String) async throws {
+    package func setQueuePosition(_ position: Int?, id: String, owner: String) async throws {
         try await self.database.transaction { sql in
             try await sql.raw(
                 """
@@ -202,7 +202,7 @@ package struct GenerationStore: Sendable {
     /// some generation waits for a run that no worker took — a `processing` one whose lease ran out (its run died)
     /// or a `queued` one created before `queuedBefore` (every worker was busy when it came, or a claim failed on a
     /// database error).
-    func queueState(now: Int64, queuedBefore: Int64) async throws -> (queued: Int, unclaimed: Bool) {
+    package func queueState(now: Int64, queuedBefore: Int64) async throws -> (queued: Int, unclaimed: Bool) {
         try await self.database.read { sql in
             let row = try await sql.raw(
                 """
@@ -219,7 +219,7 @@ package struct GenerationStore: Sendable {
     }
 
     /// A generation's status; nil when there is no such row.
-    func status(id: String) async throws -> GenerationStatus? {
+    package func status(id: String) async throws -> GenerationStatus? {
         try await self.database.read { sql in
             try await sql.raw("SELECT status FROM generations WHERE id = \(bind: id)").first()
                 .flatMap { GenerationStatus(rawValue: try $0.decode(column: "status", as: String.self)) }
@@ -227,7 +227,7 @@ package struct GenerationStore: Sendable {
     }
 
     /// Ids of every generation that has not ended, oldest first.
-    func unfinishedIDs() async throws -> [String] {
+    package func unfinishedIDs() async throws -> [String] {
         try await self.database.read { sql in
             try await sql.raw("SELECT id FROM generations WHERE status IN ('queued', 'processing') ORDER BY id").all()
                 .map { try $0.decode(column: "id", as: String.self) }

@@ -3,6 +3,7 @@ import Catalog
 import Essentials
 import Logging
 import NIOCore
+import Webhooks
 
 /// What a front door (the native API, the OpenAI routes, the web pages) can do with generations. Every front door
 /// goes through these and only these, so none re-implements validation, billing, idempotency or waiting; a front

@@ -12,6 +12,26 @@ package struct OutputRecord: Sendable, Equatable {
     package let etag: String
     package let expiresAt: Int64
     package let deletedAt: Int64?
+
+    package init(
+        id: String,
+        generationID: String,
+        blobKey: String,
+        contentType: String,
+        byteCount: Int64,
+        etag: String,
+        expiresAt: Int64,
+        deletedAt: Int64? = nil
+    ) {
+        self.id = id
+        self.generationID = generationID
+        self.blobKey = blobKey
+        self.contentType = contentType
+        self.byteCount = byteCount
+        self.etag = etag
+        self.expiresAt = expiresAt
+        self.deletedAt = deletedAt
+    }
 }
 
 /// SQL for the `outputs` table: one row per stored image, kept after the file is deleted so an expired link
@@ -23,7 +43,7 @@ package struct OutputStore: Sendable {
     package static let blobKeyPrefix = "outputs/"
 
     /// The blob key of one image of a generation.
-    static func blobKey(generationID: String, index: Int) -> String { "\(Self.blobKeyPrefix)\(generationID)/\(index)" }
+    package static func blobKey(generationID: String, index: Int) -> String { "\(Self.blobKeyPrefix)\(generationID)/\(index)" }
 
     /// Every reference copy's blob key starts with this (then the generation id and the reference's index).
     package static let referenceKeyPrefix = "inputs/"
@@ -33,7 +53,7 @@ package struct OutputStore: Sendable {
 
     /// Whether some output row not yet deleted by the janitor points at this blob. A file whose row is marked deleted
     /// is a copy that arrived after the janitor's delete (`blobs migrate` beside a live server): an orphan.
-    func isLive(blobKey: String) async throws -> Bool {
+    package func isLive(blobKey: String) async throws -> Bool {
         try await self.database.read { sql in
             try await sql.raw("SELECT id FROM outputs WHERE blob_key = \(bind: blobKey) AND deleted_at IS NULL LIMIT 1").first() != nil
         }
@@ -71,7 +91,7 @@ package struct OutputStore: Sendable {
     }
 
     /// Outputs past their expiry whose files still exist, oldest first.
-    func expired(now: Int64, limit: Int) async throws -> [OutputRecord] {
+    package func expired(now: Int64, limit: Int) async throws -> [OutputRecord] {
         try await self.database.read { sql in
             try await sql.raw(
                 "SELECT * FROM outputs WHERE expires_at <= \(bind: now) AND deleted_at IS NULL ORDER BY expires_at LIMIT \(bind: limit)"
@@ -79,7 +99,7 @@ package struct OutputStore: Sendable {
         }
     }
 
-    func markDeleted(id: String, at now: Int64) async throws {
+    package func markDeleted(id: String, at now: Int64) async throws {
         try await self.database.transaction { sql in
             try await sql.raw("UPDATE outputs SET deleted_at = \(bind: now) WHERE id = \(bind: id)").run()
         }

@@ -5,6 +5,7 @@ import Imaging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Outbound
 import Providers
 
 /// Fetches and validates the reference images of an edit request, before any money is held.

@@ -9,6 +9,7 @@ import NIOCore
 import Providers
 import SQLKit
 import Storage
+import Webhooks
 
 /// The one way a generation ends. In one transaction: its row is ended under its guard, what was delivered is
 /// charged and the rest of the hold goes back (released after a delivery or its owner's cancel, refunded after a
@@ -18,17 +19,17 @@ import Storage
 /// Every end comes through here: a run's (completed, failed, cancelled while running, resumed after a crash:
 /// `settleRun`) and the cancel of a generation nobody has claimed yet (`cancelQueued`). The repositories only write
 /// the rows; the money and the outbox move here, and only when the guarded write touched the row.
-struct Settlement: UsesGenerationDependencies, Sendable {
+package struct Settlement: UsesGenerationDependencies, Sendable {
     let dependencies: GenerationDependencies
 
     /// An image a run delivered: what the generation shows of it, and its stored output.
-    typealias Delivered = (image: OutputImage, output: OutputRecord)
+    package typealias Delivered = (image: OutputImage, output: OutputRecord)
 
     /// Ends the generation of the run `owner` with what it delivered: charges delivered images and returns the rest.
     /// `cancelled`: no image came back because the owner cancelled it (the hold is released, not refunded as a
     /// failure). Only while the generation is still `processing` under this run's lease; nil otherwise (another run
     /// took it over or ended it first), in which case nothing was written and no money moved.
-    func settleRun(
+    package func settleRun(
         _ record: GenerationRecord,
         delivered: [Delivered],
         cancelled: Bool,
@@ -109,7 +110,9 @@ struct Settlement: UsesGenerationDependencies, Sendable {
             )
             try await sql.announceEnd(final.id)
             // The event exists exactly when the settlement does: a crash after the commit never loses it.
-            try await WebhookOutbox.enqueue(for: final, now: now, on: sql)
+            if let url = final.request.parameters.webhookURL, let event = final.status.webhookEvent {
+                try await WebhookOutbox.enqueue(generationID: final.id, accountID: final.accountID, event: event, url: url, now: now, on: sql)
+            }
             return final
         }
         guard let settled else { return nil }
@@ -118,7 +121,7 @@ struct Settlement: UsesGenerationDependencies, Sendable {
         recorded(settled)
         for key in settled.request.referenceKeys { try? await self.blobs.delete(key: key) }
         await self.hub.signal(settled.id)
-        await self.webhookBell.signal(WebhookDispatcher.bellKey)
+        await self.webhookBell.ring()
         return settled
     }
 }

@@ -6,11 +6,14 @@ import Catalog
 import GatewayAPI
 import Generation
 import Hummingbird
+import JobEngine
 import Logging
 import NIOCore
+import Outbound
 import Providers
 import ServiceLifecycle
 import Storage
+import Webhooks
 
 /// Errors in the configuration, reported before anything starts.
 package struct ConfigurationError: Error, CustomStringConvertible {
@@ -81,17 +84,18 @@ package func buildGateway(_ config: AppConfiguration, logger: Logger) async thro
         arkClient: arkClient,
         logger: logger
     )
-    let engine = GenerationDependencies(
+    let webhookBell = WebhookBell()
+    let engine = EngineDependencies(
         catalog: environment.catalog,
         database: environment.database,
         blobs: blobs,
         provider: provider,
         references: ReferenceLoader(allowPrivateAddresses: config.allowPrivateImageURLs),
         mirror: OutputMirror(blobs: blobs, httpClient: httpClient, maxBytes: settings.maxOutputBytes),
-        queue: JobQueue(workers: workers),
-        settings: settings
+        settings: settings,
+        webhookBell: webhookBell
     )
-    let generations = GenerationService(engine)
+    let generations = GenerationService(engine.generation)
     Observability.bootstrapMetrics()
     var dependencies = GatewayDependencies(
         catalog: environment.catalog,
@@ -118,10 +122,11 @@ package func buildGateway(_ config: AppConfiguration, logger: Logger) async thro
         HTTPClientService(client: submitClient),
         HTTPClientService(client: arkClient),
         GenerationWorkers(engine, workers: workers, logger: logger),
-        WebhookDispatcher(engine, logger: logger, render: payloads.body),
+        WebhookDispatcher(database: environment.database, settings: settings.webhooks, clock: config.clock, bell: webhookBell, logger: logger) {
+            try await payloads.body(of: $0, from: generations)
+        },
         OutputJanitor(
-            outputs: OutputStore(database: environment.database),
-            generations: GenerationStore(database: environment.database),
+            database: environment.database,
             blobs: blobs,
             interval: .seconds(config.janitorIntervalSeconds),
             logger: logger,

@@ -30,7 +30,7 @@ package struct Environment: Sendable {
                 try await SQLiteDatabase.open(path: path, logger: logger)
             }
         do {
-            try await Migrations.run(on: database)
+            try await ImageGateSchema.migrations.run(on: database)
         } catch {
             try? await database.close()
             throw error

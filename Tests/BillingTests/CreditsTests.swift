@@ -29,7 +29,14 @@ import Testing
         try await self.ledger.withDatabase { database in
             let account = try await AccountStore(database: database).create(name: "acme")
             // The customer used "k1" for a generation; the operator's top-up with "k1" is another thing entirely.
+            // (Generation owns the generations' keys table, and Billing's tests do not link it: its shape here.)
             try await database.transaction { sql in
+                try await sql.raw(
+                    """
+                    CREATE TABLE idempotency_keys (account_id TEXT NOT NULL, idempotency_key TEXT NOT NULL, request_hash TEXT NOT NULL,
+                        generation_id TEXT NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (account_id, idempotency_key))
+                    """
+                ).run()
                 try await sql.raw(
                     """
                     INSERT INTO idempotency_keys (account_id, idempotency_key, request_hash, generation_id, created_at)

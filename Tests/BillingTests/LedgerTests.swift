@@ -12,7 +12,7 @@ import Testing
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ledger-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let database = try await TestDatabase.open(directory: directory)
+        let database = try await TestDatabase.open(directory: directory, schema: Migrations([Migrations.storageSteps, BillingTables.migrations]))
         do {
             let result = try await body(database)
             try await database.close()

@@ -3,6 +3,7 @@ import Foundation
 import Generation
 import NIOCore
 import Synchronization
+import Webhooks
 
 /// A `GenerationUseCases` double for controller tests: answers `create` from a script, records what it was asked,
 /// and fails loudly (a test-visible error) on any call the test did not script.

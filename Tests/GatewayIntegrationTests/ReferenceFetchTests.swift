@@ -7,6 +7,7 @@ import HummingbirdTesting
 import ImageGateTestSupport
 import ImagingTestSupport
 import NIOCore
+import Outbound
 import Synchronization
 import Testing
 

@@ -4,6 +4,7 @@ import Storage
 import Testing
 
 @testable import Generation
+@testable import JobEngine
 
 /// A bound on the queue (issue 28, item 7): past the server's or the account's bound, a new generation is refused
 /// with `overloaded` (503 and `Retry-After` at the edge) before anything is held.

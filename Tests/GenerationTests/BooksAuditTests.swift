@@ -6,6 +6,7 @@ import Testing
 
 @testable import Accounts
 @testable import Generation
+@testable import JobEngine
 
 // One corrupted database at a time: on PostgreSQL each case creates a database, and twenty CREATE DATABASE at once
 // (each a checkpoint) stall every other suite running beside them.
@@ -170,7 +171,7 @@ import Testing
             idempotencyKey: "key-1",
             logger: harness.logger
         ).record
-        await harness.service.process(record.id, logger: harness.logger)
+        await harness.engine.process(record.id, logger: harness.logger)
         return try #require(try await harness.service.store.get(id: record.id))
     }
 
@@ -237,8 +238,8 @@ import Testing
         // The submit may have reached the upstream, then the run died: refunded, and the upstream's bill recorded.
         try await Harness.with(provider: ScriptedProvider([.crashWhileSubmitting], costPerImage: 35_000)) { harness in
             let record = try await harness.submit(numImages: 2)
-            _ = await harness.service.process(record.id, logger: harness.logger)
-            _ = await harness.service.process(record.id, logger: harness.logger)
+            _ = await harness.engine.process(record.id, logger: harness.logger)
+            _ = await harness.engine.process(record.id, logger: harness.logger)
             let report = try await BooksAudit.run(on: harness.database)
             #expect(report.isClean, "\(report.problems)")
             #expect(report.upstreamLosses.map(\.generationId) == [record.id])

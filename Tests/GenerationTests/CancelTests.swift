@@ -7,6 +7,7 @@ import Testing
 
 @testable import Accounts
 @testable import Generation
+@testable import JobEngine
 
 /// Cancelling a generation, queued or running, on a real SQLite database: the money moves exactly once whatever
 /// the timing, what the upstream still bills is recorded, and asking again gives the same answer.
@@ -29,7 +30,7 @@ import Testing
             let (available, held) = try await harness.balances()
             #expect(available == 1_000_000 && held == 0)
             // A worker that still had it in its queue finds nothing to do.
-            #expect(await harness.service.process(record.id, logger: harness.logger) == .notClaimed)
+            #expect(await harness.engine.process(record.id, logger: harness.logger) == .notClaimed)
             #expect(provider.calls == 0)
             // Asking again gives the same answer and moves nothing.
             let again = try #require(try await harness.service.cancel(id: record.id, accountID: harness.accountID, waitingUpTo: .seconds(5)))
@@ -45,7 +46,7 @@ import Testing
         let provider = ScriptedProvider([.stopOnCancel(billed: 2)], costPerImage: 7_000)
         try await Harness.with(provider: provider) { harness in
             let record = try await harness.submit(numImages: 2)
-            let run = Task { await harness.service.process(record.id, logger: harness.logger) }
+            let run = Task { await harness.engine.process(record.id, logger: harness.logger) }
             try await Self.untilProcessing(harness, record.id)
             let cancelled = try #require(try await harness.service.cancel(id: record.id, accountID: harness.accountID, waitingUpTo: .seconds(10)))
             #expect(await run.value == .settled(.cancelled))
@@ -64,7 +65,7 @@ import Testing
         let provider = ScriptedProvider([.deliverOnCancel(2)])
         try await Harness.with(provider: provider) { harness in
             let record = try await harness.submit(numImages: 2)
-            let run = Task { await harness.service.process(record.id, logger: harness.logger) }
+            let run = Task { await harness.engine.process(record.id, logger: harness.logger) }
             try await Self.untilProcessing(harness, record.id)
             let answer = try #require(try await harness.service.cancel(id: record.id, accountID: harness.accountID, waitingUpTo: .seconds(10)))
             #expect(await run.value == .settled(.completed))
@@ -85,7 +86,7 @@ import Testing
             try await withThrowingTaskGroup(of: Void.self) { group in
                 // Half the time the cancel starts first, half the time the run: both sides of the race are exercised.
                 for (index, id) in ids.enumerated() {
-                    let run: @Sendable () async throws -> Void = { _ = await harness.service.process(id, logger: harness.logger) }
+                    let run: @Sendable () async throws -> Void = { _ = await harness.engine.process(id, logger: harness.logger) }
                     let cancel: @Sendable () async throws -> Void = {
                         _ = try await harness.service.cancel(id: id, accountID: harness.accountID, waitingUpTo: .seconds(10))
                     }

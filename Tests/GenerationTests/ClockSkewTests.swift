@@ -6,6 +6,7 @@ import StorageTestSupport
 import Testing
 
 @testable import Generation
+@testable import JobEngine
 
 /// Leases are judged with each replica's own clock; a replica whose clock disagrees with the database's by more
 /// than the tolerated skew takes over no lease it would have to judge (issue 23, item 3). PostgreSQL only: on SQLite

@@ -37,7 +37,7 @@ import Testing
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("health-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let database = try await TestDatabase.open(directory: directory)
+        let database = try await TestDatabase.open(directory: directory, schema: .engine)
         try await withCleanup {
             let store = CountingStore(root: directory + "/blobs")
             let clock = ManualClock()

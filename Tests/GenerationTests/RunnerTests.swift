@@ -10,6 +10,7 @@ import StorageTestSupport
 import Testing
 
 @testable import Generation
+@testable import JobEngine
 
 /// The runner's exactly-once rules, on a real SQLite database with a scripted provider that fails loudly when it
 /// is called more often than scripted.
@@ -20,8 +21,8 @@ import Testing
         let provider = ScriptedProvider([.deliverAfter(.milliseconds(400), 1)])
         try await Harness.with(provider: provider) { harness in
             let record = try await harness.submit(numImages: 1)
-            async let first = harness.service.process(record.id, logger: harness.logger)
-            async let second = harness.service.process(record.id, logger: harness.logger)
+            async let first = harness.engine.process(record.id, logger: harness.logger)
+            async let second = harness.engine.process(record.id, logger: harness.logger)
             let results = await [first, second]
             #expect(provider.calls == 1, "the second run found a live lease and left")
             #expect(results.contains(.settled(.completed)) && results.contains(.notClaimed))
@@ -79,10 +80,10 @@ import Testing
         let provider = ScriptedProvider([.crashWhileSubmitting], costPerImage: 35_000)
         try await Harness.with(provider: provider) { harness in
             let record = try await harness.submit(numImages: 2)
-            #expect(await harness.service.process(record.id, logger: harness.logger) == .interrupted)
+            #expect(await harness.engine.process(record.id, logger: harness.logger) == .interrupted)
 
             // The next run must not call the provider (the script has no second step: a call would fail loudly).
-            #expect(await harness.service.process(record.id, logger: harness.logger) == .settled(.failed))
+            #expect(await harness.engine.process(record.id, logger: harness.logger) == .settled(.failed))
             #expect(provider.calls == 1)
             let final = try #require(try await harness.service.store.get(id: record.id))
             #expect(final.refunded.micros == 28_000 && final.charged.micros == 0)
@@ -95,12 +96,12 @@ import Testing
         let provider = ScriptedProvider([.deliverAfter(.seconds(30), 1), .deliver(1)])
         try await Harness.with(provider: provider) { harness in
             let record = try await harness.submit(numImages: 1)
-            let running = Task { await harness.service.process(record.id, logger: harness.logger) }
+            let running = Task { await harness.engine.process(record.id, logger: harness.logger) }
             while provider.calls == 0 { try await Task.sleep(for: .milliseconds(5)) }  // the upstream is at work
             running.cancel()  // a graceful shutdown
             #expect(await running.value == .interrupted)
             // No waiting for the 30 s lease: it was given back.
-            #expect(await harness.service.process(record.id, logger: harness.logger) == .settled(.completed))
+            #expect(await harness.engine.process(record.id, logger: harness.logger) == .settled(.completed))
             #expect(try await harness.ledger(record.id).map(\.kind) == [.hold, .charge])
         }
     }

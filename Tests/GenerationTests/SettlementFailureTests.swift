@@ -6,6 +6,7 @@ import Storage
 import Testing
 
 @testable import Generation
+@testable import JobEngine
 
 /// A settlement the database keeps refusing ends, bounded: the generation waits longer after each failure, then is
 /// failed and refunded without asking the upstream again; and an upstream's words never make it refuse one.

@@ -10,14 +10,17 @@ import Providers
 import Storage
 import StorageTestSupport
 import Testing
+import Webhooks
 
 @testable import Generation
+@testable import JobEngine
+@testable import Webhooks
 
 /// The engine's settlement: exactly what is delivered is charged, the rest goes back, on a real SQLite database.
 @Suite struct SettlementTests {
     /// A service over a fresh data directory, with a funded account.
     struct Harness {
-        let service: GenerationService
+        let replica: Replica
         let database: any Database
         let accountID: String
         let directory: String
@@ -41,44 +44,49 @@ import Testing
         private static func make(provider: any ImageProvider, creditMicros: Int64, blobs: (any BlobStore)?) async throws -> Harness {
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("settle-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            let database = try await TestDatabase.open(directory: directory)
+            let database = try await TestDatabase.open(directory: directory, schema: .engine)
             let account = try await AccountStore(database: database).create(name: "t", credit: MicroUSD(micros: creditMicros))
-            let service = try Self.service(database: database, directory: directory, provider: provider, blobs: blobs)
-            return Harness(service: service, database: database, accountID: account.id, directory: directory)
+            let replica = try Self.service(database: database, directory: directory, provider: provider, blobs: blobs)
+            return Harness(replica: replica, database: database, accountID: account.id, directory: directory)
         }
 
-        /// A service over the data directory with its own, empty in-process queue: what a restarted process has.
+        /// The use cases.
+        var service: GenerationService { self.replica.service }
+        /// The job engine, which runs generations.
+        var engine: EngineDependencies { self.replica.engine }
+
+        /// A replica over the data directory with its own, empty in-process queue: what a restarted process has.
         static func service(
             database: any Database,
             directory: String,
             provider: any ImageProvider,
             settings: GenerationSettings = GenerationSettings(retentionMillis: 60_000),
             blobs: (any BlobStore)? = nil
-        ) throws -> GenerationService {
+        ) throws -> Replica {
             let blobs = blobs ?? FileBlobStore(root: "\(directory)/blobs")
-            return GenerationService(
-                GenerationDependencies(
+            return Replica(
+                EngineDependencies(
                     catalog: try ModelCatalog.bundled(),
                     database: database,
                     blobs: blobs,
                     provider: provider,
                     references: ReferenceLoader(allowPrivateAddresses: true),
                     mirror: OutputMirror(blobs: blobs, httpClient: .shared, maxBytes: 1 << 20, timeout: .seconds(2)),
-                    queue: JobQueue(),
-                    settings: settings
+                    settings: settings,
+                    webhookBell: WebhookBell()
                 )
             )
         }
 
         func run(numImages: Int) async throws -> GenerationRecord {
             let record = try await self.submit(numImages: numImages)
-            await self.service.process(record.id, logger: self.logger)
+            await self.engine.process(record.id, logger: self.logger)
             return try #require(try await self.service.store.get(id: record.id))
         }
 
         /// Holds and queues a generation (in the database only; nothing runs it).
-        func submit(numImages: Int, on service: GenerationService? = nil) async throws -> GenerationRecord {
-            let service = service ?? self.service
+        func submit(numImages: Int, on replica: Replica? = nil) async throws -> GenerationRecord {
+            let service = replica?.service ?? self.service
             let (parameters, model) = try service.validator.validate(
                 body: Array("{\"model\":\"seedream-5-lite\",\"prompt\":\"x\",\"num_images\":\(numImages)}".utf8)
             )
@@ -96,7 +104,7 @@ import Testing
 
         /// The janitor of this harness's outputs over `blobs`.
         func janitor(blobs: any BlobStore) -> OutputJanitor {
-            OutputJanitor(outputs: self.service.outputs, generations: self.service.store, blobs: blobs, interval: .seconds(60), logger: self.logger)
+            OutputJanitor(database: self.database, blobs: blobs, interval: .seconds(60), logger: self.logger)
         }
 
         func close() async {
@@ -142,7 +150,7 @@ import Testing
         let provider = ScriptedProvider([.deliver(2)])
         try await Harness.with(provider: provider) { harness in
             let record = try await harness.run(numImages: 2)
-            await harness.service.process(record.id, logger: harness.logger)
+            await harness.engine.process(record.id, logger: harness.logger)
             #expect(provider.calls == 1, "a finished generation is not claimed again")
             #expect(try await harness.ledger(record.id).count == 2)
         }

@@ -7,6 +7,7 @@ import StorageTestSupport
 import Testing
 
 @testable import Generation
+@testable import JobEngine
 
 /// The queue every replica shares is the `generations` table: workers of any replica claim from it, each generation
 /// once, and a busy or dead replica's work is taken by another. Replicas here are services over separate handles on
@@ -38,11 +39,11 @@ import Testing
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("shared-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let databases = try await TestDatabase.replicas(count, directory: directory, maxConnections: 8)
-        try await Migrations.run(on: databases[0])
+        try await Migrations.engine.run(on: databases[0])
         let account = try await AccountStore(database: databases[0]).create(name: "t", credit: MicroUSD(micros: 1_000_000))
         return try zip(databases, providers).map { database, provider in
-            let service = try Harness.service(database: database, directory: directory, provider: provider, settings: settings)
-            return Harness(service: service, database: database, accountID: account.id, directory: directory)
+            let replica = try Harness.service(database: database, directory: directory, provider: provider, settings: settings)
+            return Harness(replica: replica, database: database, accountID: account.id, directory: directory)
         }
     }
 
@@ -104,7 +105,7 @@ import Testing
             providers: [ScriptedProvider([.deliverAfter(.seconds(60), 1)]), ScriptedProvider([.deliver(1)])],
             settings: settings
         ) { replicas in
-            let workers = replicas.map { GenerationWorkers($0.service.dependencies, workers: 1, logger: $0.logger) }
+            let workers = replicas.map { GenerationWorkers($0.engine, workers: 1, logger: $0.logger) }
             let running = workers.map { worker in Task { try await worker.run() } }
             try await withCleanup {
                 #expect(try await self.listeners(on: replicas[0], awaiting: 2) == 2)
@@ -161,7 +162,7 @@ import Testing
                 try await replicas[0].service.store.claimNext(owner: "run_dead", now: Timestamp.nowMillis(), leaseMillis: 1_000)
             )
             #expect(dead.id == record.id)
-            let workers = GenerationWorkers(replicas[1].service.dependencies, workers: 1, logger: replicas[1].logger)
+            let workers = GenerationWorkers(replicas[1].engine, workers: 1, logger: replicas[1].logger)
             let running = Task { try await workers.run() }
             // The live replica's workers find nothing to claim at start; its sweeper wakes them once the lease runs out.
             let ended = try await self.waitForEnd(record.id, on: replicas[1], seconds: 10)

@@ -6,6 +6,8 @@ import Testing
 
 @testable import Accounts
 @testable import Generation
+@testable import JobEngine
+@testable import Webhooks
 
 /// Webhooks' signatures, retry schedule and outbox, on a real SQLite database. (Delivery over HTTP, with the
 /// official verifier, is proven in `e2e/test_webhooks.py`.)
@@ -62,10 +64,10 @@ import Testing
             if event == "generation.cancelled" {
                 _ = try await harness.service.cancel(id: record.id, accountID: harness.accountID, waitingUpTo: .zero)
             } else {
-                await harness.service.process(record.id, logger: harness.logger)
+                await harness.engine.process(record.id, logger: harness.logger)
             }
             // Running it again (a restart, a second worker) settles nothing and writes no second event.
-            await harness.service.process(record.id, logger: harness.logger)
+            await harness.engine.process(record.id, logger: harness.logger)
             let delivery = try #require(try await harness.service.webhook(generationID: record.id, accountID: harness.accountID))
             #expect(delivery.event == event && delivery.state == .pending && delivery.url == "https://203.0.114.7/hooks/imagegate")
             let rows = try await harness.database.read { sql in
@@ -90,7 +92,7 @@ import Testing
     @Test func aGenerationWithoutWebhookWritesNoEvent() async throws {
         try await Harness.with(provider: ScriptedProvider([.deliver(1)])) { harness in
             let record = try await Self.submit(harness, webhook: false)
-            await harness.service.process(record.id, logger: harness.logger)
+            await harness.engine.process(record.id, logger: harness.logger)
             #expect(try await harness.service.webhook(generationID: record.id, accountID: harness.accountID) == nil)
         }
     }

@@ -4,6 +4,7 @@ import Catalog
 import Foundation
 import Logging
 import NIOPosix
+import Outbound
 import Testing
 
 @testable import Imaging

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Catalog
 import Logging
+import Outbound
 import Testing
 
 @testable import Providers

@@ -31,16 +31,17 @@ package enum TestDatabase {
         return url.string
     }
 
-    /// Opens a new, migrated database for a test that works on the database directly: a SQLite file in `directory`,
-    /// or a new PostgreSQL database.
-    package static func open(directory: String) async throws -> any Database {
+    /// Opens a new database with `schema` for a test that works on the database directly: a SQLite file in
+    /// `directory`, or a new PostgreSQL database. A module's tests pass the tables they use (their target's steps and
+    /// those of the targets below it), so they link no module above their own.
+    package static func open(directory: String, schema: Migrations) async throws -> any Database {
         let database: any Database =
             if let url = try await Self.makeLocation() {
                 try await PostgresDatabase.open(url: url, logger: Self.logger)
             } else {
                 try await SQLiteDatabase.open(path: "\(directory)/db.sqlite", logger: Self.logger)
             }
-        try await Migrations.run(on: database)
+        try await schema.run(on: database)
         return database
     }
 

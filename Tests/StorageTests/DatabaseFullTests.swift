@@ -13,7 +13,7 @@ import Testing
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("full-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let database = try await TestDatabase.open(directory: directory)
+        let database = try await TestDatabase.open(directory: directory, schema: Migrations([Migrations.storageSteps]))
         try await withCleanup {
             try await database.transaction { sql in try await sql.raw("CREATE TABLE filler (text TEXT NOT NULL)").run() }
             #expect(!database.full.isFull())

@@ -22,29 +22,47 @@ import Testing
         try await TestDatabase.replicas(count, directory: directory)
     }
 
+    /// Two targets' tables, with parts of one version in each (as version 1 is): the second target's tables reference
+    /// the first's, so its parts must run after them.
+    static let schema = Migrations([
+        [
+            MigrationStep(version: 1) { _ in ["CREATE TABLE owners (id TEXT PRIMARY KEY)"] },
+            MigrationStep(version: 3) { _ in ["ALTER TABLE owners ADD COLUMN name TEXT"] },
+        ],
+        [
+            MigrationStep(version: 1) { _ in ["CREATE TABLE pets (id TEXT PRIMARY KEY, owner_id TEXT NOT NULL REFERENCES owners(id))"] },
+            MigrationStep(version: 2) { _ in ["ALTER TABLE pets ADD COLUMN name TEXT"] },
+        ],
+    ])
+
     @Test func replicasStartingTogetherMigrateOnce() async throws {
         let directory = try Self.directory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let databases = try await Self.replicas(4, directory: directory)
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for database in databases { group.addTask { try await Migrations.run(on: database) } }
+            for database in databases { group.addTask { try await Self.schema.run(on: database) } }
             try await group.waitForAll()
         }
         let versions = try await databases[0].read { sql in
             try await sql.raw("SELECT version FROM schema_migrations ORDER BY version").all().map { try $0.decode(column: "version", as: Int.self) }
         }
-        #expect(versions == Array(1...Migrations.latestVersion))
+        #expect(versions == [1, 2, 3])
+        // Every target's part of every version ran, in the order the targets were listed.
+        try await databases[0].transaction { sql in
+            try await sql.raw("INSERT INTO owners (id, name) VALUES ('o', 'Ann')").run()
+            try await sql.raw("INSERT INTO pets (id, owner_id, name) VALUES ('p', 'o', 'Rex')").run()
+        }
         for database in databases { try await database.close() }
     }
 
     @Test func aSchemaNewerThanThisImageGateIsRefused() async throws {
         let directory = try Self.directory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let database = try await TestDatabase.open(directory: directory)
+        let database = try await TestDatabase.open(directory: directory, schema: Self.schema)
         try await database.transaction { sql in
-            try await sql.raw("INSERT INTO schema_migrations (version, applied_at) VALUES (\(bind: Migrations.latestVersion + 1), 0)").run()
+            try await sql.raw("INSERT INTO schema_migrations (version, applied_at) VALUES (\(bind: Self.schema.latestVersion + 1), 0)").run()
         }
-        await #expect(throws: SchemaTooNewError.self) { try await Migrations.run(on: database) }
+        await #expect(throws: SchemaTooNewError.self) { try await Self.schema.run(on: database) }
         try await database.close()
     }
 

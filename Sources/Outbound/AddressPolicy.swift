@@ -122,7 +122,7 @@ package struct AddressPolicy: Sendable {
 
 extension AddressPolicy {
     /// Why an outbound URL may not be called.
-    enum TargetRefusal: Error, Equatable {
+    package enum TargetRefusal: Error, Equatable {
         case notHTTP
         case unresolvable(host: String)
         case notPublic
@@ -131,7 +131,7 @@ extension AddressPolicy {
     /// The host of an http(s) URL and the one address to connect to, as the policy decided it (the name is resolved
     /// once, on `threadPool`, because `getaddrinfo` blocks). Every outbound call to a user's URL (reference images,
     /// webhooks) connects to exactly this address, so a DNS answer that changes afterwards changes nothing.
-    func target(of url: URL, on threadPool: NIOThreadPool) async throws(TargetRefusal) -> (host: String, address: String) {
+    package func target(of url: URL, on threadPool: NIOThreadPool) async throws(TargetRefusal) -> (host: String, address: String) {
         // An IPv6 literal is checked without its brackets (which some URL parsers keep in `host`).
         let host = url.host.map { $0.hasPrefix("[") && $0.hasSuffix("]") ? String($0.dropFirst().dropLast()) : $0 }
         guard let host, !host.isEmpty, let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https" else { throw .notHTTP }

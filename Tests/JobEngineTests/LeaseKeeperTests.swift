@@ -4,6 +4,7 @@ import Synchronization
 import Testing
 
 @testable import Generation
+@testable import JobEngine
 
 /// A run holds its lease only while it can prove it: it stops before a lease it cannot renew lapses, and keeps
 /// renewing while a step it may not abandon (a submit in flight) finishes after a shutdown. The lease is 30 s on a

@@ -3,6 +3,7 @@ import Blobs
 import Catalog
 import Essentials
 import Foundation
+import Generation
 import Imaging
 import Logging
 import NIOCore
@@ -21,8 +22,8 @@ import Storage
 /// - A run interrupted by shutdown (or by losing its lease) ends without settling; the next run resumes it.
 /// - A run whose settlement fails leaves the generation to a later run after a pause that doubles each time; after
 ///   `maxSettleFailures` the generation fails and is refunded without asking the upstream again.
-struct GenerationRunner: UsesGenerationDependencies, Sendable {
-    let dependencies: GenerationDependencies
+struct GenerationRunner: UsesEngineDependencies, Sendable {
+    let dependencies: EngineDependencies
 
     /// How a run ended, for the worker and the tests.
     enum Result: Sendable, Equatable {

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import Generation
+@testable import Outbound
 
 /// The whole address policy as a table: what a reference URL may reach.
 @Suite struct AddressPolicyTests {

@@ -1,3 +1,4 @@
+import Generation
 import Logging
 import Metrics
 import Synchronization

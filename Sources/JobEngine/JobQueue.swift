@@ -1,3 +1,4 @@
+import Generation
 import Synchronization
 
 /// Wakes this process's idle workers when there may be a generation to claim.

@@ -1,7 +1,8 @@
-/// Lets a synchronous request wait for its generation to end without polling the database.
+/// Lets a task wait for something named by a key (a generation's end, a webhook that became due) without polling
+/// the database.
 ///
-/// A waiter registers (`prepare`) before it reads the generation's row (see `GenerationService.waitForEnd`), so a job
-/// that ends in between is not missed. Waiters that time out leave; a later signal for them is ignored.
+/// A waiter registers (`prepare`) before it reads the row it waits on (see `GenerationService.waitForEnd`), so an end
+/// in between is not missed. Waiters that time out leave; a later signal for them is ignored.
 package actor CompletionHub {
     private enum Slot {
         case pending([Int: CheckedContinuation<Bool, Never>])

@@ -1,4 +1,5 @@
 import Essentials
+import Generation
 import Synchronization
 
 /// Keeps a run's lease alive while the run works, and stops the run before the lease can lapse.

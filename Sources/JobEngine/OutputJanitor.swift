@@ -1,5 +1,6 @@
 import Blobs
 import Essentials
+import Generation
 import Logging
 import ServiceLifecycle
 import Storage
@@ -11,6 +12,7 @@ import Storage
 /// row that owns it: reference copies of generations that have ended (or whose submit never committed), and
 /// output files that a generation's settlement did not keep (a run that lost its lease after storing them).
 package struct OutputJanitor: Service {
+    let database: any Database
     let outputs: OutputStore
     let generations: GenerationStore
     let blobs: any BlobStore
@@ -24,16 +26,16 @@ package struct OutputJanitor: Service {
     static let orphanGraceMillis: Int64 = 3_600_000
 
     package init(
-        outputs: OutputStore,
-        generations: GenerationStore,
+        database: any Database,
         blobs: any BlobStore,
         interval: Duration,
         logger: Logger,
         clock: any WallClock = SystemClock(),
         orphanSearchEvery: Int = 60
     ) {
-        self.outputs = outputs
-        self.generations = generations
+        self.database = database
+        self.outputs = OutputStore(database: database)
+        self.generations = GenerationStore(database: database)
         self.blobs = blobs
         self.interval = interval
         self.logger = logger
@@ -46,7 +48,7 @@ package struct OutputJanitor: Service {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 // One replica at a time: the others skip this pass (the chore's holder does it).
-                _ = try await self.outputs.database.exclusively(.janitor) { [pass] in
+                _ = try await self.database.exclusively(.janitor) { [pass] in
                     let removed = try await self.sweep(now: self.clock.nowMillis())
                     if removed > 0 { self.logger.info("expired outputs deleted", metadata: ["count": "\(removed)"]) }
                     if pass % self.orphanSearchEvery == 0 {

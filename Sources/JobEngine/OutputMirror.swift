@@ -3,6 +3,7 @@ import Blobs
 import Crypto
 import Essentials
 import Foundation
+import Generation
 import Imaging
 import NIOCore
 import NIOHTTP1

@@ -5,7 +5,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
-import Providers
+import Outbound
 import ServiceLifecycle
 import Storage
 import Synchronization
@@ -16,24 +16,33 @@ import Synchronization
 ///
 /// Woken at once when a generation settles (the bell) and otherwise every half second, so a delivery left pending
 /// by a crash or waiting for its retry goes out on time; several replicas can run one each (the claim's lease).
-package struct WebhookDispatcher: Service, UsesGenerationDependencies {
-    let dependencies: GenerationDependencies
+package struct WebhookDispatcher: Service {
+    let outbox: WebhookOutbox
     let secrets: WebhookSecrets
-    /// The body of an event: the generation as `GET /v1/generations/{id}` shows it (the HTTP layer renders it).
-    let render: @Sendable (GenerationRecord, WebhookDelivery) throws -> [UInt8]
+    let settings: WebhookSettings
+    let clock: any WallClock
+    let bell: WebhookBell
+    /// Where webhooks may point: public addresses, unless the operator allows private ones.
+    let policy: AddressPolicy
+    /// The body of an event (the HTTP layer renders the generation as `GET /v1/generations/{id}` shows it).
+    let body: @Sendable (WebhookDelivery) async throws -> [UInt8]
     let logger: Logger
 
-    /// The bell's one slot.
-    static let bellKey = "webhooks"
-
     package init(
-        _ dependencies: GenerationDependencies,
+        database: any Database,
+        settings: WebhookSettings,
+        clock: any WallClock,
+        bell: WebhookBell,
         logger: Logger,
-        render: @escaping @Sendable (GenerationRecord, WebhookDelivery) throws -> [UInt8]
+        body: @escaping @Sendable (WebhookDelivery) async throws -> [UInt8]
     ) {
-        self.dependencies = dependencies
-        self.secrets = WebhookSecrets(database: dependencies.database)
-        self.render = render
+        self.outbox = WebhookOutbox(database: database)
+        self.secrets = WebhookSecrets(database: database)
+        self.settings = settings
+        self.clock = clock
+        self.bell = bell
+        self.policy = AddressPolicy(allowPrivate: settings.allowPrivateAddresses)
+        self.body = body
         self.logger = logger
     }
 
@@ -43,30 +52,30 @@ package struct WebhookDispatcher: Service, UsesGenerationDependencies {
         await withDiscardingTaskGroup { group in
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 // Prepared before the read: a settlement in between rings a bell that is already listened for.
-                await self.webhookBell.prepare(Self.bellKey)
-                let free = self.settings.webhooks.concurrency - inFlight.count.withLock { $0 }
+                await self.bell.prepare()
+                let free = self.settings.concurrency - inFlight.count.withLock { $0 }
                 if free > 0 {
                     for delivery in await self.claimDue(limit: free, owner: owner) {
                         inFlight.count.withLock { $0 += 1 }
                         group.addTask {
                             await self.attempt(delivery, owner: owner)
                             inFlight.count.withLock { $0 -= 1 }
-                            await self.webhookBell.signal(Self.bellKey)
+                            await self.bell.ring()
                         }
                     }
                 }
-                _ = await self.webhookBell.wait(for: Self.bellKey, timeout: .milliseconds(500))
+                await self.bell.wait(timeout: .milliseconds(500))
             }
         }
     }
 
     /// Due deliveries, each claimed under this sender's lease.
     func claimDue(limit: Int, owner: String) async -> [WebhookDelivery] {
-        let now = self.settings.clock.nowMillis()
+        let now = self.clock.nowMillis()
         do {
             var claimed: [WebhookDelivery] = []
-            for id in try await self.webhooks.due(now: now, limit: limit) {
-                if let delivery = try await self.webhooks.claim(id: id, owner: owner, now: now, leaseMillis: self.settings.webhooks.leaseMillis) {
+            for id in try await self.outbox.due(now: now, limit: limit) {
+                if let delivery = try await self.outbox.claim(id: id, owner: owner, now: now, leaseMillis: self.settings.leaseMillis) {
                     claimed.append(delivery)
                 }
             }
@@ -82,11 +91,10 @@ package struct WebhookDispatcher: Service, UsesGenerationDependencies {
         var logger = self.logger
         logger[metadataKey: "generation"] = "\(delivery.generationID)"
         logger[metadataKey: "webhook_id"] = "\(delivery.id)"
-        let started = self.settings.clock.nowMillis()
+        let started = self.clock.nowMillis()
         let answer: (status: Int?, error: String?)
         do {
-            guard let record = try await self.store.get(id: delivery.generationID) else { throw MissingGeneration() }
-            let body = try self.render(record, delivery)
+            let body = try await self.body(delivery)
             let secret = try await self.secrets.secret(accountID: delivery.accountID, now: started)
             let timestamp = started / 1000
             let signature = WebhookSignature.header(id: delivery.id, timestamp: timestamp, body: body, secrets: secret.signing(at: started))
@@ -102,27 +110,27 @@ package struct WebhookDispatcher: Service, UsesGenerationDependencies {
             answer = (nil, "not sent: the event could not be prepared")
             logger.warning("webhook not prepared", metadata: ["error": "\(error)"])
         }
-        let ended = self.settings.clock.nowMillis()
+        let ended = self.clock.nowMillis()
         let delivered = answer.status.map { (200..<300).contains($0) } ?? false
         let number = delivery.attempts + 1
         let state: WebhookDelivery.State
         let next: Int64?
         if delivered {
             (state, next) = (.delivered, nil)
-        } else if ended - delivery.pendingSince >= self.settings.webhooks.retryForMillis {
+        } else if ended - delivery.pendingSince >= self.settings.retryForMillis {
             (state, next) = (.failed, nil)
         } else {
-            (state, next) = (.pending, ended + self.settings.webhooks.retryDelay(afterAttempt: number, jitter: Double.random(in: 0...1)))
+            (state, next) = (.pending, ended + self.settings.retryDelay(afterAttempt: number, jitter: Double.random(in: 0...1)))
         }
         let attempt = WebhookAttempt(number: number, at: started, statusCode: answer.status, error: answer.error, durationMillis: ended - started)
         do {
-            let recorded = try await self.webhooks.record(attempt, of: delivery.id, owner: owner, state: state, nextAttemptAt: next)
+            let recorded = try await self.outbox.record(attempt, of: delivery.id, owner: owner, state: state, nextAttemptAt: next)
             if !recorded { logger.notice("webhook attempt not recorded: its lease ran out") }
         } catch {
             // The lease runs out and the delivery is attempted again: at least once, never lost.
             logger.warning("webhook attempt not recorded", metadata: ["error": "\(error)"])
         }
-        GenerationMetrics.webhookAttempt(outcome: delivered ? "delivered" : state == .failed ? "gave_up" : "retry")
+        WebhookMetrics.attempt(outcome: delivered ? "delivered" : state == .failed ? "gave_up" : "retry")
         logger.log(
             level: delivered ? .info : .notice,
             "webhook attempt",
@@ -139,7 +147,7 @@ package struct WebhookDispatcher: Service, UsesGenerationDependencies {
         guard let parsed = URL(string: url) else { return (nil, "the URL is not valid") }
         let target: (host: String, address: String)
         do {
-            target = try await self.webhookPolicy.target(of: parsed, on: .singleton)
+            target = try await self.policy.target(of: parsed, on: .singleton)
         } catch {
             switch error {
             case .notHTTP: return (nil, "the URL is not http(s)")
@@ -147,7 +155,7 @@ package struct WebhookDispatcher: Service, UsesGenerationDependencies {
             case .notPublic: return (nil, "the host resolves to a private or local network address, which is not allowed")
             }
         }
-        let timeout = TimeAmount.milliseconds(self.settings.webhooks.timeout.milliseconds)
+        let timeout = TimeAmount.milliseconds(self.settings.timeout.milliseconds)
         var configuration = HTTPClient.Configuration.outbound(connectTimeout: timeout, readTimeout: timeout, connectionsPerHost: 1)
         configuration.dnsOverride = [target.host: target.address]
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
@@ -177,6 +185,3 @@ package struct WebhookDispatcher: Service, UsesGenerationDependencies {
 final class InFlightCount: Sendable {
     let count = Mutex(0)
 }
-
-/// The generation of an outbox row is gone (it never is: rows are only added with their generation).
-struct MissingGeneration: Error {}

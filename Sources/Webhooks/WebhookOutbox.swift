@@ -50,24 +50,20 @@ package struct WebhookOutbox: Sendable {
         self.database = database
     }
 
-    /// The event a generation's end is announced by.
-    package static func event(of status: GenerationStatus) -> String? {
-        switch status {
-        case .completed: "generation.completed"
-        case .failed: "generation.failed"
-        case .cancelled: "generation.cancelled"
-        case .queued, .processing: nil
-        }
-    }
-
-    /// Writes the webhook of a generation that just ended, in the transaction that ends it: the event then exists
-    /// exactly when the settlement does. Nothing for a generation without `webhook_url`.
-    static func enqueue(for record: GenerationRecord, now: Int64, on sql: any SQLDatabase) async throws {
-        guard let url = record.request.parameters.webhookURL, let event = Self.event(of: record.status) else { return }
+    /// Writes the webhook of a generation that just ended (`event`, e.g. `generation.completed`), in the transaction
+    /// that ends it: the event then exists exactly when the settlement does.
+    package static func enqueue(
+        generationID: String,
+        accountID: String,
+        event: String,
+        url: String,
+        now: Int64,
+        on sql: any SQLDatabase
+    ) async throws {
         try await sql.raw(
             """
             INSERT INTO webhook_deliveries (id, generation_id, account_id, event, url, state, attempts, next_attempt_at, pending_since, created_at)
-            VALUES (\(bind: Identifier.make("msg", millis: now)), \(bind: record.id), \(bind: record.accountID), \(bind: event), \(bind: url),
+            VALUES (\(bind: Identifier.make("msg", millis: now)), \(bind: generationID), \(bind: accountID), \(bind: event), \(bind: url),
                 'pending', 0, \(bind: now), \(bind: now), \(bind: now))
             """
         ).run()
@@ -158,7 +154,7 @@ package struct WebhookOutbox: Sendable {
 
     /// Makes a generation's webhook due again now, with the same `webhook-id`, and retried from now on as a new one
     /// would be. Nil when the generation has no webhook (yet).
-    func redeliver(generationID: String, accountID: String, now: Int64) async throws -> WebhookDelivery? {
+    package func redeliver(generationID: String, accountID: String, now: Int64) async throws -> WebhookDelivery? {
         try await self.database.transaction(priority: .urgent) { sql in
             try await sql.raw(
                 """

@@ -1,4 +1,5 @@
 import Essentials
+import Generation
 import Logging
 import ServiceLifecycle
 import Storage
@@ -14,13 +15,13 @@ import Storage
 /// shutdown workers stop claiming; running generations end as interrupted and give their lease back, so another
 /// replica (or the next start) resumes them at once. A submit in flight is not cut off: it and the saving of its
 /// handle finish first (the provider shields them; the lease keeper goes on renewing), and shutdown waits for them.
-package struct GenerationWorkers: Service, UsesGenerationDependencies {
-    let dependencies: GenerationDependencies
+package struct GenerationWorkers: Service, UsesEngineDependencies {
+    let dependencies: EngineDependencies
     let runner: GenerationRunner
     let workers: Int
     let logger: Logger
 
-    package init(_ dependencies: GenerationDependencies, workers: Int, logger: Logger) {
+    package init(_ dependencies: EngineDependencies, workers: Int, logger: Logger) {
         self.dependencies = dependencies
         self.runner = GenerationRunner(dependencies: dependencies)
         self.workers = max(1, workers)

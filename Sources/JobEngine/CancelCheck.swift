@@ -1,3 +1,4 @@
+import Generation
 import Synchronization
 
 /// Answers a run's "has the owner asked to cancel?" from the books, at most once per `interval`: providers ask at
