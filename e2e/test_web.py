@@ -115,8 +115,9 @@ def wait_for_end(page, timeout=60_000):
 def test_a_newcomer_goes_from_the_root_to_two_generated_images(server, page):
     page.goto(server["base"] + "/")
     expect(page).to_have_url(server["base"] + "/models")
-    expect(page.locator(".card")).to_contain_text("$0.014")
-    expect(page.locator(".card")).to_contain_text("Up to 60% off")
+    expect(page.locator(".card")).to_have_count(3)
+    expect(page.locator(".card").first).to_contain_text("$0.014")
+    expect(page.locator(".card").first).to_contain_text("Up to 60% off")
     page.get_by_role("link", name="Seedream 5 Lite", exact=True).click()
     expect(page).to_have_url(server["base"] + "/models/bytedance/seedream-5-lite")
     expect(page.get_by_role("heading", level=1)).to_have_text("Seedream 5 Lite")
