@@ -186,6 +186,7 @@ let package = Package(
                 .embedInCode("Templates/admin.mustache"),
                 .embedInCode("Templates/notfound.mustache"),
                 .embedInCode("Assets/site.css"),
+                .embedInCode("Assets/favicon.svg"),
                 .embedInCode("Assets/common.js"),
                 .embedInCode("Assets/charts.js"),
                 .embedInCode("Assets/tabs.js"),
@@ -209,6 +210,19 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             resources: [.embedInCode("openapi.json")],
+            swiftSettings: strictSettings
+        ),
+        // BytePlus ModelArk's image API, offline (`imagegate ark-emulator`)
+        .target(
+            name: "ArkEmulator",
+            dependencies: [
+                "Imaging", "Essentials",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strictSettings
         ),
         .target(
@@ -249,7 +263,8 @@ let package = Package(
         .executableTarget(
             name: "ImageGate",
             dependencies: [
-                "ImageGateApp", "Billing", "Storage", "Catalog", "FalEmulator", "Generation", "Accounts", "Imaging", "Blobs", "Essentials",
+                "ImageGateApp", "Billing", "Storage", "Catalog", "FalEmulator", "ArkEmulator", "Generation", "Accounts", "Imaging", "Blobs",
+                "Essentials",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -318,7 +333,8 @@ let package = Package(
         .testTarget(
             name: "ProvidersTests",
             dependencies: [
-                "Providers", "Outbound", "Catalog", "Imaging",
+                "Providers", "Outbound", "Catalog", "Imaging", "ArkEmulator", "Essentials",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -351,6 +367,7 @@ let package = Package(
                 "Billing", "Storage", "Catalog", "Imaging", "Blobs",
                 "Essentials",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

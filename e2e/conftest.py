@@ -82,13 +82,24 @@ os.environ.update(
 )
 
 
+# Supplier keys in this process's environment (FAL_KEY above, for the fal client) must not reach a server: without
+# --provider it runs each model on its first route with a key, which could be a real supplier. A test that wants a
+# route gives the key itself (server_factory's `env`).
+SUPPLIER_KEYS = ("FAL_KEY", "ARK_API_KEY", "REPLICATE_API_TOKEN", "OPENAI_API_KEY")
+
+
+def server_environment(extra: dict | None = None) -> dict:
+    env = {name: value for name, value in os.environ.items() if name not in SUPPLIER_KEYS}
+    return {**env, **(extra or {})}
+
+
 class Process:
     """A background `imagegate` process whose output goes to a log file."""
 
-    def __init__(self, args: list[str], name: str):
+    def __init__(self, args: list[str], name: str, env: dict | None = None):
         self.log_path = os.path.join(WORK, f"{name}.log")
         self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen([BINARY, *args], stdout=self.log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen([BINARY, *args], stdout=self.log, stderr=subprocess.STDOUT, env=env or server_environment())
 
     def output(self) -> str:
         self.log.flush()
@@ -124,7 +135,7 @@ class Cluster:
     def __init__(self, replicas: int, options: list[str], s3: bool = False):
         port = free_consecutive_ports(replicas + 1)
         self.directory = tempfile.mkdtemp(prefix="cluster-", dir=WORK)
-        self.env = {**os.environ, "IMAGEGATE_BIN": BINARY, "IMAGEGATE_CLUSTER_DIR": self.directory,
+        self.env = {**server_environment(), "IMAGEGATE_BIN": BINARY, "IMAGEGATE_CLUSTER_DIR": self.directory,
                     "IMAGEGATE_CLUSTER_PORT": str(port), "IMAGEGATE_CLUSTER_PG_PORT": str(free_port()),
                     "IMAGEGATE_CLUSTER_S3_PORT": str(free_consecutive_ports(10)),
                     "IMAGEGATE_CLUSTER_METRICS_PORT": str(free_consecutive_ports(replicas + 1)),
@@ -286,21 +297,46 @@ def emulator_factory():
 
 
 @pytest.fixture
+def ark_factory():
+    """Starts Ark (or, with command="openai-emulator", OpenAI-compatible) emulators with the given options; returns
+    the base URL (…/api/v3, …/v1) and a reader of its counters."""
+    started = []
+
+    def start(*options: str, command: str = "ark-emulator"):
+        port = free_port()
+        emulator = Process([command, "--port", str(port), *options], f"{command}-{port}")
+        started.append(emulator)
+        wait_for(f"http://127.0.0.1:{port}/_emulator/stats")
+        base = f"http://127.0.0.1:{port}" + ("/api/v3" if command == "ark-emulator" else "/v1")
+        return base, lambda: requests.get(f"http://127.0.0.1:{port}/_emulator/stats", timeout=5).json()
+
+    yield start
+    for emulator in started:
+        emulator.stop()
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+@pytest.fixture
 def server_factory():
     """Starts `imagegate serve` on a fresh data directory (or a cluster, see `Cluster`); returns (base URL, API key,
     process)."""
     started = []
 
-    def start(*options: str):
+    def start(*options: str, env: dict | None = None):
         # IMAGEGATE_E2E_CLUSTER=N runs the same tests against N replicas on PostgreSQL behind nginx.
         replicas = int(os.environ.get("IMAGEGATE_E2E_CLUSTER", "0"))
         if replicas > 0:
+            assert not env, "a cluster takes no extra environment"
             cluster = Cluster(replicas, list(options))
             started.append(cluster)
             return cluster.base, cluster.key, cluster
         port = free_port()
         data = tempfile.mkdtemp(prefix="data-", dir=WORK)
-        server = Process(["serve", "--port", str(port), "--data-dir", data, *options], f"serve-{port}")
+        server = Process(["serve", "--port", str(port), "--data-dir", data, *options], f"serve-{port}", env=server_environment(env))
         started.append(server)
         wait_for(f"http://127.0.0.1:{port}/health")
         match = re.search(r"IMAGEGATE_API_KEY=(ig_[A-Za-z0-9_-]+)", server.output())

@@ -46,8 +46,13 @@ package struct MicroUSD: Sendable, Hashable, Comparable, Codable, CustomStringCo
         return "\(sign)\(whole).\(digits)"
     }
 
-    /// "$0.014" for people.
-    package var formatted: String { self.micros < 0 ? "-$\(MicroUSD(micros: -self.micros))" : "$\(self)" }
+    /// "$0.014", "$10.00", "$0.00" for people: the exact amount, with at least the cents, as the pages show it.
+    package var formatted: String {
+        var digits = MicroUSD(micros: Int64(clamping: self.micros.magnitude)).description
+        let decimals = digits.split(separator: ".", omittingEmptySubsequences: false).dropFirst().first?.count ?? 0
+        if decimals == 0 { digits += ".00" } else if decimals == 1 { digits += "0" }
+        return self.micros < 0 ? "-$\(digits)" : "$\(digits)"
+    }
 
     package static func < (lhs: MicroUSD, rhs: MicroUSD) -> Bool { lhs.micros < rhs.micros }
     package static func + (lhs: MicroUSD, rhs: MicroUSD) -> MicroUSD { MicroUSD(micros: lhs.micros + rhs.micros) }

@@ -24,8 +24,11 @@ package struct ModelCatalog: Sendable {
         try self.decode(Data(contentsOf: URL(fileURLWithPath: path)))
     }
 
-    static func decode(_ data: Data) throws -> ModelCatalog {
+    /// Decodes a catalog and checks it (`validate`): a file that decodes but cannot be served is refused too.
+    package static func decode(_ data: Data) throws -> ModelCatalog {
         struct File: Decodable { let models: [ModelSpec] }
-        return ModelCatalog(models: try JSONDecoder().decode(File.self, from: data).models)
+        let catalog = ModelCatalog(models: try JSONDecoder().decode(File.self, from: data).models)
+        try catalog.validate()
+        return catalog
     }
 }

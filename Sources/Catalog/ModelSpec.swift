@@ -3,7 +3,7 @@ import Foundation
 /// One sellable model as the catalog file describes it. Prices are integer micro-USD.
 package struct ModelSpec: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
-        case id, vendor, description, tags, modes, upstream, parameters
+        case id, vendor, description, tags, modes, routes, parameters
         case displayName = "display_name"
         case vendorName = "vendor_name"
         case pricePerImageMicros = "price_per_image_micros"
@@ -22,29 +22,16 @@ package struct ModelSpec: Sendable, Codable, Equatable {
     package let modes: [String]
     package let pricePerImageMicros: Int64
     package let retailPerImageMicros: Int64
-    package let upstream: Upstreams
+    /// The ways to run the model, in order of preference. At start each model runs on its first route whose key
+    /// is configured (`RoutePlan` in the app).
+    package let routes: [ModelRoute]
     package let parameters: Parameters
     /// Tier ("2K") → aspect ratio ("16:9") → [width, height].
     package let pixelSizes: [String: [String: [Int]]]
     package let referenceImages: ReferenceImageRules
 
-    /// Where the model runs upstream, and what each image costs us there.
-    package struct Upstreams: Sendable, Codable, Equatable {
-        package let fal: FalUpstream?
-    }
-
-    /// fal.ai endpoint ids and our cost per image on fal.
-    package struct FalUpstream: Sendable, Codable, Equatable {
-        enum CodingKeys: String, CodingKey {
-            case generateEndpoint = "generate_endpoint"
-            case editEndpoint = "edit_endpoint"
-            case costPerImageMicros = "cost_per_image_micros"
-        }
-
-        package let generateEndpoint: String
-        package let editEndpoint: String
-        package let costPerImageMicros: Int64
-    }
+    /// The model's first fal route: what `--provider fal` runs on.
+    package var falRoute: ModelRoute? { self.routes.first { $0.provider == .fal } }
 
     /// The accepted ranges and defaults of every request parameter.
     package struct Parameters: Sendable, Codable, Equatable {

@@ -3,6 +3,7 @@ import Essentials
 import Generation
 import Hummingbird
 import Logging
+import WebFace
 
 /// An error that already has the API's (or OpenAI's) JSON shape.
 protocol ShapedError: HTTPResponseError {}
@@ -12,8 +13,11 @@ extension OpenAIError: ShapedError {}
 
 /// Gives every error the API's JSON shape: framework errors (unknown route, body too large) are mapped to codes,
 /// and anything unexpected becomes a 500 whose body carries only the request id; the details go to the log.
+/// A browser that navigates to an address no route has gets the web face's not-found page instead.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     let methods: MethodTable
+    /// The web face, whose not-found page browsers get; nil where no pages are served (a controller's own tests).
+    var web: WebController<Context>? = nil
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -21,6 +25,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as any ShapedError {
             throw error
         } catch let error as any HTTPResponseError {
+            if error.status == .notFound, self.methods.allowed(for: request.uri.path).isEmpty, let page = self.web?.notFoundPage(for: request) {
+                return page
+            }
             throw APIError.framework(error, request: request, methods: self.methods)
         } catch let error as any UnavailableDependency {
             context.logger.warning("dependency unreachable", metadata: ["error": "\(error)", "dependency": "\(error.dependencyName)"])

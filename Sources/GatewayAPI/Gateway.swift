@@ -61,11 +61,24 @@ package struct GatewayDependencies<Generations: GenerationUseCases>: Sendable {
 package func buildRouter<Generations: GenerationUseCases>(_ deps: GatewayDependencies<Generations>) -> Router<GatewayRequestContext> {
     let router = Router(context: GatewayRequestContext.self)
     let methods = MethodTable()
+    // The web face: pages from the same catalog, whose scripts call the API's routes with the person's key.
+    let web = WebController<GatewayRequestContext>(
+        pages: WebPages(
+            catalog: deps.catalog,
+            settings: WebSettings(
+                publicURL: deps.publicURL,
+                retentionSeconds: deps.retentionSeconds,
+                adminEnabled: !deps.adminTokens.isEmpty,
+                provider: deps.providerName,
+                imageOrigins: deps.outputDelivery.imageOrigins
+            )
+        )
+    )
     router.addMiddleware {
         // Never the API key, a body or an output link's signature.
         RequestLogMiddleware(trustedProxies: deps.trustedProxies)
         MetricsMiddleware()
-        ErrorMiddleware(methods: methods)
+        ErrorMiddleware(methods: methods, web: web)
     }
     let health = deps.health
     // Liveness: the process answers and its database does.
@@ -113,15 +126,7 @@ package func buildRouter<Generations: GenerationUseCases>(_ deps: GatewayDepende
         body: deps.body
     ).addRoutes(to: openAI)
 
-    // The web face: pages from the same catalog, whose scripts call the routes above with the person's key.
-    let web = WebSettings(
-        publicURL: deps.publicURL,
-        retentionSeconds: deps.retentionSeconds,
-        adminEnabled: !deps.adminTokens.isEmpty,
-        provider: deps.providerName,
-        imageOrigins: deps.outputDelivery.imageOrigins
-    )
-    WebController<GatewayRequestContext>(pages: WebPages(catalog: deps.catalog, settings: web)).addRoutes(to: router)
+    web.addRoutes(to: router)
 
     // The admin API exists only when the operator set a token.
     if !deps.adminTokens.isEmpty {

@@ -39,6 +39,16 @@ extension GenerationService {
             replayed.rateLimit = rates.status
             return replayed
         }
+        // The model's contract accepted it; the supplier chosen for the model may still do less (sizes, references).
+        if let refusal = self.provider.refusal(
+            for: model,
+            size: parameters.size,
+            references: parameters.imageURLs.count,
+            images: parameters.numImages
+        ) {
+            let name = names[refusal.parameter]
+            throw RequestError.invalid(name, "\(name) \(refusal.reason)")
+        }
         let price = MicroUSD(micros: model.pricePerImageMicros)
         let imagesLimit = rates.limits.first { $0.kind == .images }
         if let imagesLimit, parameters.numImages > imagesLimit.perMinute {
@@ -84,7 +94,7 @@ extension GenerationService {
             model: model.id,
             mode: parameters.mode,
             status: .queued,
-            provider: self.provider.name,
+            provider: self.provider.providerName(for: model),
             request: StoredRequest(
                 parameters: Self.forStorage(parameters),
                 seed: seed,
@@ -94,7 +104,7 @@ extension GenerationService {
                 referenceSources: parameters.imageURLs.map(Self.shorten),
                 seedHonoured: nil,
                 idempotencyKey: idempotencyKey,
-                upstreamPricePerImage: self.provider.upstreamCostPerImage(model)
+                upstreamPricePerImage: self.provider.upstreamCostPerImage(model, size: parameters.size)
             ),
             numImages: parameters.numImages,
             seed: seed,

@@ -13,7 +13,8 @@ package struct HealthChecks: Sendable {
     let blobs: any BlobStore
     let clock: any WallClock
     let readyCacheMillis: Int64
-    /// The upstreams generations go to; not ready when none of them can be reached. Empty: nothing to reach (local).
+    /// The upstreams the models' routes go to; not ready when one cannot be reached (its models have no usable
+    /// route). Empty: nothing to reach (the local engine).
     let upstreams: [UpstreamCheck]
     /// When the deep check last ran and what it found.
     private let lastReady = LastReady()
@@ -71,16 +72,16 @@ package struct HealthChecks: Sendable {
         } catch {
             return NotReady(reason: .outputsUnwritable, cause: error)
         }
-        guard !self.upstreams.isEmpty else { return nil }
+        // Each upstream is the one route of the models sent to it: one unreachable leaves them none to use.
         var causes: [String] = []
         for upstream in self.upstreams {
             do {
                 try await upstream.probe()
-                return nil
             } catch {
                 causes.append("\(upstream.name): \(error)")
             }
         }
+        guard !causes.isEmpty else { return nil }
         return NotReady(reason: .upstreamUnreachable, cause: UpstreamsUnreachable(causes: causes))
     }
 
@@ -96,7 +97,7 @@ package struct HealthChecks: Sendable {
         package var description: String { "\(self.reason.rawValue): \(self.cause)" }
     }
 
-    /// Every upstream probe failed.
+    /// The upstream probes that failed.
     struct UpstreamsUnreachable: Error, CustomStringConvertible {
         let causes: [String]
         var description: String { self.causes.joined(separator: "; ") }

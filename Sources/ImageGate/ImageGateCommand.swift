@@ -9,7 +9,9 @@ struct ImageGateCommand: AsyncParsableCommand {
         abstract: "A self-hostable, pay-as-you-go image-generation API.",
         version: ImageGateVersion.current,
         subcommands: [
-            ServeCommand.self, ConfigCommand.self, FalEmulatorCommand.self, GenerateCommand.self, GenerationsCommand.self, AccountCommand.self,
+            ServeCommand.self, ConfigCommand.self, FalEmulatorCommand.self, ArkEmulatorCommand.self, OpenAIEmulatorCommand.self, GenerateCommand.self,
+            GenerationsCommand.self,
+            AccountCommand.self,
             AccountsCommand.self, KeysCommand.self, CreditsCommand.self, UsageCommand.self, AuditCommand.self, RenderCommand.self,
             BlobsCommand.self, BackupCommand.self, RestoreCommand.self, SignRequestCommand.self,
         ]

@@ -65,6 +65,8 @@ package struct AppConfiguration: Sendable {
     // Not settings: set by code.
     package var maxBodyBytes = 150 << 20
     package var janitorIntervalSeconds: Int64 = 60
+    /// Where routes' keys (`api_key_env`) and addresses (`base_url_env`) are read: the process's environment.
+    package var environment: [String: String] = ProcessInfo.processInfo.environment
     /// The date expiry, leases and windows are judged against (tests move it by hand).
     package var clock: any WallClock = SystemClock()
 
@@ -110,7 +112,8 @@ package struct AppConfiguration: Sendable {
     }
 
     package var resolvedPublicURL: String { self.publicURL ?? "http://\(self.host):\(self.port)" }
-    package var resolvedWorkers: Int { self.workers ?? (self.provider == "fal" ? 64 : 4) }
+    /// `--workers`, else 64 when a model calls an upstream (generations mostly wait on it), 4 for the local engine.
+    package func resolvedWorkers(upstream: Bool) -> Int { self.workers ?? (upstream ? 64 : 4) }
 }
 
 extension AppConfiguration {

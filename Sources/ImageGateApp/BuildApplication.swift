@@ -53,15 +53,21 @@ package func buildGateway(_ config: AppConfiguration, logger: Logger) async thro
 
     // Hundreds of generations talk to the upstream at once (submits, polls, downloads): AHC's default of 8
     // connections per host would queue them behind each other.
-    let clientConfiguration = HTTPClient.Configuration.outbound(connectionsPerHost: max(64, config.resolvedWorkers * 2))
+    let plan = try RoutePlan.make(config, catalog: environment.catalog)
+    plan.log(logger, catalog: environment.catalog)
+    let workers = config.resolvedWorkers(upstream: plan.usesUpstream)
+    let clientConfiguration = HTTPClient.Configuration.outbound(connectionsPerHost: max(64, workers * 2))
     let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
     let submitClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .submits())
+    // Synchronous suppliers (Ark, OpenAI-compatible) answer only when every image is made: a read time-out as long
+    // as the call's.
+    let arkClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .submits(readTimeout: .seconds(600)))
 
     var settings = GenerationSettings(
         retentionMillis: config.outputRetentionSeconds * 1000,
         leaseMillis: config.leaseSeconds * 1000,
         sweepIntervalMillis: min(10, config.leaseSeconds) * 1000,
-        workers: config.resolvedWorkers,
+        workers: workers,
         clock: config.clock
     )
     settings.defaultRateLimits = [.requests: config.requestsPerMinute, .images: config.imagesPerMinute]
@@ -69,12 +75,21 @@ package func buildGateway(_ config: AppConfiguration, logger: Logger) async thro
     settings.maxQueuedPerAccount = config.maxQueuedPerAccount
     settings.webhooks.allowPrivateAddresses = config.allowPrivateWebhookURLs
     settings.webhooks.firstRetryMillis = config.webhookFirstRetrySeconds * 1000
+    let provider = try makeProvider(
+        config,
+        catalog: environment.catalog,
+        plan: plan,
+        httpClient: httpClient,
+        submitClient: submitClient,
+        arkClient: arkClient,
+        logger: logger
+    )
     let webhookBell = WebhookBell()
     let engine = EngineDependencies(
         catalog: environment.catalog,
         database: environment.database,
         blobs: blobs,
-        provider: try makeProvider(config, catalog: environment.catalog, httpClient: httpClient, submitClient: submitClient, logger: logger),
+        provider: provider,
         references: ReferenceLoader(allowPrivateAddresses: config.allowPrivateImageURLs),
         mirror: OutputMirror(blobs: blobs, httpClient: httpClient, maxBytes: settings.maxOutputBytes),
         settings: settings,
@@ -82,7 +97,7 @@ package func buildGateway(_ config: AppConfiguration, logger: Logger) async thro
     )
     let generations = GenerationService(engine.generation)
     Observability.bootstrapMetrics()
-    let upstreams = UpstreamProbes.checks(config, httpClient: httpClient)
+    let upstreams = UpstreamProbes.checks(config, plan: plan, httpClient: httpClient)
     var dependencies = GatewayDependencies(
         catalog: environment.catalog,
         generations: generations,
@@ -102,7 +117,8 @@ package func buildGateway(_ config: AppConfiguration, logger: Logger) async thro
     )
     dependencies.clock = config.clock
     dependencies.retentionSeconds = config.outputRetentionSeconds
-    dependencies.providerName = config.provider
+    // The pages say "local stand-in" only when no model reaches a supplier.
+    dependencies.providerName = provider.isLocalOnly ? "local" : config.provider
     dependencies.outputDelivery = try outputDelivery(config, store: environment.blobs)
     dependencies.trustedProxies = config.trustedProxies
     let router = buildRouter(dependencies)
@@ -111,7 +127,8 @@ package func buildGateway(_ config: AppConfiguration, logger: Logger) async thro
         DatabaseService(database: environment.database),
         HTTPClientService(client: httpClient),
         HTTPClientService(client: submitClient),
-        GenerationWorkers(engine, workers: config.resolvedWorkers, logger: logger),
+        HTTPClientService(client: arkClient),
+        GenerationWorkers(engine, workers: workers, logger: logger),
         WebhookDispatcher(database: environment.database, settings: settings.webhooks, clock: config.clock, bell: webhookBell, logger: logger) {
             try await payloads.body(of: $0, from: generations)
         },
@@ -158,28 +175,66 @@ func outputDelivery(_ config: AppConfiguration, store: any BlobStore) throws -> 
     }
 }
 
-/// The provider named by `--provider`: the built-in `local` engine, or fal.ai's queue API.
+/// The provider of every model: each model's route as `plan` chose it, behind one `RoutedProvider`.
 func makeProvider(
     _ config: AppConfiguration,
     catalog: ModelCatalog,
+    plan: RoutePlan,
     httpClient: HTTPClient,
     submitClient: HTTPClient,
+    arkClient: HTTPClient,
     logger: Logger
-) throws -> any ImageProvider {
-    switch config.provider {
-    case "local":
-        return LocalProvider()
-    case "fal":
-        guard let key = config.falKey, !key.isEmpty else {
-            throw ConfigurationError(description: "--provider fal needs --fal-key (or FAL_KEY)")
+) throws -> RoutedProvider {
+    var assignments: [String: RoutedProvider.Assignment] = [:]
+    for model in catalog.models {
+        guard let choice = plan.choices[model.id], let route = choice.route else {
+            assignments[model.id] = .init(route: nil, provider: LocalProvider())
+            continue
         }
-        let fal = catalog.models.first?.upstream.fal
-        guard let generate = config.falGenerateEndpoint ?? fal?.generateEndpoint, let edit = config.falEditEndpoint ?? fal?.editEndpoint else {
-            throw ConfigurationError(description: "no fal endpoints: set --fal-endpoint-generate and --fal-endpoint-edit")
+        let provider: any ImageProvider
+        switch route.provider {
+        case .local:
+            provider = LocalProvider()
+        case .fal:
+            guard let generate = config.falGenerateEndpoint ?? route.generateEndpoint,
+                let edit = config.falEditEndpoint ?? route.editEndpoint ?? route.generateEndpoint
+            else {
+                throw ConfigurationError(description: "no fal endpoints for '\(model.id)': set --fal-endpoint-generate and --fal-endpoint-edit")
+            }
+            var configuration = FalConfiguration(
+                key: choice.key ?? "",
+                queueURL: choice.baseURL ?? config.falQueueURL,
+                generateEndpoint: generate,
+                editEndpoint: edit
+            )
+            if let seconds = route.timeoutSeconds { configuration.callTimeout = .seconds(Int64(seconds)) }
+            configuration.sendsSeed = route.abilities?.honoursSeed ?? false
+            provider = FalProvider(configuration: configuration, httpClient: httpClient, submitClient: submitClient, logger: logger)
+        case .ark:
+            guard let model = route.model, let baseURL = choice.baseURL else {
+                throw ConfigurationError(description: "model '\(model.id)': its ark route needs a model id and an address")
+            }
+            var configuration = ArkConfiguration(key: choice.key ?? "", baseURL: baseURL, model: model)
+            if let seconds = route.timeoutSeconds { configuration.callTimeout = .seconds(Int64(seconds)) }
+            if let pixels = route.abilities?.minPixels { configuration.minPixels = pixels }
+            configuration.outputFormats = route.abilities?.outputFormats ?? []
+            configuration.sendsSeed = route.abilities?.honoursSeed ?? false
+            // Read time-out = the call's: Ark answers nothing until every image is made.
+            provider = ArkProvider(configuration: configuration, client: arkClient, logger: logger)
+        case .openai:
+            guard let model = route.model, let baseURL = choice.baseURL else {
+                throw ConfigurationError(description: "model '\(model.id)': its openai route needs a model id and an address")
+            }
+            var configuration = OpenAIConfiguration(key: choice.key ?? "", baseURL: baseURL, model: model)
+            if let seconds = route.timeoutSeconds { configuration.callTimeout = .seconds(Int64(seconds)) }
+            configuration.outputFormats = route.abilities?.outputFormats ?? []
+            configuration.sendsSeed = route.abilities?.honoursSeed ?? false
+            configuration.responseFormat = route.responseFormat
+            provider = OpenAIProvider(configuration: configuration, client: arkClient, logger: logger)
+        case .replicate:
+            throw ConfigurationError(description: "model '\(model.id)': this build does not speak \(route.provider) yet")
         }
-        let configuration = FalConfiguration(key: key, queueURL: config.falQueueURL, generateEndpoint: generate, editEndpoint: edit)
-        return FalProvider(configuration: configuration, httpClient: httpClient, submitClient: submitClient, logger: logger)
-    default:
-        throw ConfigurationError(description: "unknown --provider '\(config.provider)' (available: local, fal)")
+        assignments[model.id] = .init(route: route, provider: provider)
     }
+    return RoutedProvider(assignments: assignments)
 }

@@ -72,6 +72,8 @@ package struct Environment: Sendable {
             return try ModelCatalog.load(path: path)
         } catch let error as DecodingError {
             throw ConfigurationError(description: "--catalog \(path): \(CatalogErrorText(error))")
+        } catch let error as CatalogError {
+            throw ConfigurationError(description: "--catalog \(path): \(error)")
         } catch {
             throw ConfigurationError(description: "--catalog \(path): \(error.localizedDescription)")
         }

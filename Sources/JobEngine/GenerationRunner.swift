@@ -274,14 +274,18 @@ struct GenerationRunner: UsesEngineDependencies, Sendable {
             seed: record.seed,
             outputFormat: parameters.outputFormat,
             references: references,
-            startedAtMillis: record.startedAt ?? self.settings.clock.nowMillis()
+            startedAtMillis: record.startedAt ?? self.settings.clock.nowMillis(),
+            recordedProvider: record.provider
         )
     }
 
-    /// What the upstream bills for `images` images of this generation's model.
+    /// What the upstream bills for `images` images of this generation: at the price of the route quoted when it was
+    /// asked for (the route may have changed since), else at today's.
     func upstreamCost(_ record: GenerationRecord, images: Int) -> MicroUSD {
-        guard images > 0, let model = self.catalog.model(record.model) else { return .zero }
-        return MicroUSD(micros: self.provider.upstreamCostPerImage(model)) * images
+        guard images > 0 else { return .zero }
+        if let quoted = record.request.upstreamPricePerImage { return MicroUSD(micros: quoted) * images }
+        guard let model = self.catalog.model(record.model) else { return .zero }
+        return MicroUSD(micros: self.provider.upstreamCostPerImage(model, size: record.request.parameters.size)) * images
     }
 
     static func upstreamErrorJSON(_ error: ProviderError) -> String? {

@@ -18,6 +18,8 @@ package struct FalConfiguration: Sendable {
     package var maxAttempts = 6
     /// Longest wait for one HTTP call.
     package var callTimeout: TimeAmount = .seconds(60)
+    /// Whether the endpoint takes a `seed` (Seedream 4.x on fal; 5 Lite has none): then it is sent and honoured.
+    package var sendsSeed = false
     /// Longest pause between those tries.
     package var maxBackoff: Duration = .seconds(8)
 

@@ -12,14 +12,15 @@ import NIOHTTP1
 extension FalProvider {
     /// fal's input for a request: Seedream's exact pixel size (or `auto_2K`/`auto_3K`), the image count and the
     /// references. References are always ImageGate's checked copies, sent as data URIs: a user's URL could answer
-    /// fal with something else than what ImageGate validated. fal's v5-lite has no seed input, so the seed is not
-    /// sent (and recorded as not honoured).
-    static func input(for request: ProviderRequest) -> [UInt8] {
+    /// fal with something else than what ImageGate validated. fal's v5-lite has no seed input, so there the seed is not
+    /// sent (and recorded as not honoured); Seedream 4.x endpoints take it (`sendsSeed`).
+    static func input(for request: ProviderRequest, sendsSeed: Bool = false) -> [UInt8] {
         var fields: [String: Any] = [
             "prompt": request.prompt,
             "num_images": request.numImages,
             "enable_safety_checker": true,
         ]
+        if sendsSeed { fields["seed"] = request.seed }
         if request.aspectRatio == "auto" {
             fields["image_size"] = "auto_\(request.sizeTier)"
         } else {

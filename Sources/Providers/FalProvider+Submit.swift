@@ -14,7 +14,7 @@ extension FalProvider {
     func submit(_ request: ProviderRequest) async throws(ProviderError) -> FalWire.QueueHandle {
         let endpoint = request.mode == .edit ? self.configuration.editEndpoint : self.configuration.generateEndpoint
         let base = self.configuration.queueURL.hasSuffix("/") ? String(self.configuration.queueURL.dropLast()) : self.configuration.queueURL
-        let body = Self.input(for: request)
+        let body = Self.input(for: request, sendsSeed: self.configuration.sendsSeed)
         var attempt = 0
         while true {
             attempt += 1

@@ -35,8 +35,8 @@ package struct FalProvider: ImageProvider {
         self.logger = logger
     }
 
-    package func upstreamCostPerImage(_ model: ModelSpec) -> Int64 {
-        model.upstream.fal?.costPerImageMicros ?? 0
+    package func upstreamCostPerImage(_ model: ModelSpec, size: String) -> Int64 {
+        model.falRoute?.costPerImage(size: size) ?? 0
     }
 
     package func generate(_ request: ProviderRequest, context: ProviderContext) async throws(ProviderError) -> ProviderOutcome {
@@ -82,7 +82,7 @@ package struct FalProvider: ImageProvider {
             throw ProviderError(code: .upstreamFailed, message: "The upstream returned no image.", upstreamType: "empty_output")
         }
         let images = output.images.map { ProviderImage.remote(url: $0.url, contentType: $0.contentType, width: $0.width, height: $0.height) }
-        return ProviderOutcome(images: images, seed: output.seed, seedHonoured: false)
+        return ProviderOutcome(images: images, seed: output.seed, seedHonoured: self.configuration.sendsSeed)
     }
 
     /// Marks the generation as submitting, submits it, and saves the handle fal returned.

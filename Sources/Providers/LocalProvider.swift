@@ -13,7 +13,7 @@ package struct LocalProvider: ImageProvider {
         self.threadPool = threadPool
     }
 
-    package func upstreamCostPerImage(_ model: ModelSpec) -> Int64 { 0 }
+    package func upstreamCostPerImage(_ model: ModelSpec, size: String) -> Int64 { 0 }
 
     package func generate(_ request: ProviderRequest, context: ProviderContext) async throws(ProviderError) -> ProviderOutcome {
         var images: [ProviderImage] = []

@@ -8,6 +8,7 @@ package struct ProviderError: Error, Sendable, Equatable {
     package struct Code: Sendable, Hashable, CustomStringConvertible {
         private enum Base: String, Sendable, Hashable {
             case interrupted, upstreamFailed, contentPolicyViolation, deadlineExceeded, outcomeUnknown, engineError, unexpectedCall, cancelled
+            case notStarted, routeUnusable
         }
 
         private let base: Base
@@ -29,6 +30,12 @@ package struct ProviderError: Error, Sendable, Equatable {
         /// The owner cancelled the generation and the work stopped before any image came back (upstream, it was
         /// cancelled too; `billedImages` says what the upstream may still bill).
         package static let cancelled = Code(.cancelled)
+        /// The upstream refused to start the work (rate limit, overload) and kept refusing: nothing ran, nothing is
+        /// billed. Another route may take it (the next issue's failover).
+        package static let notStarted = Code(.notStarted)
+        /// The route cannot work until an operator acts (a key refused, an account overdue, a model not opened, a
+        /// closed endpoint): nothing ran. Another route may take it.
+        package static let routeUnusable = Code(.routeUnusable)
         /// The local engine failed.
         package static let engineError = Code(.engineError)
         /// A test double was called more often than scripted.

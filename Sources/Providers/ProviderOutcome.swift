@@ -76,6 +76,18 @@ package protocol ImageProvider: Sendable {
 
     func generate(_ request: ProviderRequest, context: ProviderContext) async throws(ProviderError) -> ProviderOutcome
 
-    /// What the upstream bills ImageGate for one image of `model`, in micro-USD (0 for the local engine).
-    func upstreamCostPerImage(_ model: ModelSpec) -> Int64
+    /// What the upstream bills ImageGate for one image of `model` at size tier `size`, in micro-USD (0 for the
+    /// local engine).
+    func upstreamCostPerImage(_ model: ModelSpec, size: String) -> Int64
+
+    /// The provider that runs `model` (its generations record it, and responses show it).
+    func providerName(for model: ModelSpec) -> String
+
+    /// Why the supplier that runs `model` cannot serve a request the model's public contract accepted, or nil.
+    func refusal(for model: ModelSpec, size: String, references: Int, images: Int) -> RouteRefusal?
+}
+
+extension ImageProvider {
+    package func providerName(for model: ModelSpec) -> String { self.name }
+    package func refusal(for model: ModelSpec, size: String, references: Int, images: Int) -> RouteRefusal? { nil }
 }

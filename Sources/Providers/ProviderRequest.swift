@@ -41,6 +41,9 @@ package struct ProviderRequest: Sendable {
     /// When the generation first started running (Unix milliseconds): an upstream's deadline counts from here, not
     /// from the latest restart, so restarts never extend it.
     package let startedAtMillis: Int64
+    /// The provider the generation was recorded with: a saved upstream handle belongs to it, whatever runs the
+    /// model now.
+    package let recordedProvider: String?
 
     package init(
         generationID: String,
@@ -55,7 +58,8 @@ package struct ProviderRequest: Sendable {
         seed: Int64,
         outputFormat: ImageFormat,
         references: [ReferenceImage],
-        startedAtMillis: Int64
+        startedAtMillis: Int64,
+        recordedProvider: String? = nil
     ) {
         self.generationID = generationID
         self.model = model
@@ -70,5 +74,6 @@ package struct ProviderRequest: Sendable {
         self.outputFormat = outputFormat
         self.references = references
         self.startedAtMillis = startedAtMillis
+        self.recordedProvider = recordedProvider
     }
 }

@@ -34,7 +34,19 @@ struct ModelView: Sendable {
         let saved = spec.retailPerImageMicros - spec.pricePerImageMicros
         self.discount = spec.retailPerImageMicros > 0 && saved > 0 ? Int(saved * 100 / spec.retailPerImageMicros) : 0
         self.hasDiscount = self.discount > 0
-        self.upstream = spec.upstream.fal.map { "fal.ai (\($0.generateEndpoint))" } ?? "ImageGate's own engine"
+        let suppliers = spec.routes.map(Self.supplier)
+        self.upstream = suppliers.isEmpty ? "ImageGate's own engine" : suppliers.joined(separator: ", then ")
+    }
+
+    /// A route as a reader knows the supplier: its name and the model's id there.
+    static func supplier(_ route: ModelRoute) -> String {
+        switch route.provider {
+        case .fal: "fal.ai (\(route.generateEndpoint ?? "-"))"
+        case .ark: "BytePlus ModelArk (\(route.model ?? "-"))"
+        case .replicate: "Replicate (\(route.model ?? "-"))"
+        case .openai: "an OpenAI-compatible server (\(route.model ?? "-"))"
+        case .local: "ImageGate's own engine"
+        }
     }
 
     static func segment(_ text: String) -> String {
@@ -52,7 +64,7 @@ struct ModeView: Sendable {
     init(model: ModelSpec, mode: String) {
         self.name = mode
         self.title = mode.prefix(1).uppercased() + mode.dropFirst()
-        self.endpoint = model.upstream.fal.map { mode == "edit" ? $0.editEndpoint : $0.generateEndpoint }
+        self.endpoint = model.falRoute.flatMap { mode == "edit" ? $0.editEndpoint : $0.generateEndpoint }
         self.parameters = ParameterTable.rows(for: model, mode: mode)
     }
 }

@@ -15,7 +15,11 @@ enum ParameterTable {
         let rules = model.parameters
         var rows = [
             ParameterRow(name: "model", type: "string", defaultValue: "", notes: "Required. \(model.id)."),
-            ParameterRow(name: "mode", type: "string", defaultValue: "generate", notes: "One of: \(model.modes.joined(separator: ", "))."),
+            // Each mode's table states that mode's own requirement: left out, `mode` is `generate`, so an edit must
+            // name itself.
+            mode == "generate"
+                ? ParameterRow(name: "mode", type: "string", defaultValue: "generate", notes: "Optional: left out, the request generates.")
+                : ParameterRow(name: "mode", type: "string", defaultValue: "", notes: "Required: \"\(mode)\" (left out, the request generates)."),
             ParameterRow(
                 name: "prompt",
                 type: "string",

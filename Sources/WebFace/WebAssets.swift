@@ -25,6 +25,7 @@ package struct WebAssets: Sendable {
     /// Leaves first: a module's imports must be hashed before the module itself.
     static let sources: [(name: String, bytes: [UInt8])] = [
         ("site.css", PackageResources.site_css),
+        ("favicon.svg", PackageResources.favicon_svg),
         ("common.js", PackageResources.common_js),
         ("charts.js", PackageResources.charts_js),
         ("tabs.js", PackageResources.tabs_js),
@@ -45,7 +46,9 @@ package struct WebAssets: Sendable {
             let digest = Hex.string(SHA256.hash(data: content).prefix(6))
             let dot = name.lastIndex(of: ".")!
             let hashedName = "\(name[..<dot]).\(digest)\(name[dot...])"
-            let type = name.hasSuffix(".css") ? "text/css; charset=utf-8" : "text/javascript; charset=utf-8"
+            let type =
+                name.hasSuffix(".css")
+                ? "text/css; charset=utf-8" : name.hasSuffix(".svg") ? "image/svg+xml" : "text/javascript; charset=utf-8"
             byHashedName[hashedName] = WebAsset(name: name, hashedName: hashedName, contentType: type, bytes: content, etag: "\"\(digest)\"")
             hashedNames[name] = hashedName
         }

@@ -26,6 +26,19 @@ package struct WebController<Context: RequestContext>: Sendable {
             }
             return self.page(html)
         }
+        // The model's id without its vendor, as the API takes it: the page's address is one click away. (The segment
+        // has the vendor's name in the router: one parameter name per position.)
+        router.get("/models/:vendor") { _, context in
+            let id = context.parameters.get("vendor").map { $0.removingPercentEncoding ?? $0 } ?? ""
+            guard let path = self.pages.modelPath(id: id) else {
+                return self.page(self.pages.notFound("There is no model \(id) here."), status: .notFound)
+            }
+            return Response(status: .movedPermanently, headers: [.location: path])
+        }
+        // Browsers ask for it whatever the page says.
+        router.get("/favicon.ico") { _, _ in
+            Response(status: .movedPermanently, headers: [.location: self.pages.assets.path("favicon.svg")])
+        }
         router.get("/playground") { request, _ in
             self.page(self.pages.playground(selecting: request.uri.queryParameters["model"].map(String.init)))
         }
@@ -35,6 +48,17 @@ package struct WebController<Context: RequestContext>: Sendable {
         }
         router.get("/assets/:file") { request, context in self.asset(request, file: context.parameters.get("file") ?? "") }
         router.head("/assets/:file") { request, context in self.asset(request, file: context.parameters.get("file") ?? "") }
+    }
+
+    /// The not-found page for a browser that navigated to an address no route has (it asks for HTML and the path is
+    /// not the API's, whose clients get the JSON error); nil for everyone else.
+    package func notFoundPage(for request: Request) -> Response? {
+        let path = request.uri.path
+        guard request.method == .get || request.method == .head,
+            !path.hasPrefix("/v1/"), !path.hasPrefix("/admin/v1/"),
+            request.headers[.accept]?.contains("text/html") == true
+        else { return nil }
+        return self.page(self.pages.notFound("There is no page at \(path)."), status: .notFound)
     }
 
     /// A page: HTML that is always revalidated (it names the current assets), with a policy that lets only the

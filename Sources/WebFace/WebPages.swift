@@ -5,6 +5,7 @@ import Foundation
 struct Chrome: Sendable {
     let title: String
     let stylesheet: String
+    let favicon: String
     let script: String?
     let adminEnabled: Bool
     let current: String
@@ -104,6 +105,7 @@ package struct WebPages: Sendable {
         Chrome(
             title: title,
             stylesheet: self.assets.path("site.css"),
+            favicon: self.assets.path("favicon.svg"),
             script: script.map(self.assets.path),
             adminEnabled: self.settings.adminEnabled,
             current: current,
@@ -126,6 +128,11 @@ package struct WebPages: Sendable {
     }
 
     /// The model page, or nil when no model of the catalog has this vendor and id.
+    /// Where the page of the model with API id `id` is (`/models/{vendor}/{id}`).
+    func modelPath(id: String) -> String? {
+        self.catalog.model(id).map { ModelView($0).path }
+    }
+
     func model(vendor: String, id: String) -> String? {
         guard let spec = self.catalog.model(id), spec.vendor == vendor else { return nil }
         let page = ModelPage(

@@ -34,6 +34,9 @@ import Testing
         #expect(MicroUSD(micros: 1).description == "0.000001")
         #expect(MicroUSD(micros: 10_000_000).description == "10")
         #expect(MicroUSD(micros: -1_500_000).description == "-1.5")
+        // For people: the cents always, the exact amount beyond them.
+        #expect(MicroUSD(micros: 0).formatted == "$0.00" && MicroUSD(micros: 10_000_000).formatted == "$10.00")
+        #expect(MicroUSD(micros: 14_000).formatted == "$0.014" && MicroUSD(micros: -1_500_000).formatted == "-$1.50")
     }
 
     @Test(arguments: [(14_000, "0.014"), (42_000, "0.042"), (84_000, "0.084"), (1, "0.000001"), (9_972_000, "9.972"), (0, "0")])

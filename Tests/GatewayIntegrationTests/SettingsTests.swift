@@ -22,7 +22,7 @@ import Testing
         #expect(config.data.directory == "./data" && config.data.databasePath == nil && config.data.blobStore == nil)
         #expect(config.outputRetentionSeconds == 7 * 86_400 && config.leaseSeconds == 30 && config.syncTimeoutSeconds == 120)
         #expect(config.redirectSeconds == 300 && config.outputCacheBytes == 64 << 20 && config.databasePoolSize == 20)
-        #expect(config.provider == "local" && config.adminTokens.isEmpty && !config.allowPrivateImageURLs)
+        #expect(config.provider == "auto" && config.adminTokens.isEmpty && !config.allowPrivateImageURLs)
         #expect(config.outputDelivery == .proxy && config.metricsPort == nil && config.workers == nil)
     }
 

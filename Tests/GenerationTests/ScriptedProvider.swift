@@ -32,7 +32,7 @@ final class ScriptedProvider: ImageProvider, Sendable {
     /// What the pretend upstream bills per image.
     let costPerImage: Int64
 
-    func upstreamCostPerImage(_ model: ModelSpec) -> Int64 { self.costPerImage }
+    func upstreamCostPerImage(_ model: ModelSpec, size: String) -> Int64 { self.costPerImage }
 
     init(_ steps: [Step], costPerImage: Int64 = 0) {
         self.script = Mutex((steps, 0))

@@ -29,6 +29,8 @@ package struct TestInstance: Sendable {
         var defaults = ["data-dir": directory, "port": "0", "public-url": "http://imagegate.test", "sync-timeout": "60s", "workers": "2"]
         defaults["database"] = try await TestDatabase.makeLocation()
         var config = try AppConfiguration(SettingsReader.inMemory(defaults.merging(settings) { $1 }))
+        // Keys in the developer's shell must never send a test's generations to a real supplier.
+        config.environment = [:]
         configure(&config)
         let environment = try await Environment.open(config.data, logger: Self.logger)
         let accounts = AccountStore(database: environment.database)

@@ -36,7 +36,12 @@ package enum ConfigSettings {
         .init("port", .integer(0...65_535), default: "8080", help: "Port to listen on."),
         .init("public-url", .text, help: "Base of every output_url. Unset: http://HOST:PORT"),
         .init("output-retention", .duration(1...Int64.max / 1000), default: "7d", help: "How long outputs stay downloadable."),
-        .init("provider", .choice(["local", "fal"]), default: "local", help: "Image provider."),
+        .init(
+            "provider",
+            .choice(["auto", "local", "fal"]),
+            default: "auto",
+            help: "auto: each model on its first catalog route with a key (else the local stand-in); local: the stand-in for all; fal: fal for all."
+        ),
         .init("fal-key", .text, secret: true, aliases: ["FAL_KEY"], help: "fal.ai API key."),
         .init("fal-queue-url", .text, default: "https://queue.fal.run", help: "fal queue host."),
         .init("fal-endpoint-generate", .text, help: "fal endpoint for mode generate. Unset: the catalog's"),
@@ -85,7 +90,7 @@ package enum ConfigSettings {
             default: "0",
             help: "Images per minute for keys without a limit of their own; 0: none."
         ),
-        .init("workers", .integer(1...100_000), help: "Generations run at once. Unset: 4 (local), 64 (fal)"),
+        .init("workers", .integer(1...100_000), help: "Generations run at once. Unset: 4 (local only), 64 (a model on a supplier)"),
         .init(
             "max-queued",
             .integer(0...10_000_000),

@@ -1,7 +1,7 @@
 // The operator's dashboard: accounts, credit, keys, usage, margin and the books audit, through the admin API with
 // the token the operator types in (kept in this tab only).
 import { barChart } from "./charts.js";
-import { APIError, call, el, explain, micros, newIdempotencyKey, secretField, usd, when } from "./common.js";
+import { APIError, call, el, explain, labelCells, micros, newIdempotencyKey, secretField, usd, when } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
 let token = "";
@@ -21,6 +21,7 @@ async function loadAccounts() {
       el("td", { class: "number" }, usd(micros(account.balance_usd))),
       el("td", { class: "number" }, usd(micros(account.held_usd))),
       el("td", {}, when(account.created_at)))));
+  labelCells($("accounts"));
   for (const select of document.querySelectorAll(".account-choice")) {
     const chosen = select.value;
     select.replaceChildren(...accounts.map((account) => el("option", { value: account.name, selected: account.name === chosen }, account.name)));
@@ -52,6 +53,7 @@ async function loadKeys(accounts) {
           }
         },
       }, "Revoke")))));
+  labelCells($("keys"));
 }
 
 async function loadUsage() {
@@ -84,6 +86,7 @@ async function loadUsage() {
       el("td", { class: "number" }, usd(micros(row.revenue_usd))),
       el("td", { class: "number" }, usd(micros(row.upstream_cost_usd))),
       el("td", { class: "number" }, usd(micros(row.margin))))));
+  labelCells($("margin"));
 }
 
 async function refresh() {

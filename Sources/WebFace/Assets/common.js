@@ -18,14 +18,19 @@ export function saveSecret(name, value, remember) {
 export function secretField(input, remember, storageName, changed) {
   input.value = loadSecret(storageName);
   if (remember) remember.checked = localStorage.getItem(storageName) !== null;
+  // A change event also fires when the field loses focus (a click on the page's own buttons): only a new value is
+  // a new key, so the page is not reloaded under the person's click.
+  let current = input.value.trim();
   const store = () => {
     const value = input.value.trim();
     saveSecret(storageName, value, remember?.checked ?? false);
+    if (value === current) return;
+    current = value;
     changed(value);
   };
   input.addEventListener("change", store);
   remember?.addEventListener("change", store);
-  changed(input.value.trim());
+  changed(current);
 }
 
 /** An answer of the API that is not a success: status, `code`, `param` and the server's message. */
@@ -180,4 +185,15 @@ export function explain(error) {
   if (error.status === 401) return "This key was not accepted: check it, or ask the operator for a new one.";
   if (error.status === 429 && error.retryAfter !== null) return `${error.message} Try again in ${error.retryAfter} s.`;
   return error.message;
+}
+
+/**
+ * Names every cell of `table`'s body after its column, so that on a narrow screen (where `table.cards` stacks each
+ * row as a card) a value keeps its label instead of the table scrolling sideways inside its panel.
+ */
+export function labelCells(table) {
+  const labels = [...table.tHead.rows[0].cells].map((cell) => cell.textContent.trim());
+  for (const row of table.tBodies[0].rows) {
+    [...row.cells].forEach((cell, index) => { if (labels[index]) cell.dataset.label = labels[index]; });
+  }
 }

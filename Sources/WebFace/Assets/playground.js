@@ -47,14 +47,43 @@ function applyMode() {
   updateCost();
 }
 
-function imageCount() {
-  const n = Number.parseInt($("num_images").value, 10);
-  return Number.isFinite(n) && n > 0 ? n : 1;
+/**
+ * A whole number field against the model's bounds, as the server checks it: the number, or the sentence that says
+ * what is wrong (never a silently rounded or clamped value). An empty optional field is `null`.
+ */
+function wholeNumber(name, label, optional) {
+  const rule = model().parameters[name];
+  const text = $(name).value.trim();
+  if (text === "" && optional) return { value: null };
+  const value = Number(text);
+  if (text === "" || !Number.isInteger(value) || value < rule.min || value > rule.max) {
+    return { error: `${label} must be a whole number from ${rule.min} to ${rule.max}.` };
+  }
+  return { value };
 }
 
-/** "3 images × $0.014 = $0.042", in integer micro-dollars. */
+/** What the form would send that the server would refuse, field by field: checked before anything is sent. */
+function problems() {
+  const found = [];
+  if ($("prompt").value.trim() === "") found.push(["prompt", "Write a prompt: it describes the image you want."]);
+  for (const [name, label, optional] of [["num_images", "Number of images", false], ["seed", "Seed", true]]) {
+    const { error } = wholeNumber(name, label, optional);
+    if (error) found.push([name, error]);
+  }
+  return found;
+}
+
+/** "3 images × $0.014 = $0.042", in integer micro-dollars; the reason instead when the count is not one allowed. */
 function updateCost() {
-  const n = imageCount();
+  const count = wholeNumber("num_images", "Number of images", false);
+  $("num_images-error").textContent = count.error ?? "";
+  if (count.error) {
+    $("num_images").setAttribute("aria-invalid", "true");
+    $("cost").textContent = "";
+    return;
+  }
+  $("num_images").removeAttribute("aria-invalid");
+  const n = count.value;
   const price = model().price_per_image_micros;
   $("cost").textContent = `${n} image${n === 1 ? "" : "s"} × ${usd(price)} = ${usd(price * n)}`;
 }
@@ -156,7 +185,7 @@ function requestBody() {
     prompt: $("prompt").value,
     aspect_ratio: $("aspect_ratio").value,
     size: $("size").value,
-    num_images: imageCount(),
+    num_images: wholeNumber("num_images", "Number of images", false).value,
     output_format: $("output_format").value,
   };
   if ($("seed").value !== "") body.seed = Number($("seed").value);
@@ -168,16 +197,19 @@ function setRunStatus(text) {
   $("run-status").textContent = text;
 }
 
-/** Shows the time since `started` every second; the returned function stops it and shows the total. */
+/**
+ * Shows the time since `started` every second; the returned function stops it and shows the total when a generation
+ * ran (`ran`), or nothing when the request was refused before one existed.
+ */
 function startClock() {
   const started = Date.now();
   const seconds = () => Math.round((Date.now() - started) / 1000);
   const tick = () => { $("elapsed").textContent = `Elapsed: ${seconds()} s`; };
   tick();
   const timer = setInterval(tick, 1000);
-  return () => {
+  return (ran) => {
     clearInterval(timer);
-    $("elapsed").textContent = `Took ${seconds()} s.`;
+    $("elapsed").textContent = ran ? `Took ${seconds()} s.` : "";
   };
 }
 
@@ -214,6 +246,7 @@ async function send(body, idempotencyKey) {
   $("result").replaceChildren();
   setRunStatus("Sending…");
   const stopClock = startClock();
+  let ran = false;
   try {
     const { data } = await call("/v1/generate", {
       secret: key,
@@ -222,11 +255,12 @@ async function send(body, idempotencyKey) {
       headers: { Prefer: "respond-async", "Idempotency-Key": idempotencyKey },
       generation: true,
     });
+    ran = true;
     showResult(await follow(data));
   } catch (error) {
     showFailure(error, body, idempotencyKey);
   } finally {
-    stopClock();
+    stopClock(ran);
     busy = false;
     $("generate").disabled = false;
     refreshBalance();
@@ -245,10 +279,14 @@ function showFailure(error, body, idempotencyKey) {
   }
   setRunStatus("Not generated: nothing was charged.");
   const message = explain(error);
-  if (error instanceof APIError && error.status === 402) {
-    $("form-error").textContent = `${message} Nothing was charged.`;
+  if (error instanceof APIError && error.status === 401) {
+    // The key's own status line says why (refreshed below): the message is not repeated here.
+    $("api-key").focus();
+  } else if (error instanceof APIError && error.status === 402) {
+    $("form-error").textContent = message;
   } else if (error instanceof APIError && error.param && fieldError(error.param, message)) {
-    $("form-error").textContent = `Check ${error.param}: ${message}`;
+    // The message stands beside its field; the alert only points there.
+    $("form-error").textContent = "Check the field marked above.";
     $(error.param.replace(/\[\d+\]$/, ""))?.focus();
   } else {
     $("form-error").textContent = message;
@@ -317,7 +355,11 @@ async function loadHistory(reset) {
     $("history-more").hidden = !data.has_more;
     $("history-status").textContent = $("history").children.length === 0 ? "No generations yet." : "";
   } catch (error) {
-    $("history-status").textContent = explain(error);
+    // A rejected key is said once, by the key's own status line; no other account's history stays on the page.
+    const rejected = error instanceof APIError && error.status === 401;
+    if (rejected) $("history").replaceChildren();
+    $("history-more").hidden = rejected || $("history-more").hidden;
+    $("history-status").textContent = rejected ? "" : explain(error);
   }
 }
 
@@ -330,6 +372,7 @@ $("model").addEventListener("change", () => {
 });
 $("mode").addEventListener("change", applyMode);
 $("num_images").addEventListener("input", updateCost);
+$("prompt").placeholder = "A lighthouse on a cliff at dusk, warm light in the windows, long exposure";
 $("image_urls").addEventListener("change", (event) => addFiles([...event.target.files]));
 const drop = $("drop");
 drop.addEventListener("dragover", (event) => {
@@ -349,6 +392,13 @@ form.addEventListener("submit", (event) => {
   if (!key) {
     $("form-error").textContent = "Enter your API key first.";
     $("api-key").focus();
+    return;
+  }
+  const found = problems();
+  if (found.length > 0) {
+    for (const [name, message] of found) fieldError(name, message);
+    $("form-error").textContent = "Check the field marked above.";
+    $(found[0][0]).focus();
     return;
   }
   send(requestBody(), newIdempotencyKey());
