@@ -65,7 +65,7 @@ import Testing
             let recordedCost: Int64 =
                 try await downstream.withDatabase { db in
                     try await db.read { sql in
-                        try await sql.raw("SELECT SUM(upstream_cost_micros) AS total FROM generations").first()?.decode(
+                        try await sql.raw("SELECT CAST(SUM(upstream_cost_micros) AS BIGINT) AS total FROM generations").first()?.decode(
                             column: "total",
                             as: Int64.self
                         )
