@@ -319,7 +319,7 @@ def test_the_operator_creates_an_account_adds_credit_and_a_key_that_works_in_the
     expect(page.locator("#token-status")).to_contain_text("account")
     page.get_by_label("Account name", exact=True).fill("acme-web")
     page.get_by_role("button", name="Create account").click()
-    expect(page.locator("#create-account-status")).to_have_text("Account acme-web created with $0.00.")
+    expect(page.locator("#create-account-status")).to_have_text("Account acme-web created with $0.00. The credit and key forms now point at it.")
     page.locator("#credit-account").select_option("acme-web")
     page.get_by_label("Amount (USD)", exact=True).fill("2.5")
     page.get_by_role("button", name="Add credit").click()

@@ -5,6 +5,8 @@ get credit, and browser addresses that end on a page (the short model address, u
 Debian's chromium through Playwright, against the same server fixture as test_web.py.
 """
 
+import re
+
 import requests
 from playwright.sync_api import expect
 from test_web import ADMIN_TOKEN, admin, browser, enter_key, generations, new_key, page, server  # noqa: F401 (fixtures)
@@ -181,3 +183,30 @@ def test_each_modes_table_states_that_modes_own_requirement(server, page):
     answer = requests.post(f"{server['base']}/v1/generate", headers={"Authorization": f"Bearer {key}"}, timeout=60,
                            json={"model": "seedream-5-lite", "prompt": "x", "image_urls": ["https://example.com/a.png"]})
     assert answer.status_code == 400 and answer.json()["param"] == "image_urls"
+
+
+def test_the_admin_page_speaks_to_the_operator_and_follows_what_they_do(server, page):
+    """Trap 4: a wrong token leaves nothing to press and is called a token, not a customer's key; a new account is
+    where the credit and key forms then point; a refusal names the form's field, not the API's."""
+    page.goto(server["base"] + "/admin")
+    page.get_by_label("Admin token", exact=True).fill("not-the-token-of-this-server-0123456789")
+    page.get_by_label("Admin token", exact=True).dispatch_event("change")
+    expect(page.locator("#token-status")).to_have_text(re.compile("This admin token was not accepted"))
+    assert "key was not accepted" not in page.locator("#token-status").inner_text()
+    for button in ["Create account", "Add credit", "Create key", "Run the audit"]:
+        expect(page.get_by_role("button", name=button)).to_be_disabled()
+    expect(page.locator("#accounts tbody tr")).to_have_count(0)
+
+    page.get_by_label("Admin token", exact=True).fill(ADMIN_TOKEN)
+    page.get_by_label("Admin token", exact=True).dispatch_event("change")
+    expect(page.get_by_role("button", name="Create account")).to_be_enabled()
+    page.get_by_label("Account name").fill("trap-four")
+    page.get_by_label("Starting credit (USD)").fill("lots")
+    page.get_by_role("button", name="Create account").click()
+    expect(page.locator("#create-account-status")).to_have_text(re.compile("Starting credit"))
+    assert "credit_usd" not in page.locator("#create-account-status").inner_text()
+    page.get_by_label("Starting credit (USD)").fill("2")
+    page.get_by_role("button", name="Create account").click()
+    expect(page.locator("#create-account-status")).to_have_text(re.compile("Account trap-four created"))
+    expect(page.locator("#credit-account")).to_have_value("trap-four")
+    expect(page.locator("#key-account")).to_have_value("trap-four")

@@ -8,6 +8,27 @@ let token = "";
 const pendingCredit = { signature: null, idempotencyKey: null };
 
 const admin = (path, options = {}) => call(`/admin/v1${path}`, { ...options, secret: token });
+// An account just created: the credit and key forms move to it.
+let created = null;
+
+// The admin API names its fields as the API does; the forms name them as their labels do.
+const fieldLabels = { credit_usd: "Starting credit", usd: "Amount", name: "Account name", label: "Label", note: "Note" };
+
+/** An error of the admin API, in the dashboard's words: the token (never the customer's key), the form's labels. */
+function explainAdmin(error) {
+  if (error instanceof APIError && error.status === 401) return "This admin token was not accepted: check it (the server's --admin-token).";
+  const text = explain(error);
+  if (!(error instanceof APIError) || !error.param || !fieldLabels[error.param]) return text;
+  return text.replaceAll(error.param, fieldLabels[error.param]);
+}
+
+/** The forms work only with an accepted token: a wrong one leaves nothing to press. */
+function enableForms(enabled) {
+  for (const form of document.querySelectorAll("form")) {
+    for (const control of form.elements) control.disabled = !enabled;
+  }
+  document.getElementById("run-audit").disabled = !enabled;
+}
 
 function status(id, text) {
   $(id).textContent = text;
@@ -23,9 +44,10 @@ async function loadAccounts() {
       el("td", {}, when(account.created_at)))));
   labelCells($("accounts"));
   for (const select of document.querySelectorAll(".account-choice")) {
-    const chosen = select.value;
+    const chosen = created ?? select.value;
     select.replaceChildren(...accounts.map((account) => el("option", { value: account.name, selected: account.name === chosen }, account.name)));
   }
+  created = null;
   return accounts;
 }
 
@@ -49,7 +71,7 @@ async function loadKeys(accounts) {
             await admin(`/keys/${encodeURIComponent(key.prefix)}`, { method: "DELETE" });
             await refresh();
           } catch (error) {
-            status("token-status", explain(error));
+            status("token-status", explainAdmin(error));
           }
         },
       }, "Revoke")))));
@@ -112,6 +134,7 @@ async function loadRoutes() {
 
 async function refresh() {
   if (!token) {
+    enableForms(false);
     status("token-status", "Enter the admin token to manage this server.");
     return;
   }
@@ -120,9 +143,15 @@ async function refresh() {
     await loadKeys(accounts);
     await loadUsage();
     await loadRoutes();
+    enableForms(true);
     status("token-status", `${accounts.length} account${accounts.length === 1 ? "" : "s"}.`);
   } catch (error) {
-    status("token-status", error instanceof APIError && error.status === 401 ? "This admin token was not accepted." : explain(error));
+    if (error instanceof APIError && error.status === 401) {
+      // Nothing of the previous token's answers stays on the page, and nothing can be sent with this one.
+      enableForms(false);
+      for (const table of document.querySelectorAll("table")) table.tBodies[0].replaceChildren();
+    }
+    status("token-status", explainAdmin(error));
   }
 }
 
@@ -135,9 +164,9 @@ async function submit(form, statusID, action) {
       status(statusID, await action());
       await refresh();
     } catch (error) {
-      status(statusID, explain(error));
+      status(statusID, explainAdmin(error));
     } finally {
-      button.disabled = false;
+      button.disabled = !token;
     }
   });
 }
@@ -149,7 +178,8 @@ submit("create-account", "create-account-status", async () => {
   const { data } = await admin("/accounts", { method: "POST", body });
   $("new-account-name").value = "";
   $("new-account-credit").value = "";
-  return `Account ${data.name} created with ${usd(micros(data.balance_usd))}.`;
+  created = data.name;
+  return `Account ${data.name} created with ${usd(micros(data.balance_usd))}. The credit and key forms now point at it.`;
 });
 
 submit("add-credit", "add-credit-status", async () => {
@@ -201,10 +231,11 @@ $("run-audit").addEventListener("click", async () => {
       : `${problems.length} problem${problems.length === 1 ? "" : "s"} found:`);
     $("audit-problems").replaceChildren(...problems.map((problem) => el("li", {}, problem)));
   } catch (error) {
-    status("audit-status", explain(error));
+    status("audit-status", explainAdmin(error));
   }
 });
 
+enableForms(false);
 secretField($("admin-token"), null, "imagegate.admin-token", (value) => {
   token = value;
   refresh();
