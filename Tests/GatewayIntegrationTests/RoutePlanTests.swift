@@ -58,6 +58,17 @@ import Testing
         #expect(plan.choices.values.allSatisfy { $0.route?.provider == .fal && $0.key == "k" })
     }
 
+    @Test func aReplicateRouteRunsWithItsTokenAtReplicatesAddress() throws {
+        let catalog = try Self.catalog(routes: [
+            #"{"provider": "ark", "model": "seedream-5-0-260128", "cost_per_image_micros": 35000}"#,
+            #"{"provider": "replicate", "model": "bytedance/seedream-5-lite", "cost_per_image_micros": 35000}"#,
+        ])
+        let plan = try RoutePlan.make(try Self.config(environment: ["REPLICATE_API_TOKEN": "r8_k"]), catalog: catalog)
+        let choice = try #require(plan.choices["seedream-5-lite"])
+        #expect(choice.route?.provider == .replicate && choice.key == "r8_k" && choice.baseURL == "https://api.replicate.com")
+        #expect(plan.skipped.contains { $0.contains("route 1 (ark)") && $0.contains("ARK_API_KEY") })
+    }
+
     /// The bundled catalog's first model with other routes.
     static func catalog(routes: [String]) throws -> ModelCatalog {
         var root = try #require(try JSONSerialization.jsonObject(with: Data(try Self.bundledText().utf8)) as? [String: Any])
