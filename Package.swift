@@ -333,7 +333,7 @@ let package = Package(
         .testTarget(
             name: "ProvidersTests",
             dependencies: [
-                "Providers", "Outbound", "Catalog", "Imaging", "ArkEmulator", "Essentials",
+                "Providers", "Outbound", "Catalog", "Imaging", "ArkEmulator", "Essentials", "StorageTestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

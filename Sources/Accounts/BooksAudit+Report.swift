@@ -20,6 +20,8 @@ extension BooksAudit {
         case generationLedgerKind = "generation_ledger_kind"
         /// An `upstream_cost` that is not what the upstream bills for what it was asked.
         case upstreamCost = "upstream_cost"
+        /// Attempts that do not add up to the generation's upstream cost, bill for a failover, or are open after its end.
+        case attempts
         /// A charged output whose blob is not in the store (`--blobs`).
         case missingBlob = "missing_blob"
         /// A webhook event missing, in excess, or of a type other than the generation's end.

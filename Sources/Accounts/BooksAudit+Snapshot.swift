@@ -27,8 +27,19 @@ extension BooksAudit {
         let request: StoredRequest
         /// The types of its webhook events in the outbox.
         var events: [String] = []
+        /// Its attempts on routes (none for generations from before routes were recorded, or never run).
+        var attempts = Attempts()
 
         var finalStatus: GenerationStatus? { GenerationStatus(rawValue: self.status).flatMap { $0.isFinal ? $0 : nil } }
+    }
+
+    /// A generation's attempts, summed: how many, how many still open, what they bill, and what the ones that failed
+    /// over bill (nothing, by the failover rule).
+    struct Attempts {
+        var count: Int64 = 0
+        var open: Int64 = 0
+        var cost: Int64 = 0
+        var failedOverCost: Int64 = 0
     }
 
     /// An `Idempotency-Key` row: the generation the key names.
@@ -99,6 +110,22 @@ extension BooksAudit {
                 )
                 snapshot.generations[generation.id] = generation
                 snapshot.generationIDs.append(generation.id)
+            }
+            for row in try await sql.raw(
+                """
+                SELECT generation_id, COUNT(*) AS n, SUM(CASE WHEN ended_at IS NULL THEN 1 ELSE 0 END) AS open,
+                    CAST(SUM(upstream_cost_micros) AS BIGINT) AS cost,
+                    CAST(SUM(CASE WHEN outcome IN ('not_started', 'route_unusable') THEN upstream_cost_micros ELSE 0 END) AS BIGINT) AS failed_over
+                FROM generation_attempts GROUP BY generation_id
+                """
+            ).all() {
+                let id = try row.decode(column: "generation_id", as: String.self)
+                snapshot.generations[id]?.attempts = Attempts(
+                    count: try row.decode(column: "n", as: Int64.self),
+                    open: try row.decode(column: "open", as: Int64.self),
+                    cost: try row.decode(column: "cost", as: Int64.self),
+                    failedOverCost: try row.decode(column: "failed_over", as: Int64.self)
+                )
             }
             for row in try await sql.raw("SELECT generation_id, event FROM webhook_deliveries ORDER BY id").all() {
                 let id = try row.decode(column: "generation_id", as: String.self)

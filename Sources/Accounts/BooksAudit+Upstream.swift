@@ -13,6 +13,7 @@ extension BooksAudit {
             if cost != 0 { findings.add(.upstreamCost, row, "upstream cost \(MicroUSD(micros: cost)) recorded before its end") }
             return
         }
+        Self.checkAttempts(generation, findings: &findings)
         // Rows written before the price was kept are checked for their loss only.
         let price = generation.request.upstreamPricePerImage
         if let price {
@@ -48,6 +49,28 @@ extension BooksAudit {
                     refundedUsd: MicroUSD(micros: returned),
                     lossUsd: MicroUSD(micros: loss)
                 )
+            )
+        }
+    }
+
+    /// An ended generation's attempts: all closed, the ones that failed over billing nothing, and together what the
+    /// generation records as its upstream cost.
+    static func checkAttempts(_ generation: Generation, findings: inout Findings) {
+        let (row, attempts) = ("generation \(generation.id)", generation.attempts)
+        guard attempts.count > 0 else { return }
+        if attempts.open > 0 { findings.add(.attempts, row, "\(attempts.open) attempt(s) still open after its end") }
+        if attempts.failedOverCost != 0 {
+            findings.add(
+                .attempts,
+                row,
+                "attempts that failed over bill \(MicroUSD(micros: attempts.failedOverCost)); failover is only for work never started"
+            )
+        }
+        if attempts.cost != generation.upstreamCost {
+            findings.add(
+                .attempts,
+                row,
+                "its attempts bill \(MicroUSD(micros: attempts.cost)) but its upstream cost is \(MicroUSD(micros: generation.upstreamCost))"
             )
         }
     }

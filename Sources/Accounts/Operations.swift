@@ -76,8 +76,8 @@ package struct Operations: Sendable {
     }
 
     /// Revenue against upstream cost, by model (and by day with `byDay`).
-    package func margins(byDay: Bool = false) async throws -> [UsageReport.Margin] {
-        try await UsageReport.margins(byDay: byDay, on: self.database)
+    package func margins(_ grouping: UsageReport.MarginGrouping = .init()) async throws -> [UsageReport.Margin] {
+        try await UsageReport.margins(grouping, on: self.database)
     }
 
     /// Replays every account's books (see `BooksAudit`).

@@ -25,30 +25,48 @@ package enum UsageReport {
         }
     }
 
-    /// Revenue against what the upstream charged, per model.
+    /// Revenue against what the upstream charged, per model (and per route, and per day, when asked).
     package struct Margin: Sendable, Encodable, Equatable {
         /// The day (UTC, `2026-12-04`) when the report is by day; absent from an all-time report.
         package let day: String?
         package let model: String
+        /// The route that delivered the images (the generation's last attempt) when the report is by route.
+        package let route: String?
         package let images: Int
         package let revenue: MicroUSD
         package let upstreamCost: MicroUSD
         package let margin: MicroUSD
+        /// The margin as a share of revenue, in percent (one decimal); null without revenue.
+        package let marginPercent: Double?
 
         enum CodingKeys: String, CodingKey {
-            case day, model, images
+            case day, model, route, images
             case revenue = "revenue_usd"
             case upstreamCost = "upstream_cost_usd"
             case margin
+            case marginPercent = "margin_pct"
         }
 
-        package init(day: String? = nil, model: String, images: Int, revenue: MicroUSD, upstreamCost: MicroUSD) {
+        package init(day: String? = nil, model: String, route: String? = nil, images: Int, revenue: MicroUSD, upstreamCost: MicroUSD) {
             self.day = day
             self.model = model
+            self.route = route
             self.images = images
             self.revenue = revenue
             self.upstreamCost = upstreamCost
             self.margin = revenue - upstreamCost
+            self.marginPercent = revenue.micros > 0 ? (Double((revenue - upstreamCost).micros) * 1000 / Double(revenue.micros)).rounded() / 10 : nil
+        }
+    }
+
+    /// How the margin report is cut.
+    package struct MarginGrouping: Sendable, Equatable {
+        package var byDay = false
+        package var byRoute = false
+
+        package init(byDay: Bool = false, byRoute: Bool = false) {
+            self.byDay = byDay
+            self.byRoute = byRoute
         }
     }
 
@@ -81,22 +99,25 @@ package enum UsageReport {
         }
     }
 
-    /// Revenue, upstream cost and margin per model, over all time or by day (newest day first).
-    package static func margins(byDay: Bool = false, on database: any Database) async throws -> [Margin] {
+    /// Revenue, upstream cost and margin per model, over all time or by day (newest day first), and by the route that
+    /// delivered (a generation's upstream cost is all on its last attempt: the ones before it failed over, billing
+    /// nothing). Generations from before routes were recorded count under their provider's name.
+    package static func margins(_ grouping: MarginGrouping = MarginGrouping(), on database: any Database) async throws -> [Margin] {
         try await database.read { sql in
-            let day: SQLQueryString = byDay ? "created_at / 86400000" : "0"
-            let groups: SQLQueryString = byDay ? "created_at / 86400000, model" : "model"
+            let day: SQLQueryString = grouping.byDay ? "created_at / 86400000" : "0"
+            let route: SQLQueryString = grouping.byRoute ? "COALESCE(route, provider)" : "''"
             let rows = try await sql.raw(
                 """
-                SELECT \(day) AS day, model, CAST(SUM(charged_micros / price_micros) AS BIGINT) AS images, CAST(SUM(charged_micros) AS BIGINT) AS revenue,
-                    CAST(SUM(upstream_cost_micros) AS BIGINT) AS cost
-                FROM generations GROUP BY \(groups) ORDER BY day DESC, model
+                SELECT \(day) AS day, model, \(route) AS route, CAST(SUM(charged_micros / price_micros) AS BIGINT) AS images,
+                    CAST(SUM(charged_micros) AS BIGINT) AS revenue, CAST(SUM(upstream_cost_micros) AS BIGINT) AS cost
+                FROM generations GROUP BY 1, 2, 3 ORDER BY 1 DESC, 2, 3
                 """
             ).all()
             return try rows.map { row in
                 Margin(
-                    day: byDay ? Self.day(try row.decode(column: "day", as: Int64.self)) : nil,
+                    day: grouping.byDay ? Self.day(try row.decode(column: "day", as: Int64.self)) : nil,
                     model: try row.decode(column: "model", as: String.self),
+                    route: grouping.byRoute ? try row.decode(column: "route", as: String.self) : nil,
                     images: try row.decode(column: "images", as: Int.self),
                     revenue: MicroUSD(micros: try row.decode(column: "revenue", as: Int64.self)),
                     upstreamCost: MicroUSD(micros: try row.decode(column: "cost", as: Int64.self))

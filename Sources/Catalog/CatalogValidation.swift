@@ -53,8 +53,15 @@ extension ModelCatalog {
             }
         }
         guard !model.routes.isEmpty else { throw CatalogError(field: "\(place).routes", reason: "must list at least one route") }
+        var names: Set<String> = []
         for (index, route) in model.routes.enumerated() {
             try Self.validate(route, of: model, at: "\(place).routes[\(index)]")
+            guard names.insert(route.name).inserted else {
+                throw CatalogError(
+                    field: "\(place).routes[\(index)].id",
+                    reason: "'\(route.name)' names two routes of this model: give each route of one provider an id of its own"
+                )
+            }
         }
     }
 
@@ -104,6 +111,9 @@ extension ModelCatalog {
         }
         if let format = route.responseFormat, !["url", "b64_json"].contains(format) {
             throw CatalogError(field: "\(place).response_format", reason: "must be url or b64_json")
+        }
+        if let id = route.id, id.isEmpty || id.contains(where: { !($0.isLetter || $0.isNumber || "-_.".contains($0)) }) {
+            throw CatalogError(field: "\(place).id", reason: "must be letters, digits, '-', '_' or '.'")
         }
         if let weight = route.weight, weight < 0 { throw CatalogError(field: "\(place).weight", reason: "must not be negative") }
         if let timeout = route.timeoutSeconds, timeout <= 0 { throw CatalogError(field: "\(place).timeout_s", reason: "must be positive") }

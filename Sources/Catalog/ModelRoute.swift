@@ -5,7 +5,7 @@ import Foundation
 /// changes with the route, a route can only refuse what it cannot do.
 package struct ModelRoute: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
-        case provider, model, weight, abilities
+        case id, provider, model, weight, abilities, promotion
         case generateEndpoint = "generate_endpoint"
         case editEndpoint = "edit_endpoint"
         case cost = "cost_per_image_micros"
@@ -43,6 +43,9 @@ package struct ModelRoute: Sendable, Codable, Equatable {
         }
     }
 
+    /// The route's name within its model, for the books, the metrics and the margin report; defaults to the
+    /// provider's name (two routes of one provider in one model must each name themselves).
+    package let id: String?
     package let provider: Provider
     /// The upstream's model id (Ark, Replicate, OpenAI-compatible); fal routes name endpoints instead.
     package let model: String?
@@ -54,15 +57,18 @@ package struct ModelRoute: Sendable, Codable, Equatable {
     package let baseURLEnv: String?
     /// The environment variable holding this route's key. Keys never sit in the catalog.
     package let apiKeyEnv: String?
-    /// For the router of the next issue: a share among routes of equal preference.
+    /// With the model's `weighted` strategy: this route's share of the generations (default 1).
     package let weight: Int?
     /// Longest wait for this supplier's answer to one call.
     package let timeoutSeconds: Int?
     package let abilities: RouteAbilities?
     /// OpenAI-compatible routes: `url` or `b64_json` asked of the server (nil: not sent, the server's default).
     package let responseFormat: String?
+    /// The operator sells this route's images below their cost on purpose (a promotion): not flagged at start.
+    package let promotion: Bool?
 
     package init(
+        id: String? = nil,
         provider: Provider,
         model: String? = nil,
         generateEndpoint: String? = nil,
@@ -74,8 +80,10 @@ package struct ModelRoute: Sendable, Codable, Equatable {
         weight: Int? = nil,
         timeoutSeconds: Int? = nil,
         abilities: RouteAbilities? = nil,
-        responseFormat: String? = nil
+        responseFormat: String? = nil,
+        promotion: Bool? = nil
     ) {
+        self.id = id
         self.provider = provider
         self.model = model
         self.generateEndpoint = generateEndpoint
@@ -88,7 +96,11 @@ package struct ModelRoute: Sendable, Codable, Equatable {
         self.timeoutSeconds = timeoutSeconds
         self.abilities = abilities
         self.responseFormat = responseFormat
+        self.promotion = promotion
     }
+
+    /// The route's name within its model (`id`, else the provider's name).
+    package var name: String { self.id ?? self.provider.rawValue }
 
     /// The name of the environment variable to read this route's key from (nil: the route needs none).
     package var keyVariable: String? { self.apiKeyEnv ?? self.provider.defaultKeyVariable }
@@ -175,7 +187,7 @@ package enum RouteCost: Sendable, Codable, Equatable {
     }
 
     /// Every price the route may bill.
-    var all: [Int64] {
+    package var all: [Int64] {
         switch self {
         case .flat(let micros): [micros]
         case .perSize(let map): Array(map.values)

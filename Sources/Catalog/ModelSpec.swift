@@ -3,7 +3,7 @@ import Foundation
 /// One sellable model as the catalog file describes it. Prices are integer micro-USD.
 package struct ModelSpec: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
-        case id, vendor, description, tags, modes, routes, parameters
+        case id, vendor, description, tags, modes, routes, parameters, strategy
         case displayName = "display_name"
         case vendorName = "vendor_name"
         case pricePerImageMicros = "price_per_image_micros"
@@ -22,13 +22,18 @@ package struct ModelSpec: Sendable, Codable, Equatable {
     package let modes: [String]
     package let pricePerImageMicros: Int64
     package let retailPerImageMicros: Int64
-    /// The ways to run the model, in order of preference. At start each model runs on its first route whose key
-    /// is configured (`RoutePlan` in the app).
+    /// The ways to run the model, in order of preference. The routes whose key is configured are the model's usable
+    /// routes (`RoutePlan` in the app); each generation runs on them by `strategy`, failing over where it may.
     package let routes: [ModelRoute]
+    /// How a generation picks among the usable routes; `priority` when the catalog does not say.
+    package let strategy: RouteStrategy?
     package let parameters: Parameters
     /// Tier ("2K") → aspect ratio ("16:9") → [width, height].
     package let pixelSizes: [String: [String: [Int]]]
     package let referenceImages: ReferenceImageRules
+
+    /// The strategy in force.
+    package var routeStrategy: RouteStrategy { self.strategy ?? .priority }
 
     /// The model's first fal route: what `--provider fal` runs on.
     package var falRoute: ModelRoute? { self.routes.first { $0.provider == .fal } }

@@ -6,10 +6,12 @@ import Generation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import Providers
 
 /// The operator's API under `/admin/v1`: accounts, keys, credit, usage, margin and the books audit.
 struct AdminController {
     let operations: Operations
+    var routes: @Sendable () -> [RouteStatus] = { [] }
 
     func addRoutes(to group: RouterGroup<AdminRequestContext>) {
         group.post("accounts", use: self.createAccount)
@@ -21,6 +23,7 @@ struct AdminController {
         group.patch("keys/:prefix", use: self.updateKey)
         group.get("usage", use: self.usage)
         group.get("margin", use: self.margin)
+        group.get("routes", use: self.listRoutes)
         group.get("audit", use: self.audit)
     }
 
@@ -247,11 +250,21 @@ struct AdminController {
     }
 
     @Sendable func margin(_ request: Request, context: AdminRequestContext) async throws -> Response {
-        let by = request.uri.queryParameters["by"].map(String.init)
-        guard by == nil || by == "day" || by == "model" else {
-            throw APIError(.invalid("by", "by must be \"model\" (all time, the default) or \"day\"."))
+        let by = request.uri.queryParameters["by"].map(String.init) ?? "model"
+        let groupings: [String: UsageReport.MarginGrouping] = [
+            "model": .init(), "day": .init(byDay: true), "route": .init(byRoute: true), "route_day": .init(byDay: true, byRoute: true),
+        ]
+        guard let grouping = groupings[by] else {
+            throw APIError(
+                .invalid("by", "by must be \"model\" (all time, the default), \"day\", \"route\" (model and route, all time) or \"route_day\".")
+            )
         }
-        return try JSONResponse.make(List(data: try await self.operations.margins(byDay: by == "day")))
+        return try JSONResponse.make(List(data: try await self.operations.margins(grouping)))
+    }
+
+    /// Every usable route in each model's order, with what it bills and its breaker in this process.
+    @Sendable func listRoutes(_ request: Request, context: AdminRequestContext) async throws -> Response {
+        try JSONResponse.make(List(data: self.routes()))
     }
 
     @Sendable func audit(_ request: Request, context: AdminRequestContext) async throws -> Response {

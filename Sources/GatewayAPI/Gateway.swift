@@ -6,6 +6,7 @@ import Essentials
 import Generation
 import Hummingbird
 import Logging
+import Providers
 import WebFace
 
 /// What the HTTP layer needs, as interfaces; the bootstrap decides which implementations stand behind them.
@@ -31,6 +32,8 @@ package struct GatewayDependencies<Generations: GenerationUseCases>: Sendable {
     package var outputDelivery = OutputDelivery.proxy
     /// Proxies whose `X-Forwarded-For` names the client in the access log.
     package var trustedProxies = TrustedProxies.none
+    /// Every usable route with its breaker, as it is now (`GET /admin/v1/routes`).
+    package var routes: @Sendable () -> [RouteStatus] = { [] }
 
     package init(
         catalog: ModelCatalog,
@@ -72,7 +75,11 @@ package func buildRouter<Generations: GenerationUseCases>(_ deps: GatewayDepende
                 provider: deps.providerName,
                 imageOrigins: deps.outputDelivery.imageOrigins
             )
-        )
+        ),
+        uptime: { [generations = deps.generations] model in
+            // A page without the panel is better than no page: a failed read leaves it out.
+            try? await generations.modelHealth(model: model)
+        }
     )
     router.addMiddleware {
         // Never the API key, a body or an output link's signature.
@@ -131,7 +138,7 @@ package func buildRouter<Generations: GenerationUseCases>(_ deps: GatewayDepende
     // The admin API exists only when the operator set a token.
     if !deps.adminTokens.isEmpty {
         let admin = router.group("admin/v1", context: AdminRequestContext.self).add(middleware: AdminAuthenticator(tokens: deps.adminTokens))
-        AdminController(operations: deps.operations).addRoutes(to: admin)
+        AdminController(operations: deps.operations, routes: deps.routes).addRoutes(to: admin)
     }
     methods.load(from: router)
     return router

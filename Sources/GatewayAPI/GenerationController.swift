@@ -54,6 +54,9 @@ struct GenerationController<Generations: GenerationUseCases> {
             throw APIError.notFound("No generation '\(id)' for this account.")
         }
         var body = GenerationResponse(record, links: self.links)
+        body.attempts = Omittable(
+            try await self.generations.attempts(generationID: id, accountID: identity.accountID).map(GenerationResponse.Attempt.init)
+        )
         if let url = record.request.parameters.webhookURL {
             body.webhook = Omittable(
                 WebhookBody(url: url, delivery: try await self.generations.webhook(generationID: id, accountID: identity.accountID))

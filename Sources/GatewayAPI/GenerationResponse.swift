@@ -51,6 +51,22 @@ struct GenerationResponse: Encodable {
     var message: Omittable<String>
     /// The webhook's delivery, where the owner looks at one generation (never inside a webhook's own body).
     var webhook: Omittable<WebhookBody> = .omitted
+    /// Its attempts on the model's suppliers, where the owner looks at one generation: which protocol and how each
+    /// ended (a failover shows as an attempt that ended `not_started` or `route_unusable`). Route names, upstream
+    /// ids and costs are the operator's (the admin API), never shown here.
+    var attempts: Omittable<[Attempt]> = .omitted
+
+    /// One attempt, as its owner sees it.
+    struct Attempt: Encodable {
+        let provider: String
+        /// nil while it runs.
+        let outcome: String?
+
+        init(_ record: AttemptRecord) {
+            self.provider = record.provider
+            self.outcome = record.outcome
+        }
+    }
 
     /// In the order of the properties: the synthesized encoder writes the keys in this order.
     enum CodingKeys: String, CodingKey {
@@ -61,7 +77,7 @@ struct GenerationResponse: Encodable {
         case outputURLs = "output_urls"
         case images, seed, costUsd, refundedUsd, provider, prompt
         case aspectRatio, resolvedAspectRatio, size, numImages, outputFormat, createdAt, completedAt, expiresAt, queuePosition, error, code, message,
-            webhook
+            webhook, attempts
     }
 
     /// Builds the response, signing a link for each stored image.

@@ -49,4 +49,9 @@ package enum GenerationMetrics {
             Counter(label: "imagegate_upstream_loss_micros_total", dimensions: [("provider", final.provider)]).increment(by: cost - paidFor)
         }
     }
+
+    /// A generation moved off a route: which, and why (`not_started`, `route_unusable`).
+    package static func failedOver(model: String, route: String, outcome: String) {
+        Counter(label: "imagegate_route_failovers_total", dimensions: [("model", model), ("route", route), ("outcome", outcome)]).increment()
+    }
 }

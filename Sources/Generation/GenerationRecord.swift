@@ -50,7 +50,7 @@ package struct GenerationRecord: Sendable, Equatable {
     package let model: String
     package let mode: GenerationMode
     package var status: GenerationStatus
-    package let provider: String
+    package var provider: String
     package var request: StoredRequest
     package let numImages: Int
     package var seed: Int64
@@ -78,6 +78,8 @@ package struct GenerationRecord: Sendable, Equatable {
     package var expiresAt: Int64?
     /// While it waits in the upstream's queue: how many requests are ahead of it (when the upstream says).
     package var queuePosition: Int? = nil
+    /// The route of its latest attempt (`generation_attempts`); nil before the first.
+    package var route: String? = nil
 
     /// Where it stands, as a progress stream tells it.
     package var progress: GenerationProgress { GenerationProgress(status: self.status, queuePosition: self.queuePosition) }

@@ -19,6 +19,7 @@ import Webhooks
 package final class GenerationService: GenerationUseCases, UsesGenerationDependencies {
     let dependencies: GenerationDependencies
     let validator: GenerateRequestValidator
+    let healthCache = ModelHealthCache()
 
     package init(_ dependencies: GenerationDependencies) {
         self.dependencies = dependencies
@@ -72,6 +73,17 @@ package final class GenerationService: GenerationUseCases, UsesGenerationDepende
         _ = try await self.store.requestCancel(id: id, accountID: accountID, now: self.settings.clock.nowMillis())
         guard timeout > .zero else { return try await self.store.get(id: id, accountID: accountID) ?? current }
         return try await self.waitForEnd(id, timeout: timeout) ?? current
+    }
+
+    package func modelHealth(model: String) async throws -> ModelHealth {
+        let now = self.settings.clock.nowMillis()
+        return try await self.healthCache.health(model: model, now: now) {
+            try await ModelHealth.read(model: model, since: now - ModelHealth.windowMillis, on: self.database)
+        }
+    }
+
+    package func attempts(generationID: String, accountID: String) async throws -> [AttemptRecord] {
+        try await self.store.attempts(of: generationID, accountID: accountID)
     }
 
     package func webhook(generationID: String, accountID: String) async throws -> WebhookDelivery? {

@@ -170,17 +170,25 @@ package struct GenerationStore: Sendable {
     /// the upstream's answer and this commit is the window in which a crash loses the handle.
     package func setUpstream(_ handle: UpstreamHandle, for id: String, owner: String) async throws {
         try await self.ownedUpdate(id: id, owner: owner) { sql in
-            try await sql.raw(
+            let row = try await sql.raw(
                 """
                 UPDATE generations SET upstream_request_id = \(bind: handle.requestID), upstream_handle = \(bind: handle.data)
                 WHERE id = \(bind: id) AND status = 'processing' AND lease_owner = \(bind: owner) RETURNING id
                 """
             ).first()
+            guard let row else { return nil }
+            try await sql.raw(
+                """
+                UPDATE generation_attempts SET upstream_request_id = \(bind: handle.requestID)
+                WHERE generation_id = \(bind: id) AND ended_at IS NULL
+                """
+            ).run()
+            return row
         }
     }
 
     /// Runs one urgent update that must touch the run's own row; throws `LeaseLost` when it touched none.
-    private func ownedUpdate(id: String, owner: String, _ update: @escaping @Sendable (any SQLDatabase) async throws -> (any SQLRow)?) async throws {
+    func ownedUpdate(id: String, owner: String, _ update: @escaping @Sendable (any SQLDatabase) async throws -> (any SQLRow)?) async throws {
         let touched = try await self.database.transaction(priority: .urgent) { sql in try await update(sql) != nil }
         guard touched else { throw LeaseLost(generationID: id) }
     }
@@ -272,7 +280,8 @@ package struct GenerationStore: Sendable {
             startedAt: try row.decode(column: "started_at", as: Int64?.self),
             completedAt: try row.decode(column: "completed_at", as: Int64?.self),
             expiresAt: try row.decode(column: "expires_at", as: Int64?.self),
-            queuePosition: try row.decode(column: "upstream_queue_position", as: Int?.self)
+            queuePosition: try row.decode(column: "upstream_queue_position", as: Int?.self),
+            route: try row.decode(column: "route", as: String?.self)
         )
     }
 }

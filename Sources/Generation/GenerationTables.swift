@@ -102,5 +102,32 @@ package enum GenerationTables {
             // failed and refunded instead of resumed against its upstream forever.
             ["ALTER TABLE generations ADD COLUMN settle_failures INTEGER NOT NULL DEFAULT 0"]
         },
+        MigrationStep(version: 11) { _ in
+            [
+                // Each attempt of a generation on one route: the books of failover. An attempt that failed over
+                // provably started nothing billable, so its cost stays 0; the last one carries the generation's
+                // upstream cost, set at settlement (`imagegate audit` checks the sum).
+                """
+                CREATE TABLE generation_attempts (
+                    generation_id TEXT NOT NULL,
+                    attempt INTEGER NOT NULL,
+                    route TEXT NOT NULL,
+                    provider TEXT NOT NULL,
+                    upstream_request_id TEXT,
+                    cost_per_image_micros BIGINT NOT NULL,
+                    started_at BIGINT NOT NULL,
+                    ended_at BIGINT,
+                    outcome TEXT,
+                    reason TEXT,
+                    upstream_cost_micros BIGINT NOT NULL DEFAULT 0,
+                    PRIMARY KEY (generation_id, attempt)
+                )
+                """,
+                // The route of the latest attempt: a saved handle is that route's to follow after a restart.
+                "ALTER TABLE generations ADD COLUMN route TEXT",
+                // A model's last day, for its public page's success share and median time (`ModelHealth`).
+                "CREATE INDEX generations_model_created ON generations (model, created_at)",
+            ]
+        },
     ]
 }

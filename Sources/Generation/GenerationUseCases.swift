@@ -32,6 +32,14 @@ package protocol GenerationUseCases: Sendable {
     /// only by its run.
     func cancel(id: String, accountID: String, waitingUpTo timeout: Duration) async throws -> GenerationRecord?
 
+    /// How the model fared over the last day (from the books: the share that succeeded and the median time to a
+    /// finished image), for its public page.
+    func modelHealth(model: String) async throws -> ModelHealth
+
+    /// The attempts of one of the account's generations on its model's routes, first first (empty before the first,
+    /// and when it does not exist or belongs to another account).
+    func attempts(generationID: String, accountID: String) async throws -> [AttemptRecord]
+
     /// The webhook of one of the account's generations, with its attempts; nil when it asked for none or has not
     /// ended yet (the event is written when it ends).
     func webhook(generationID: String, accountID: String) async throws -> WebhookDelivery?

@@ -52,7 +52,9 @@ package struct Settlement: UsesGenerationDependencies, Sendable {
         }
         let final = ended
         return try await self.settle(now: now, delivered: delivered) { [store = self.store] sql in
-            try await store.finish(final, owner: owner, on: sql) ? final : nil
+            guard try await store.finish(final, owner: owner, on: sql) else { return nil }
+            try await store.closeAttempt(of: final, now: now, on: sql)
+            return final
         } recorded: { final in
             GenerationMetrics.recordDuration(milliseconds: now - final.createdAt, provider: final.provider, outcome: final.status.rawValue)
             GenerationMetrics.stored(images: delivered.count, bytes: delivered.reduce(0) { $0 + $1.image.byteCount })

@@ -12,7 +12,7 @@ func printJSON(_ value: some Encodable) throws {
     print(String(decoding: try encoder.encode(value), as: UTF8.self))
 }
 
-/// `imagegate usage`: per-account usage by day and model, and margin by model.
+/// `imagegate usage`: per-account usage by day and model, and margin by model and route, per day.
 struct UsageCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "usage", abstract: "Show usage by day and model, and revenue against upstream cost.")
     @Option(help: "Only this account.") var account: String?
@@ -35,7 +35,7 @@ struct UsageCommand: AsyncParsableCommand {
             }
             return Output(
                 usage: try await UsageReport.daily(accountID: accountID, on: env.database),
-                margin: try await UsageReport.margins(on: env.database)
+                margin: try await UsageReport.margins(.init(byDay: true, byRoute: true), on: env.database)
             )
         }
         if self.json { return try printJSON(output) }
@@ -44,10 +44,15 @@ struct UsageCommand: AsyncParsableCommand {
             ["DAY", "ACCOUNT", "MODEL", "GENERATIONS", "IMAGES", "SPEND", "REFUNDS"],
             output.usage.map { [$0.day, $0.accountName, $0.model, "\($0.generations)", "\($0.images)", $0.spend.formatted, $0.refunds.formatted] }
         )
-        print("\nRevenue against upstream cost")
+        print("\nRevenue against upstream cost, by day, model and the route that delivered")
         printTable(
-            ["MODEL", "IMAGES", "REVENUE", "UPSTREAM COST", "MARGIN"],
-            output.margin.map { [$0.model, "\($0.images)", $0.revenue.formatted, $0.upstreamCost.formatted, $0.margin.formatted] }
+            ["DAY", "MODEL", "ROUTE", "IMAGES", "REVENUE", "UPSTREAM COST", "MARGIN", "MARGIN %"],
+            output.margin.map {
+                [
+                    $0.day ?? "", $0.model, $0.route ?? "", "\($0.images)", $0.revenue.formatted, $0.upstreamCost.formatted, $0.margin.formatted,
+                    $0.marginPercent.map { "\($0)" } ?? "-",
+                ]
+            }
         )
     }
 }

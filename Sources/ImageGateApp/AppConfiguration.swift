@@ -24,6 +24,8 @@ package struct AppConfiguration: Sendable {
     package var syncTimeoutSeconds: Int64
     /// A run's lease on a generation; renewed every third of it while the run lives.
     package var leaseSeconds: Int64
+    /// How long an open route breaker waits before its probe.
+    package var breakerCooldownSeconds: Int64
     /// Unset: the admin API is off.
     /// Every token the admin API accepts (`--admin-token` and `--admin-tokens`); empty: the admin API is off.
     package var adminTokens: [String]
@@ -84,6 +86,7 @@ package struct AppConfiguration: Sendable {
         self.provider = try settings.required(settings.text, "provider")
         self.syncTimeoutSeconds = try settings.required(settings.seconds, "sync-timeout")
         self.leaseSeconds = try settings.required(settings.seconds, "lease")
+        self.breakerCooldownSeconds = try settings.required(settings.seconds, "breaker-cooldown")
         self.adminTokens = try Self.adminTokens(one: settings.text("admin-token"), several: settings.text("admin-tokens"))
         self.noDefaultAccount = try settings.flag("no-default-account")
         self.allowPrivateImageURLs = try settings.flag("allow-private-image-urls")

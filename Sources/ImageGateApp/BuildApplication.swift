@@ -82,6 +82,7 @@ package func buildGateway(_ config: AppConfiguration, logger: Logger) async thro
         httpClient: httpClient,
         submitClient: submitClient,
         arkClient: arkClient,
+        breakers: RouteBreakers(policy: .init(cooldownMillis: config.breakerCooldownSeconds * 1000), clock: config.clock),
         logger: logger
     )
     let webhookBell = WebhookBell()
@@ -121,6 +122,7 @@ package func buildGateway(_ config: AppConfiguration, logger: Logger) async thro
     dependencies.providerName = provider.isLocalOnly ? "local" : config.provider
     dependencies.outputDelivery = try outputDelivery(config, store: environment.blobs)
     dependencies.trustedProxies = config.trustedProxies
+    dependencies.routes = { [catalog = environment.catalog] in provider.statuses(catalog) }
     let router = buildRouter(dependencies)
     let payloads = WebhookPayloads(links: OutputLinks(signer: signer, baseURL: config.resolvedPublicURL))
     var services: [any Service] = [
@@ -144,7 +146,7 @@ package func buildGateway(_ config: AppConfiguration, logger: Logger) async thro
         services.append(
             Application(
                 router: buildMetricsRouter(
-                    metricsText: MetricsScrape(database: environment.database, upstreams: upstreams, clock: config.clock).text
+                    metricsText: MetricsScrape(database: environment.database, upstreams: upstreams, routes: provider, clock: config.clock).text
                 ),
                 configuration: .init(address: .hostname(config.metricsHost, port: port), serverName: "ImageGate metrics"),
                 logger: logger
@@ -173,75 +175,4 @@ func outputDelivery(_ config: AppConfiguration, store: any BlobStore) throws -> 
         }
         return .accel(prefix: config.accelPrefix)
     }
-}
-
-/// The provider of every model: each model's route as `plan` chose it, behind one `RoutedProvider`.
-func makeProvider(
-    _ config: AppConfiguration,
-    catalog: ModelCatalog,
-    plan: RoutePlan,
-    httpClient: HTTPClient,
-    submitClient: HTTPClient,
-    arkClient: HTTPClient,
-    logger: Logger
-) throws -> RoutedProvider {
-    var assignments: [String: RoutedProvider.Assignment] = [:]
-    for model in catalog.models {
-        guard let choice = plan.choices[model.id], let route = choice.route else {
-            assignments[model.id] = .init(route: nil, provider: LocalProvider())
-            continue
-        }
-        let provider: any ImageProvider
-        switch route.provider {
-        case .local:
-            provider = LocalProvider()
-        case .fal:
-            guard let generate = config.falGenerateEndpoint ?? route.generateEndpoint,
-                let edit = config.falEditEndpoint ?? route.editEndpoint ?? route.generateEndpoint
-            else {
-                throw ConfigurationError(description: "no fal endpoints for '\(model.id)': set --fal-endpoint-generate and --fal-endpoint-edit")
-            }
-            var configuration = FalConfiguration(
-                key: choice.key ?? "",
-                queueURL: choice.baseURL ?? config.falQueueURL,
-                generateEndpoint: generate,
-                editEndpoint: edit
-            )
-            if let seconds = route.timeoutSeconds { configuration.callTimeout = .seconds(Int64(seconds)) }
-            configuration.sendsSeed = route.abilities?.honoursSeed ?? false
-            provider = FalProvider(configuration: configuration, httpClient: httpClient, submitClient: submitClient, logger: logger)
-        case .ark:
-            guard let model = route.model, let baseURL = choice.baseURL else {
-                throw ConfigurationError(description: "model '\(model.id)': its ark route needs a model id and an address")
-            }
-            var configuration = ArkConfiguration(key: choice.key ?? "", baseURL: baseURL, model: model)
-            if let seconds = route.timeoutSeconds { configuration.callTimeout = .seconds(Int64(seconds)) }
-            if let pixels = route.abilities?.minPixels { configuration.minPixels = pixels }
-            configuration.outputFormats = route.abilities?.outputFormats ?? []
-            configuration.sendsSeed = route.abilities?.honoursSeed ?? false
-            // Read time-out = the call's: Ark answers nothing until every image is made.
-            provider = ArkProvider(configuration: configuration, client: arkClient, logger: logger)
-        case .openai:
-            guard let model = route.model, let baseURL = choice.baseURL else {
-                throw ConfigurationError(description: "model '\(model.id)': its openai route needs a model id and an address")
-            }
-            var configuration = OpenAIConfiguration(key: choice.key ?? "", baseURL: baseURL, model: model)
-            if let seconds = route.timeoutSeconds { configuration.callTimeout = .seconds(Int64(seconds)) }
-            configuration.outputFormats = route.abilities?.outputFormats ?? []
-            configuration.sendsSeed = route.abilities?.honoursSeed ?? false
-            configuration.responseFormat = route.responseFormat
-            provider = OpenAIProvider(configuration: configuration, client: arkClient, logger: logger)
-        case .replicate:
-            guard let upstream = route.model, let baseURL = choice.baseURL else {
-                throw ConfigurationError(description: "model '\(model.id)': its replicate route needs a model and an address")
-            }
-            var configuration = ReplicateConfiguration(key: choice.key ?? "", baseURL: baseURL, model: upstream)
-            // The calls are short; the wait is for the whole prediction.
-            if let seconds = route.timeoutSeconds { configuration.deadline = .seconds(seconds) }
-            configuration.outputFormats = route.abilities?.outputFormats ?? []
-            provider = ReplicateProvider(configuration: configuration, httpClient: httpClient, submitClient: submitClient, logger: logger)
-        }
-        assignments[model.id] = .init(route: route, provider: provider)
-    }
-    return RoutedProvider(assignments: assignments)
 }

@@ -24,6 +24,8 @@ enum MetricsHelp {
             "Upstream cost of images whose money went back to the user (paid upstream, not charged), by provider.",
         "imagegate_upstream_calls_total": "HTTP calls to upstreams, by provider and outcome (2xx, 4xx, 5xx, connect_failed, timeout, failed).",
         "imagegate_upstream_request_duration_seconds": "Time of upstream HTTP calls that got an answer, by provider, method and status.",
+        "imagegate_route_breaker_state": "A route's circuit breaker in this process, by model and route: 0 closed, 1 half-open (one probe), 2 open.",
+        "imagegate_route_failovers_total": "Generations moved off a route to the next, by model, route and why (not_started, route_unusable).",
         "imagegate_upstream_up": "1 when the upstream answered the readiness probe (any HTTP answer), 0 when it could not be reached.",
         "imagegate_images_stored_total": "Images stored by this process.",
         "imagegate_image_bytes_stored_total": "Bytes of images stored by this process.",

@@ -2,6 +2,7 @@ import Accounts
 import Essentials
 import Generation
 import Metrics
+import Providers
 import Storage
 import Synchronization
 
@@ -11,6 +12,8 @@ import Synchronization
 struct MetricsScrape: Sendable {
     let database: any Database
     let upstreams: [UpstreamCheck]
+    /// Every route's breaker is published at scrape, so a route never attempted shows as closed.
+    let routes: RoutedProvider?
     let clock: any WallClock
     /// Upstreams whose probe is running, so a scrape starts none beside one still running.
     let probing = InFlight()
@@ -21,6 +24,7 @@ struct MetricsScrape: Sendable {
     }
 
     func refresh() async {
+        if let routes = self.routes { routes.breakers.publish(routes.routeNames) }
         // Unreadable (the database is down): the figures keep their last values; `/ready` and the store alerts say why.
         if let figures = try? await LiveFigures.read(on: self.database) {
             let now = self.clock.nowMillis()

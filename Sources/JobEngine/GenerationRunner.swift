@@ -145,8 +145,10 @@ struct GenerationRunner: UsesEngineDependencies, Sendable {
         } else if record.upstreamHandle == nil, record.attempts > self.settings.maxAttempts {
             failure = ProviderError(code: .upstreamFailed, message: "The generation was interrupted too many times.")
         } else {
+            let route = AttemptBox()
             do {
-                let outcome = try await self.generate(record, owner: owner)
+                let outcome = try await self.generate(record, owner: owner, route: route, logger: logger)
+                route.apply(to: &record)
                 if let seed = outcome.seed { record.seed = seed }
                 record.request.seedHonoured = outcome.seedHonoured
                 record.upstreamCost = self.upstreamCost(record, images: outcome.images.count)
@@ -155,6 +157,7 @@ struct GenerationRunner: UsesEngineDependencies, Sendable {
             } catch let error where error.code == .interrupted {
                 return .interrupted
             } catch {
+                route.apply(to: &record)
                 failure = error
             }
         }
@@ -187,7 +190,14 @@ struct GenerationRunner: UsesEngineDependencies, Sendable {
 
     /// Calls the provider with what was saved: its upstream handle to follow, and the hooks that save progress
     /// under this run's lease.
-    func generate(_ record: GenerationRecord, owner: String) async throws(ProviderError) -> ProviderOutcome {
+    /// `route` learns each attempt's route as it begins, so the cost and the provider recorded at the end are those
+    /// of the route that ran it.
+    func generate(
+        _ record: GenerationRecord,
+        owner: String,
+        route: AttemptBox = AttemptBox(),
+        logger: Logger = Logger(label: "imagegate")
+    ) async throws(ProviderError) -> ProviderOutcome {
         let request = try await self.providerRequest(for: record)
         let saved = record.upstreamRequestID.flatMap { requestID in record.upstreamHandle.map { UpstreamHandle(requestID: requestID, data: $0) } }
         // Read from the books, so a cancel asked of any replica reaches the run wherever it is.
@@ -199,6 +209,16 @@ struct GenerationRunner: UsesEngineDependencies, Sendable {
         } queuePosition: { [store = self.store] position in
             // A hint for watchers only: losing one (a busy database, a lost lease) must never fail the generation.
             try? await store.setQueuePosition(position, id: record.id, owner: owner)
+        } attempt: { [store = self.store, clock = self.settings.clock] attempt in
+            try await store.beginAttempt(attempt, id: record.id, owner: owner, now: clock.nowMillis())
+            route.set(attempt)
+        } attemptFailed: { [store = self.store, clock = self.settings.clock] attempt, error in
+            try await store.failAttempt(id: record.id, owner: owner, code: error.attemptOutcome, reason: error.message, now: clock.nowMillis())
+            GenerationMetrics.failedOver(model: record.model, route: attempt.route, outcome: error.attemptOutcome)
+            logger.warning(
+                "generation moves to the next route",
+                metadata: ["route": "\(attempt.route)", "outcome": "\(error.attemptOutcome)", "reason": "\(error.message)"]
+            )
         } record: { [store = self.store] handle in
             try await store.setUpstream(handle, for: record.id, owner: owner)
         }
@@ -275,7 +295,8 @@ struct GenerationRunner: UsesEngineDependencies, Sendable {
             outputFormat: parameters.outputFormat,
             references: references,
             startedAtMillis: record.startedAt ?? self.settings.clock.nowMillis(),
-            recordedProvider: record.provider
+            recordedProvider: record.provider,
+            recordedRoute: record.route
         )
     }
 

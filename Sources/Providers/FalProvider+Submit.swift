@@ -23,8 +23,9 @@ extension FalProvider {
                 response = try await self.execute(.POST, "\(base)/\(endpoint)", body: body, on: self.submitClient)
             } catch let error where FalSendSafety.failedBeforeSending(error) && !Task.isCancelled {
                 guard attempt < self.configuration.maxAttempts else {
+                    // No connection was ever made: nothing reached fal, so another route may take it.
                     throw ProviderError(
-                        code: .upstreamFailed,
+                        code: .notStarted,
                         message: "The upstream could not be reached.",
                         upstreamType: "connection",
                         upstreamDetail: "\(error)"
@@ -56,9 +57,14 @@ extension FalProvider {
             case 429,
                 500...599 where response.isFalRefusal:
                 // fal's own refusal (rate limit, no runner): the request was not queued.
-                guard attempt < self.configuration.maxAttempts else { throw Self.httpFailure(response, during: "submit") }
+                guard attempt < self.configuration.maxAttempts else { throw Self.httpFailure(response, during: "submit").as(.notStarted) }
                 self.logger.debug("fal refused the submit; retrying", metadata: ["status": "\(response.status)", "attempt": "\(attempt)"])
                 try await self.backoff(attempt)
+            case 401, 403, 404:
+                // The key, the account or the endpoint was refused: fal queued nothing, and will not until an operator
+                // acts. (A content-policy refusal is typed as such by `httpFailure`, whatever its status.)
+                let failure = Self.httpFailure(response, during: "submit")
+                throw failure.code == .contentPolicyViolation ? failure : failure.as(.routeUnusable)
             case 400..<500:
                 throw Self.httpFailure(response, during: "submit")
             default:

@@ -53,18 +53,30 @@ package struct ProviderContext: Sendable {
     /// Reports where the request waits in the upstream's queue (requests ahead of it), when the upstream says;
     /// nil once it runs. Called only when it changes. For progress only: nothing depends on it being saved.
     package let queuePosition: @Sendable (Int?) async -> Void
+    /// Records, durably, that an attempt on `RouteAttempt`'s route begins (or goes on, after a restart): the books
+    /// then know which route any submit that follows went to, and what it bills. Called by `RoutedProvider` before
+    /// it hands the request to a route.
+    package let attempt: @Sendable (RouteAttempt) async throws -> Void
+    /// Records, durably, that the attempt ended with an error that provably started nothing billable, so the
+    /// generation moves to another route with the same hold: the attempt is closed and the generation is free to be
+    /// submitted again (elsewhere).
+    package let attemptFailed: @Sendable (RouteAttempt, ProviderError) async throws -> Void
 
     package init(
         resume: UpstreamHandle?,
         willSubmit: @escaping @Sendable () async throws -> Void = {},
         cancelRequested: @escaping @Sendable () async -> Bool = { false },
         queuePosition: @escaping @Sendable (Int?) async -> Void = { _ in },
+        attempt: @escaping @Sendable (RouteAttempt) async throws -> Void = { _ in },
+        attemptFailed: @escaping @Sendable (RouteAttempt, ProviderError) async throws -> Void = { _, _ in },
         record: @escaping @Sendable (UpstreamHandle) async throws -> Void
     ) {
         self.resume = resume
         self.willSubmit = willSubmit
         self.cancelRequested = cancelRequested
         self.queuePosition = queuePosition
+        self.attempt = attempt
+        self.attemptFailed = attemptFailed
         self.record = record
     }
 }

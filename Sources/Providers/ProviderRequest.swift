@@ -45,6 +45,8 @@ package struct ProviderRequest: Sendable {
     /// The provider the generation was recorded with: a saved upstream handle belongs to it, whatever runs the
     /// model now.
     package let recordedProvider: String?
+    /// The route of the generation's latest attempt (nil before its first): a saved handle is that route's to follow.
+    package let recordedRoute: String?
 
     package init(
         generationID: String,
@@ -60,7 +62,8 @@ package struct ProviderRequest: Sendable {
         outputFormat: ImageFormat,
         references: [ReferenceImage],
         startedAtMillis: Int64,
-        recordedProvider: String? = nil
+        recordedProvider: String? = nil,
+        recordedRoute: String? = nil
     ) {
         self.generationID = generationID
         self.model = model
@@ -76,6 +79,7 @@ package struct ProviderRequest: Sendable {
         self.references = references
         self.startedAtMillis = startedAtMillis
         self.recordedProvider = recordedProvider
+        self.recordedRoute = recordedRoute
     }
 }
 

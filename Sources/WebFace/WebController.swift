@@ -1,3 +1,4 @@
+import Catalog
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -7,9 +8,12 @@ import Hummingbird
 /// scripts call the public JSON API with the key the person typed in, so there is no second API for the web.
 package struct WebController<Context: RequestContext>: Sendable {
     let pages: WebPages
+    /// A model's last day from the books (nil: not known; the page then leaves the panel out).
+    let uptime: @Sendable (_ model: String) async -> ModelHealth?
 
-    package init(pages: WebPages) {
+    package init(pages: WebPages, uptime: @escaping @Sendable (_ model: String) async -> ModelHealth? = { _ in nil }) {
         self.pages = pages
+        self.uptime = uptime
     }
 
     package func addRoutes(to router: Router<Context>) {
@@ -21,7 +25,9 @@ package struct WebController<Context: RequestContext>: Sendable {
             // Path segments arrive percent-encoded.
             let vendor = context.parameters.get("vendor").map { $0.removingPercentEncoding ?? $0 } ?? ""
             let id = context.parameters.get("model").map { $0.removingPercentEncoding ?? $0 } ?? ""
-            guard let html = self.pages.model(vendor: vendor, id: id) else {
+            // Only a model of the catalog is looked up: the page is public, and its figures are kept per model.
+            let uptime = self.pages.catalog.model(id)?.vendor == vendor ? await self.uptime(id) : nil
+            guard let html = self.pages.model(vendor: vendor, id: id, uptime: uptime) else {
                 return self.page(self.pages.notFound("There is no model \(vendor)/\(id) here."), status: .notFound)
             }
             return self.page(html)

@@ -41,6 +41,7 @@ struct ModelPage: Sendable {
     let quickstart: Quickstart
     let responseExample: String
     let retention: String
+    let uptime: UptimeView?
 }
 
 /// A model in the playground's model picker.
@@ -133,7 +134,7 @@ package struct WebPages: Sendable {
         self.catalog.model(id).map { ModelView($0).path }
     }
 
-    func model(vendor: String, id: String) -> String? {
+    func model(vendor: String, id: String, uptime: ModelHealth? = nil) -> String? {
         guard let spec = self.catalog.model(id), spec.vendor == vendor else { return nil }
         let page = ModelPage(
             chrome: self.chrome(spec.displayName, current: "models", script: "tabs.js"),
@@ -141,7 +142,8 @@ package struct WebPages: Sendable {
             modes: spec.modes.map { ModeView(model: spec, mode: $0) },
             quickstart: Quickstart(model: spec, publicURL: self.settings.publicURL),
             responseExample: ResponseExample.json(model: spec, publicURL: self.settings.publicURL),
-            retention: RetentionText.words(seconds: self.settings.retentionSeconds)
+            retention: RetentionText.words(seconds: self.settings.retentionSeconds),
+            uptime: uptime.map(UptimeView.init)
         )
         return WebTemplates.render(page, template: "model")
     }

@@ -53,6 +53,16 @@ final class ScriptedGenerations: GenerationUseCases {
         return next
     }
 
+    /// What `modelHealth(model:)` answers for every model.
+    let health = ModelHealth(ended: 0, completed: 0, medianMillis: nil)
+
+    func modelHealth(model: String) async throws -> ModelHealth { self.health }
+
+    /// What `attempts(generationID:accountID:)` answers for every generation.
+    let attempts: [AttemptRecord] = []
+
+    func attempts(generationID: String, accountID: String) async throws -> [AttemptRecord] { self.attempts }
+
     func webhook(generationID: String, accountID: String) async throws -> WebhookDelivery? { throw Unscripted(call: "webhook") }
 
     func redeliverWebhook(generationID: String, accountID: String) async throws -> WebhookDelivery? { throw Unscripted(call: "redeliverWebhook") }

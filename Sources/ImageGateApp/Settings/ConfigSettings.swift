@@ -48,6 +48,12 @@ package enum ConfigSettings {
         .init("fal-endpoint-edit", .text, help: "fal endpoint for mode edit. Unset: the catalog's"),
         .init("sync-timeout", .duration(0...86_400), default: "120s", help: "How long a synchronous call waits before answering 202 (0: at once)."),
         .init("lease", .duration(3...3_600), default: "30s", help: "How long a dead worker's generation waits before another run takes it over."),
+        .init(
+            "breaker-cooldown",
+            .duration(1...3_600),
+            default: "30s",
+            help: "How long a route's open circuit breaker refuses attempts before it lets one probe through."
+        ),
         .init("admin-token", .text, secret: true, help: "Token for the admin API, 32 characters or more. Unset: the admin API is off"),
         .init(
             "admin-tokens",

@@ -79,14 +79,35 @@ async function loadUsage() {
     format: usd,
     summary: `Margin by model: ${byModel.map((row) => `${row.model} ${usd(micros(row.margin))}`).join(", ") || "none yet"}.`,
   });
-  $("margin").tBodies[0].replaceChildren(...byModel.map((row) =>
+  const byRoute = (await admin("/margin?by=route")).data.data;
+  $("margin").tBodies[0].replaceChildren(...byRoute.map((row) =>
     el("tr", {},
       el("th", { scope: "row" }, row.model),
+      el("td", {}, row.route),
       el("td", { class: "number" }, String(row.images)),
       el("td", { class: "number" }, usd(micros(row.revenue_usd))),
       el("td", { class: "number" }, usd(micros(row.upstream_cost_usd))),
-      el("td", { class: "number" }, usd(micros(row.margin))))));
+      el("td", { class: "number" }, usd(micros(row.margin))),
+      el("td", { class: "number" }, row.margin_pct == null ? "–" : `${row.margin_pct}%`))));
   labelCells($("margin"));
+}
+
+// Each usable route with its breaker in the replica that answered, and a banner for routes sold below their cost.
+async function loadRoutes() {
+  const routes = (await admin("/routes")).data.data;
+  const breakers = { closed: "closed", half_open: "half-open (probing)", open: "open (skipped)" };
+  $("routes").tBodies[0].replaceChildren(...routes.map((route) =>
+    el("tr", {},
+      el("th", { scope: "row" }, route.model),
+      el("td", {}, `${route.route} (${route.provider})`),
+      el("td", { class: "number" }, String(route.order)),
+      el("td", { class: "number" }, usd(route.cost_per_image_micros)),
+      el("td", {}, breakers[route.breaker] ?? route.breaker))));
+  labelCells($("routes"));
+  const below = routes.filter((route) => route.below_cost);
+  $("below-cost").hidden = below.length === 0;
+  $("below-cost").textContent = below.length === 0 ? "" :
+    `Sold below cost: ${below.map((route) => `${route.model} on ${route.route} costs ${usd(route.cost_per_image_micros)} per image, sold at ${usd(route.price_per_image_micros)}`).join("; ")}. Mark a route "promotion": true in the catalog if this is meant.`;
 }
 
 async function refresh() {
@@ -98,6 +119,7 @@ async function refresh() {
     const accounts = await loadAccounts();
     await loadKeys(accounts);
     await loadUsage();
+    await loadRoutes();
     status("token-status", `${accounts.length} account${accounts.length === 1 ? "" : "s"}.`);
   } catch (error) {
     status("token-status", error instanceof APIError && error.status === 401 ? "This admin token was not accepted." : explain(error));
