@@ -48,6 +48,8 @@ import Testing
     final class Saved: Sendable {
         let handle = Mutex<UpstreamHandle?>(nil)
         let submits = Mutex(0)
+        /// Whatever a test notes down from the context (failed attempts).
+        let notes = Mutex<[String]>([])
 
         func context(cancelRequested: @escaping @Sendable () async -> Bool = { false }) -> ProviderContext {
             ProviderContext(
@@ -254,6 +256,34 @@ import Testing
                 )
             }
             #expect(error?.code == .routeUnusable && error?.upstreamDetail?.contains("You did not pass a valid authentication token") == true)
+        }
+    }
+
+    /// A route refused (a wrong token) or throttled past its tries created nothing on Replicate: the generation moves
+    /// to the model's next route, and the books hear of the failed attempt first.
+    @Test(arguments: ["refused", "throttled"])
+    func aReplicateRouteThatStartedNothingFailsOver(way: String) async throws {
+        try await Self.run({
+            $0.requiredKey = "right"
+            $0.rateLimitFirst = way == "throttled" ? 100 : 0
+            $0.retryAfterSeconds = 0
+        }) { harness, client in
+            let request = try ArkProviderTests.request()
+            let replicate = RoutedProvider.Assignment(
+                route: ModelRoute(provider: .replicate, model: Self.model, cost: .flat(35_000)),
+                provider: Self.provider(harness, key: way == "throttled" ? "right" : "wrong", client: client)
+            )
+            let local = RoutedProvider.Assignment(route: ModelRoute(provider: .local, cost: .flat(0)), provider: LocalProvider())
+            let failed = Saved()
+            let context = ProviderContext(
+                resume: nil,
+                attemptFailed: { attempt, error in failed.notes.withLock { $0.append("\(attempt.route): \(error.code)") } }
+            ) { _ in }
+            let outcome = try await RoutedProvider(routes: [request.model.id: [replicate, local]]).generate(request, context: context)
+            #expect(outcome.images.count == 1)
+            #expect(failed.notes.withLock { $0 } == [way == "throttled" ? "replicate: notStarted" : "replicate: routeUnusable"])
+            let stats = try await harness.stats()
+            #expect(stats["accepted"] == 0, "no prediction was created")
         }
     }
 
