@@ -143,13 +143,30 @@ def test_every_data_table_is_a_list_of_cards_on_a_phone(server, browser):
     page.get_by_label("Admin token", exact=True).dispatch_event("change")
     expect(page.locator("#keys tbody tr").first).to_be_visible()
     expect(page.locator("#margin tbody tr").first).to_be_visible()
-    for table in ["#accounts", "#keys", "#margin"]:
+    expect(page.locator("#routes tbody tr").first).to_be_visible()
+    for table in ["#accounts", "#keys", "#margin", "#routes"]:
         shape = page.locator(table).evaluate(overflowing)
         assert not shape["wide"] and shape["unlabelled"] == 0 and shape["rows"] > 0, (table, shape)
     # The Revoke button of every key is on the screen, not scrolled off it.
     box = page.locator("#keys tbody tr").first.get_by_role("button", name="Revoke").bounding_box()
     assert box and box["x"] + box["width"] <= 390
     context.close()
+
+
+def test_every_data_table_is_a_table_on_a_desktop(server, page):
+    """The cards are for phones: on a desktop each column's heading stands above its cells (the catalogue's grid of
+    model cards once laid the heading row and the body side by side)."""
+    aligned = """(table) => [...table.tHead.rows[0].cells].every((heading, index) => {
+        const cell = table.tBodies[0].rows[0].cells[index];
+        const [top, below] = [heading.getBoundingClientRect(), cell.getBoundingClientRect()];
+        return Math.abs(top.left - below.left) < 2 && below.top >= top.bottom - 1;
+    })"""
+    page.goto(server["base"] + "/admin")
+    page.get_by_label("Admin token", exact=True).fill(ADMIN_TOKEN)
+    page.get_by_label("Admin token", exact=True).dispatch_event("change")
+    for table in ["#accounts", "#keys", "#routes"]:
+        expect(page.locator(f"{table} tbody tr").first).to_be_visible()
+        assert page.locator(table).evaluate(aligned), table
 
 
 def test_each_modes_table_states_that_modes_own_requirement(server, page):
