@@ -298,8 +298,9 @@ def emulator_factory():
 
 @pytest.fixture
 def ark_factory():
-    """Starts Ark (or, with command="openai-emulator", OpenAI-compatible) emulators with the given options; returns
-    the base URL (…/api/v3, …/v1) and a reader of its counters."""
+    """Starts Ark (or, with command="openai-emulator" or "replicate-emulator", OpenAI-compatible or Replicate)
+    emulators with the given options; returns the base URL (…/api/v3, …/v1, or the host for Replicate, whose paths
+    start with /v1) and a reader of its counters."""
     started = []
 
     def start(*options: str, command: str = "ark-emulator"):
@@ -307,7 +308,7 @@ def ark_factory():
         emulator = Process([command, "--port", str(port), *options], f"{command}-{port}")
         started.append(emulator)
         wait_for(f"http://127.0.0.1:{port}/_emulator/stats")
-        base = f"http://127.0.0.1:{port}" + ("/api/v3" if command == "ark-emulator" else "/v1")
+        base = f"http://127.0.0.1:{port}" + {"ark-emulator": "/api/v3", "openai-emulator": "/v1"}.get(command, "")
         return base, lambda: requests.get(f"http://127.0.0.1:{port}/_emulator/stats", timeout=5).json()
 
     yield start

@@ -42,13 +42,25 @@ actor ArkState {
         return lost
     }
 
-    /// Makes the call's images; each slot is an image's file name and size, or nil where that image failed.
+    /// Takes a call and makes its images at once (Ark and OpenAI-compatible servers are synchronous).
     func run(_ call: ArkCall, id: String) async -> [ArkImage?] {
+        self.accept(call)
+        return await self.make(call, id: id)
+    }
+
+    /// Counts a call taken for work: its prompt (a prompt seen before is, with unique prompts, a resend) and how its
+    /// references came.
+    func accept(_ call: ArkCall) {
         self.stats.accepted += 1
         if !self.promptsRun.insert(call.prompt).inserted { self.stats.duplicatePrompts += 1 }
         for reference in call.references {
             if reference.hasPrefix("data:") { self.stats.referenceDataURIs += 1 } else { self.stats.referenceRemoteURLs += 1 }
         }
+    }
+
+    /// Makes an accepted call's images and bills them; each slot is an image's file name and size, or nil where that
+    /// image failed.
+    func make(_ call: ArkCall, id: String) async -> [ArkImage?] {
         let format: ImageFormat = call.format == "png" ? .png : .jpeg
         let bytes = await self.render(width: call.width, height: call.height, format: format)
         var slots: [ArkImage?] = []
@@ -73,6 +85,9 @@ actor ArkState {
     }
 
     func countInvalid() { self.stats.invalidRequests += 1 }
+    func countPoll() { self.stats.statusPolls += 1 }
+    func countCancelled() { self.stats.cancelled += 1 }
+    func countFailed() { self.stats.failed += 1 }
 
     func file(_ name: String) -> (bytes: [UInt8], contentType: String)? { self.files[name] }
 
@@ -113,9 +128,12 @@ struct ArkStats: Encodable, Sendable {
     var answersLost = 0
     var droppedOutputs = 0
     var invalidRequests = 0
+    /// Asynchronous protocols (Replicate): predictions read, cancelled before they made anything, and ended `failed`.
+    var statusPolls = 0
+    var cancelled = 0
+    var failed = 0
     /// Calls run whose prompt an earlier call had: with unique prompts, a resend.
     var duplicatePrompts = 0
     var referenceDataURIs = 0
     var referenceRemoteURLs = 0
-
 }

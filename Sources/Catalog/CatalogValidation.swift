@@ -76,8 +76,12 @@ extension ModelCatalog {
                 throw CatalogError(field: "\(place).edit_endpoint", reason: "a fal route of a model with mode edit needs one")
             }
         case .ark, .replicate, .openai:
-            guard route.model?.isEmpty == false else {
+            guard let upstream = route.model, !upstream.isEmpty else {
                 throw CatalogError(field: "\(place).model", reason: "a \(route.provider) route needs the upstream's model id")
+            }
+            // Replicate's id goes into the URL path the key is sent to: exactly `owner/name`, nothing else.
+            if route.provider == .replicate, !Self.isReplicateModel(upstream) {
+                throw CatalogError(field: "\(place).model", reason: "a replicate route names its model as owner/name (a-z, 0-9, '-', '_', '.')")
             }
         case .local:
             break
@@ -139,5 +143,15 @@ extension ModelCatalog {
     static func isVariableName(_ text: String) -> Bool {
         guard let first = text.unicodeScalars.first, first == "_" || ("A"..."Z").contains(first) else { return false }
         return text.unicodeScalars.allSatisfy { $0 == "_" || ("A"..."Z").contains($0) || ("0"..."9").contains($0) }
+    }
+
+    /// `owner/name`, each part lowercase letters, digits, `-`, `_` or `.` (and not `.` or `..`).
+    static func isReplicateModel(_ text: String) -> Bool {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        return parts.count == 2
+            && parts.allSatisfy { part in
+                !part.isEmpty && part != "." && part != ".."
+                    && part.unicodeScalars.allSatisfy { "-_.".unicodeScalars.contains($0) || ("a"..."z").contains($0) || ("0"..."9").contains($0) }
+            }
     }
 }

@@ -36,7 +36,7 @@ package struct ModelRoute: Sendable, Codable, Equatable {
             switch self {
             case .fal: "https://queue.fal.run"
             case .ark: "https://ark.ap-southeast.bytepluses.com/api/v3"
-            case .replicate: "https://api.replicate.com/v1"
+            case .replicate: "https://api.replicate.com"
             case .openai: "https://api.openai.com/v1"
             case .local: nil
             }

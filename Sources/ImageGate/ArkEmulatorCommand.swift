@@ -20,7 +20,10 @@ struct ArkEmulatorCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on.") var port = 8183
     @Option(help: "Time each call takes, e.g. 0, 500ms, 2s.") var latency = "0"
     @Option(name: .customLong("fail-rate"), help: "Share of calls (0 to 1) that fail as a whole.") var failRate = 0.0
-    @Option(name: .customLong("fail-type"), help: "invalid_parameter, content_policy, authentication, model_not_found, overloaded or internal_error.")
+    @Option(
+        name: .customLong("fail-type"),
+        help: "invalid_parameter, content_policy, authentication, model_not_found, overloaded or internal_error."
+    )
     var failType = "internal_error"
     @Option(name: .customLong("rate-limit-first"), help: "Answer 429 (with Retry-After) to the first N calls.") var rateLimitFirst = 0
     @Option(name: .customLong("rate-limit-rate"), help: "Share of later calls answered 429.") var rateLimitRate = 0.0
@@ -34,14 +37,18 @@ struct ArkEmulatorCommand: AsyncParsableCommand {
     @Option(help: "Seed of the failure dice.") var seed: UInt64 = 42
 
     func run() async throws {
-        try await Self.serve(try self.configuration(), openAI: false)
+        try await Self.serve(try self.configuration(), name: "ark-emulator", ArkEmulator.application)
     }
 
-    /// Runs the Ark emulator, or the OpenAI-compatible one on the same engine and knobs.
-    static func serve(_ config: ArkEmulatorConfiguration, openAI: Bool) async throws {
-        var logger = Logger(label: openAI ? "openai-emulator" : "ark-emulator")
+    /// Runs the Ark emulator, or another protocol's (OpenAI-compatible, Replicate) on the same engine and knobs.
+    static func serve(
+        _ config: ArkEmulatorConfiguration,
+        name: String,
+        _ application: (ArkEmulatorConfiguration, Logger) -> any Service
+    ) async throws {
+        var logger = Logger(label: name)
         logger.logLevel = .info
-        let service = openAI ? ArkEmulator.openAIApplication(config, logger: logger) : ArkEmulator.application(config, logger: logger)
+        let service = application(config, logger)
         let group = ServiceGroup(configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
@@ -88,6 +95,6 @@ struct OpenAIEmulatorCommand: AsyncParsableCommand {
     @OptionGroup var options: ArkEmulatorCommand
 
     func run() async throws {
-        try await ArkEmulatorCommand.serve(try self.options.configuration(), openAI: true)
+        try await ArkEmulatorCommand.serve(try self.options.configuration(), name: "openai-emulator", ArkEmulator.openAIApplication)
     }
 }

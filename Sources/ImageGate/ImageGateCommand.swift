@@ -9,7 +9,8 @@ struct ImageGateCommand: AsyncParsableCommand {
         abstract: "A self-hostable, pay-as-you-go image-generation API.",
         version: ImageGateVersion.current,
         subcommands: [
-            ServeCommand.self, ConfigCommand.self, FalEmulatorCommand.self, ArkEmulatorCommand.self, OpenAIEmulatorCommand.self, GenerateCommand.self,
+            ServeCommand.self, ConfigCommand.self, FalEmulatorCommand.self, ArkEmulatorCommand.self, OpenAIEmulatorCommand.self,
+            ReplicateEmulatorCommand.self, GenerateCommand.self,
             GenerationsCommand.self,
             AccountCommand.self,
             AccountsCommand.self, KeysCommand.self, CreditsCommand.self, UsageCommand.self, AuditCommand.self, RenderCommand.self,

@@ -31,7 +31,7 @@ package struct RoutePlan: Sendable {
     package let belowCost: [String]
 
     /// The protocols this build can call.
-    static let spoken: Set<ModelRoute.Provider> = [.fal, .ark, .openai, .local]
+    static let spoken: Set<ModelRoute.Provider> = [.fal, .ark, .replicate, .openai, .local]
 
     /// Whether any model calls an upstream (then many more generations wait at once than with the local engine).
     package var usesUpstream: Bool { self.choices.values.joined().contains { $0.route.map { $0.provider != .local } ?? false } }

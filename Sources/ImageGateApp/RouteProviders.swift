@@ -84,7 +84,14 @@ func makeRouteProvider(
         configuration.responseFormat = route.responseFormat
         provider = OpenAIProvider(configuration: configuration, client: arkClient, logger: logger)
     case .replicate:
-        throw ConfigurationError(description: "model '\(model.id)': this build does not speak \(route.provider) yet")
+        guard let upstream = route.model, let baseURL = choice.baseURL else {
+            throw ConfigurationError(description: "model '\(model.id)': its replicate route needs a model and an address")
+        }
+        var configuration = ReplicateConfiguration(key: choice.key ?? "", baseURL: baseURL, model: upstream)
+        // The calls are short; the wait is for the whole prediction.
+        if let seconds = route.timeoutSeconds { configuration.deadline = .seconds(seconds) }
+        configuration.outputFormats = route.abilities?.outputFormats ?? []
+        provider = ReplicateProvider(configuration: configuration, httpClient: httpClient, submitClient: submitClient, logger: logger)
     }
     return .init(route: route, provider: provider)
 }

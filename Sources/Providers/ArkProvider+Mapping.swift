@@ -45,60 +45,22 @@ extension ArkProvider {
         if response.status == 200 { return .answer }
         let info = (try? JSONDecoder().decode(ArkWire.ErrorBody.self, from: Data(response.body)))?.error
         let code = info?.code ?? ""
-        let detail = response.text
         let upstreamType = code.isEmpty ? "http_\(response.status)" : code
         let said = info?.message ?? "HTTP \(response.status)"
         switch response.status {
-        case 429:
-            return .refusedToStart(
-                ProviderError(code: .notStarted, message: "The upstream is busy: \(said)", upstreamType: upstreamType, upstreamDetail: detail),
-                retryAfter: response.retryAfter
-            )
-        case 500...599 where Self.notStartedCodes.contains(code):
-            return .refusedToStart(
-                ProviderError(code: .notStarted, message: "The upstream is overloaded: \(said)", upstreamType: upstreamType, upstreamDetail: detail),
-                retryAfter: response.retryAfter
-            )
-        case 401, 403, 404:
-            return .final(
-                ProviderError(
-                    code: .routeUnusable,
-                    message: "The upstream refused this route: \(said)",
-                    upstreamType: upstreamType,
-                    upstreamDetail: detail
-                )
-            )
-        case 400 where code.hasPrefix("InvalidEndpoint"):
-            return .final(
-                ProviderError(
-                    code: .routeUnusable,
-                    message: "The upstream refused this route: \(said)",
-                    upstreamType: upstreamType,
-                    upstreamDetail: detail
-                )
-            )
+        case 429,
+            500...599 where Self.notStartedCodes.contains(code):
+            return .busy(response, said: said, upstreamType: upstreamType)
+        case 401, 403, 404,
+            400 where code.hasPrefix("InvalidEndpoint"):
+            return .routeRefused(response, said: said, upstreamType: upstreamType)
         case 400..<500 where Self.isContentPolicy(code):
-            return .final(Self.contentPolicy(code: code, detail: detail))
+            return .flagged(response, upstreamType: code)
         case 400..<500:
-            return .final(
-                ProviderError(
-                    code: .upstreamFailed,
-                    message: "The upstream refused the request: \(said)",
-                    upstreamType: upstreamType,
-                    upstreamDetail: detail
-                )
-            )
+            return .requestRefused(response, said: said, upstreamType: upstreamType)
         default:
             // A 500 (or a proxy's 502/504) after the request was written: it may have run, and been billed.
-            return .final(
-                ProviderError(
-                    code: .outcomeUnknown,
-                    message: "The upstream failed after the request was sent (HTTP \(response.status)); it was not sent again.",
-                    upstreamType: upstreamType,
-                    upstreamDetail: detail,
-                    billedImages: images
-                )
-            )
+            return .lostAfterSending(response, upstreamType: upstreamType, images: images)
         }
     }
 
@@ -137,7 +99,7 @@ extension ArkProvider {
         // Nothing delivered: say why, and record what Ark says it billed (nothing, unless its usage says otherwise).
         let billed = max(0, answer.usage?.generatedImages ?? 0)
         if let code = failures.compactMap(\.code).first(where: Self.isContentPolicy) {
-            throw Self.contentPolicy(code: code, detail: response.text, billed: billed)
+            throw ProviderError.contentPolicy(upstreamType: code, detail: response.text, billed: billed)
         }
         throw ProviderError(
             code: .upstreamFailed,
@@ -152,16 +114,6 @@ extension ArkProvider {
     /// Volcengine's `*RiskDetection`.
     static func isContentPolicy(_ code: String) -> Bool {
         code.contains("SensitiveContentDetected") || code.hasSuffix("RiskDetection")
-    }
-
-    static func contentPolicy(code: String, detail: String, billed: Int = 0) -> ProviderError {
-        ProviderError(
-            code: .contentPolicyViolation,
-            message: "The request was flagged by the content checker.",
-            upstreamType: code,
-            upstreamDetail: detail,
-            billedImages: billed
-        )
     }
 
     /// `"2048x2048"` as a width and a height.

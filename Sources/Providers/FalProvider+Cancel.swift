@@ -58,13 +58,6 @@ extension FalProvider {
             "fal request abandoned",
             metadata: ["request_id": "\(handle.requestID)", "cancel": "\(answer)", "billed_images": "\(billed)", "detail": "\(detail ?? "-")"]
         )
-        // `reason` is what the user reads; `detail` (an internal error's own text) goes to the operator only.
-        return ProviderError(
-            code: .deadlineExceeded,
-            message: "\(reason) The request was cancelled upstream.",
-            upstreamType: upstreamType,
-            upstreamDetail: [detail, "cancel: \(answer)"].compactMap { $0 }.joined(separator: "; "),
-            billedImages: billed
-        )
+        return .abandoned(reason: reason, upstreamType: upstreamType, detail: detail, cancelAnswer: answer, billed: billed)
     }
 }

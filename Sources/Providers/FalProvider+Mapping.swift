@@ -39,12 +39,7 @@ extension FalProvider {
         let body = try? JSONDecoder().decode(FalWire.ErrorBody.self, from: Data(response.body))
         let errorType = body?.errorType ?? response.errorTypeHeader
         if body?.types.contains("content_policy_violation") == true {
-            return ProviderError(
-                code: .contentPolicyViolation,
-                message: "The request was flagged by the content checker.",
-                upstreamType: "content_policy_violation",
-                upstreamDetail: response.text
-            )
+            return .contentPolicy(upstreamType: "content_policy_violation", detail: response.text)
         }
         let message = body?.messages.first ?? "HTTP \(response.status)"
         return ProviderError(

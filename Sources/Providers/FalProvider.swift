@@ -40,7 +40,7 @@ package struct FalProvider: ImageProvider {
     }
 
     package func generate(_ request: ProviderRequest, context: ProviderContext) async throws(ProviderError) -> ProviderOutcome {
-        let deadline = self.deadline(startedAtMillis: request.startedAtMillis)
+        let deadline = request.deadline(after: self.configuration.deadline)
         let handle: FalWire.QueueHandle
         if let saved = context.resume {
             guard let decoded = try? JSONDecoder().decode(FalWire.QueueHandle.self, from: Data(saved.data.utf8)) else {
@@ -120,11 +120,5 @@ package struct FalProvider: ImageProvider {
             }
         }.value
         return try result.get()
-    }
-
-    /// The generation's deadline on this process's clock: `configuration.deadline` after it first started.
-    func deadline(startedAtMillis: Int64) -> ContinuousClock.Instant {
-        let elapsed = Duration.milliseconds(max(0, Int64(Date().timeIntervalSince1970 * 1000) - startedAtMillis))
-        return ContinuousClock.now + self.configuration.deadline - elapsed
     }
 }

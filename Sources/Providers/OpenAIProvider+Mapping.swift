@@ -49,41 +49,18 @@ extension OpenAIProvider {
         let info = (try? JSONDecoder().decode(ErrorBody.self, from: Data(response.body)))?.error
         let code = info?.code ?? info?.type ?? "http_\(response.status)"
         let said = info?.message ?? "HTTP \(response.status)"
-        let detail = response.text
         switch response.status {
         case 429,
             503 where ["overloaded", "storage_full"].contains(code):
-            return .refusedToStart(
-                ProviderError(code: .notStarted, message: "The upstream is busy: \(said)", upstreamType: code, upstreamDetail: detail),
-                retryAfter: response.retryAfter
-            )
+            return .busy(response, said: said, upstreamType: code)
         case 401, 402, 403, 404:
-            return .final(
-                ProviderError(code: .routeUnusable, message: "The upstream refused this route: \(said)", upstreamType: code, upstreamDetail: detail)
-            )
+            return .routeRefused(response, said: said, upstreamType: code)
         case 400..<500 where ["content_policy_violation", "moderation_blocked"].contains(code):
-            return .final(
-                ProviderError(
-                    code: .contentPolicyViolation,
-                    message: "The request was flagged by the content checker.",
-                    upstreamType: code,
-                    upstreamDetail: detail
-                )
-            )
+            return .flagged(response, upstreamType: code)
         case 400..<500:
-            return .final(
-                ProviderError(code: .upstreamFailed, message: "The upstream refused the request: \(said)", upstreamType: code, upstreamDetail: detail)
-            )
+            return .requestRefused(response, said: said, upstreamType: code)
         default:
-            return .final(
-                ProviderError(
-                    code: .outcomeUnknown,
-                    message: "The upstream failed after the request was sent (HTTP \(response.status)); it was not sent again.",
-                    upstreamType: code,
-                    upstreamDetail: detail,
-                    billedImages: images
-                )
-            )
+            return .lostAfterSending(response, upstreamType: code, images: images)
         }
     }
 

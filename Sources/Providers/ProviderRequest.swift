@@ -1,4 +1,5 @@
 import Catalog
+import Foundation
 import Imaging
 
 /// Whether a generation starts from text alone or from reference images.
@@ -79,5 +80,14 @@ package struct ProviderRequest: Sendable {
         self.startedAtMillis = startedAtMillis
         self.recordedProvider = recordedProvider
         self.recordedRoute = recordedRoute
+    }
+}
+
+extension ProviderRequest {
+    /// The generation's deadline on this process's clock: `limit` after it first started, so restarts never extend
+    /// it (asynchronous suppliers: fal, Replicate).
+    package func deadline(after limit: Duration) -> ContinuousClock.Instant {
+        let elapsed = Duration.milliseconds(max(0, Int64(Date().timeIntervalSince1970 * 1000) - self.startedAtMillis))
+        return ContinuousClock.now + limit - elapsed
     }
 }

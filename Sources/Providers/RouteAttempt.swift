@@ -3,7 +3,7 @@
 package struct RouteAttempt: Sendable, Equatable {
     /// The route's name within its model (`ModelRoute.name`; the provider's name for the local stand-in).
     package let route: String
-    /// The protocol that runs it (`fal`, `ark`, `openai`, `local`).
+    /// The protocol that runs it (`fal`, `ark`, `replicate`, `openai`, `local`).
     package let provider: String
     /// What the route bills for one image of this request's size, in micro-USD.
     package let costPerImage: Int64

@@ -25,10 +25,11 @@ enum SupplierVerdict {
     case final(ProviderError)
 }
 
-/// One synchronous call to a supplier whose answer holds the images (Ark, OpenAI-compatible servers), sent exactly
-/// once: again only when it provably never left this machine (`FalSendSafety`) or the supplier refused to start it.
-/// Anything else after the request was written (a time-out, a reset) may have run and been billed: `outcomeUnknown`
-/// with the images asked for as the possible bill, never a second call.
+/// One synchronous call to a supplier whose answer holds the images (Ark, OpenAI-compatible servers), or that starts
+/// the work (Replicate's prediction create), sent exactly once: again only when it provably never left this machine
+/// (`FalSendSafety`) or the supplier refused to start it. Anything else after the request was written (a time-out, a
+/// reset) may have run and been billed: `outcomeUnknown` with the images asked for as the possible bill, never a
+/// second call.
 struct SynchronousCall: Sendable {
     let provider: String
     let client: HTTPClient
@@ -116,17 +117,25 @@ struct SynchronousCall: Sendable {
         }
     }
 
-    /// One HTTP call with the route's key, read whole.
-    func execute(_ url: String, body: [UInt8]) async throws -> SupplierResponse {
+    /// One HTTP call with the route's key, read whole (a POST with `body`; a GET without), counted in
+    /// `imagegate_upstream_calls_total` like fal's.
+    func execute(_ url: String, method: HTTPMethod = .POST, body: [UInt8]?) async throws -> SupplierResponse {
         var request = HTTPClientRequest(url: url)
-        request.method = .POST
+        request.method = method
         request.headers = self.headers
-        request.body = .bytes(ByteBuffer(bytes: body))
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
         let started = ContinuousClock.now
-        let response = try await self.client.execute(request, timeout: self.timeout)
+        let response: HTTPClientResponse
+        do {
+            response = try await self.client.execute(request, timeout: self.timeout)
+        } catch {
+            UpstreamCallMetrics.record(provider: self.provider, outcome: UpstreamCallMetrics.outcome(of: error))
+            throw error
+        }
+        UpstreamCallMetrics.record(provider: self.provider, outcome: "\(response.status.code / 100)xx")
         Timer(
             label: "imagegate_upstream_request_duration_seconds",
-            dimensions: [("provider", self.provider), ("method", "POST"), ("status", "\(response.status.code)")]
+            dimensions: [("provider", self.provider), ("method", "\(method)"), ("status", "\(response.status.code)")]
         )
         .record(duration: ContinuousClock.now - started)
         let bytes = try await response.body.collect(upTo: 256 << 20)

@@ -66,6 +66,9 @@ import Testing
         #expect(plain.keyVariable == "ARK_API_KEY")
         #expect(plain.resolvedBaseURL(environment: [:]) == "https://ark.ap-southeast.bytepluses.com/api/v3")
         #expect(ModelRoute(provider: .local, cost: .flat(0)).keyVariable == nil)
+        let replicate = ModelRoute(provider: .replicate, model: "bytedance/seedream-5-lite", cost: .flat(1))
+        #expect(replicate.keyVariable == "REPLICATE_API_TOKEN" && replicate.resolvedBaseURL(environment: [:]) == "https://api.replicate.com")
+        #expect(ModelCatalog.isReplicateModel("bytedance/seedream-4.5") && !ModelCatalog.isReplicateModel("bytedance/seedream/x"))
     }
 
     /// Each mistake is refused with the field that holds it and why.
@@ -81,6 +84,14 @@ import Testing
         (#"models[0].routes[1].timeout_s = 0"#, "models[0].routes[1].timeout_s", "positive"),
         (#"models[0].parameters.size.default = "4K""#, "models[0].parameters.size.default", "not one of its values"),
         (#"models[1] = models[0]"#, "models[1].id", "listed twice"),
+        (
+            #"models[0].routes[1] = {"provider": "replicate", "model": "bytedance/seedream-5-lite?x=1", "cost_per_image_micros": 1}"#,
+            "models[0].routes[1].model", "owner/name"
+        ),
+        (
+            #"models[0].routes[1] = {"provider": "replicate", "model": "bytedance/../v1/account", "cost_per_image_micros": 1}"#,
+            "models[0].routes[1].model", "owner/name"
+        ),
     ])
     func aCatalogThatCannotBeServedIsRefusedWithFieldAndReason(change: String, field: String, reason: String) throws {
         let data = try Self.edited(change)

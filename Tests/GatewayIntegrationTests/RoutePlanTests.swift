@@ -79,6 +79,19 @@ import Testing
         #expect(plan.choices.values.allSatisfy { $0.count == 1 && $0[0].route?.provider == .fal && $0[0].key == "k" })
     }
 
+    @Test func aReplicateRouteRunsWithItsTokenAtReplicatesAddress() throws {
+        let catalog = try Self.catalog(routes: [
+            #"{"provider": "ark", "model": "seedream-5-0-260128", "cost_per_image_micros": 35000}"#,
+            #"{"provider": "replicate", "model": "bytedance/seedream-5-lite", "cost_per_image_micros": 35000}"#,
+        ])
+        let plan = try RoutePlan.make(try Self.config(environment: ["REPLICATE_API_TOKEN": "r8_k"]), catalog: catalog)
+        let choices = try #require(plan.choices["seedream-5-lite"])
+        let choice = try #require(choices.first)
+        #expect(choices.count == 1)
+        #expect(choice.route?.provider == .replicate && choice.key == "r8_k" && choice.baseURL == "https://api.replicate.com")
+        #expect(plan.skipped.contains { $0.contains("route 1 (ark)") && $0.contains("ARK_API_KEY") })
+    }
+
     /// The bundled catalog's first model with other routes.
     static func catalog(routes: [String]) throws -> ModelCatalog {
         var root = try #require(try JSONSerialization.jsonObject(with: Data(try Self.bundledText().utf8)) as? [String: Any])

@@ -6,14 +6,18 @@ import NIOCore
 import NIOPosix
 import ServiceLifecycle
 
-/// Runs `imagegate ark-emulator` in this process on a free loopback port for the duration of a test.
+/// Runs `imagegate ark-emulator` (or another protocol's emulator on its engine: `application`) in this process on a
+/// free loopback port for the duration of a test.
 struct ArkHarness {
     let configuration: ArkEmulatorConfiguration
 
-    var baseURL: String { "http://127.0.0.1:\(self.configuration.port)/api/v3" }
+    /// The emulator's address, as a Replicate route names it.
+    var root: String { "http://127.0.0.1:\(self.configuration.port)" }
+    var baseURL: String { "\(self.root)/api/v3" }
 
     static func with<T: Sendable>(
         _ configure: (inout ArkEmulatorConfiguration) -> Void = { _ in },
+        application: (ArkEmulatorConfiguration, Logger) -> any Service = ArkEmulator.application,
         _ body: @Sendable (ArkHarness) async throws -> T
     ) async throws -> T {
         var configuration = ArkEmulatorConfiguration()
@@ -23,7 +27,7 @@ struct ArkHarness {
         configure(&configuration)
         var logger = Logger(label: "ark-emulator-test")
         logger.logLevel = .error
-        let group = ServiceGroup(configuration: .init(services: [ArkEmulator.application(configuration, logger: logger)], logger: logger))
+        let group = ServiceGroup(configuration: .init(services: [application(configuration, logger)], logger: logger))
         let harness = ArkHarness(configuration: configuration)
         return try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }

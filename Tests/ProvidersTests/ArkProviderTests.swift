@@ -29,7 +29,8 @@ import Testing
             seed: 7,
             outputFormat: .png,
             references: references,
-            startedAtMillis: 0
+            // Now: an asynchronous supplier's deadline counts from here.
+            startedAtMillis: Int64(Date().timeIntervalSince1970 * 1000)
         )
     }
 
