@@ -106,6 +106,8 @@ def test_signed_events_are_retried_with_one_id_until_a_2xx(server_factory):
     # The event is also what GET shows (without the webhook's own state).
     shown_generation = generation(base, key, gen_id)
     shown_generation.pop("webhook")
+    # Like `webhook`, the attempts are the owner's view of one generation only (GET), never in an event's body.
+    assert shown_generation.pop("attempts") == [{"provider": "local", "outcome": "completed"}]
     assert json.loads(deliveries[2][1])["data"] == shown_generation
 
     # Redelivery: the same id again, on request.
