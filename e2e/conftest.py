@@ -8,6 +8,7 @@ import concurrent.futures
 import datetime
 import ipaddress
 import os
+import pathlib
 import re
 import shutil
 import socket
@@ -132,10 +133,11 @@ class Cluster:
     """`scripts/cluster up N [--s3]`: PostgreSQL, N replicas and nginx (and a SeaweedFS bucket for the outputs, delivered
     by redirect), standing in for one `serve` process."""
 
-    def __init__(self, replicas: int, options: list[str], s3: bool = False):
+    def __init__(self, replicas: int, options: list[str], s3: bool = False, env: dict | None = None):
+        """`env`: more environment for every replica (a catalog's supplier addresses and keys)."""
         port = free_consecutive_ports(replicas + 1)
         self.directory = tempfile.mkdtemp(prefix="cluster-", dir=WORK)
-        self.env = {**server_environment(), "IMAGEGATE_BIN": BINARY, "IMAGEGATE_CLUSTER_DIR": self.directory,
+        self.env = {**server_environment(), **(env or {}), "IMAGEGATE_BIN": BINARY, "IMAGEGATE_CLUSTER_DIR": self.directory,
                     "IMAGEGATE_CLUSTER_PORT": str(port), "IMAGEGATE_CLUSTER_PG_PORT": str(free_port()),
                     "IMAGEGATE_CLUSTER_S3_PORT": str(free_consecutive_ports(10)),
                     "IMAGEGATE_CLUSTER_METRICS_PORT": str(free_consecutive_ports(replicas + 1)),
@@ -163,6 +165,26 @@ class Cluster:
 
     def stop(self):
         subprocess.run([f"{ROOT}/scripts/cluster", "down"], env=self.env, capture_output=True, timeout=120)
+
+    def restart(self, replica: int, signal: int):
+        """Stops replica `replica` (1-based) with `signal` and starts it again as it was. SIGKILL: no graceful
+        shutdown, leases and in-flight requests left behind. SIGTERM (a rolling deploy): the replica finishes what it
+        sent upstream, gives its leases back and exits by itself, within a minute."""
+        directory = pathlib.Path(self.directory)
+        pid_file = directory / f"replica-{replica}.pid"
+        pid = int(pid_file.read_text())
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            command = [part.decode() for part in f.read().split(b"\0") if part]
+        with open(f"/proc/{pid}/environ", "rb") as f:  # the store's keys are in it, not on the command line
+            environment = dict(part.decode().split("=", 1) for part in f.read().split(b"\0") if b"=" in part)
+        os.kill(pid, signal)
+        deadline = time.time() + 60
+        while os.path.exists(f"/proc/{pid}") and "zombie" not in open(f"/proc/{pid}/status").read():
+            assert time.time() < deadline, f"replica {replica} did not stop within 60 s of signal {signal}"
+            time.sleep(0.05)
+        log = open(directory / f"replica-{replica}-restarted.log", "a")
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=environment)
+        pid_file.write_text(str(process.pid))
 
 
 def submit_async(base: str, key: str, **body) -> requests.Response:

@@ -6,8 +6,6 @@ generation, fal is never sent one twice, the balance is the credit minus the del
 """
 
 import concurrent.futures
-import os
-import pathlib
 import subprocess
 import time
 import uuid
@@ -29,7 +27,7 @@ def test_three_replicas_on_postgres_survive_kills_with_exact_books(emulator_fact
                           "--log-level", "warning"], s3=outputs == "s3")
     try:
         operator("credits", "add", "--account", "default", "--usd", "10", data_dir=cluster.data_dir)
-        final = run_chaos(cluster.base, cluster.key, fal, pathlib.Path(cluster.directory), credit_micros=20_000_000)
+        final = run_chaos(cluster.base, cluster.key, fal, cluster, credit_micros=20_000_000)
         outputs_are_served(cluster.base, cluster.key, final, redirect=outputs == "s3")
         one_key_on_every_replica(int(cluster.base.rsplit(":", 1)[1]), cluster.key)
         audit = subprocess.run([BINARY, "audit", "--data-dir", cluster.data_dir, "--database", cluster.database],
@@ -69,30 +67,12 @@ def one_key_on_every_replica(port: int, key: str):
         assert len(set(pool.map(send, range(12)))) == 1
 
 
-def run_chaos(base: str, key: str, fal: str, cluster, credit_micros: int):
-    def restart(replica: int, signal: int):
-        pid_file = cluster / f"replica-{replica}.pid"
-        pid = int(pid_file.read_text())
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            command = [part.decode() for part in f.read().split(b"\0") if part]
-        with open(f"/proc/{pid}/environ", "rb") as f:  # the store's keys are in it, not on the command line
-            environment = dict(part.decode().split("=", 1) for part in f.read().split(b"\0") if b"=" in part)
-        # SIGKILL: no graceful shutdown, leases and in-flight requests left behind. SIGTERM (a rolling deploy): the
-        # replica finishes what it sent upstream, gives its leases back and exits by itself, within a minute.
-        os.kill(pid, signal)
-        deadline = time.time() + 60
-        while os.path.exists(f"/proc/{pid}") and "zombie" not in open(f"/proc/{pid}/status").read():
-            assert time.time() < deadline, f"replica {replica} did not stop within 60 s of signal {signal}"
-            time.sleep(0.05)
-        log = open(cluster / f"replica-{replica}-restarted.log", "a")
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=environment)
-        pid_file.write_text(str(process.pid))
-
+def run_chaos(base: str, key: str, fal: str, cluster: Cluster, credit_micros: int):
     def killer(submitted):
         for replica, share, signal in ((2, 3, 9), (3, 3 / 2, 15)):
             while submitted() < TOTAL / share:
                 time.sleep(0.05)
-            restart(replica, signal)
+            cluster.restart(replica, signal)
 
     submit_all_during(base, key, "cluster", TOTAL, killer)
     final = wait_for_all_to_end(base, key, TOTAL, timeout=300)

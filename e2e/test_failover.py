@@ -86,6 +86,15 @@ def test_generations_fail_over_to_ark_while_fal_is_down_and_the_breaker_closes_w
         assert fal_route["breaker"] == "open" and fal_route["below_cost"] and fal_route["order"] == 1, routes
         assert all(len(a) == 1 for a in moved[6:]), f"once open, generations go straight to Ark: {moved}"
 
+        # Flapping: after the cooldown one probe goes to fal (half-open); fal is still down, so it fails over and the
+        # breaker opens again.
+        time.sleep(10.5)
+        probe = generate(base, key, "a lighthouse probing the outage")
+        assert [(a["provider"], a["outcome"]) for a in attempts(base, key, probe["generation_id"])] == [
+            ("fal", "not_started"), ("ark", "completed")]
+        assert breaker_state(metrics, "fal") == 2, "open again after the failed probe"
+        during.append(probe)
+
         # fal returns; after the cooldown one probe goes to it and closes the breaker.
         fal = start_fal()
         time.sleep(10.5)
@@ -96,69 +105,84 @@ def test_generations_fail_over_to_ark_while_fal_is_down_and_the_breaker_closes_w
         # Each generation was accepted by one supplier, once.
         fal_accepted = requests.get(f"http://127.0.0.1:{fal_port}/_emulator/stats", timeout=5).json()["accepted"]
         assert fal_accepted == 1, "the restarted emulator saw the probe only"
-        assert ark_stats()["accepted"] == 10 and ark_stats()["imagesBilled"] == 10
+        assert ark_stats()["accepted"] == 11 and ark_stats()["imagesBilled"] == 11
 
         # The margin report shows both routes: revenue at the page's price, cost at each route's.
         margin = requests.get(f"{base}/admin/v1/margin?by=route", headers=admin, timeout=10).json()["data"]
         by_route = {row["route"]: row for row in margin if row["model"] == MODEL}
-        assert by_route["fal"]["images"] == 2 and by_route["ark"]["images"] == 10, margin
-        assert micros(by_route["ark"]["revenue_usd"]) == 10 * 14_000
-        assert micros(by_route["ark"]["upstream_cost_usd"]) == 10 * 35_000
+        assert by_route["fal"]["images"] == 2 and by_route["ark"]["images"] == 11, margin
+        assert micros(by_route["ark"]["revenue_usd"]) == 11 * 14_000
+        assert micros(by_route["ark"]["upstream_cost_usd"]) == 11 * 35_000
         assert by_route["ark"]["margin_pct"] == -150.0, margin
         account = requests.get(f"{base}/v1/account", headers={"Authorization": f"Bearer {key}"}, timeout=10).json()
-        assert 10_000_000 - micros(account["balance_usd"]) == 12 * 14_000 and micros(account["held_usd"]) == 0, account
+        assert 10_000_000 - micros(account["balance_usd"]) == 13 * 14_000 and micros(account["held_usd"]) == 0, account
     finally:
         server.stop()
         fal.stop()
     usage = subprocess.run([BINARY, "usage", "--data-dir", data], capture_output=True, text=True, timeout=60)
-    assert usage.returncode == 0 and re.search(r"seedream-5-lite\s+ark\s+10\b", usage.stdout), usage.stdout + usage.stderr
+    assert usage.returncode == 0 and re.search(r"seedream-5-lite\s+ark\s+11\b", usage.stdout), usage.stdout + usage.stderr
     clean = subprocess.run([BINARY, "audit", "--blobs", "--data-dir", data], capture_output=True, text=True, timeout=120)
     assert clean.returncode == 0 and "audit: clean" in clean.stdout, clean.stdout + clean.stderr
 
 
-def ark_first_catalog(tmp_path) -> str:
-    """examples/failover.json with its routes the other way round: the Ark emulator first, then fal."""
+def table_catalog(tmp_path, first: str, changes: dict) -> str:
+    """examples/failover.json with `first` ("ark" or "fal") as the first route, `changes` set on that route."""
     with open(EXAMPLE) as f:
         catalog = json.load(f)
-    catalog["models"][0]["routes"].reverse()
-    path = tmp_path / "ark-first.json"
+    routes = catalog["models"][0]["routes"]
+    if routes[0]["provider"] != first:
+        routes.reverse()
+    routes[0].update(changes)
+    path = tmp_path / f"{first}-first.json"
     path.write_text(json.dumps(catalog))
     return str(path)
 
 
-# The failover table: what the first route (the Ark emulator) does, what the generation then shows, and whether the
-# second route (the fal emulator) was asked at all.
+# The failover table: which route is first and what it does (emulator options, catalog changes to that route), what
+# the generation then shows, and whether the second route was asked at all.
 TABLE = [
     # Rate limited past its retries: Ark never started the work, so fal takes it.
-    (["--rate-limit-first", "100", "--retry-after", "0"], {}, [("ark", "not_started"), ("fal", "completed")], "completed"),
+    ("ark", ["--rate-limit-first", "100", "--retry-after", "0"], {}, [("ark", "not_started"), ("fal", "completed")], "completed"),
     # The key refused: the route is unusable (its breaker opens), fal takes it.
-    (["--key", "the-right-key"], {}, [("ark", "route_unusable"), ("fal", "completed")], "completed"),
+    ("ark", ["--key", "the-right-key"], {}, [("ark", "route_unusable"), ("fal", "completed")], "completed"),
     # Ark overloaded (429 ServerOverloaded, past its retries): not started, fal takes it.
-    (["--fail-rate", "1", "--fail-type", "overloaded"], {}, [("ark", "not_started"), ("fal", "completed")], "completed"),
+    ("ark", ["--fail-rate", "1", "--fail-type", "overloaded"], {}, [("ark", "not_started"), ("fal", "completed")], "completed"),
     # A content-policy refusal is final: refunded, the reason shown, fal never asked.
-    (["--fail-rate", "1", "--fail-type", "content_policy"], {}, [("ark", "content_policy_violation")], "failed"),
+    ("ark", ["--fail-rate", "1", "--fail-type", "content_policy"], {}, [("ark", "content_policy_violation")], "failed"),
     # Invalid input is final too.
-    (["--fail-rate", "1", "--fail-type", "invalid_parameter"], {}, [("ark", "generation_failed")], "failed"),
+    ("ark", ["--fail-rate", "1", "--fail-type", "invalid_parameter"], {}, [("ark", "generation_failed")], "failed"),
     # A lost answer after the work ran: never resent elsewhere (it may be billed), refunded, the bill recorded.
-    (["--lost-answer-rate", "1"], {}, [("ark", "generation_failed")], "failed"),
+    ("ark", ["--lost-answer-rate", "1"], {}, [("ark", "generation_failed")], "failed"),
+    # The same on a route that opted in to resending: fal makes the image, Ark's possible bill is on the books.
+    ("ark", ["--lost-answer-rate", "1"], {"resend_after_unknown": True}, [("ark", "outcome_unknown"), ("fal", "completed")], "completed"),
+    # fal slow to start past the route's queue timeout: cancelled there (confirmed), then Ark makes it.
+    ("fal", ["--queue-latency", "60s"], {"queue_timeout_s": 1}, [("fal", "not_started"), ("ark", "completed")], "completed"),
+    # fal's runner went away (its 5xx end bills nothing): Ark makes it.
+    ("fal", ["--fail-rate", "1", "--fail-type", "runner_disconnected"], {}, [("fal", "supplier_failed"), ("ark", "completed")], "completed"),
+    # fal's content-policy refusal is final.
+    ("fal", ["--fail-rate", "1", "--fail-type", "content_policy"], {}, [("fal", "content_policy_violation")], "failed"),
 ]
 
 
-@pytest.mark.parametrize("ark_options,extra_env,expected,status", TABLE, ids=[
-    "rate-limited", "key-refused", "overloaded", "content-policy", "invalid-input", "answer-lost"])
-def test_the_failover_table(server_factory, ark_factory, emulator_factory, tmp_path, ark_options, extra_env, expected, status):
-    ark, ark_stats = ark_factory(*ark_options)
-    fal = emulator_factory()
-    base, key, server = server_factory("--catalog", ark_first_catalog(tmp_path), env={
-        "ARK_API_KEY": "ark-e2e", "IMAGEGATE_ARK_URL": ark, "FAL_KEY": "fal-e2e", "IMAGEGATE_FAL_URL": fal, **extra_env})
+@pytest.mark.parametrize("first,primary_options,changes,expected,status", TABLE, ids=[
+    "rate-limited", "key-refused", "overloaded", "content-policy", "invalid-input", "answer-lost", "answer-lost-resent",
+    "queue-timeout", "runner-disconnected", "fal-content-policy"])
+def test_the_failover_table(server_factory, ark_factory, emulator_factory, tmp_path, first, primary_options, changes, expected, status):
+    ark, ark_stats = ark_factory(*(primary_options if first == "ark" else []))
+    fal = emulator_factory(*(primary_options if first == "fal" else []))
+    base, key, server = server_factory("--catalog", table_catalog(tmp_path, first, changes), env={
+        "ARK_API_KEY": "ark-e2e", "IMAGEGATE_ARK_URL": ark, "FAL_KEY": "fal-e2e", "IMAGEGATE_FAL_URL": fal})
     answer = requests.post(f"{base}/v1/generate", headers={"Authorization": f"Bearer {key}"}, timeout=180,
                            json={"model": MODEL, "prompt": "a lighthouse in the failover table", "aspect_ratio": "1:1"})
     body = answer.json()
     assert body["status"] == status, body
     shown = [(a["provider"], a["outcome"]) for a in attempts(base, key, body["generation_id"])]
     assert shown == expected, shown
-    fal_accepted = requests.get(f"{fal}/_emulator/stats", timeout=5).json()["accepted"]
-    assert fal_accepted == (1 if status == "completed" else 0), "fal was asked only after a failover"
+    fal_stats = requests.get(f"{fal}/_emulator/stats", timeout=5).json()
+    second_accepted = ark_stats()["accepted"] if first == "fal" else fal_stats["accepted"]
+    assert second_accepted == (1 if status == "completed" else 0), "the second route was asked only after a failover"
+    if changes.get("queue_timeout_s"):
+        assert fal_stats["accepted"] == 1 and fal_stats["cancelled"] == 1, fal_stats
     account = requests.get(f"{base}/v1/account", headers={"Authorization": f"Bearer {key}"}, timeout=10).json()
     charged = 14_000 if status == "completed" else 0
     assert 10_000_000 - micros(account["balance_usd"]) == charged and micros(account["held_usd"]) == 0, account
@@ -170,3 +194,9 @@ def test_the_failover_table(server_factory, ark_factory, emulator_factory, tmp_p
     server.stop()
     clean = subprocess.run([BINARY, "audit", "--data-dir", server.data_dir], capture_output=True, text=True, timeout=120)
     assert clean.returncode == 0 and "audit: clean" in clean.stdout, clean.stdout + clean.stderr
+    if expected[0][1] == "outcome_unknown":
+        # Both bills on the books: Ark's possible one for the lost answer, fal's for the image.
+        shown = subprocess.run([BINARY, "generations", "show", body["generation_id"], "--data-dir", server.data_dir],
+                               capture_output=True, text=True, timeout=60)
+        assert shown.returncode == 0, shown.stderr
+        assert re.search(r"ark\s.*outcome_unknown.*0\.035", shown.stdout) and re.search(r"fal\s.*completed.*0\.035", shown.stdout), shown.stdout

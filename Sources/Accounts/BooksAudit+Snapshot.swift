@@ -33,13 +33,16 @@ extension BooksAudit {
         var finalStatus: GenerationStatus? { GenerationStatus(rawValue: self.status).flatMap { $0.isFinal ? $0 : nil } }
     }
 
-    /// A generation's attempts, summed: how many, how many still open, what they bill, and what the ones that failed
-    /// over bill (nothing, by the failover rule).
+    /// A generation's attempts, summed: how many, how many still open, what they bill, what the ones that failed
+    /// over bill (nothing, by the failover rule), and what the ones resent after an unknown outcome may bill.
     struct Attempts {
         var count: Int64 = 0
         var open: Int64 = 0
         var cost: Int64 = 0
         var failedOverCost: Int64 = 0
+        /// What the attempts resent after an unknown outcome may bill (routes that opted in): a loss on top of
+        /// what the generation's last route bills.
+        var resentCost: Int64 = 0
     }
 
     /// An `Idempotency-Key` row: the generation the key names.
@@ -115,7 +118,9 @@ extension BooksAudit {
                 """
                 SELECT generation_id, COUNT(*) AS n, SUM(CASE WHEN ended_at IS NULL THEN 1 ELSE 0 END) AS open,
                     CAST(SUM(upstream_cost_micros) AS BIGINT) AS cost,
-                    CAST(SUM(CASE WHEN outcome IN ('not_started', 'route_unusable') THEN upstream_cost_micros ELSE 0 END) AS BIGINT) AS failed_over
+                    CAST(SUM(CASE WHEN outcome IN ('not_started', 'route_unusable', 'supplier_failed') THEN upstream_cost_micros ELSE 0 END)
+                        AS BIGINT) AS failed_over,
+                    CAST(SUM(CASE WHEN outcome = 'outcome_unknown' THEN upstream_cost_micros ELSE 0 END) AS BIGINT) AS resent
                 FROM generation_attempts GROUP BY generation_id
                 """
             ).all() {
@@ -124,7 +129,8 @@ extension BooksAudit {
                     count: try row.decode(column: "n", as: Int64.self),
                     open: try row.decode(column: "open", as: Int64.self),
                     cost: try row.decode(column: "cost", as: Int64.self),
-                    failedOverCost: try row.decode(column: "failed_over", as: Int64.self)
+                    failedOverCost: try row.decode(column: "failed_over", as: Int64.self),
+                    resentCost: try row.decode(column: "resent", as: Int64.self)
                 )
             }
             for row in try await sql.raw("SELECT generation_id, event FROM webhook_deliveries ORDER BY id").all() {

@@ -8,7 +8,9 @@ extension BooksAudit {
     /// share of it for images whose money went back is the operator's loss.
     static func checkUpstream(_ generation: Generation, returned: Int64, report: inout Report, findings: inout Findings) {
         let row = "generation \(generation.id)"
-        let cost = generation.upstreamCost
+        // Attempts resent after an unknown outcome add their possible bill, at their own route's price: the rules
+        // below judge what the last route bills.
+        let cost = generation.upstreamCost - generation.attempts.resentCost
         guard let status = generation.finalStatus else {
             if cost != 0 { findings.add(.upstreamCost, row, "upstream cost \(MicroUSD(micros: cost)) recorded before its end") }
             return
@@ -34,10 +36,10 @@ extension BooksAudit {
                 )
             }
         }
-        guard returned > 0, cost > 0 else { return }
+        guard returned > 0 || generation.attempts.resentCost > 0, generation.upstreamCost > 0 else { return }
         // A delivered image's cost is paid by its charge: only the rest of the bill is lost.
         let delivered = price.map { min(cost, $0 * generation.outputs) } ?? cost * generation.outputs / max(generation.numImages, 1)
-        let loss = cost - delivered
+        let loss = generation.upstreamCost - delivered
         guard loss > 0 else { return }
         report.upstreamLossTotal = report.upstreamLossTotal + MicroUSD(micros: loss)
         if report.upstreamLosses.count < Findings.limit {
@@ -45,7 +47,7 @@ extension BooksAudit {
                 UpstreamLoss(
                     generationId: generation.id,
                     status: status.rawValue,
-                    upstreamCostUsd: MicroUSD(micros: cost),
+                    upstreamCostUsd: MicroUSD(micros: generation.upstreamCost),
                     refundedUsd: MicroUSD(micros: returned),
                     lossUsd: MicroUSD(micros: loss)
                 )

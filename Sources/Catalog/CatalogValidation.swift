@@ -117,6 +117,16 @@ extension ModelCatalog {
         }
         if let weight = route.weight, weight < 0 { throw CatalogError(field: "\(place).weight", reason: "must not be negative") }
         if let timeout = route.timeoutSeconds, timeout <= 0 { throw CatalogError(field: "\(place).timeout_s", reason: "must be positive") }
+        for (name, seconds) in [("queue_timeout_s", route.queueTimeoutSeconds), ("deadline_s", route.deadlineSeconds)] {
+            guard let seconds else { continue }
+            guard seconds > 0 else { throw CatalogError(field: "\(place).\(name)", reason: "must be positive") }
+            guard [.fal, .replicate].contains(route.provider) else {
+                throw CatalogError(field: "\(place).\(name)", reason: "only queue routes (fal, replicate) have one")
+            }
+        }
+        if let most = route.maxConcurrency, most <= 0 {
+            throw CatalogError(field: "\(place).max_concurrency", reason: "must be positive")
+        }
         if let abilities = route.abilities {
             if let routeSizes = abilities.sizes {
                 guard !routeSizes.isEmpty else { throw CatalogError(field: "\(place).abilities.sizes", reason: "must not be empty") }

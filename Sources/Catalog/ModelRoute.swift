@@ -14,6 +14,10 @@ package struct ModelRoute: Sendable, Codable, Equatable {
         case apiKeyEnv = "api_key_env"
         case timeoutSeconds = "timeout_s"
         case responseFormat = "response_format"
+        case queueTimeoutSeconds = "queue_timeout_s"
+        case deadlineSeconds = "deadline_s"
+        case maxConcurrency = "max_concurrency"
+        case resendAfterUnknown = "resend_after_unknown"
     }
 
     /// The wire protocol a route speaks.
@@ -66,6 +70,17 @@ package struct ModelRoute: Sendable, Codable, Equatable {
     package let responseFormat: String?
     /// The operator sells this route's images below their cost on purpose (a promotion): not flagged at start.
     package let promotion: Bool?
+    /// Queue routes (fal, Replicate): longest wait for the supplier to start the work. Past it the request is
+    /// cancelled there, and once the supplier confirms it never ran, the generation moves to the next route.
+    package let queueTimeoutSeconds: Int?
+    /// Queue routes (fal, Replicate): longest wait for a submitted request to end (default 15 minutes); past it the
+    /// request is cancelled upstream and the generation fails, with what the supplier may still bill recorded.
+    package let deadlineSeconds: Int?
+    /// Most generations this process runs on this route at once; more wait for a slot or take another route.
+    package let maxConcurrency: Int?
+    /// The operator accepts a possible second bill: after an unknown outcome on this route (a synchronous call
+    /// whose answer was lost), the generation is sent to the next route, and this attempt's possible bill recorded.
+    package let resendAfterUnknown: Bool?
 
     package init(
         id: String? = nil,
@@ -81,7 +96,11 @@ package struct ModelRoute: Sendable, Codable, Equatable {
         timeoutSeconds: Int? = nil,
         abilities: RouteAbilities? = nil,
         responseFormat: String? = nil,
-        promotion: Bool? = nil
+        promotion: Bool? = nil,
+        queueTimeoutSeconds: Int? = nil,
+        deadlineSeconds: Int? = nil,
+        maxConcurrency: Int? = nil,
+        resendAfterUnknown: Bool? = nil
     ) {
         self.id = id
         self.provider = provider
@@ -97,6 +116,10 @@ package struct ModelRoute: Sendable, Codable, Equatable {
         self.abilities = abilities
         self.responseFormat = responseFormat
         self.promotion = promotion
+        self.queueTimeoutSeconds = queueTimeoutSeconds
+        self.deadlineSeconds = deadlineSeconds
+        self.maxConcurrency = maxConcurrency
+        self.resendAfterUnknown = resendAfterUnknown
     }
 
     /// The route's name within its model (`id`, else the provider's name).
@@ -113,6 +136,13 @@ package struct ModelRoute: Sendable, Codable, Equatable {
 
     /// What one image of `size` costs on this route, in micro-USD.
     package func costPerImage(size: String) -> Int64 { self.cost.perImage(size: size) }
+
+    /// The most this route bills for one image, whatever its size.
+    package var dearestCost: Int64 { self.cost.all.max() ?? 0 }
+
+    /// Whether this route can bill more for an image than the model sells it for, and the catalog does not mark it
+    /// a deliberate promotion: the operator is warned at start and on the admin page.
+    package func sellsBelowCost(price: Int64) -> Bool { self.promotion != true && self.dearestCost > price }
 
     /// Why this route cannot run a request the model's contract accepts, or nil when it can.
     package func refusal(size: String, references: Int, images: Int) -> RouteRefusal? {

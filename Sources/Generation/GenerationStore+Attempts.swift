@@ -66,22 +66,26 @@ extension GenerationStore {
         }
     }
 
-    /// Closes the open attempt with an error that started nothing billable, and frees the generation to be
-    /// submitted again elsewhere: its submit mark and handle belonged to the closed attempt.
-    package func failAttempt(id: String, owner: String, code: String, reason: String, now: Int64) async throws {
+    /// Closes the open attempt with an error that moves the generation to another route, and frees the generation
+    /// to be submitted again elsewhere: its submit mark and handle belonged to the closed attempt. `cost` is what
+    /// the upstream may bill for the closed attempt: nothing when it provably started no work, the whole request
+    /// when a route that opted in is resent after an unknown outcome. It is added to the generation's upstream cost
+    /// at once, so the loss stays on the books whatever happens next.
+    package func failAttempt(id: String, owner: String, code: String, reason: String, cost: Int64 = 0, now: Int64) async throws {
         try await self.ownedUpdate(id: id, owner: owner) { sql in
             guard
                 let row = try await sql.raw(
                     """
                     UPDATE generations SET upstream_submit_at = NULL, upstream_handle = NULL, upstream_request_id = NULL,
-                        upstream_queue_position = NULL
+                        upstream_queue_position = NULL, upstream_cost_micros = upstream_cost_micros + \(bind: cost)
                     WHERE id = \(bind: id) AND status = 'processing' AND lease_owner = \(bind: owner) RETURNING id
                     """
                 ).first()
             else { return nil }
             try await sql.raw(
                 """
-                UPDATE generation_attempts SET ended_at = \(bind: now), outcome = \(bind: code), reason = \(bind: reason)
+                UPDATE generation_attempts SET ended_at = \(bind: now), outcome = \(bind: code), reason = \(bind: reason),
+                    upstream_cost_micros = \(bind: cost)
                 WHERE generation_id = \(bind: id) AND ended_at IS NULL
                 """
             ).run()
@@ -90,12 +94,16 @@ extension GenerationStore {
     }
 
     /// Closes the open attempt as the generation ends, in the settlement's transaction: it carries the generation's
-    /// upstream cost (every attempt before it failed over, so billed nothing).
+    /// upstream cost less what the attempts before it bill (nothing, unless one was resent after an unknown outcome).
     func closeAttempt(of record: GenerationRecord, now: Int64, on sql: any SQLDatabase) async throws {
         try await sql.raw(
             """
             UPDATE generation_attempts SET ended_at = \(bind: now), outcome = \(bind: record.errorCode ?? record.status.rawValue),
-                reason = \(bind: record.errorMessage), upstream_cost_micros = \(bind: record.upstreamCost.micros)
+                reason = \(bind: record.errorMessage),
+                upstream_cost_micros = \(bind: record.upstreamCost.micros) - COALESCE((
+                    SELECT SUM(earlier.upstream_cost_micros) FROM generation_attempts earlier
+                    WHERE earlier.generation_id = \(bind: record.id) AND earlier.ended_at IS NOT NULL
+                ), 0)
             WHERE generation_id = \(bind: record.id) AND ended_at IS NULL
             """
         ).run()

@@ -84,10 +84,9 @@ package struct HealthChecks: Sendable {
         }
         guard !causes.isEmpty else { return nil }
         // Not ready only when a model is left with no reachable route: one that can fail over is still served.
-        let needed = Set(self.upstreams.flatMap { $0.models ?? [] })
-        let served = Set(reachable.flatMap { $0.models ?? [] })
-        let stranded = self.upstreams.contains { $0.models == nil } ? causes.count : needed.subtracting(served).count
-        guard stranded > 0 else { return nil }
+        let needed = Set(self.upstreams.flatMap(\.models))
+        let served = Set(reachable.flatMap(\.models))
+        guard !needed.subtracting(served).isEmpty else { return nil }
         return NotReady(reason: .upstreamUnreachable, cause: UpstreamsUnreachable(causes: causes))
     }
 
@@ -122,12 +121,12 @@ package struct HealthChecks: Sendable {
 /// A cheap way to learn whether an upstream can be reached (for fal: any HTTP answer from its queue host).
 package struct UpstreamCheck: Sendable {
     package let name: String
-    /// The models that need this upstream (it is on their routes, and they have no local one); nil: it is the only
-    /// route of the models sent to it, so it being unreachable makes the server not ready by itself.
-    package let models: Set<String>?
+    /// The models that need this upstream (it is on their routes, and they have no local one): `/ready` fails when
+    /// one of them has no reachable upstream left.
+    package let models: Set<String>
     package let probe: @Sendable () async throws -> Void
 
-    package init(name: String, models: Set<String>? = nil, probe: @escaping @Sendable () async throws -> Void) {
+    package init(name: String, models: Set<String>, probe: @escaping @Sendable () async throws -> Void) {
         self.name = name
         self.models = models
         self.probe = probe

@@ -2,12 +2,13 @@ import ArgumentParser
 import Foundation
 import NIOHTTP1
 
-/// `imagegate generations list|get|cancel`: the caller's history, and stopping a generation.
+/// `imagegate generations list|get|cancel|show`: the caller's history, stopping a generation, and (`show`, for the
+/// operator) one generation's whole record.
 struct GenerationsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generations",
-        abstract: "List, show or cancel your generations.",
-        subcommands: [List.self, Get.self, Cancel.self]
+        abstract: "List, get or cancel your generations; show one with its attempts (operator).",
+        subcommands: [List.self, Get.self, Cancel.self, Show.self]
     )
 
     struct List: AsyncParsableCommand {

@@ -65,11 +65,9 @@ package struct RoutePlan: Sendable {
         }
         var belowCost: [String] = []
         for model in catalog.models {
-            for route in choices[model.id, default: []].compactMap(\.route) where route.promotion != true {
-                let dearest = route.cost.all.max() ?? 0
-                guard dearest > model.pricePerImageMicros else { continue }
+            for route in choices[model.id, default: []].compactMap(\.route) where route.sellsBelowCost(price: model.pricePerImageMicros) {
                 belowCost.append(
-                    "\(model.id) route \(route.name) bills up to \(MicroUSD(micros: dearest).formatted) per image, above the price of "
+                    "\(model.id) route \(route.name) bills up to \(MicroUSD(micros: route.dearestCost).formatted) per image, above the price of "
                         + "\(MicroUSD(micros: model.pricePerImageMicros).formatted): mark it \"promotion\": true if that is meant"
                 )
             }

@@ -60,6 +60,8 @@ func makeRouteProvider(
             editEndpoint: edit
         )
         if let seconds = route.timeoutSeconds { configuration.callTimeout = .seconds(Int64(seconds)) }
+        configuration.queueTimeout = route.queueTimeoutSeconds.map { .seconds($0) }
+        if let seconds = route.deadlineSeconds { configuration.deadline = .seconds(seconds) }
         configuration.sendsSeed = route.abilities?.honoursSeed ?? false
         provider = FalProvider(configuration: configuration, httpClient: httpClient, submitClient: submitClient, logger: logger)
     case .ark:
@@ -89,7 +91,8 @@ func makeRouteProvider(
         }
         var configuration = ReplicateConfiguration(key: choice.key ?? "", baseURL: baseURL, model: upstream)
         // The calls are short; the wait is for the whole prediction.
-        if let seconds = route.timeoutSeconds { configuration.deadline = .seconds(seconds) }
+        if let seconds = route.deadlineSeconds ?? route.timeoutSeconds { configuration.deadline = .seconds(seconds) }
+        configuration.queueTimeout = route.queueTimeoutSeconds.map { .seconds($0) }
         configuration.outputFormats = route.abilities?.outputFormats ?? []
         provider = ReplicateProvider(configuration: configuration, httpClient: httpClient, submitClient: submitClient, logger: logger)
     }

@@ -146,19 +146,24 @@ struct GenerationRunner: UsesEngineDependencies, Sendable {
             failure = ProviderError(code: .upstreamFailed, message: "The generation was interrupted too many times.")
         } else {
             let route = AttemptBox()
+            let result: Swift.Result<ProviderOutcome, ProviderError>
             do {
-                let outcome = try await self.generate(record, owner: owner, route: route, logger: logger)
-                route.apply(to: &record)
+                result = .success(try await self.generate(record, owner: owner, route: route, logger: logger))
+            } catch {
+                result = .failure(error)
+            }
+            route.apply(to: &record)
+            switch result {
+            case .failure(let error) where error.code == .interrupted:
+                return .interrupted
+            case .failure(let error):
+                failure = error
+            case .success(let outcome):
                 if let seed = outcome.seed { record.seed = seed }
                 record.request.seedHonoured = outcome.seedHonoured
-                record.upstreamCost = self.upstreamCost(record, images: outcome.images.count)
+                record.upstreamCost = record.upstreamCost + self.upstreamCost(record, images: outcome.images.count)
                 delivered = await self.storeOutputs(outcome.images, of: record, logger: logger)
                 failure = delivered.isEmpty ? ProviderError(code: .upstreamFailed, message: "No image could be delivered.") : nil
-            } catch let error where error.code == .interrupted {
-                return .interrupted
-            } catch {
-                route.apply(to: &record)
-                failure = error
             }
         }
         // Cancelled mid-download (shutdown, lost lease): what was stored is not the whole answer; resume later.
@@ -213,7 +218,16 @@ struct GenerationRunner: UsesEngineDependencies, Sendable {
             try await store.beginAttempt(attempt, id: record.id, owner: owner, now: clock.nowMillis())
             route.set(attempt)
         } attemptFailed: { [store = self.store, clock = self.settings.clock] attempt, error in
-            try await store.failAttempt(id: record.id, owner: owner, code: error.attemptOutcome, reason: error.message, now: clock.nowMillis())
+            let cost = attempt.costPerImage * Int64(error.billedImages)
+            try await store.failAttempt(
+                id: record.id,
+                owner: owner,
+                code: error.attemptOutcome,
+                reason: error.message,
+                cost: cost,
+                now: clock.nowMillis()
+            )
+            route.carry(cost)
             GenerationMetrics.failedOver(model: record.model, route: attempt.route, outcome: error.attemptOutcome)
             logger.warning(
                 "generation moves to the next route",

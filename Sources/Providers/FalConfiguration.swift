@@ -14,6 +14,9 @@ package struct FalConfiguration: Sendable {
     package var maxPollInterval: Duration = .seconds(2)
     /// After this long the generation is abandoned: the upstream request is cancelled and the generation fails.
     package var deadline: Duration = .seconds(15 * 60)
+    /// Longest wait `IN_QUEUE` (the route's `queue_timeout_s`): past it the request is cancelled, and when fal
+    /// confirms it never ran, the generation may take another route. Nil: it waits until the deadline.
+    package var queueTimeout: Duration?
     /// Tries of a submit that fal refused or that could not connect (reads are retried until the deadline).
     package var maxAttempts = 6
     /// Longest wait for one HTTP call.

@@ -10,10 +10,20 @@ import NIOHTTP1
 
 /// Cancelling a request upstream, at its owner's request or when it is given up.
 extension FalProvider {
-    /// A cancel sent upstream: fal's answer and the last phase seen before it.
+    /// A cancel sent upstream: fal's answer, the last phase seen before it (or `IN_PROGRESS`, when a poll after it
+    /// saw the request run anyway), and who sent it.
     struct CancelSent: Sendable {
+        /// Why a request is cancelled while ImageGate still follows it.
+        enum Reason: Sendable {
+            /// Its owner asked.
+            case owner
+            /// It waited in fal's queue past the route's `queue_timeout_s`.
+            case queueTimeout
+        }
+
         let answer: String
-        let phase: String?
+        var phase: String?
+        var reason: Reason = .owner
 
         /// What fal will still bill after it: nothing for a request it removed from its queue (or never had),
         /// the whole request for one that ran or whose state is unknown.
@@ -28,6 +38,17 @@ extension FalProvider {
     func sendCancel(_ handle: FalWire.QueueHandle) async -> String {
         guard case .answer(let response) = await self.read(handle.cancelURL, method: .PUT) else { return "no answer" }
         return (try? JSONDecoder().decode(FalWire.CancelAnswer.self, from: Data(response.body)))?.status ?? "HTTP \(response.status)"
+    }
+
+    /// The request waited in fal's queue past the route's queue timeout, and the cancel removed it before it ran
+    /// (fal then bills nothing): the generation may move to the next route.
+    func queueTimedOut(_ handle: FalWire.QueueHandle, cancel: CancelSent) -> ProviderError {
+        ProviderError(
+            code: .notStarted,
+            message: "The upstream did not start the work within the route's queue timeout; it was cancelled there.",
+            upstreamType: "queue_timeout",
+            upstreamDetail: "request \(handle.requestID); cancel: \(cancel.answer)"
+        )
     }
 
     /// The owner's cancel took effect: no image came back.

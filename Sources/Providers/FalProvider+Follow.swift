@@ -28,8 +28,18 @@ extension FalProvider {
         var lastPhase: String?
         var lastPosition: Int?
         var cancel: CancelSent?
+        // Counted from the start of the following (a restart's wait starts again: the phase is not saved).
+        let queueDeadline = self.configuration.queueTimeout.map { ContinuousClock.now + $0 }
         while ContinuousClock.now < deadline {
-            if cancel == nil, await cancelRequested() {
+            if let queueDeadline, cancel == nil, lastPhase == "IN_QUEUE", ContinuousClock.now >= queueDeadline {
+                cancel = CancelSent(answer: await self.sendCancel(handle), phase: lastPhase, reason: .queueTimeout)
+                pause = self.configuration.pollInterval
+                self.logger.notice(
+                    "fal request cancelled after the route's queue timeout",
+                    metadata: ["request_id": "\(handle.requestID)", "cancel": "\(cancel!.answer)"]
+                )
+            }
+            if cancel?.reason != .owner, await cancelRequested() {
                 cancel = CancelSent(answer: await self.sendCancel(handle), phase: lastPhase)
                 pause = self.configuration.pollInterval
                 self.logger.notice(
@@ -42,6 +52,8 @@ extension FalProvider {
                 if let status = try? JSONDecoder().decode(FalWire.Status.self, from: Data(response.body)) {
                     if status.status == "COMPLETED" { return (status, cancel) }
                     lastPhase = status.status
+                    // Seen running after the cancel: it came too late to spare the bill.
+                    if status.status == "IN_PROGRESS" { cancel?.phase = "IN_PROGRESS" }
                     let position = status.status == "IN_QUEUE" ? status.queuePosition : nil
                     if position != lastPosition {
                         lastPosition = position
@@ -88,7 +100,10 @@ extension FalProvider {
     /// A `COMPLETED` status with an error: the result endpoint holds the detailed error body.
     func failure(_ handle: FalWire.QueueHandle, status: FalWire.Status) async -> ProviderError {
         if case .answer(let response) = await self.read(handle.responseURL), (400..<600).contains(response.status) {
-            return Self.httpFailure(response, during: "result")
+            let failure = Self.httpFailure(response, during: "result")
+            // fal bills no 5xx end (its runner went away, its infrastructure timed out): not the request's fault.
+            let suppliers = (500..<600).contains(response.status) && failure.code == .upstreamFailed
+            return suppliers ? failure.as(.supplierFailed) : failure
         }
         return ProviderError(
             code: .upstreamFailed,

@@ -74,8 +74,11 @@ package struct FalProvider: ImageProvider {
         if status.error != nil || status.errorType != nil {
             // After a cancel, an unsuccessful end is the cancel taking effect; a successful one (fal finished first)
             // is delivered and charged like any other.
-            if let cancel { throw self.cancelled(handle, request: request, cancel: cancel) }
-            throw await self.failure(handle, status: status)
+            switch cancel?.reason {
+            case .owner?: throw self.cancelled(handle, request: request, cancel: cancel!)
+            case .queueTimeout? where cancel!.billedImages(of: request) == 0: throw self.queueTimedOut(handle, cancel: cancel!)
+            default: throw await self.failure(handle, status: status)
+            }
         }
         let output = try await self.result(handle, request: request, until: deadline)
         guard !output.images.isEmpty else {

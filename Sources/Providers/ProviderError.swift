@@ -8,7 +8,7 @@ package struct ProviderError: Error, Sendable, Equatable {
     package struct Code: Sendable, Hashable, CustomStringConvertible {
         private enum Base: String, Sendable, Hashable {
             case interrupted, upstreamFailed, contentPolicyViolation, deadlineExceeded, outcomeUnknown, engineError, unexpectedCall, cancelled
-            case notStarted, routeUnusable
+            case notStarted, routeUnusable, supplierFailed
         }
 
         private let base: Base
@@ -36,6 +36,9 @@ package struct ProviderError: Error, Sendable, Equatable {
         /// The route cannot work until an operator acts (a key refused, an account overdue, a model not opened, a
         /// closed endpoint): nothing ran. Another route may take it.
         package static let routeUnusable = Code(.routeUnusable)
+        /// The supplier's own final failure (its runner went away, its prediction failed), with no output and no bill:
+        /// the request was not at fault, so another route may take it.
+        package static let supplierFailed = Code(.supplierFailed)
         /// The local engine failed.
         package static let engineError = Code(.engineError)
         /// A test double was called more often than scripted.

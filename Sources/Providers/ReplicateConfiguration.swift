@@ -19,6 +19,9 @@ package struct ReplicateConfiguration: Sendable {
     /// After this long (from the generation's first start) the prediction is cancelled and the generation fails. A
     /// route's `timeout_s` sets it: each HTTP call is short, the wait is for the whole prediction.
     package var deadline: Duration = .seconds(15 * 60)
+    /// Longest wait while the prediction is `starting` (the route's `queue_timeout_s`): past it the prediction is
+    /// cancelled, and when it ends `canceled` without having run, the generation may take another route.
+    package var queueTimeout: Duration?
     /// Tries of a create that Replicate refused to start (429) or that could not connect.
     package var maxAttempts = 4
     /// Longest wait for one HTTP call (a create, a poll, a cancel).

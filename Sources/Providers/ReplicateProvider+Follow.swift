@@ -18,6 +18,9 @@ extension ReplicateProvider {
     ) async throws(ProviderError) -> (ReplicateWire.Prediction, cancel: String?) {
         var pause = self.configuration.pollInterval
         var cancel: String?
+        // The route's queue timeout: a cancel sent while the prediction was still `starting`, until a poll sees it run.
+        let queueDeadline = self.configuration.queueTimeout.map { ContinuousClock.now + $0 }
+        var queueCancel: (answer: String, ranAfter: Bool)?
         let reads = self.calls(on: self.httpClient)
         while ContinuousClock.now < deadline {
             if cancel == nil, await cancelRequested() {
@@ -26,15 +29,39 @@ extension ReplicateProvider {
                 pause = self.configuration.pollInterval
                 self.logger.notice("replicate prediction cancelled by its owner", metadata: ["prediction": "\(id)", "cancel": "\(answer)"])
             }
+            var seen: ReplicateWire.Prediction?
             do {
                 let response = try await reads.execute("\(self.base)/v1/predictions/\(id)", method: .GET, body: nil)
-                if response.status == 200, let prediction = try? JSONDecoder().decode(ReplicateWire.Prediction.self, from: Data(response.body)) {
-                    if prediction.isTerminal { return (prediction, cancel) }
-                } else {
+                seen = response.status == 200 ? try? JSONDecoder().decode(ReplicateWire.Prediction.self, from: Data(response.body)) : nil
+                if seen == nil {
                     self.logger.warning("replicate poll failed; polling on", metadata: ["status": "\(response.status)", "body": "\(response.text)"])
                 }
             } catch {
                 self.logger.warning("replicate poll failed; polling on", metadata: ["error": "\(error)"])
+            }
+            if let prediction = seen {
+                if prediction.isTerminal {
+                    if let queueCancel, cancel == nil, !queueCancel.ranAfter, prediction.status == "canceled", prediction.outputURLs.isEmpty {
+                        throw ProviderError(
+                            code: .notStarted,
+                            message: "The upstream did not start the work within the route's queue timeout; it was cancelled there.",
+                            upstreamType: "queue_timeout",
+                            upstreamDetail: "prediction \(id); cancel: \(queueCancel.answer)"
+                        )
+                    }
+                    return (prediction, cancel)
+                }
+                if prediction.status == "processing" { queueCancel?.ranAfter = true }
+                if let queueDeadline, queueCancel == nil, cancel == nil, prediction.status == "starting", ContinuousClock.now >= queueDeadline {
+                    let answer = await self.sendCancel(id)
+                    queueCancel = (answer, false)
+                    pause = self.configuration.pollInterval
+                    self.logger.notice(
+                        "replicate prediction cancelled after the route's queue timeout",
+                        metadata: ["prediction": "\(id)", "cancel": "\(answer)"]
+                    )
+                    continue
+                }
             }
             try await FalProvider.sleep(pause)
             pause = min(pause * 2, self.configuration.maxPollInterval)

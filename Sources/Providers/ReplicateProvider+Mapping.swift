@@ -92,9 +92,10 @@ extension ReplicateProvider {
         case "failed" where Self.isContentPolicy(prediction.error ?? ""):
             throw ProviderError.contentPolicy(upstreamType: "prediction_failed", detail: detail, billed: billed)
         case "failed":
-            // The model's final answer, and a failure: not billed (no output), not worth sending again.
+            // The model's final answer, and a failure: not billed when it left no output, so another route may take
+            // it (the request passed Replicate's input checks at create).
             throw ProviderError(
-                code: .upstreamFailed,
+                code: billed == 0 ? .supplierFailed : .upstreamFailed,
                 message: "The upstream failed: \(prediction.error ?? "no reason given").",
                 upstreamType: "prediction_failed",
                 upstreamDetail: detail,

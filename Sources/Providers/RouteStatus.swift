@@ -35,7 +35,9 @@ extension RoutedProvider {
             let breakers = self.breakers.status(of: assignments.map { (model.id, $0.name) })
             return zip(assignments, breakers).enumerated().map { index, pair in
                 let (assignment, breaker) = pair
-                let cost = model.parameters.size.values.map { assignment.costPerImage(model, size: $0) }.max() ?? 0
+                // The local stand-in has no route: what its provider bills for the dearest size.
+                let cost =
+                    assignment.route?.dearestCost ?? model.parameters.size.values.map { assignment.costPerImage(model, size: $0) }.max() ?? 0
                 return RouteStatus(
                     model: model.id,
                     route: assignment.name,
@@ -44,7 +46,7 @@ extension RoutedProvider {
                     strategy: model.routeStrategy.rawValue,
                     costPerImageMicros: cost,
                     pricePerImageMicros: model.pricePerImageMicros,
-                    belowCost: cost > model.pricePerImageMicros && assignment.route?.promotion != true,
+                    belowCost: assignment.route?.sellsBelowCost(price: model.pricePerImageMicros) ?? false,
                     breaker: breaker.state.rawValue,
                     lastFailureAt: breaker.lastFailureAt
                 )

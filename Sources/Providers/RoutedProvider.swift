@@ -20,6 +20,9 @@ package struct RoutedProvider: ImageProvider {
         /// The route's name in the books.
         package var name: String { self.route?.name ?? self.provider.name }
 
+        /// The route's concurrency cap in this process (nil: none).
+        var cap: Int? { self.route?.maxConcurrency }
+
         func costPerImage(_ model: ModelSpec, size: String) -> Int64 {
             self.route?.costPerImage(size: size) ?? self.provider.upstreamCostPerImage(model, size: size)
         }
@@ -35,6 +38,8 @@ package struct RoutedProvider: ImageProvider {
     /// Runs a model the plan does not know (none, when the plan covers the catalog).
     let fallback: any ImageProvider
     package let breakers: RouteBreakers
+    /// The generations running on each route with a concurrency cap.
+    package let slots: RouteSlots
     /// A number in `0..<bound`, for the `weighted` strategy (injected so tests can choose).
     let draw: @Sendable (_ bound: Int) -> Int
 
@@ -42,11 +47,13 @@ package struct RoutedProvider: ImageProvider {
         routes: [String: [Assignment]],
         fallback: any ImageProvider = LocalProvider(),
         breakers: RouteBreakers = RouteBreakers(),
+        slots: RouteSlots = RouteSlots(),
         draw: @escaping @Sendable (_ bound: Int) -> Int = { Int.random(in: 0..<$0) }
     ) {
         self.routes = routes.filter { !$0.value.isEmpty }
         self.fallback = fallback
         self.breakers = breakers
+        self.slots = slots
         self.draw = draw
     }
 
@@ -79,10 +86,14 @@ package struct RoutedProvider: ImageProvider {
 
     package func generate(_ request: ProviderRequest, context: ProviderContext) async throws(ProviderError) -> ProviderOutcome {
         let all = self.assignments(for: request.model)
-        // A saved handle is its route's to follow; another supplier could only start the work again.
+        // A saved handle is its route's to follow; another route could only start the work again. A generation from
+        // before routes were recorded names only its protocol: the first route that speaks it follows the handle.
         if context.resume != nil {
             let recorded = request.recordedRoute ?? request.recordedProvider
-            guard let owner = all.first(where: { $0.name == recorded }) ?? all.first(where: { $0.provider.name == recorded }) else {
+            let owner =
+                request.recordedRoute != nil
+                ? all.first { $0.name == request.recordedRoute } : all.first { $0.provider.name == request.recordedProvider }
+            guard let owner else {
                 throw ProviderError(
                     code: .outcomeUnknown,
                     message: "The generation was started on \(recorded ?? "a route") that this server no longer runs; it was not sent again.",
@@ -90,41 +101,84 @@ package struct RoutedProvider: ImageProvider {
                     billedImages: request.numImages
                 )
             }
+            guard await self.slots.acquire(self.slotKey(owner, request.model.id), limit: owner.cap) else {
+                throw ProviderError(code: .interrupted, message: "Stopped while it waited for a free slot on its route.")
+            }
             return try await self.attempt(owner, request, context: context)
         }
         let candidates = self.ordered(
             all.filter { $0.route?.refusal(size: request.sizeTier, references: request.references.count, images: request.numImages) == nil },
             for: request
         )
-        var passedOver: [Assignment] = []
-        var next = self.nextAdmitted(candidates[...], model: request.model.id, passedOver: &passedOver)
-        // Every route's breaker is open: the least recently failed one is tried rather than refusing the generation.
-        if next == nil {
-            next = passedOver.min { (self.lastFailure($0, request) ?? 0) < (self.lastFailure($1, request) ?? 0) }.map {
-                ($0, ArraySlice<Assignment>())
-            }
-        }
-        guard var (current, rest) = next else {
+        guard var (current, rest) = await self.next(candidates[...], request: request, openRoutesToo: true) else {
             throw ProviderError(code: .upstreamFailed, message: "No route of this model can serve the request.")
         }
         while true {
             do {
                 return try await self.attempt(current, request, context: context)
-            } catch let error where error.failsOver && !Task.isCancelled {
-                guard let (following, remaining) = self.nextAdmitted(rest, model: request.model.id, passedOver: &passedOver) else { throw error }
+            } catch let error where self.movesOn(after: error, on: current) && !Task.isCancelled {
+                // No route left (or every one open): the error is the generation's end, and its attempt closes with it.
+                guard let following = await self.next(rest, request: request, openRoutesToo: false) else {
+                    if Task.isCancelled { throw ProviderError(code: .interrupted, message: "Stopped while it waited for a free slot.") }
+                    throw error
+                }
                 do {
                     try await context.attemptFailed(current.attempt(request), error)
                 } catch {
-                    throw ProviderError(code: .interrupted, message: "The generation's lease was lost while it changed route.")
+                    self.slots.release(self.slotKey(following.0, request.model.id), limit: following.0.cap)
+                    throw ProviderError(code: .interrupted, message: "The attempt could not be recorded; the generation resumes later.")
                 }
-                (current, rest) = (following, remaining)
+                (current, rest) = following
             }
         }
     }
 
-    /// One attempt on one route: announced to the books, run, and judged by the route's breaker.
+    /// Whether a failed attempt on `assignment` passes its generation to the next route: when it provably started
+    /// nothing billable, or when the route opted in to resending after an unknown outcome.
+    func movesOn(after error: ProviderError, on assignment: Assignment) -> Bool {
+        error.failsOver || (error.resendsOnOptIn && assignment.route?.resendAfterUnknown == true)
+    }
+
+    /// The first of `candidates` whose breaker lets an attempt through and that has a free slot, and the candidates
+    /// after it; a slot on it is held for the caller. When none can take it now: the first one whose only obstacle
+    /// is its concurrency cap, once a slot frees up; else, with `openRoutesToo`, the least recently failed of those
+    /// whose breaker is open (rather than refusing the generation). Nil when no route is left, or the task was
+    /// cancelled while it waited.
+    func next(
+        _ candidates: ArraySlice<Assignment>,
+        request: ProviderRequest,
+        openRoutesToo: Bool
+    ) async -> (Assignment, ArraySlice<Assignment>)? {
+        let model = request.model.id
+        var (rest, passedOver, full) = (candidates, [Assignment](), [(Assignment, ArraySlice<Assignment>)]())
+        while let candidate = rest.popFirst() {
+            guard self.slots.tryAcquire(self.slotKey(candidate, model), limit: candidate.cap) else {
+                full.append((candidate, rest))
+                continue
+            }
+            if self.breakers.admit(model: model, route: candidate.name) { return (candidate, rest) }
+            self.slots.release(self.slotKey(candidate, model), limit: candidate.cap)
+            passedOver.append(candidate)
+        }
+        let chosen: (Assignment, ArraySlice<Assignment>)?
+        if let first = full.first {
+            chosen = first
+        } else if openRoutesToo {
+            chosen = passedOver.min { (self.lastFailure($0, request) ?? 0) < (self.lastFailure($1, request) ?? 0) }.map { ($0, []) }
+        } else {
+            chosen = nil
+        }
+        guard let chosen, await self.slots.acquire(self.slotKey(chosen.0, model), limit: chosen.0.cap) else { return nil }
+        return chosen
+    }
+
+    func slotKey(_ assignment: Assignment, _ model: String) -> String { "\(model)/\(assignment.name)" }
+
+    /// One attempt on one route, which holds a slot there (given back at its end): announced to the books, run, and
+    /// judged by the route's breaker.
     func attempt(_ assignment: Assignment, _ request: ProviderRequest, context: ProviderContext) async throws(ProviderError) -> ProviderOutcome {
         let (model, route) = (request.model.id, assignment.name)
+        defer { self.slots.release(self.slotKey(assignment, model), limit: assignment.cap) }
         do {
             try await context.attempt(assignment.attempt(request))
         } catch {
@@ -143,21 +197,6 @@ package struct RoutedProvider: ImageProvider {
             }
             throw error
         }
-    }
-
-    /// The first of `candidates` whose breaker lets an attempt through, and the candidates after it; the ones passed
-    /// over are added to `passedOver`.
-    func nextAdmitted(
-        _ candidates: ArraySlice<Assignment>,
-        model: String,
-        passedOver: inout [Assignment]
-    ) -> (Assignment, ArraySlice<Assignment>)? {
-        var rest = candidates
-        while let candidate = rest.popFirst() {
-            if self.breakers.admit(model: model, route: candidate.name) { return (candidate, rest) }
-            passedOver.append(candidate)
-        }
-        return nil
     }
 
     /// The routes in the order the model's strategy tries them.

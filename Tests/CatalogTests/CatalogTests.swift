@@ -82,6 +82,9 @@ import Testing
         (#"models[0].routes[1].cost_per_image_micros = -1"#, "models[0].routes[1].cost_per_image_micros", "negative"),
         (#"models[0].routes[1].abilities.sizes = ["8K"]"#, "models[0].routes[1].abilities.sizes", "not a size of the model"),
         (#"models[0].routes[1].timeout_s = 0"#, "models[0].routes[1].timeout_s", "positive"),
+        (#"models[0].routes[1].queue_timeout_s = 5"#, "models[0].routes[1].queue_timeout_s", "only queue routes"),
+        (#"models[0].routes[0].deadline_s = 0"#, "models[0].routes[0].deadline_s", "positive"),
+        (#"models[0].routes[1].max_concurrency = 0"#, "models[0].routes[1].max_concurrency", "positive"),
         (#"models[0].parameters.size.default = "4K""#, "models[0].parameters.size.default", "not one of its values"),
         (#"models[1] = models[0]"#, "models[1].id", "listed twice"),
         (

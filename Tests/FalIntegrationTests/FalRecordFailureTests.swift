@@ -14,32 +14,8 @@ import Testing
 
     @Test func aHandleThatCannotBeSavedGivesTheUserAProductMessageAndTheOperatorTheDetail() async throws {
         try await EmulatorHarness.with({ $0.runLatencyMillis = 2000 }) { emulator in
-            let provider = FalProvider(
-                configuration: FalConfiguration(
-                    key: "test",
-                    queueURL: emulator.queueURL,
-                    generateEndpoint: "fal-ai/bytedance/seedream/v5/lite/text-to-image",
-                    editEndpoint: "fal-ai/bytedance/seedream/v5/lite/edit"
-                ),
-                httpClient: .shared,
-                submitClient: .shared,
-                logger: Logger(label: "fal")
-            )
-            let request = ProviderRequest(
-                generationID: "gen_unrecorded",
-                model: try #require(try ModelCatalog.bundled().model("seedream-5-lite")),
-                mode: .generate,
-                prompt: "a mug",
-                aspectRatio: "1:1",
-                resolvedAspectRatio: "1:1",
-                sizeTier: "2K",
-                pixelSize: PixelSize(width: 2048, height: 2048),
-                numImages: 1,
-                seed: 7,
-                outputFormat: .png,
-                references: [],
-                startedAtMillis: 0
-            )
+            let provider = FalQueueTimeoutTests.provider(emulator)
+            let request = try FalQueueTimeoutTests.request(id: "gen_unrecorded", prompt: "a mug")
             let thrown = await #expect(throws: ProviderError.self) {
                 _ = try await provider.generate(request, context: ProviderContext(resume: nil) { _ in throw StoreFailure() })
             }

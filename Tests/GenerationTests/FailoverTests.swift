@@ -20,12 +20,22 @@ import Testing
     static func routed(
         _ primary: ScriptedProvider,
         _ secondary: ScriptedProvider,
-        breakers: RouteBreakers = RouteBreakers()
+        breakers: RouteBreakers = RouteBreakers(),
+        resendAfterUnknown: Bool? = nil,
+        maxConcurrency: Int? = nil
     ) -> RoutedProvider {
-        RoutedProvider(
+        let first = ModelRoute(
+            id: "primary",
+            provider: .ark,
+            model: "a",
+            cost: .flat(35_000),
+            maxConcurrency: maxConcurrency,
+            resendAfterUnknown: resendAfterUnknown
+        )
+        return RoutedProvider(
             routes: [
                 "seedream-5-lite": [
-                    .init(route: ModelRoute(id: "primary", provider: .ark, model: "a", cost: .flat(35_000)), provider: primary),
+                    .init(route: first, provider: primary),
                     .init(route: ModelRoute(id: "secondary", provider: .ark, model: "b", cost: .flat(28_000)), provider: secondary),
                 ]
             ],
@@ -37,7 +47,7 @@ import Testing
         try await harness.service.store.attempts(of: id)
     }
 
-    @Test(arguments: [ProviderError.Code.notStarted, .routeUnusable])
+    @Test(arguments: [ProviderError.Code.notStarted, .routeUnusable, .supplierFailed])
     func anAttemptThatStartedNothingMovesToTheNextRouteAndIsChargedOnce(_ code: ProviderError.Code) async throws {
         let primary = ScriptedProvider([.fail(ProviderError(code: code, message: "refused"))])
         let secondary = ScriptedProvider([.deliver(2)])
@@ -52,7 +62,7 @@ import Testing
             #expect(kinds == [.hold, .charge], "one hold, one charge: the failover moved no money")
             let attempts = try await Self.attempts(harness, record.id)
             #expect(attempts.map(\.route) == ["primary", "secondary"])
-            #expect(attempts.map(\.outcome) == [code == .notStarted ? "not_started" : "route_unusable", "completed"])
+            #expect(attempts.map(\.outcome) == [ProviderError(code: code, message: "").attemptOutcome, "completed"])
             #expect(attempts.map(\.upstreamCost) == [0, 56_000])
             #expect(attempts.allSatisfy { $0.endedAt != nil })
             let audit = try await BooksAudit.run(on: harness.database)
@@ -132,6 +142,43 @@ import Testing
             #expect(attempts.map(\.outcome) == ["not_started", "generation_failed"])
             let clean = try await BooksAudit.run(on: harness.database).isClean
             #expect(clean)
+        }
+    }
+
+    /// A route that opted in (`resend_after_unknown`) passes an unknown outcome on to the next route: the first
+    /// attempt carries its possible bill, the generation's upstream cost is both, one charge, and the audit is clean.
+    @Test func aRouteThatOptedInResendsAfterAnUnknownOutcomeAndRecordsThePossibleBill() async throws {
+        let primary = ScriptedProvider([.fail(ProviderError(code: .outcomeUnknown, message: "answer lost", billedImages: 1))])
+        let secondary = ScriptedProvider([.deliver(1)])
+        try await Harness.with(provider: Self.routed(primary, secondary, resendAfterUnknown: true)) { harness in
+            let record = try await harness.run(numImages: 1)
+            #expect(record.status == .completed && record.route == "secondary")
+            #expect(record.charged.micros == 14_000 && record.refunded.micros == 0)
+            #expect(record.upstreamCost.micros == 35_000 + 28_000, "the lost call and the delivered one")
+            let attempts = try await Self.attempts(harness, record.id)
+            #expect(attempts.map(\.outcome) == ["outcome_unknown", "completed"])
+            #expect(attempts.map(\.upstreamCost) == [35_000, 28_000])
+            let audit = try await BooksAudit.run(on: harness.database)
+            #expect(audit.isClean, "\(audit.problems)")
+        }
+    }
+
+    /// A concurrency cap of one: while a generation runs on the first route, the next one takes the second route.
+    @Test func aRouteAtItsConcurrencyCapPassesTheNextGenerationOn() async throws {
+        let gate = ScriptedProvider.Gate()
+        let primary = ScriptedProvider([.deliverWhenOpened(gate, 1)])
+        let secondary = ScriptedProvider([.deliver(1)])
+        let routed = Self.routed(primary, secondary, maxConcurrency: 1)
+        try await Harness.with(provider: routed) { harness in
+            async let slow = harness.run(numImages: 1)
+            // Waits until the first generation holds the primary's only slot.
+            while routed.slots.running("seedream-5-lite/primary") == 0 { try await Task.sleep(for: .milliseconds(5)) }
+            let second = try await harness.run(numImages: 1)
+            gate.open()
+            let first = try await slow
+            #expect(first.route == "primary" && second.route == "secondary")
+            #expect(primary.calls == 1 && secondary.calls == 1)
+            #expect(routed.slots.running("seedream-5-lite/primary") == 0, "the slot is given back")
         }
     }
 }

@@ -70,7 +70,7 @@ import Testing
         try await withCleanup {
             let probes = Mutex(0)
             let reachable = Mutex(true)
-            let upstream = UpstreamCheck(name: "fal") {
+            let upstream = UpstreamCheck(name: "fal", models: ["seedream-5-lite"]) {
                 probes.withLock { $0 += 1 }
                 if !reachable.withLock({ $0 }) { throw BlobError.unavailable("connection refused") }
             }

@@ -22,6 +22,20 @@ final class ScriptedProvider: ImageProvider, Sendable {
         case stopOnCancel(billed: Int)
         /// Work until the owner asks to cancel, then deliver anyway (the upstream finished first).
         case deliverOnCancel(Int)
+        /// Work until the test opens `gate`, then deliver this many images.
+        case deliverWhenOpened(Gate, Int)
+    }
+
+    /// A latch a test opens to let one `.deliverWhenOpened` step finish.
+    final class Gate: Sendable {
+        private let stream: AsyncStream<Void>
+        private let continuation: AsyncStream<Void>.Continuation
+
+        init() { (self.stream, self.continuation) = AsyncStream.makeStream() }
+
+        func open() { self.continuation.finish() }
+
+        func wait() async { for await _ in self.stream {} }
     }
 
     let name = "scripted"
@@ -53,6 +67,10 @@ final class ScriptedProvider: ImageProvider, Sendable {
             return ProviderOutcome(images: Array(repeating: image, count: count), seed: request.seed, seedHonoured: true)
         case .fail(let error):
             throw error
+        case .deliverWhenOpened(let gate, let count):
+            await gate.wait()
+            let image = ProviderImage.bytes(Array("fake-png-\(request.generationID)".utf8), contentType: "image/png", width: 8, height: 8)
+            return ProviderOutcome(images: Array(repeating: image, count: count), seed: request.seed, seedHonoured: true)
         case .deliverAfter(let duration, let count):
             do {
                 try await Task.sleep(for: duration)

@@ -210,7 +210,7 @@ import Testing
     /// class of error; only a refusal to start is sent again.
     @Test(arguments: [
         ("content_policy", "contentPolicyViolation", "prediction_failed", 1),
-        ("internal_error", "upstreamFailed", "prediction_failed", 1),
+        ("internal_error", "supplierFailed", "prediction_failed", 1),
         ("invalid_parameter", "upstreamFailed", "Input validation failed", 1),
         ("authentication", "routeUnusable", "Unauthenticated", 1),
         ("model_not_found", "routeUnusable", "Not found", 1),
