@@ -170,7 +170,7 @@ TABLE = [
 def test_the_failover_table(server_factory, ark_factory, emulator_factory, tmp_path, first, primary_options, changes, expected, status):
     ark, ark_stats = ark_factory(*(primary_options if first == "ark" else []))
     fal = emulator_factory(*(primary_options if first == "fal" else []))
-    base, key, server = server_factory("--catalog", table_catalog(tmp_path, first, changes), env={
+    base, key, server = server_factory("--catalog", table_catalog(tmp_path, first, changes), "--admin-token", ADMIN, env={
         "ARK_API_KEY": "ark-e2e", "IMAGEGATE_ARK_URL": ark, "FAL_KEY": "fal-e2e", "IMAGEGATE_FAL_URL": fal})
     answer = requests.post(f"{base}/v1/generate", headers={"Authorization": f"Bearer {key}"}, timeout=180,
                            json={"model": MODEL, "prompt": "a lighthouse in the failover table", "aspect_ratio": "1:1"})
@@ -178,6 +178,14 @@ def test_the_failover_table(server_factory, ark_factory, emulator_factory, tmp_p
     assert body["status"] == status, body
     shown = [(a["provider"], a["outcome"]) for a in attempts(base, key, body["generation_id"])]
     assert shown == expected, shown
+    # The operator sees every attempt in full; their bills add up to the generation's upstream cost.
+    books = requests.get(f"{base}/admin/v1/generations/{body['generation_id']}", headers={"Authorization": f"Bearer {ADMIN}"},
+                         timeout=10).json()
+    assert [(a["provider"], a["outcome"]) for a in books["attempts"]][:-1] == expected[:-1], books
+    assert micros(books["upstream_cost_usd"]) == sum(micros(a["upstream_cost_usd"]) for a in books["attempts"]), books
+    assert all(a["ended_at"] and a["started_at"] for a in books["attempts"]), books
+    if status == "completed":
+        assert books["attempts"][-1]["upstream_request_id"] or first == "fal", "the supplier's request id is kept"
     fal_stats = requests.get(f"{fal}/_emulator/stats", timeout=5).json()
     second_accepted = ark_stats()["accepted"] if first == "fal" else fal_stats["accepted"]
     assert second_accepted == (1 if status == "completed" else 0), "the second route was asked only after a failover"
@@ -200,3 +208,30 @@ def test_the_failover_table(server_factory, ark_factory, emulator_factory, tmp_p
                                capture_output=True, text=True, timeout=60)
         assert shown.returncode == 0, shown.stderr
         assert re.search(r"ark\s.*outcome_unknown.*0\.035", shown.stdout) and re.search(r"fal\s.*completed.*0\.035", shown.stdout), shown.stdout
+
+
+def test_when_every_route_is_open_the_least_recently_failed_one_is_still_tried(server_factory, ark_factory, emulator_factory, tmp_path):
+    """Both suppliers refuse ImageGate's key: the first generation opens both breakers; the next is not refused
+    outright but tried on the route that failed longest ago (fal), and refunded when it fails again."""
+    ark, ark_stats = ark_factory("--key", "not-ours")
+    fal = emulator_factory("--key", "not-ours")
+    metrics_port = free_port()
+    base, key, server = server_factory("--catalog", table_catalog(tmp_path, "fal", {}), "--metrics-port", str(metrics_port), env={
+        "ARK_API_KEY": "ark-e2e", "IMAGEGATE_ARK_URL": ark, "FAL_KEY": "fal-e2e", "IMAGEGATE_FAL_URL": fal})
+    metrics = f"http://127.0.0.1:{metrics_port}/metrics"
+
+    def generate_failing(prompt: str) -> list:
+        answer = requests.post(f"{base}/v1/generate", headers={"Authorization": f"Bearer {key}"}, timeout=180,
+                               json={"model": MODEL, "prompt": prompt, "aspect_ratio": "1:1"})
+        body = answer.json()
+        assert body["status"] == "failed", body
+        return [(a["provider"], a["outcome"]) for a in attempts(base, key, body["generation_id"])]
+
+    assert generate_failing("a lighthouse nobody serves") == [("fal", "route_unusable"), ("ark", "generation_failed")]
+    assert breaker_state(metrics, "fal") == 2 and breaker_state(metrics, "ark") == 2, "both open"
+    assert generate_failing("a lighthouse tried anyway") == [("fal", "generation_failed")], "the least recently failed route"
+    account = requests.get(f"{base}/v1/account", headers={"Authorization": f"Bearer {key}"}, timeout=10).json()
+    assert micros(account["balance_usd"]) == 10_000_000 and micros(account["held_usd"]) == 0, "both refunded"
+    server.stop()
+    clean = subprocess.run([BINARY, "audit", "--data-dir", server.data_dir], capture_output=True, text=True, timeout=120)
+    assert clean.returncode == 0 and "audit: clean" in clean.stdout, clean.stdout + clean.stderr

@@ -85,6 +85,11 @@ package struct Operations: Sendable {
         try await BooksAudit.run(on: self.database)
     }
 
+    /// One generation as the operator reads it, with every attempt (nil: no such generation).
+    package func generationBooks(id: String) async throws -> GenerationBooks? {
+        try await GenerationStore(database: self.database).books(of: id)
+    }
+
     /// The account's webhook signing secret, made on first use.
     package func webhookSecret(accountID: String) async throws -> WebhookSecret {
         try await WebhookSecrets(database: self.database).secret(accountID: accountID, now: Timestamp.nowMillis())

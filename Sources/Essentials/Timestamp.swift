@@ -9,4 +9,9 @@ package enum Timestamp {
     package static func date(_ millis: Int64) -> Date {
         Date(timeIntervalSince1970: Double(millis) / 1000)
     }
+
+    /// ISO 8601 in UTC with milliseconds, as every JSON answer writes a time.
+    package static func iso8601(_ millis: Int64) -> String {
+        Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(self.date(millis))
+    }
 }

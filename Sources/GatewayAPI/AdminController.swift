@@ -8,7 +8,8 @@ import Hummingbird
 import NIOCore
 import Providers
 
-/// The operator's API under `/admin/v1`: accounts, keys, credit, usage, margin and the books audit.
+/// The operator's API under `/admin/v1`: accounts, keys, credit, usage, margin, routes, one generation's books and
+/// the books audit.
 struct AdminController {
     let operations: Operations
     var routes: @Sendable () -> [RouteStatus] = { [] }
@@ -24,6 +25,7 @@ struct AdminController {
         group.get("usage", use: self.usage)
         group.get("margin", use: self.margin)
         group.get("routes", use: self.listRoutes)
+        group.get("generations/:id", use: self.generation)
         group.get("audit", use: self.audit)
     }
 
@@ -265,6 +267,14 @@ struct AdminController {
     /// Every usable route in each model's order, with what it bills and its breaker in this process.
     @Sendable func listRoutes(_ request: Request, context: AdminRequestContext) async throws -> Response {
         try JSONResponse.make(List(data: self.routes()))
+    }
+
+    @Sendable func generation(_ request: Request, context: AdminRequestContext) async throws -> Response {
+        let id = context.parameters.get("id") ?? ""
+        guard let books = try await self.operations.generationBooks(id: id) else {
+            throw APIError.notFound("No generation with this id.")
+        }
+        return try JSONResponse.make(books)
     }
 
     @Sendable func audit(_ request: Request, context: AdminRequestContext) async throws -> Response {

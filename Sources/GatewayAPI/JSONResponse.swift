@@ -16,8 +16,6 @@ enum JSONResponse {
 /// ISO 8601 timestamps with milliseconds, in UTC, for every time the API shows.
 enum APITime {
     static func string(_ millis: Int64?) -> String? {
-        guard let millis else { return nil }
-        let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
-        return style.format(Date(timeIntervalSince1970: Double(millis) / 1000))
+        millis.map(Timestamp.iso8601)
     }
 }
