@@ -167,6 +167,20 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Card top-ups: orders, Stripe Checkout sessions and Stripe's signed events.
+        .target(
+            name: "Payments",
+            dependencies: [
+                "Billing", "Storage", "Essentials",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // MARK: The web face: pages rendered from the catalog, with their scripts and stylesheet compiled into the binary
         .target(
             name: "WebFace",
@@ -200,6 +214,7 @@ let package = Package(
             name: "GatewayAPI",
             dependencies: [
                 "Catalog", "Billing", "Generation", "Webhooks", "Accounts", "Blobs", "Providers", "Imaging", "Essentials", "WebFace",
+                "Payments",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
@@ -226,6 +241,20 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "StripeEmulator",
+            dependencies: [
+                "Payments", "Essentials",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "FalEmulator",
             dependencies: [
                 "Imaging", "Essentials",
@@ -247,7 +276,7 @@ let package = Package(
             name: "ImageGateApp",
             dependencies: [
                 "GatewayAPI", "Generation", "JobEngine", "Webhooks", "Outbound", "Accounts", "Billing", "Storage", "Blobs", "Providers", "Catalog",
-                "Imaging",
+                "Imaging", "Payments",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -263,8 +292,8 @@ let package = Package(
         .executableTarget(
             name: "ImageGate",
             dependencies: [
-                "ImageGateApp", "Billing", "Storage", "Catalog", "FalEmulator", "ArkEmulator", "Generation", "Accounts", "Imaging", "Blobs",
-                "Essentials",
+                "ImageGateApp", "Billing", "Storage", "Catalog", "FalEmulator", "ArkEmulator", "StripeEmulator", "Generation", "Accounts", "Imaging",
+                "Blobs", "Essentials",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -313,6 +342,15 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "ImagingTestSupport"]),
         .testTarget(name: "BillingTests", dependencies: ["Billing", "Storage", "Essentials", "StorageTestSupport"]),
         .testTarget(
+            name: "PaymentsTests",
+            dependencies: [
+                "Payments", "Billing", "Storage", "Essentials", "StorageTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ]
+        ),
+        .testTarget(
             name: "BlobsTests",
             dependencies: [
                 "Blobs", "StorageTestSupport",
@@ -354,7 +392,7 @@ let package = Package(
             name: "GenerationTests",
             dependencies: [
                 "Generation", "JobEngine", "Webhooks", "Outbound", "Accounts", "Providers", "Billing", "Storage", "Blobs", "Catalog", "Imaging",
-                "Essentials", "StorageTestSupport",
+                "Essentials", "StorageTestSupport", "Payments",
                 "ImagingTestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),

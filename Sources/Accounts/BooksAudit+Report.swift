@@ -32,6 +32,8 @@ extension BooksAudit {
         case creditRequest = "credit_request"
         /// A credit its top-up key should have prevented: a second one for the same key.
         case creditWithoutRequest = "credit_without_request"
+        /// A card `topup` row without its paid order, or a paid order without its one `topup` row of its amount.
+        case topUp = "topup"
     }
 
     /// One mistake: its class, the row it is in, and what is wrong there.

@@ -45,6 +45,15 @@ extension BooksAudit {
         var resentCost: Int64 = 0
     }
 
+    /// A card top-up order with a credit (or that says it is paid).
+    struct PaidOrder {
+        let id: String
+        let accountID: String
+        let amount: Int64
+        let status: String
+        let ledgerSeq: Int64?
+    }
+
     /// An `Idempotency-Key` row: the generation the key names.
     struct KeyClaim {
         let accountID: String
@@ -77,6 +86,8 @@ extension BooksAudit {
         var ledger: [Ledger.StoredRow] = []
         var keyClaims: [KeyClaim] = []
         var creditRequests: [CreditRequest] = []
+        /// Card top-up orders that were paid (or credited by mistake): their ledger row and amount.
+        var paidOrders: [PaidOrder] = []
         /// Only when the blobs are checked.
         var servedOutputs: [Output] = []
 
@@ -145,6 +156,17 @@ extension BooksAudit {
                     accountID: try $0.decode(column: "account_id", as: String.self),
                     key: try $0.decode(column: "idempotency_key", as: String.self),
                     generationID: try $0.decode(column: "generation_id", as: String.self)
+                )
+            }
+            snapshot.paidOrders = try await sql.raw(
+                "SELECT id, account_id, amount_micros, status, ledger_seq FROM payment_orders WHERE ledger_seq IS NOT NULL OR status = 'paid' ORDER BY id"
+            ).all().map {
+                PaidOrder(
+                    id: try $0.decode(column: "id", as: String.self),
+                    accountID: try $0.decode(column: "account_id", as: String.self),
+                    amount: try $0.decode(column: "amount_micros", as: Int64.self),
+                    status: try $0.decode(column: "status", as: String.self),
+                    ledgerSeq: try $0.decode(column: "ledger_seq", as: Int64?.self)
                 )
             }
             snapshot.creditRequests = try await sql.raw(

@@ -53,6 +53,7 @@ package enum BooksAudit {
         Self.checkAccounts(snapshot, replayed: replay.balances, unfinishedHolds: unfinishedHolds, report: &report, findings: &findings)
         Self.checkIdempotencyKeys(snapshot, findings: &findings)
         Self.checkCreditRequests(snapshot, findings: &findings)
+        Self.checkTopUps(snapshot, findings: &findings)
         if let blobs {
             try await Self.checkBlobs(snapshot.servedOutputs, in: blobs, findings: &findings)
             report.blobsChecked = true
@@ -90,7 +91,7 @@ package enum BooksAudit {
                 switch kind {
                 case .hold, .charge, .release, .refund:
                     replay.perGeneration[generationID, default: [:]][kind, default: 0] += row.amount.micros
-                case .credit, .debit:
+                case .credit, .topup, .debit:
                     // No generation moves these: summed with it they would hide money that came or went outside it.
                     findings.add(.generationLedgerKind, place, "a \(kind.rawValue) of \(row.amount) is linked to generation \(generationID)")
                 }
@@ -111,7 +112,7 @@ package enum BooksAudit {
                 findings.add(.balance, "account \(row.accountID)", "negative balance after ledger row \(row.seq)")
             }
             switch kind {
-            case .credit: report.credited = report.credited + row.amount
+            case .credit, .topup: report.credited = report.credited + row.amount
             case .charge: report.charged = report.charged + row.amount
             case .release: report.released = report.released + row.amount
             case .refund: report.refunded = report.refunded + row.amount

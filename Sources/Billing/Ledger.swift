@@ -61,10 +61,16 @@ package enum Ledger {
         }
     }
 
-    /// Adds money to an account (a top-up by the operator). Returns the credit's ledger row (`seq`).
+    /// Adds money to an account: the operator's `credit`, or a paid card `topup`. Returns the row's `seq`.
     @discardableResult
-    package static func credit(_ amount: MicroUSD, account: String, note: String, on sql: any SQLDatabase) async throws -> Int64 {
-        precondition(amount.micros > 0)
+    package static func credit(
+        _ amount: MicroUSD,
+        account: String,
+        note: String,
+        kind: LedgerKind = .credit,
+        on sql: any SQLDatabase
+    ) async throws -> Int64 {
+        precondition(amount.micros > 0 && [.credit, .topup].contains(kind))
         let row = try await sql.raw(
             """
             UPDATE accounts SET balance_micros = balance_micros + \(bind: amount.micros)
@@ -73,7 +79,31 @@ package enum Ledger {
             """
         ).first()
         guard let row else { throw BillingError.accountNotFound(account) }
-        return try await Self.append(.credit, amount, account: account, generation: nil, note: note, after: row, on: sql)
+        return try await Self.append(kind, amount, account: account, generation: nil, note: note, after: row, on: sql)
+    }
+
+    /// Takes up to `amount` back out of the account's available balance (a refunded or disputed card payment): never
+    /// more than is available, so the balance never goes negative and held money is never touched. Returns what was
+    /// taken (zero, and no row, when nothing was available).
+    package static func takeBack(upTo amount: MicroUSD, account: String, note: String, on sql: any SQLDatabase) async throws -> MicroUSD {
+        // Locks the account's row first (a write to itself), so the balance read is the one the debit applies to.
+        guard
+            let current = try await sql.raw(
+                "UPDATE accounts SET balance_micros = balance_micros WHERE id = \(bind: account) RETURNING balance_micros"
+            ).first()
+        else { throw BillingError.accountNotFound(account) }
+        let taken = min(amount.micros, try current.decode(column: "balance_micros", as: Int64.self))
+        guard taken > 0 else { return .zero }
+        let row = try await sql.raw(
+            """
+            UPDATE accounts SET balance_micros = balance_micros - \(bind: taken)
+            WHERE id = \(bind: account)
+            RETURNING balance_micros, held_micros
+            """
+        ).first()
+        guard let row else { throw BillingError.accountNotFound(account) }
+        try await Self.append(.debit, MicroUSD(micros: taken), account: account, generation: nil, note: note, after: row, on: sql)
+        return MicroUSD(micros: taken)
     }
 
     /// Current (available, held) of an account.

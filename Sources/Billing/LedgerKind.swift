@@ -4,6 +4,7 @@
 /// | kind       | available | held  |
 /// |------------|-----------|-------|
 /// | credit     | +amount   |       |
+/// | topup      | +amount   |       |
 /// | debit      | −amount   |       |
 /// | hold       | −amount   | +amount |
 /// | charge     |           | −amount |
@@ -11,9 +12,11 @@
 /// | refund     | +amount   | −amount |
 ///
 /// `release` returns the part of a hold that a completed generation did not use (images not delivered);
-/// `refund` returns a whole hold when a generation failed.
+/// `refund` returns a whole hold when a generation failed. `credit` is the operator's; `topup` is a customer's card
+/// payment (its order in `payment_orders` names it); `debit` takes money back (a refunded or disputed payment).
 package enum LedgerKind: String, Sendable, Codable, CaseIterable {
     case credit
+    case topup
     case debit
     case hold
     case charge
@@ -23,7 +26,7 @@ package enum LedgerKind: String, Sendable, Codable, CaseIterable {
     /// How one row of this kind changes (available, held).
     package func effect(_ amount: Int64) -> (available: Int64, held: Int64) {
         switch self {
-        case .credit: (amount, 0)
+        case .credit, .topup: (amount, 0)
         case .debit: (-amount, 0)
         case .hold: (-amount, amount)
         case .charge: (0, -amount)

@@ -6,6 +6,7 @@ import Essentials
 import Generation
 import Hummingbird
 import Logging
+import Payments
 import Providers
 import WebFace
 
@@ -34,6 +35,8 @@ package struct GatewayDependencies<Generations: GenerationUseCases>: Sendable {
     package var trustedProxies = TrustedProxies.none
     /// Every usable route with its breaker, as it is now (`GET /admin/v1/routes`).
     package var routes: @Sendable () -> [RouteStatus] = { [] }
+    /// Card top-ups through Stripe; nil (or without settings): the billing routes say payments are not set up.
+    package var topUps: TopUps? = nil
 
     package init(
         catalog: ModelCatalog,
@@ -123,6 +126,9 @@ package func buildRouter<Generations: GenerationUseCases>(_ deps: GatewayDepende
     GenerationController(generations: deps.generations, links: links, syncTimeout: deps.syncTimeout, body: deps.body)
         .addRoutes(to: authenticated)
     AccountController(operations: deps.operations).addRoutes(to: authenticated)
+    let billing = BillingController(topUps: deps.topUps, body: deps.body)
+    billing.addRoutes(to: authenticated)
+    billing.addWebhook(to: router)
 
     // OpenAI's Images API: the same engine, OpenAI's shapes and error envelope.
     let openAI = router.group("v1").add(middleware: OpenAIErrorMiddleware(methods: methods)).add(middleware: keys)

@@ -10,7 +10,7 @@ struct ImageGateCommand: AsyncParsableCommand {
         version: ImageGateVersion.current,
         subcommands: [
             ServeCommand.self, ConfigCommand.self, FalEmulatorCommand.self, ArkEmulatorCommand.self, OpenAIEmulatorCommand.self,
-            ReplicateEmulatorCommand.self, GenerateCommand.self,
+            ReplicateEmulatorCommand.self, StripeEmulatorCommand.self, GenerateCommand.self,
             GenerationsCommand.self,
             AccountCommand.self,
             AccountsCommand.self, KeysCommand.self, CreditsCommand.self, UsageCommand.self, AuditCommand.self, RenderCommand.self,

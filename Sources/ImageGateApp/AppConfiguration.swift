@@ -1,6 +1,8 @@
+import Billing
 import Essentials
 import Foundation
 import GatewayAPI
+import Payments
 import Storage
 
 /// Everything `imagegate serve` runs with: the settings (declared in `ConfigSettings`, read by a `SettingsReader`)
@@ -59,6 +61,8 @@ package struct AppConfiguration: Sendable {
     package var catalogPath: String?
     /// fal.ai (with `provider = "fal"`).
     package var falKey: String?
+    /// Card top-ups through Stripe Checkout (nil: off, both secrets are needed).
+    package var topUps: TopUps.Settings?
     package var falQueueURL: String
     /// nil: the catalog's endpoint for the model.
     package var falGenerateEndpoint: String?
@@ -104,6 +108,7 @@ package struct AppConfiguration: Sendable {
         self.metricsPort = try settings.integer("metrics-port")
         self.catalogPath = try settings.text("catalog")
         self.falKey = try settings.text("fal-key")
+        self.topUps = try Self.topUps(settings, publicURL: self.publicURL ?? "http://\(self.host):\(self.port)")
         self.falQueueURL = try settings.required(settings.text, "fal-queue-url")
         self.falGenerateEndpoint = try settings.text("fal-endpoint-generate")
         self.falEditEndpoint = try settings.text("fal-endpoint-edit")
@@ -120,6 +125,33 @@ package struct AppConfiguration: Sendable {
 }
 
 extension AppConfiguration {
+    /// Stripe's settings, when both secrets are given; one without the other is refused (half a payment setup
+    /// would take money it cannot credit, or credit nothing it is sent).
+    static func topUps(_ settings: SettingsReader, publicURL: String) throws -> TopUps.Settings? {
+        let key = try settings.text("stripe-secret-key")
+        let secret = try settings.text("stripe-webhook-secret")
+        guard let key, let secret else {
+            if key != nil || secret != nil {
+                throw ConfigurationError(description: "--stripe-secret-key and --stripe-webhook-secret go together: set both or neither")
+            }
+            return nil
+        }
+        var topUps = TopUps.Settings(
+            checkout: StripeCheckout.Settings(secretKey: key, apiBase: try settings.required(settings.text, "stripe-api-base")),
+            webhookSecret: secret,
+            publicURL: publicURL
+        )
+        for (name, apply) in [("topup-min-usd", { (value: MicroUSD) in topUps.minimum = value }), ("topup-max-usd", { topUps.maximum = $0 })] {
+            let text = try settings.required(settings.text, name)
+            guard let value = MicroUSD(usd: text), value.micros > 0, value.micros % 10_000 == 0 else {
+                throw ConfigurationError(description: "--\(name): '\(text)' is not a positive amount in whole cents")
+            }
+            apply(value)
+        }
+        guard topUps.minimum <= topUps.maximum else { throw ConfigurationError(description: "--topup-min-usd is above --topup-max-usd") }
+        return topUps
+    }
+
     /// The shortest admin token accepted: a guessable token would open every account's money.
     static let minimumAdminTokenLength = 32
 

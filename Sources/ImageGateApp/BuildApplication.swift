@@ -10,6 +10,7 @@ import JobEngine
 import Logging
 import NIOCore
 import Outbound
+import Payments
 import Providers
 import ServiceLifecycle
 import Storage
@@ -123,6 +124,9 @@ package func buildGateway(_ config: AppConfiguration, logger: Logger) async thro
     dependencies.outputDelivery = try outputDelivery(config, store: environment.blobs)
     dependencies.trustedProxies = config.trustedProxies
     dependencies.routes = { [catalog = environment.catalog] in provider.statuses(catalog) }
+    dependencies.topUps = config.topUps.map {
+        TopUps(database: environment.database, settings: $0, client: httpClient, clock: config.clock, logger: logger)
+    }
     let router = buildRouter(dependencies)
     let payloads = WebhookPayloads(links: OutputLinks(signer: signer, baseURL: config.resolvedPublicURL))
     var services: [any Service] = [

@@ -1,12 +1,13 @@
 import Billing
 import Generation
+import Payments
 import Storage
 import Webhooks
 
 /// The database's schema, assembled from the targets that own tables: Storage's `settings`, then Billing's, then
-/// Generation's (which reference accounts), then Webhooks' (which reference generations).
+/// Generation's (which reference accounts), then Webhooks' (which reference generations), then Payments' (accounts).
 package enum ImageGateSchema {
     package static let migrations = Migrations([
-        Migrations.storageSteps, BillingTables.migrations, GenerationTables.migrations, WebhookTables.migrations,
+        Migrations.storageSteps, BillingTables.migrations, GenerationTables.migrations, WebhookTables.migrations, PaymentTables.migrations,
     ])
 }

@@ -70,6 +70,7 @@ import Testing
         // Admin tokens are 32 characters at least.
         for name in ["admin-token", "admin-tokens"] { object[name] = "value-of-\(name)-0123456789abcdefghij" }
         object["trusted-proxies"] = "10.0.0.0/8, ::1"
+        for name in ["topup-min-usd", "topup-max-usd"] { object[name] = "7.50" }
         let file = try Self.file(object)
         defer { try? FileManager.default.removeItem(atPath: file) }
         let settings = try await Self.load(file: file)
@@ -80,6 +81,22 @@ import Testing
         #expect(config.port == 1 && config.workers == 2 && config.leaseSeconds == 4 && config.allowPrivateWebhookURLs)
         #expect(config.falKey == "value-of-fal-key" && config.outputDelivery == .accel && config.data.directory == "value-of-data-dir")
         #expect(config.adminTokens.count == 2 && config.noDefaultAccount && config.maxQueued == 1)
+        #expect(config.topUps?.webhookSecret == "value-of-stripe-webhook-secret" && config.topUps?.minimum.micros == 7_500_000)
+    }
+
+    /// Stripe's two secrets go together; the top-up bounds are whole cents, the smallest not above the largest.
+    @Test func paymentSettingsAreCheckedTogether() async throws {
+        for (settings, words) in [
+            (["--stripe-secret-key", "sk_test_x"], "go together"),
+            (["--stripe-secret-key", "sk_test_x", "--stripe-webhook-secret", "whsec_x", "--topup-min-usd", "0.001"], "whole cents"),
+            (["--stripe-secret-key", "sk_test_x", "--stripe-webhook-secret", "whsec_x", "--topup-min-usd", "600"], "above"),
+        ] {
+            let refused = await #expect(throws: ConfigurationError.self) { try AppConfiguration(try await Self.load(settings)) }
+            #expect(refused?.description.contains(words) == true, "\(refused?.description ?? "")")
+            #expect(refused?.description.contains("sk_test_x") == false, "a secret is never repeated")
+        }
+        let off = try AppConfiguration(try await Self.load([]))
+        #expect(off.topUps == nil)
     }
 
     @Test func flagsAndOtherToolsVariables() async throws {

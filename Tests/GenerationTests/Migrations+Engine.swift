@@ -1,5 +1,6 @@
 import Billing
 import Generation
+import Payments
 import Storage
 import Webhooks
 
@@ -7,6 +8,6 @@ extension Migrations {
     /// Every table the generation engine works with (the app assembles the same list, `ImageGateSchema`, which these
     /// tests do not link).
     static let engine = Migrations([
-        Migrations.storageSteps, BillingTables.migrations, GenerationTables.migrations, WebhookTables.migrations,
+        Migrations.storageSteps, BillingTables.migrations, GenerationTables.migrations, WebhookTables.migrations, PaymentTables.migrations,
     ])
 }

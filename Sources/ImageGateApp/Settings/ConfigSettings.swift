@@ -61,6 +61,17 @@ package enum ConfigSettings {
             secret: true,
             help: "Several admin tokens at once, comma-separated (each 32+ characters): add the new one, move clients, drop the old."
         ),
+        .init("stripe-secret-key", .text, secret: true, aliases: ["STRIPE_SECRET_KEY"], help: "Stripe secret key: turns card top-ups on."),
+        .init(
+            "stripe-webhook-secret",
+            .text,
+            secret: true,
+            aliases: ["STRIPE_WEBHOOK_SECRET"],
+            help: "The signing secret (whsec_…) of the Stripe endpoint that sends POST /webhooks/stripe."
+        ),
+        .init("stripe-api-base", .text, default: "https://api.stripe.com", help: "Stripe's API address (a fake Stripe's in tests)."),
+        .init("topup-min-usd", .text, default: "5", help: "Smallest card top-up, in dollars."),
+        .init("topup-max-usd", .text, default: "500", help: "Largest card top-up, in dollars."),
         .init("no-default-account", .flag, default: "false", help: "On a fresh database, do not create account 'default' with $10 and a key."),
         .init("allow-private-image-urls", .flag, default: "false", help: "Let image_urls reach loopback and private addresses."),
         .init("allow-private-webhook-urls", .flag, default: "false", help: "Let webhook_url reach loopback and private addresses."),

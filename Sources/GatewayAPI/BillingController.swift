@@ -1,0 +1,121 @@
+import Billing
+import Essentials
+import Foundation
+import Generation
+import HTTPTypes
+import Hummingbird
+import HummingbirdAuth
+import NIOCore
+import Payments
+
+/// Card top-ups: `POST /v1/billing/checkout` opens a Stripe Checkout page for an amount (with an API key),
+/// `GET /v1/billing/checkout/{id}` follows the order, and `POST /webhooks/stripe` takes Stripe's signed events
+/// (no key: the signature on the raw body is the proof). Every call goes through `TopUps`.
+struct BillingController {
+    /// Nil when the server has no Stripe settings: every call answers `payments_not_configured`.
+    let topUps: TopUps?
+    let body: BodyLimits
+
+    func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
+        group.post("billing/checkout", use: self.checkout)
+        group.get("billing/checkout/:id", use: self.show)
+    }
+
+    func addWebhook(to router: Router<GatewayRequestContext>) {
+        router.post("/webhooks/stripe", use: self.webhook)
+    }
+
+    struct CheckoutRequest: Decodable {
+        let amountUSD: String
+        enum CodingKeys: String, CodingKey { case amountUSD = "amount_usd" }
+    }
+
+    /// An order as its owner sees it.
+    struct OrderBody: Encodable {
+        let orderId: String
+        let status: String
+        let amountUsd: MicroUSD
+        let checkoutUrl: String?
+        let createdAt: String
+
+        init(_ order: PaymentOrder) {
+            self.orderId = order.id
+            self.status = order.status.rawValue
+            self.amountUsd = order.amount
+            self.checkoutUrl = order.status == .pending ? order.checkoutURL : nil
+            self.createdAt = Timestamp.iso8601(order.createdAt)
+        }
+    }
+
+    @Sendable func checkout(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
+        let bytes = try await GenerationRequest.collect(request, limit: self.body.withoutImages.maxBytes, deadline: self.body.deadline)
+        let asked: CheckoutRequest
+        do {
+            asked = try JSONDecoder().decode(CheckoutRequest.self, from: Data(bytes))
+        } catch DecodingError.keyNotFound {
+            throw APIError(.invalid("amount_usd", "amount_usd is required, e.g. \"10.00\"."))
+        } catch {
+            throw APIError(.invalid("amount_usd", "The body must be JSON with amount_usd as a decimal string, e.g. {\"amount_usd\": \"10.00\"}."))
+        }
+        guard let amount = MicroUSD(usd: asked.amountUSD), amount.micros > 0 else {
+            throw APIError(.invalid("amount_usd", "amount_usd must be a positive decimal string, e.g. \"10.00\"."))
+        }
+        let topUps = try self.configured()
+        let order: PaymentOrder
+        do {
+            order = try await topUps.checkout(accountID: identity.accountID, amount: amount)
+        } catch {
+            throw Self.apiError(error)
+        }
+        return try JSONResponse.make(OrderBody(order), status: .created)
+    }
+
+    @Sendable func show(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
+        let topUps = try self.configured()
+        let order: PaymentOrder
+        do {
+            order = try await topUps.order(id: context.parameters.get("id") ?? "", accountID: identity.accountID)
+        } catch {
+            throw Self.apiError(error)
+        }
+        return try JSONResponse.make(OrderBody(order))
+    }
+
+    @Sendable func webhook(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let topUps = try self.configured()
+        let bytes = try await GenerationRequest.collect(request, limit: self.body.withoutImages.maxBytes, deadline: self.body.deadline)
+        let outcome: TopUps.Outcome
+        do {
+            outcome = try await topUps.receive(bytes, signature: request.headers[HTTPField.Name("Stripe-Signature")!])
+        } catch {
+            throw Self.apiError(error)
+        }
+        return try JSONResponse.make(["received": outcome.rawValue])
+    }
+
+    func configured() throws -> TopUps {
+        guard let topUps = self.topUps, topUps.isConfigured else {
+            throw APIError(
+                status: .notImplemented,
+                code: PaymentError.Code.notConfigured.rawValue,
+                message: "Card payments are not set up on this server; ask its operator to add credit."
+            )
+        }
+        return topUps
+    }
+
+    static func apiError(_ error: PaymentError) -> APIError {
+        let status: HTTPResponse.Status =
+            switch error.code {
+            case .notConfigured: .notImplemented
+            case .invalidAmount, .badSignature, .badEvent: .badRequest
+            case .notYet: .conflict
+            case .notFound: .notFound
+            default: .badGateway
+            }
+        let param: String? = error.code == .invalidAmount ? "amount_usd" : nil
+        return APIError(status: status, code: error.code.rawValue, message: error.message, param: param)
+    }
+}
