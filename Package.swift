@@ -162,7 +162,7 @@ let package = Package(
         .target(
             name: "Accounts",
             dependencies: [
-                "Generation", "Webhooks", "Billing", "Storage", "Blobs", "Essentials",
+                "Generation", "Webhooks", "Billing", "Storage", "Blobs", "Essentials", "Payments",
                 .product(name: "SQLKit", package: "sql-kit"),
             ],
             swiftSettings: strictSettings
@@ -293,7 +293,7 @@ let package = Package(
             name: "ImageGate",
             dependencies: [
                 "ImageGateApp", "Billing", "Storage", "Catalog", "FalEmulator", "ArkEmulator", "StripeEmulator", "Generation", "Accounts", "Imaging",
-                "Blobs", "Essentials",
+                "Blobs", "Essentials", "Payments",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -192,3 +192,37 @@ def test_checkout_bounds_and_a_server_without_stripe(tmp_path, server_factory):
     answer = requests.post(f"{base}/v1/billing/checkout", headers={"Authorization": f"Bearer {key}"}, json={"amount_usd": "10"}, timeout=10)
     assert answer.status_code == 501 and answer.json()["code"] == "payments_not_configured", answer.text
     assert "operator" in answer.json()["message"]
+
+
+def test_the_operator_sees_payments_and_cash_and_can_disable_an_account(payments):
+    """`GET /admin/v1/payments` and `imagegate payments` list the orders with their flags; `imagegate usage` shows the
+    cash received beside what was spent and what the suppliers bill; a disabled account's key answers 403 (its money
+    kept), and works again once it is enabled."""
+    key = payments.new_account("watched-customer")
+    order = payments.checkout("0.04", key=key)
+    requests.post(f"{payments.fake}/pay/{session_id(order)}", allow_redirects=False, timeout=30).raise_for_status()
+    requests.post(f"{payments.fake}/_emulator/sessions/{session_id(order)}/refund?amount=1", timeout=30).raise_for_status()
+    admin = {"Authorization": f"Bearer {ADMIN}"}
+    listed = requests.get(f"{payments.base}/admin/v1/payments", headers=admin, timeout=10).json()["data"]
+    row = next(o for o in listed if o["order_id"] == order["order_id"])
+    assert row["status"] == "paid" and micros(row["taken_back_usd"]) == 10_000 and row["flag"].startswith("refunded"), row
+    assert row["payment_reference"].startswith("pi_")
+
+    disabled = requests.post(f"{payments.base}/admin/v1/accounts/watched-customer/disable", headers=admin, timeout=10)
+    assert disabled.status_code == 200 and disabled.json()["disabled"] is True, disabled.text
+    refused = requests.get(f"{payments.base}/v1/account", headers=payments.headers(key), timeout=10)
+    assert refused.status_code == 403 and refused.json()["code"] == "account_disabled", refused.text
+    generate = requests.post(f"{payments.base}/v1/generate", headers=payments.headers(key), timeout=30,
+                             json={"model": "seedream-5-lite", "prompt": "refused"})
+    assert generate.status_code == 403
+    enabled = requests.post(f"{payments.base}/admin/v1/accounts/watched-customer/enable", headers=admin, timeout=10)
+    assert enabled.status_code == 200 and enabled.json()["disabled"] is False
+    assert payments.balance(key) == 30_000, "the money was kept"
+
+    payments.server.stop()
+    shown = subprocess.run([BINARY, "payments", "--data-dir", payments.data], capture_output=True, text=True, timeout=60)
+    assert shown.returncode == 0 and order["order_id"] in shown.stdout and "refunded" in shown.stdout, shown.stdout + shown.stderr
+    usage = subprocess.run([BINARY, "usage", "--json", "--data-dir", payments.data], capture_output=True, text=True, timeout=60)
+    cash = json.loads(usage.stdout)["cash"]
+    assert micros(cash["card_topups_usd"]) == 40_000 and micros(cash["taken_back_usd"]) == 10_000, cash
+    payments.stop_and_audit()

@@ -1,6 +1,7 @@
 import Billing
 import Essentials
 import Generation
+import Payments
 import Storage
 import Webhooks
 
@@ -83,6 +84,16 @@ package struct Operations: Sendable {
     /// Replays every account's books (see `BooksAudit`).
     package func audit() async throws -> BooksAudit.Report {
         try await BooksAudit.run(on: self.database)
+    }
+
+    /// Disables an account (its keys answer 403, its money is kept) or enables it again; nil when there is none.
+    package func setDisabled(_ disabled: Bool, name: String) async throws -> Account? {
+        try await self.accounts.setDisabled(disabled, name: name)
+    }
+
+    /// Card top-up orders, newest first.
+    package func payments(limit: Int) async throws -> [PaymentOrder] {
+        try await PaymentOrder.recent(limit: limit, on: self.database)
     }
 
     /// One generation as the operator reads it, with every attempt (nil: no such generation).

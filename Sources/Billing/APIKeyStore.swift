@@ -29,6 +29,8 @@ package struct AuthenticatedKey: Sendable, Equatable {
     package let accountID: String
     /// The key's own rate limits, read with the key (so that applying them costs no second read).
     package var rateLimits = KeyRateLimits()
+    /// The operator disabled the key's account: the key is known, and refused (403).
+    package var accountDisabled = false
 }
 
 /// Issues, checks and revokes API keys.
@@ -89,8 +91,9 @@ package struct APIKeyStore: Sendable {
         let row = try await self.database.read { sql in
             try await sql.raw(
                 """
-                SELECT id, account_id, secret_hash, last_used_at, revoked_at, requests_per_minute, images_per_minute
-                FROM api_keys WHERE secret_hash = \(bind: digest)
+                SELECT k.id, k.account_id, k.secret_hash, k.last_used_at, k.revoked_at, k.requests_per_minute, k.images_per_minute,
+                    a.disabled_at
+                FROM api_keys k JOIN accounts a ON a.id = k.account_id WHERE k.secret_hash = \(bind: digest)
                 """
             ).first()
         }
@@ -105,7 +108,8 @@ package struct APIKeyStore: Sendable {
             rateLimits: KeyRateLimits(
                 requestsPerMinute: try row.decode(column: "requests_per_minute", as: Int?.self),
                 imagesPerMinute: try row.decode(column: "images_per_minute", as: Int?.self)
-            )
+            ),
+            accountDisabled: try row.decode(column: "disabled_at", as: Int64?.self) != nil
         )
         let lastUsed = try row.decode(column: "last_used_at", as: Int64?.self) ?? 0
         let now = Timestamp.nowMillis()

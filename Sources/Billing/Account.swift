@@ -7,4 +7,6 @@ package struct Account: Sendable, Codable, Equatable {
     /// Money reserved for generations still running.
     package let held: MicroUSD
     package let createdAt: Int64
+    /// The operator disabled it: its keys are refused (403 `account_disabled`), its balance kept.
+    package var disabled = false
 }

@@ -67,7 +67,18 @@ package struct AccountStore: Sendable {
             name: try row.decode(column: "name", as: String.self),
             balance: MicroUSD(micros: try row.decode(column: "balance_micros", as: Int64.self)),
             held: MicroUSD(micros: try row.decode(column: "held_micros", as: Int64.self)),
-            createdAt: try row.decode(column: "created_at", as: Int64.self)
+            createdAt: try row.decode(column: "created_at", as: Int64.self),
+            disabled: try row.decode(column: "disabled_at", as: Int64?.self) != nil
         )
+    }
+
+    /// Disables the account (its keys are refused, its money kept) or enables it again; nil when there is none.
+    package func setDisabled(_ disabled: Bool, name: String) async throws -> Account? {
+        guard !name.containsNUL else { return nil }
+        return try await self.database.transaction { sql in
+            // Disabling again keeps the first stamp.
+            let change: SQLQueryString = disabled ? "COALESCE(disabled_at, \(bind: Timestamp.nowMillis()))" : "NULL"
+            return try await sql.raw("UPDATE accounts SET disabled_at = \(change) WHERE name = \(bind: name) RETURNING *").first().map(Self.account)
+        }
     }
 }

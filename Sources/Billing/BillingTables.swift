@@ -90,5 +90,9 @@ package enum BillingTables {
                 """,
             ]
         },
+        MigrationStep(version: 13) { _ in
+            // An account the operator disabled: its keys answer 403 until it is enabled again; its money is kept.
+            ["ALTER TABLE accounts ADD COLUMN disabled_at BIGINT"]
+        },
     ]
 }

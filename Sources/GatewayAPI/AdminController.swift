@@ -6,6 +6,7 @@ import Generation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import Payments
 import Providers
 
 /// The operator's API under `/admin/v1`: accounts, keys, credit, usage, margin, routes, one generation's books and
@@ -19,6 +20,9 @@ struct AdminController {
         group.get("accounts", use: self.listAccounts)
         group.post("accounts/:name/keys", use: self.createKey)
         group.post("accounts/:name/credits", use: self.addCredit)
+        group.post("accounts/:name/disable", use: self.disable)
+        group.post("accounts/:name/enable", use: self.enable)
+        group.get("payments", use: self.payments)
         group.get("keys", use: self.listKeys)
         group.delete("keys/:prefix", use: self.revokeKey)
         group.patch("keys/:prefix", use: self.updateKey)
@@ -87,6 +91,7 @@ struct AdminController {
         let balanceUsd: MicroUSD
         let heldUsd: MicroUSD
         let createdAt: String?
+        let disabled: Bool
 
         init(account: Account) {
             self.id = account.id
@@ -94,6 +99,7 @@ struct AdminController {
             self.balanceUsd = account.balance
             self.heldUsd = account.held
             self.createdAt = APITime.string(account.createdAt)
+            self.disabled = account.disabled
         }
     }
 

@@ -13,7 +13,8 @@ struct ImageGateCommand: AsyncParsableCommand {
             ReplicateEmulatorCommand.self, StripeEmulatorCommand.self, GenerateCommand.self,
             GenerationsCommand.self,
             AccountCommand.self,
-            AccountsCommand.self, KeysCommand.self, CreditsCommand.self, UsageCommand.self, AuditCommand.self, RenderCommand.self,
+            AccountsCommand.self, KeysCommand.self, CreditsCommand.self, PaymentsCommand.self, UsageCommand.self, AuditCommand.self,
+            RenderCommand.self,
             BlobsCommand.self, BackupCommand.self, RestoreCommand.self, SignRequestCommand.self,
         ]
     )

@@ -34,13 +34,35 @@ func printTable(_ header: [String], _ rows: [[String]]) {
     }
 }
 
-/// `imagegate accounts create|list`.
+/// `imagegate accounts create|list|disable|enable`.
 struct AccountsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "accounts",
-        abstract: "Create and list accounts.",
-        subcommands: [Create.self, List.self]
+        abstract: "Create, list, disable and enable accounts.",
+        subcommands: [Create.self, List.self, Disable.self, Enable.self]
     )
+
+    struct Disable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Disable an account: its keys answer 403, its money is kept.")
+        @Argument(help: "Account name.") var name: String
+        @OptionGroup var data: DataOptions
+
+        func run() async throws { try await AccountsCommand.setDisabled(true, name: self.name, data: self.data) }
+    }
+
+    struct Enable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Enable a disabled account again.")
+        @Argument(help: "Account name.") var name: String
+        @OptionGroup var data: DataOptions
+
+        func run() async throws { try await AccountsCommand.setDisabled(false, name: self.name, data: self.data) }
+    }
+
+    static func setDisabled(_ disabled: Bool, name: String, data: DataOptions) async throws {
+        let account = try await withEnvironment(data) { env in try await AccountStore(database: env.database).setDisabled(disabled, name: name) }
+        guard let account else { throw ValidationError("no account named '\(name)'") }
+        print("\(disabled ? "disabled" : "enabled") account \(account.name) (\(account.id)); balance \(account.balance.formatted) kept")
+    }
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create an account, optionally with opening credit.")
@@ -66,7 +88,10 @@ struct AccountsCommand: AsyncParsableCommand {
         func run() async throws {
             let accounts = try await withEnvironment(self.data, readOnly: true) { env in try await AccountStore(database: env.database).list() }
             if self.json { return try printJSON(accounts) }
-            printTable(["NAME", "ID", "BALANCE", "HELD"], accounts.map { [$0.name, $0.id, $0.balance.formatted, $0.held.formatted] })
+            printTable(
+                ["NAME", "ID", "BALANCE", "HELD", "STATE"],
+                accounts.map { [$0.name, $0.id, $0.balance.formatted, $0.held.formatted, $0.disabled ? "disabled" : "active"] }
+            )
         }
     }
 }

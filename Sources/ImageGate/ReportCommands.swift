@@ -22,6 +22,7 @@ struct UsageCommand: AsyncParsableCommand {
     struct Output: Encodable {
         let usage: [UsageReport.DailyUsage]
         let margin: [UsageReport.Margin]
+        let cash: UsageReport.Cash
     }
 
     func run() async throws {
@@ -35,7 +36,8 @@ struct UsageCommand: AsyncParsableCommand {
             }
             return Output(
                 usage: try await UsageReport.daily(accountID: accountID, on: env.database),
-                margin: try await UsageReport.margins(.init(byDay: true, byRoute: true), on: env.database)
+                margin: try await UsageReport.margins(.init(byDay: true, byRoute: true), on: env.database),
+                cash: try await UsageReport.cash(on: env.database)
             )
         }
         if self.json { return try printJSON(output) }
@@ -53,6 +55,17 @@ struct UsageCommand: AsyncParsableCommand {
                     $0.marginPercent.map { "\($0)" } ?? "-",
                 ]
             }
+        )
+        let cash = output.cash
+        print("\nMoney in and out, all time")
+        printTable(
+            ["CARD TOP-UPS", "TAKEN BACK", "OPERATOR CREDITS", "SPENT", "UPSTREAM COST"],
+            [
+                [
+                    cash.cardTopUps.formatted, cash.takenBack.formatted, cash.operatorCredits.formatted, cash.spent.formatted,
+                    cash.upstreamCost.formatted,
+                ]
+            ]
         )
     }
 }

@@ -1,5 +1,6 @@
 import Billing
 import SQLKit
+import Storage
 
 /// One "Add credit": its amount, its Checkout Session, and what became of it.
 package struct PaymentOrder: Sendable, Equatable, Encodable {
@@ -27,6 +28,15 @@ package struct PaymentOrder: Sendable, Equatable, Encodable {
     /// Why the operator should look at it (a refund, a dispute, a mismatch); nil when nothing happened.
     package let flag: String?
     package let createdAt: Int64
+
+    /// The newest orders of every account.
+    package static func recent(limit: Int, on database: any Database) async throws -> [PaymentOrder] {
+        try await database.read { sql in
+            try await sql.raw("SELECT * FROM payment_orders ORDER BY created_at DESC, id DESC LIMIT \(bind: limit)").all().map(
+                PaymentOrder.init(row:)
+            )
+        }
+    }
 
     init(row: any SQLRow) throws {
         self.id = try row.decode(column: "id", as: String.self)
