@@ -437,6 +437,13 @@ def open_filled(page, server, path: str):
         expect(page.locator("#audit-status")).to_contain_text("The books are clean")
 
 
+def serious_violations(page) -> list:
+    """axe-core's serious and critical findings on the page as it is now: rule, impact and the first three places."""
+    results = Axe().run(page)
+    return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in results.response["violations"]
+            if v["impact"] in ("serious", "critical")]
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_axe_finds_no_serious_or_critical_violation_on_any_page(server, browser, scheme):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
@@ -444,9 +451,7 @@ def test_axe_finds_no_serious_or_critical_violation_on_any_page(server, browser,
     found = {}
     for path in PAGES:
         open_filled(page, server, path)
-        results = Axe().run(page)
-        serious = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in results.response["violations"]
-                   if v["impact"] in ("serious", "critical")]
+        serious = serious_violations(page)
         if serious:
             found[path] = serious
     context.close()

@@ -7,6 +7,8 @@ struct Chrome: Sendable {
     let stylesheet: String
     let favicon: String
     let script: String?
+    /// The Copy buttons of code blocks: on every page.
+    let copyScript: String
     let adminEnabled: Bool
     let current: String
     /// The server draws with its local stand-in engine, not the model: pages that show results say so.
@@ -42,6 +44,10 @@ struct ModelPage: Sendable {
     let responseExample: String
     let retention: String
     let uptime: UptimeView?
+    /// The catalog's example prompts, each a link into the playground.
+    let examples: [ExamplePromptView]
+    /// Stored, not computed: templates read a value's stored properties only.
+    let hasExamples: Bool
 }
 
 /// A model in the playground's model picker.
@@ -72,12 +78,15 @@ struct PlaygroundModel: Encodable {
     let modes: [String]
     let parameters: ModelSpec.Parameters
     let referenceImages: ModelSpec.ReferenceImageRules
+    /// For "Show code": the openai SDK's `size` is the picture's pixels, not a tier and a ratio.
+    let pixelSizes: [String: [String: [Int]]]
 
     enum CodingKeys: String, CodingKey {
         case id, modes, parameters
         case displayName = "display_name"
         case pricePerImageMicros = "price_per_image_micros"
         case referenceImages = "reference_images"
+        case pixelSizes = "pixel_sizes"
     }
 
     init(_ spec: ModelSpec) {
@@ -87,6 +96,7 @@ struct PlaygroundModel: Encodable {
         self.modes = spec.modes
         self.parameters = spec.parameters
         self.referenceImages = spec.referenceImages
+        self.pixelSizes = spec.pixelSizes
     }
 }
 
@@ -108,6 +118,7 @@ package struct WebPages: Sendable {
             stylesheet: self.assets.path("site.css"),
             favicon: self.assets.path("favicon.svg"),
             script: script.map(self.assets.path),
+            copyScript: self.assets.path("copy.js"),
             adminEnabled: self.settings.adminEnabled,
             current: current,
             localEngine: self.settings.provider == "local"
@@ -143,7 +154,9 @@ package struct WebPages: Sendable {
             quickstart: Quickstart(model: spec, publicURL: self.settings.publicURL),
             responseExample: ResponseExample.json(model: spec, publicURL: self.settings.publicURL),
             retention: RetentionText.words(seconds: self.settings.retentionSeconds),
-            uptime: uptime.map(UptimeView.init)
+            uptime: uptime.map(UptimeView.init),
+            examples: ExamplePromptView.all(of: spec),
+            hasExamples: !(spec.examplePrompts ?? []).isEmpty
         )
         return WebTemplates.render(page, template: "model")
     }

@@ -4,6 +4,9 @@ import { call, el, explain, labelCells, micros, secretField, usd, when } from ".
 
 const $ = (id) => document.getElementById(id);
 const KINDS = { credit: "Credit", debit: "Debit", hold: "Hold", charge: "Charge", release: "Release", refund: "Refund" };
+// What a movement does to the money that is yours: a credit adds (+), a debit or a charge takes away (−); a hold and
+// what comes back from it (release, refund) only move money between available and on hold, so they carry no sign.
+const SIGNS = { credit: "+", debit: "−", charge: "−" };
 let key = "";
 let before = null;
 // Which load the page shows: a later one (another key, or the same key entered again) makes an earlier one's answers
@@ -50,6 +53,13 @@ async function load() {
   }
 }
 
+/** "+$1.00", "−$0.014", "$0.014 held", "$0.014 back from hold". */
+function amountText(row) {
+  const amount = usd(Math.abs(micros(row.amount_usd)));
+  if (SIGNS[row.kind]) return `${SIGNS[row.kind]}${amount}`;
+  return row.kind === "hold" ? `${amount} held` : `${amount} back from hold`;
+}
+
 async function more(mine = shown) {
   const query = before ? `?limit=20&before=${before}` : "?limit=20";
   const { data } = await call(`/v1/account/ledger${query}`, { secret: key });
@@ -58,7 +68,7 @@ async function more(mine = shown) {
     el("tr", {},
       el("td", {}, when(row.created_at)),
       el("td", {}, KINDS[row.kind] ?? row.kind),
-      el("td", { class: "number" }, usd(micros(row.amount_usd))),
+      el("td", { class: `number ${row.kind}` }, amountText(row)),
       el("td", { class: "number" }, usd(micros(row.balance_after_usd))),
       el("td", {}, row.generation_id ? el("code", {}, row.generation_id) : ""),
       el("td", {}, row.note))));
