@@ -241,3 +241,39 @@ def test_axe_is_clean_on_the_new_controls(server, browser, scheme):
     on_model_page = serious_violations(page)
     context.close()
     assert (on_playground, on_model_page) == ([], [])
+
+
+def test_the_model_page_says_what_the_product_page_says(server, page):
+    page.goto(server["base"] + "/models/bytedance/seedream-5-lite")
+    expect(page.locator(".lead")).to_contain_text("reasoning-based image model with chain-of-thought before generation")
+    expect(page.get_by_role("list", name="Tags")).to_contain_text("cheapest")
+    summary = page.locator("#summary")
+    expect(summary).to_contain_text("a mode field (one of: generate, edit)")
+    expect(summary).to_contain_text("$0.014 per image, 60% off retail")
+    expect(summary).to_contain_text("output links valid for 7 days")
+
+
+def test_reference_images_can_be_given_by_address(server_factory, page):
+    # The server fetches addresses as the API's image_urls; this one is its own output, on loopback.
+    base, key, _ = server_factory("--allow-private-image-urls")
+    headers = {"Authorization": f"Bearer {key}"}
+    source = requests.post(f"{base}/v1/generate", json={"model": "seedream-5-lite", "prompt": "A green teapot"},
+                           headers=headers, timeout=120).json()
+    address = source["images"][0]["url"]
+    page.goto(base + "/playground")
+    enter_key(page, key)
+    page.get_by_label("Mode", exact=True).select_option("edit")
+    links = page.get_by_label("Or their addresses, one a line", exact=True)
+    links.fill("ftp://example.com/teapot.png")
+    page.get_by_label("Prompt", exact=True).fill("The teapot in red")
+    page.get_by_role("button", name="Generate").click()
+    expect(page.locator("#reference_links-error")).to_have_text(
+        "ftp://example.com/teapot.png is not an http(s) address or a data: URI.")
+    expect(links).to_be_focused()
+    links.fill(address)
+    page.get_by_role("button", name="Show code").click()
+    expect(page.locator("#code-curl")).to_contain_text(f'"image_urls": [\n    "{address}"\n  ]')
+    run(page)
+    expect(page.locator("#run-status")).to_have_text("Completed: 1 image, charged $0.014.")
+    edit = requests.get(f"{base}/v1/generations?limit=1", headers=headers, timeout=30).json()["data"][0]
+    assert edit["mode"] == "edit" and edit["prompt"] == "The teapot in red"

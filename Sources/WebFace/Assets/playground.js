@@ -11,7 +11,7 @@ import "./tabs.js";
 const $ = (id) => document.getElementById(id);
 const form = $("playground");
 const models = JSON.parse(form.dataset.models);
-const FIELDS = ["model", "mode", "prompt", "aspect_ratio", "size", "num_images", "seed", "output_format", "image_urls"];
+const FIELDS = ["model", "mode", "prompt", "aspect_ratio", "size", "num_images", "seed", "output_format", "image_urls", "reference_links"];
 const FINAL = new Set(["completed", "failed", "cancelled"]);
 
 let key = "";
@@ -64,6 +64,11 @@ function wholeNumber(name, label, optional) {
   return { value };
 }
 
+/** The reference images given by address (one a line), as the API takes them: http(s) URLs or data: URIs. */
+function referenceLinks() {
+  return $("reference_links").value.split("\n").map((line) => line.trim()).filter((line) => line !== "");
+}
+
 /** What the form would send that the server would refuse, field by field: checked before anything is sent. */
 function problems() {
   const found = [];
@@ -71,6 +76,15 @@ function problems() {
   for (const [name, label, optional] of [["num_images", "Number of images", false], ["seed", "Seed", true]]) {
     const { error } = wholeNumber(name, label, optional);
     if (error) found.push([name, error]);
+  }
+  if ($("mode").value === "edit") {
+    const links = referenceLinks();
+    const max = model().parameters.image_urls.max_items;
+    const wrong = links.find((link) => !/^(https?:\/\/\S+|data:image\/\S+)$/.test(link));
+    if (wrong) found.push(["reference_links", `${wrong} is not an http(s) address or a data: URI.`]);
+    else if (links.length + references.length > max) {
+      found.push(["reference_links", `At most ${max} reference images: ${links.length + references.length} are given.`]);
+    }
   }
   return found;
 }
@@ -109,13 +123,20 @@ async function refreshBalance() {
 // MARK: reference images
 
 function fieldError(name, message) {
-  const field = name.replace(/\[\d+\]$/, "");
+  const field = referenceField(name);
   const target = $(`${field}-error`);
   const control = $(field);
   if (!target || !control) return false;
   target.textContent = message;
   control.setAttribute("aria-invalid", "true");
   return true;
+}
+
+/** The field that holds a parameter the server named: `image_urls[i]` is an address for the first ones, a file after. */
+function referenceField(param) {
+  const index = /^image_urls\[(\d+)\]$/.exec(param)?.[1];
+  if (index !== undefined) return Number(index) < referenceLinks().length ? "reference_links" : "image_urls";
+  return param.replace(/\[\d+\]$/, "");
 }
 
 function clearErrors() {
@@ -139,7 +160,7 @@ function readFile(file) {
 async function addFiles(files) {
   const m = model();
   const rules = m.reference_images;
-  const max = m.parameters.image_urls.max_items;
+  const max = m.parameters.image_urls.max_items - referenceLinks().length;
   const types = rules.formats.map((format) => `image/${format}`);
   const problems = [];
   for (const file of files) {
@@ -192,7 +213,7 @@ function requestBody() {
     output_format: $("output_format").value,
   };
   if ($("seed").value !== "") body.seed = Number($("seed").value);
-  if (body.mode === "edit") body.image_urls = references.map((reference) => reference.dataURL);
+  if (body.mode === "edit") body.image_urls = [...referenceLinks(), ...references.map((reference) => reference.dataURL)];
   return body;
 }
 
@@ -203,7 +224,7 @@ function updateCode() {
   delete body.image_urls;
   if (body.num_images === undefined) delete body.num_images;
   const names = references.map((reference) => reference.name);
-  const code = snippets(body, model(), names, location.origin);
+  const code = snippets(body, model(), { links: referenceLinks(), names }, location.origin);
   $("code-curl").textContent = code.curl;
   $("code-python").textContent = code.python;
   $("code-cli").textContent = code.cli;
@@ -303,7 +324,7 @@ function showFailure(error, body, idempotencyKey) {
   } else if (error instanceof APIError && error.param && fieldError(error.param, message)) {
     // The message stands beside its field; the alert only points there.
     $("form-error").textContent = "Check the field marked above.";
-    $(error.param.replace(/\[\d+\]$/, ""))?.focus();
+    $(referenceField(error.param))?.focus();
   } else {
     $("form-error").textContent = message;
   }

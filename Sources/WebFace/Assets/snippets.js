@@ -12,8 +12,9 @@ function pythonString(text) {
 }
 
 /**
- * The three snippets for `body` (what the form would send, references as `{name}` placeholders for edits) on the
- * model `model` (the catalog entry the playground reads), served at `origin`.
+ * The three snippets for `body` (what the form would send, without its references) on the model `model` (the catalog
+ * entry the playground reads), served at `origin`. An edit's references are `links` (addresses, written as they are)
+ * and `names` (picked files, named by their file: curl gets an example address in their place).
  */
 export function snippets(body, model, references, origin) {
   return { curl: curl(body, references, origin), python: python(body, model, references, origin), cli: cli(body, references, origin) };
@@ -21,7 +22,7 @@ export function snippets(body, model, references, origin) {
 
 function curl(body, references, origin) {
   const sent = { ...body };
-  if (body.mode === "edit") sent.image_urls = references.map((name) => `https://example.com/${name}`);
+  if (body.mode === "edit") sent.image_urls = [...references.links, ...references.names.map((name) => `https://example.com/${name}`)];
   return [
     `curl -X POST "${origin}/v1/generate" \\`,
     `  -H "Authorization: Bearer $IMAGEGATE_API_KEY" \\`,
@@ -33,7 +34,10 @@ function curl(body, references, origin) {
 function python(body, model, references, origin) {
   const pixels = model.pixel_sizes?.[body.size]?.[body.aspect_ratio];
   const args = [`    model=${pythonString(body.model)},`];
-  if (body.mode === "edit") args.push(`    image=[${references.map((name) => `open(${pythonString(name)}, "rb")`).join(", ")}],`);
+  // images.edit uploads files: an address is downloaded first, under its last path segment.
+  const fileOf = (link) => (link.startsWith("data:") ? "" : link.split("?")[0].split("/").pop()) || "image.png";
+  const files = [...references.links.map(fileOf), ...references.names];
+  if (body.mode === "edit") args.push(`    image=[${files.map((name) => `open(${pythonString(name)}, "rb")`).join(", ")}],`);
   args.push(`    prompt=${pythonString(body.prompt)},`);
   args.push(`    size=${pythonString(pixels ? `${pixels[0]}x${pixels[1]}` : "auto")},`);
   if (body.num_images !== undefined && body.num_images !== null) args.push(`    n=${body.num_images},`);
@@ -59,6 +63,6 @@ function cli(body, references, origin) {
   if (body.num_images !== undefined && body.num_images !== null) options.push(`-n ${body.num_images}`);
   if (body.seed !== undefined) options.push(`--seed ${body.seed}`);
   options.push(`--format ${body.output_format}`);
-  if (body.mode === "edit") options.push(...references.map((name) => `--image ${shellQuote(name)}`));
+  if (body.mode === "edit") options.push(...[...references.links, ...references.names].map((name) => `--image ${shellQuote(name)}`));
   return [`export IMAGEGATE_URL=${origin}`, `imagegate generate ${options.join(" ")} \\`, `  ${shellQuote(body.prompt)}`].join("\n");
 }
