@@ -185,6 +185,7 @@ let package = Package(
                 .embedInCode("Templates/account.mustache"),
                 .embedInCode("Templates/admin.mustache"),
                 .embedInCode("Templates/notfound.mustache"),
+                .embedInCode("Templates/generation.mustache"),
                 .embedInCode("Assets/site.css"),
                 .embedInCode("Assets/favicon.svg"),
                 .embedInCode("Assets/common.js"),
@@ -195,6 +196,7 @@ let package = Package(
                 .embedInCode("Assets/history.js"),
                 .embedInCode("Assets/playground.js"),
                 .embedInCode("Assets/account.js"),
+                .embedInCode("Assets/generation.js"),
                 .embedInCode("Assets/admin.js"),
             ],
             swiftSettings: strictSettings

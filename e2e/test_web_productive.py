@@ -70,7 +70,7 @@ def test_the_history_shows_the_servers_small_thumbnails_with_the_full_image_one_
         image.evaluate("img => img.decode()")
         assert image.evaluate("img => [img.naturalWidth, img.naturalHeight]") == [256, 144]
         # The full image is the link around it.
-        link = page.locator("#history a").nth(index)
+        link = page.locator("#history a:has(img)").nth(index)
         assert link.get_attribute("href") == made[2 - index]["images"][0]["url"]
     # What the page loaded for the list: thumbnails of a few kilobytes, never a full output.
     pictures = [response for response in loaded if "/v1/" in response.url]
@@ -79,7 +79,7 @@ def test_the_history_shows_the_servers_small_thumbnails_with_the_full_image_one_
         assert response.headers["content-type"] == "image/jpeg"
         assert len(response.body()) < 30_000, f"{len(response.body())} bytes"
     with page.expect_popup() as opened:
-        page.locator("#history a").first.click()
+        page.locator("#history a:has(img)").first.click()
     full = opened.value
     full.wait_for_load_state()
     assert "/v1/outputs/" in full.url
@@ -214,17 +214,42 @@ def test_use_as_reference_adds_an_output_to_an_edit(server, page):
     assert edit["mode"] == "edit" and edit["prompt"] == "The same vase in cobalt blue"
 
 
-def test_ledger_amounts_carry_their_sign(server, page):
+def test_the_ledger_shows_one_signed_line_per_generation_leading_to_its_page(server, page):
     key = new_key(server, "signed", "1")
-    generate(server, key, prompt="Signed money")
+    made = generate(server, key, prompt="Signed money", seed=31)
     page.goto(server["base"] + "/account")
     page.get_by_label("API key", exact=True).fill(key)
     page.get_by_label("API key", exact=True).dispatch_event("change")
-    amounts = page.locator("#ledger tbody td:nth-child(3)")
-    expect(amounts).to_have_count(3)
-    kinds = page.locator("#ledger tbody td:nth-child(2)").all_inner_texts()
-    shown = dict(zip(kinds, amounts.all_inner_texts()))
-    assert shown == {"Charge": "−$0.014", "Hold": "$0.014 held", "Credit": "+$1.00"}
+    lines = page.locator("#ledger tbody tr")
+    expect(lines).to_have_count(2)  # the credit, and the generation's hold and charge as one line
+    cells = [lines.nth(index).locator("td").all_inner_texts() for index in range(2)]
+    assert [cells[0][1], cells[0][2], cells[0][4], cells[0][5]] == ["Generation", "−$0.014", made["generation_id"],
+                                                                    "held $0.014 · charged $0.014"]
+    assert [cells[1][1], cells[1][2]] == ["Credit", "+$1.00"]
+    # The generation's page: its images, settings, costs and attempts.
+    lines.first.get_by_role("link", name=made["generation_id"]).click()
+    expect(page).to_have_url(f"{server['base']}/generations/{made['generation_id']}")
+    expect(page.locator("#generation-status")).to_contain_text("Completed")
+    image = page.locator("#images img")
+    expect(image).to_have_attribute("src", made["images"][0]["thumbnail_url"])
+    expect(page.locator("#images a").first).to_have_attribute("href", made["images"][0]["url"])
+    expect(page.locator("#settings")).to_contain_text("Signed money")
+    expect(page.locator("#settings")).to_contain_text("31")
+    expect(page.locator("#costs")).to_contain_text("−$0.014")
+    expect(page.locator("#attempts tbody tr")).to_have_count(1)
+    expect(page.locator("#attempts tbody td").first).to_have_text("local")
+    # Another account's key sees nothing of it.
+    other = new_key(server, "signed-other", "1")
+    page.get_by_label("API key", exact=True).fill(other)
+    page.get_by_label("API key", exact=True).dispatch_event("change")
+    expect(page.locator("#images img")).to_have_count(0)
+    expect(page.locator("#settings")).to_be_empty()
+    page.get_by_label("API key", exact=True).fill(key)
+    page.get_by_label("API key", exact=True).dispatch_event("change")
+    # Its settings, back in the playground's form.
+    page.get_by_role("link", name="Remix in the playground").click()
+    expect(page.get_by_label("Prompt", exact=True)).to_have_value("Signed money")
+    expect(page.get_by_label("Seed", exact=True)).to_have_value("31")
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

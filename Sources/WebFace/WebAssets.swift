@@ -34,6 +34,7 @@ package struct WebAssets: Sendable {
         ("history.js", PackageResources.history_js),
         ("playground.js", PackageResources.playground_js),
         ("account.js", PackageResources.account_js),
+        ("generation.js", PackageResources.generation_js),
         ("admin.js", PackageResources.admin_js),
     ]
 

@@ -178,6 +178,13 @@ package struct WebPages: Sendable {
         WebTemplates.render(PlainPage(chrome: self.chrome("Account", current: "account", script: "account.js"), message: ""), template: "account")
     }
 
+    func generation() -> String {
+        WebTemplates.render(
+            PlainPage(chrome: self.chrome("Generation", current: "account", script: "generation.js"), message: ""),
+            template: "generation"
+        )
+    }
+
     func admin() -> String {
         WebTemplates.render(PlainPage(chrome: self.chrome("Admin", current: "admin", script: "admin.js"), message: ""), template: "admin")
     }

@@ -12,6 +12,7 @@ enum WebTemplates {
         ("account", PackageResources.account_mustache),
         ("admin", PackageResources.admin_mustache),
         ("notfound", PackageResources.notfound_mustache),
+        ("generation", PackageResources.generation_mustache),
     ]
 
     /// Every template, parsed once. They are part of the binary: one that does not parse is a build mistake, which

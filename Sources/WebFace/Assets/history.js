@@ -1,6 +1,6 @@
 // The playground's history: the key's generations, newest first, ten at a time. Each row shows the server's
-// thumbnail (a few KB; the full image is one click away, behind the link), its mode, count and seed, and "Remix",
-// which puts its settings back in the form.
+// thumbnail (a few KB; the full image is one click away, behind the link), its mode, count and seed, "Remix",
+// which puts its settings back in the form, and a link to the generation's page.
 import { APIError, call, el, explain, micros, timeUntil, usd, when } from "./common.js";
 
 /** A generation's status in words. */
@@ -29,12 +29,15 @@ function row(generation, remix) {
         `charged ${usd(micros(generation.cost_usd))}` +
         (micros(generation.refunded_usd) > 0 ? `, refunded ${usd(micros(generation.refunded_usd))}` : "") +
         (expired ? " · outputs expired" : "")),
-      el("button", {
-        type: "button",
-        class: "secondary small",
-        "aria-label": `Remix: ${generation.prompt}`,
-        onclick: () => remix(generation),
-      }, "Remix")));
+      el("div", { class: "row" },
+        el("button", {
+          type: "button",
+          class: "secondary small",
+          "aria-label": `Remix: ${generation.prompt}`,
+          onclick: () => remix(generation),
+        }, "Remix"),
+        el("a", { href: `/generations/${encodeURIComponent(generation.generation_id)}`, "aria-label": `Details: ${generation.prompt}` },
+          "Details"))));
 }
 
 /** Shows the first page of `key`'s history (`reset`) or the next one; `remix(generation)` restores its settings. */

@@ -480,11 +480,19 @@ form.addEventListener("input", updateCode);
 form.addEventListener("change", updateCode);
 
 applyModel();
-// "Try this prompt" on a model page opens the playground with its prompt.
-const wanted = new URLSearchParams(location.search).get("prompt");
-if (wanted) $("prompt").value = wanted;
+// "Try this prompt" on a model page opens the playground with its prompt; a generation's page, with its settings.
+const asked = new URLSearchParams(location.search);
+if (asked.get("prompt")) $("prompt").value = asked.get("prompt");
+let toRemix = asked.get("remix");
 secretField($("api-key"), $("remember"), "imagegate.api-key", (value) => {
   key = value;
   refreshBalance();
   loadHistory(key, true, remix);
+  if (key && toRemix) {
+    const id = toRemix;
+    toRemix = null;
+    call(`/v1/generations/${encodeURIComponent(id)}`, { secret: key })
+      .then(({ data }) => remix(data))
+      .catch((error) => { $("form-error").textContent = explain(error); });
+  }
 });
