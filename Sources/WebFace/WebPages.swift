@@ -64,6 +64,12 @@ struct PlaygroundPage: Sendable {
     let modelsJSON: String
 }
 
+/// `/docs`: the API reference.
+struct DocsPage: Sendable {
+    let chrome: Chrome
+    let reference: APIReference
+}
+
 /// `/account`, `/admin` and the not-found page: their content is filled in by their script from the JSON API.
 struct PlainPage: Sendable {
     let chrome: Chrome
@@ -106,10 +112,15 @@ package struct WebPages: Sendable {
     let settings: WebSettings
     package let assets: WebAssets
 
-    package init(catalog: ModelCatalog, settings: WebSettings, assets: WebAssets = WebAssets()) {
+    /// `/docs`, from the OpenAPI document the server serves; nil without one.
+    let reference: APIReference?
+
+    /// `openAPI`: the JSON of `GET /openapi.json`, which `/docs` renders.
+    package init(catalog: ModelCatalog, settings: WebSettings, assets: WebAssets = WebAssets(), openAPI: [UInt8] = []) {
         self.catalog = catalog
         self.settings = settings
         self.assets = assets
+        self.reference = APIReference(json: openAPI)
     }
 
     func chrome(_ title: String, current: String, script: String? = nil) -> Chrome {
@@ -183,6 +194,11 @@ package struct WebPages: Sendable {
             PlainPage(chrome: self.chrome("Generation", current: "account", script: "generation.js"), message: ""),
             template: "generation"
         )
+    }
+
+    /// The API reference, or nil when the server was given no OpenAPI document.
+    func docs() -> String? {
+        self.reference.map { WebTemplates.render(DocsPage(chrome: self.chrome("API reference", current: "docs"), reference: $0), template: "docs") }
     }
 
     func admin() -> String {
