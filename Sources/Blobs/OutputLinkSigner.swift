@@ -38,6 +38,22 @@ package struct OutputLinkSigner: Sendable {
         return "\(trimmed)/v1/outputs/\(outputID).\(fileExtension)?expires=\(expires)&sig=\(self.signature(outputID: outputID, expires: expires))"
     }
 
+    /// Builds the link of an output's thumbnail: `{base}/v1/thumbnails/{id}.jpg?expires=…&sig=…`. Its signature
+    /// covers another subject than the output's, so a thumbnail's link never opens the full image.
+    package func thumbnailURL(base: String, outputID: String, expires: Int64) -> String {
+        let trimmed = base.hasSuffix("/") ? String(base.dropLast()) : base
+        let signature = self.signature(outputID: Self.thumbnailSubject(outputID), expires: expires)
+        return "\(trimmed)/v1/thumbnails/\(outputID).jpg?expires=\(expires)&sig=\(signature)"
+    }
+
+    /// Whether `signature` is the one this signer makes for the thumbnail of `outputID`.
+    package func isValidThumbnail(signature: String, outputID: String, expires: Int64) -> Bool {
+        self.isValid(signature: signature, outputID: Self.thumbnailSubject(outputID), expires: expires)
+    }
+
+    /// What a thumbnail's link signs: the output id and a suffix no output id has (ids have no `/`).
+    static func thumbnailSubject(_ outputID: String) -> String { "\(outputID)/thumbnail" }
+
     static func bytes(fromHex hex: String) -> [UInt8] {
         var bytes: [UInt8] = []
         var index = hex.startIndex

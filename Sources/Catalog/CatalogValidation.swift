@@ -52,6 +52,13 @@ extension ModelCatalog {
                 throw CatalogError(field: "\(place).pixel_sizes.\(size)", reason: "has no [width, height] for aspect ratio \(ratio)")
             }
         }
+        let length = parameters.prompt
+        for (index, prompt) in (model.examplePrompts ?? []).enumerated() where !(length.minLength...length.maxLength).contains(prompt.count) {
+            throw CatalogError(
+                field: "\(place).example_prompts[\(index)]",
+                reason: "must be \(length.minLength) to \(length.maxLength) characters, as a prompt"
+            )
+        }
         guard !model.routes.isEmpty else { throw CatalogError(field: "\(place).routes", reason: "must list at least one route") }
         var names: Set<String> = []
         for (index, route) in model.routes.enumerated() {

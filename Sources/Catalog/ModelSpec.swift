@@ -10,6 +10,7 @@ package struct ModelSpec: Sendable, Codable, Equatable {
         case retailPerImageMicros = "retail_per_image_micros"
         case pixelSizes = "pixel_sizes"
         case referenceImages = "reference_images"
+        case examplePrompts = "example_prompts"
     }
 
     package let id: String
@@ -31,6 +32,8 @@ package struct ModelSpec: Sendable, Codable, Equatable {
     /// Tier ("2K") → aspect ratio ("16:9") → [width, height].
     package let pixelSizes: [String: [String: [Int]]]
     package let referenceImages: ReferenceImageRules
+    /// Prompts that show what the model does well, for its page's "Try this prompt"; none when the catalog has none.
+    package let examplePrompts: [String]?
 
     /// The strategy in force.
     package var routeStrategy: RouteStrategy { self.strategy ?? .priority }

@@ -77,7 +77,8 @@ package func buildRouter<Generations: GenerationUseCases>(_ deps: GatewayDepende
                 adminEnabled: !deps.adminTokens.isEmpty,
                 provider: deps.providerName,
                 imageOrigins: deps.outputDelivery.imageOrigins
-            )
+            ),
+            openAPI: PackageResources.openapi_json
         ),
         uptime: { [generations = deps.generations] model in
             // A page without the panel is better than no page: a failed read leaves it out.

@@ -14,6 +14,13 @@ struct GenerationResponse: Encodable {
         let width: Int
         let height: Int
         let contentType: String
+        /// A small JPEG of it (`GET /v1/thumbnails/{file}`), signed and expiring with `url`.
+        let thumbnailURL: String
+
+        enum CodingKeys: String, CodingKey {
+            case url, width, height, contentType
+            case thumbnailURL = "thumbnail_url"
+        }
     }
 
     struct ErrorBody: Encodable {
@@ -87,7 +94,8 @@ struct GenerationResponse: Encodable {
                 url: links.url(outputID: image.outputID, contentType: image.contentType, expiresAt: record.expiresAt ?? 0),
                 width: image.width,
                 height: image.height,
-                contentType: image.contentType
+                contentType: image.contentType,
+                thumbnailURL: links.thumbnailURL(outputID: image.outputID, expiresAt: record.expiresAt ?? 0)
             )
         }
         self.generationID = record.id
@@ -133,6 +141,10 @@ package struct OutputLinks: Sendable {
 
     func url(outputID: String, contentType: String, expiresAt: Int64) -> String {
         self.signer.url(base: self.baseURL, outputID: outputID, fileExtension: Self.fileExtension(contentType), expires: (expiresAt + 999) / 1000)
+    }
+
+    func thumbnailURL(outputID: String, expiresAt: Int64) -> String {
+        self.signer.thumbnailURL(base: self.baseURL, outputID: outputID, expires: (expiresAt + 999) / 1000)
     }
 
     /// The file extension of an output's links and download name.

@@ -22,14 +22,22 @@ struct OutputsController {
     func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
         group.get("outputs/:file", use: self.serve)
         group.head("outputs/:file", use: self.serve)
+        group.get("thumbnails/:file", use: self.serveThumbnail)
+        group.head("thumbnails/:file", use: self.serveThumbnail)
     }
 
-    @Sendable func serve(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+    /// The output a signed link names, once its signature, its expiry and the output's own have been checked: a
+    /// wrong signature or an unknown id is 404, an expired link or output 410 `output_expired`.
+    func checkedOutput(
+        _ request: Request,
+        context: GatewayRequestContext,
+        validSignature: (_ signature: String, _ outputID: String, _ expires: Int64) -> Bool
+    ) async throws -> (output: OutputRecord, now: Int64) {
         let file = context.parameters.get("file") ?? ""
         let outputID = String(file.prefix { $0 != "." })
         let query = request.uri.queryParameters
         guard let expires = query["expires"].flatMap({ Int64(String($0)) }), let signature = query["sig"].map(String.init),
-            self.signer.isValid(signature: signature, outputID: outputID, expires: expires),
+            validSignature(signature, outputID, expires),
             let output = try await self.outputs.output(id: outputID)
         else {
             throw APIError.notFound("No such output.")
@@ -39,7 +47,11 @@ struct OutputsController {
         // so a link can never outlive what it was issued for, whatever the row says later.
         let linkValid = expires < Int64.max / 1000 && now < expires * 1000
         guard linkValid, now < output.expiresAt, output.deletedAt == nil else { throw APIError.outputExpired }
+        return (output, now)
+    }
 
+    @Sendable func serve(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let (output, now) = try await self.checkedOutput(request, context: context, validSignature: self.signer.isValid)
         let maxAge = max(0, (output.expiresAt - now) / 1000)
         var headers: HTTPFields = [
             .contentType: output.contentType,

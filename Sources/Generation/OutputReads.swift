@@ -22,4 +22,9 @@ package struct OutputReads: Sendable {
     package func open(_ output: OutputRecord) async throws -> BlobDownload {
         try await BlobDownload.open(output.blobKey, from: self.blobs)
     }
+
+    /// The output's thumbnail (a small JPEG), made from its bytes on first use and kept in the store beside it.
+    package func thumbnail(of output: OutputRecord) async throws -> [UInt8] {
+        try await OutputThumbnails(blobs: self.blobs).jpeg(of: output)
+    }
 }

@@ -45,6 +45,20 @@ package struct OutputStore: Sendable {
     /// The blob key of one image of a generation.
     package static func blobKey(generationID: String, index: Int) -> String { "\(Self.blobKeyPrefix)\(generationID)/\(index)" }
 
+    /// Every thumbnail's blob key starts with this, then the key of its output without `outputs/`: the janitor
+    /// deletes a thumbnail with its output, and finds one whose output is gone by its key alone.
+    package static let thumbnailKeyPrefix = "thumbnails/"
+
+    /// The blob key of an output's thumbnail.
+    package static func thumbnailKey(ofOutput blobKey: String) -> String {
+        Self.thumbnailKeyPrefix + blobKey.dropFirst(blobKey.hasPrefix(Self.blobKeyPrefix) ? Self.blobKeyPrefix.count : 0)
+    }
+
+    /// The blob key of the output a thumbnail was made from.
+    package static func outputKey(ofThumbnail key: String) -> String {
+        Self.blobKeyPrefix + key.dropFirst(key.hasPrefix(Self.thumbnailKeyPrefix) ? Self.thumbnailKeyPrefix.count : 0)
+    }
+
     /// Every reference copy's blob key starts with this (then the generation id and the reference's index).
     package static let referenceKeyPrefix = "inputs/"
 

@@ -32,14 +32,14 @@ final class VipsImageRef: @unchecked Sendable {
         return VipsImageRef(out)
     }
 
-    /// Encodes the image; the bytes are copied out of the libvips buffer, which is then freed.
-    func encode(_ format: ImageFormat) throws(ImagingError) -> [UInt8] {
+    /// Encodes the image (JPEG at `quality`); the bytes are copied out of the libvips buffer, which is then freed.
+    func encode(_ format: ImageFormat, quality: Int32 = 90) throws(ImagingError) -> [UInt8] {
         var buffer: UnsafeMutableRawPointer?
         var length = 0
         let rc: Int32
         switch format {
         case .png: rc = ig_save_png(self.pointer, 1, &buffer, &length)
-        case .jpeg: rc = ig_save_jpeg(self.pointer, 90, &buffer, &length)
+        case .jpeg: rc = ig_save_jpeg(self.pointer, quality, &buffer, &length)
         }
         guard rc == 0, let buffer else {
             throw ImagingError.libvips(operation: "encode \(format.rawValue)", message: VipsRuntime.takeError())

@@ -10,7 +10,8 @@ import Storage
 ///
 /// It also removes files no record will ever point at, left by a crash between writing a file and committing the
 /// row that owns it: reference copies of generations that have ended (or whose submit never committed), and
-/// output files that a generation's settlement did not keep (a run that lost its lease after storing them).
+/// output files that a generation's settlement did not keep (a run that lost its lease after storing them), and
+/// thumbnails whose output is gone.
 package struct OutputJanitor: Service {
     let database: any Database
     let outputs: OutputStore
@@ -76,6 +77,7 @@ package struct OutputJanitor: Service {
             if batch.isEmpty { return removed }
             for output in batch {
                 try await self.blobs.delete(key: output.blobKey)
+                try await self.blobs.delete(key: OutputStore.thumbnailKey(ofOutput: output.blobKey))
                 try await self.outputs.markDeleted(id: output.id, at: now)
                 removed += 1
             }
@@ -93,6 +95,13 @@ package struct OutputJanitor: Service {
         }
         for key in try await self.blobs.keys(under: OutputStore.blobKeyPrefix) {
             guard try await self.hasEnded(generationOf: key, now: now), try await !self.outputs.isLive(blobKey: key) else { continue }
+            try await self.blobs.delete(key: key)
+            removed += 1
+        }
+        // A thumbnail made while the janitor deleted its output (or copied by `blobs migrate`) outlives it: gone
+        // once its output is.
+        for key in try await self.blobs.keys(under: OutputStore.thumbnailKeyPrefix) {
+            guard try await !self.outputs.isLive(blobKey: OutputStore.outputKey(ofThumbnail: key)) else { continue }
             try await self.blobs.delete(key: key)
             removed += 1
         }

@@ -19,6 +19,8 @@ struct ModelView: Sendable {
     /// Whole percent off retail, rounded down ("60" for $0.014 against $0.035).
     let discount: Int
     let upstream: String
+    /// "generate, edit": what the `mode` field takes.
+    let modes: String
 
     init(_ spec: ModelSpec) {
         self.id = spec.id
@@ -36,6 +38,7 @@ struct ModelView: Sendable {
         self.hasDiscount = self.discount > 0
         let suppliers = spec.routes.map(Self.supplier)
         self.upstream = suppliers.isEmpty ? "ImageGate's own engine" : suppliers.joined(separator: ", then ")
+        self.modes = spec.modes.joined(separator: ", ")
     }
 
     /// A route as a reader knows the supplier: its name and the model's id there.

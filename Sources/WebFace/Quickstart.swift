@@ -6,25 +6,21 @@ struct Quickstart: Sendable {
     let curl: String
     let python: String
     let cli: String
+    /// An edit request with `image_urls`, for a model that edits.
+    let edit: EditExample?
 
     static let samplePrompt = "Minimalist product photo of a ceramic coffee mug, soft light"
 
     init(model: ModelSpec, publicURL: String) {
         let aspect = model.parameters.aspectRatio.default
         let size = model.parameters.size.default
-        self.curl = """
-            curl -X POST "\(publicURL)/v1/generate" \\
-              -H "Authorization: Bearer $IMAGEGATE_API_KEY" \\
-              -H "Content-Type: application/json" \\
-              -d '{
-                    "model": "\(model.id)",
-                    "mode": "generate",
-                    "prompt": "\(Self.samplePrompt)",
-                    "aspect_ratio": "\(aspect)",
-                    "size": "\(size)",
-                    "num_images": 1
-                  }'
-            """
+        self.curl = Self.curl(
+            publicURL: publicURL,
+            fields: [
+                #""model": "\#(model.id)""#, #""mode": "generate""#, #""prompt": "\#(Self.samplePrompt)""#,
+                #""aspect_ratio": "\#(aspect)""#, #""size": "\#(size)""#, #""num_images": 1"#,
+            ]
+        )
         let pixels = model.pixelSize(tier: size, aspectRatio: aspect).map { "\($0.width)x\($0.height)" } ?? "auto"
         self.python = """
             # pip install openai
@@ -44,6 +40,37 @@ struct Quickstart: Sendable {
             imagegate generate --model \(model.id) --aspect-ratio \(aspect) --size \(size) \\
               "\(Self.samplePrompt)"
             """
+        self.edit = model.modes.contains("edit") ? EditExample(model: model, publicURL: publicURL) : nil
+    }
+
+    /// A `POST /v1/generate` with the key from the environment and a JSON body of these fields, one a line.
+    static func curl(publicURL: String, fields: [String]) -> String {
+        let body = fields.map { "        \($0)" }.joined(separator: ",\n")
+        return """
+            curl -X POST "\(publicURL)/v1/generate" \\
+              -H "Authorization: Bearer $IMAGEGATE_API_KEY" \\
+              -H "Content-Type: application/json" \\
+              -d '{
+            \(body)
+                  }'
+            """
+    }
+}
+
+/// The quickstart's edit request: `mode: edit` with reference images given as URLs, as the API takes them.
+struct EditExample: Sendable {
+    let curl: String
+    let maxReferences: Int
+
+    init(model: ModelSpec, publicURL: String) {
+        self.maxReferences = model.parameters.imageUrls.maxItems
+        self.curl = Quickstart.curl(
+            publicURL: publicURL,
+            fields: [
+                #""model": "\#(model.id)""#, #""mode": "edit""#, #""prompt": "The same mug in deep blue glaze""#,
+                #""image_urls": ["https://example.com/your-mug.png"]"#,
+            ]
+        )
     }
 }
 

@@ -27,10 +27,14 @@ package struct WebAssets: Sendable {
         ("site.css", PackageResources.site_css),
         ("favicon.svg", PackageResources.favicon_svg),
         ("common.js", PackageResources.common_js),
+        ("copy.js", PackageResources.copy_js),
         ("charts.js", PackageResources.charts_js),
         ("tabs.js", PackageResources.tabs_js),
+        ("snippets.js", PackageResources.snippets_js),
+        ("history.js", PackageResources.history_js),
         ("playground.js", PackageResources.playground_js),
         ("account.js", PackageResources.account_js),
+        ("generation.js", PackageResources.generation_js),
         ("admin.js", PackageResources.admin_js),
     ]
 

@@ -4,7 +4,7 @@ import HTTPTypes
 import Hummingbird
 
 /// The web face's routes: `/` (to the catalogue), `/models`, `/models/{vendor}/{model}`, `/playground`, `/account`,
-/// `/admin` (only with an admin token) and `/assets/{hashed name}`. Pages hold no secrets and no account data: their
+/// `/generations/{id}`, `/docs`, `/admin` (only with an admin token) and `/assets/{hashed name}`. Pages hold no secrets and no account data: their
 /// scripts call the public JSON API with the key the person typed in, so there is no second API for the web.
 package struct WebController<Context: RequestContext>: Sendable {
     let pages: WebPages
@@ -48,7 +48,12 @@ package struct WebController<Context: RequestContext>: Sendable {
         router.get("/playground") { request, _ in
             self.page(self.pages.playground(selecting: request.uri.queryParameters["model"].map(String.init)))
         }
+        router.get("/docs") { _, _ in
+            self.pages.docs().map { self.page($0) } ?? self.page(self.pages.notFound("There is no API reference here."), status: .notFound)
+        }
         router.get("/account") { _, _ in self.page(self.pages.account()) }
+        // The id is read by the page's script from its address; the page itself is the same for every id.
+        router.get("/generations/:id") { _, _ in self.page(self.pages.generation()) }
         if self.pages.settings.adminEnabled {
             router.get("/admin") { _, _ in self.page(self.pages.admin()) }
         }

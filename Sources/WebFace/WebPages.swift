@@ -7,6 +7,8 @@ struct Chrome: Sendable {
     let stylesheet: String
     let favicon: String
     let script: String?
+    /// The Copy buttons of code blocks: on every page.
+    let copyScript: String
     let adminEnabled: Bool
     let current: String
     /// The server draws with its local stand-in engine, not the model: pages that show results say so.
@@ -42,6 +44,10 @@ struct ModelPage: Sendable {
     let responseExample: String
     let retention: String
     let uptime: UptimeView?
+    /// The catalog's example prompts, each a link into the playground.
+    let examples: [ExamplePromptView]
+    /// Stored, not computed: templates read a value's stored properties only.
+    let hasExamples: Bool
 }
 
 /// A model in the playground's model picker.
@@ -58,6 +64,12 @@ struct PlaygroundPage: Sendable {
     let modelsJSON: String
 }
 
+/// `/docs`: the API reference.
+struct DocsPage: Sendable {
+    let chrome: Chrome
+    let reference: APIReference
+}
+
 /// `/account`, `/admin` and the not-found page: their content is filled in by their script from the JSON API.
 struct PlainPage: Sendable {
     let chrome: Chrome
@@ -72,12 +84,15 @@ struct PlaygroundModel: Encodable {
     let modes: [String]
     let parameters: ModelSpec.Parameters
     let referenceImages: ModelSpec.ReferenceImageRules
+    /// For "Show code": the openai SDK's `size` is the picture's pixels, not a tier and a ratio.
+    let pixelSizes: [String: [String: [Int]]]
 
     enum CodingKeys: String, CodingKey {
         case id, modes, parameters
         case displayName = "display_name"
         case pricePerImageMicros = "price_per_image_micros"
         case referenceImages = "reference_images"
+        case pixelSizes = "pixel_sizes"
     }
 
     init(_ spec: ModelSpec) {
@@ -87,6 +102,7 @@ struct PlaygroundModel: Encodable {
         self.modes = spec.modes
         self.parameters = spec.parameters
         self.referenceImages = spec.referenceImages
+        self.pixelSizes = spec.pixelSizes
     }
 }
 
@@ -96,10 +112,15 @@ package struct WebPages: Sendable {
     let settings: WebSettings
     package let assets: WebAssets
 
-    package init(catalog: ModelCatalog, settings: WebSettings, assets: WebAssets = WebAssets()) {
+    /// `/docs`, from the OpenAPI document the server serves; nil without one.
+    let reference: APIReference?
+
+    /// `openAPI`: the JSON of `GET /openapi.json`, which `/docs` renders.
+    package init(catalog: ModelCatalog, settings: WebSettings, assets: WebAssets = WebAssets(), openAPI: [UInt8] = []) {
         self.catalog = catalog
         self.settings = settings
         self.assets = assets
+        self.reference = APIReference(json: openAPI)
     }
 
     func chrome(_ title: String, current: String, script: String? = nil) -> Chrome {
@@ -108,6 +129,7 @@ package struct WebPages: Sendable {
             stylesheet: self.assets.path("site.css"),
             favicon: self.assets.path("favicon.svg"),
             script: script.map(self.assets.path),
+            copyScript: self.assets.path("copy.js"),
             adminEnabled: self.settings.adminEnabled,
             current: current,
             localEngine: self.settings.provider == "local"
@@ -143,7 +165,9 @@ package struct WebPages: Sendable {
             quickstart: Quickstart(model: spec, publicURL: self.settings.publicURL),
             responseExample: ResponseExample.json(model: spec, publicURL: self.settings.publicURL),
             retention: RetentionText.words(seconds: self.settings.retentionSeconds),
-            uptime: uptime.map(UptimeView.init)
+            uptime: uptime.map(UptimeView.init),
+            examples: ExamplePromptView.all(of: spec),
+            hasExamples: !(spec.examplePrompts ?? []).isEmpty
         )
         return WebTemplates.render(page, template: "model")
     }
@@ -163,6 +187,18 @@ package struct WebPages: Sendable {
 
     func account() -> String {
         WebTemplates.render(PlainPage(chrome: self.chrome("Account", current: "account", script: "account.js"), message: ""), template: "account")
+    }
+
+    func generation() -> String {
+        WebTemplates.render(
+            PlainPage(chrome: self.chrome("Generation", current: "account", script: "generation.js"), message: ""),
+            template: "generation"
+        )
+    }
+
+    /// The API reference, or nil when the server was given no OpenAPI document.
+    func docs() -> String? {
+        self.reference.map { WebTemplates.render(DocsPage(chrome: self.chrome("API reference", current: "docs"), reference: $0), template: "docs") }
     }
 
     func admin() -> String {

@@ -12,6 +12,10 @@ enum WebTemplates {
         ("account", PackageResources.account_mustache),
         ("admin", PackageResources.admin_mustache),
         ("notfound", PackageResources.notfound_mustache),
+        ("generation", PackageResources.generation_mustache),
+        ("docs", PackageResources.docs_mustache),
+        ("markdown", PackageResources.markdown_mustache),
+        ("spans", PackageResources.spans_mustache),
     ]
 
     /// Every template, parsed once. They are part of the binary: one that does not parse is a build mistake, which

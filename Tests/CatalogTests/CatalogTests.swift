@@ -7,6 +7,7 @@ import Testing
     @Test func bundledCatalogHasSeedream() throws {
         let catalog = try ModelCatalog.bundled()
         let model = try #require(catalog.model("seedream-5-lite"))
+        #expect(catalog.models.allSatisfy { ($0.examplePrompts ?? []).count >= 2 }, "every model offers prompts to try")
         #expect(model.pricePerImageMicros == 14_000)
         #expect(model.routes.map(\.provider) == [.fal, .ark])
         #expect(model.falRoute?.generateEndpoint == "fal-ai/bytedance/seedream/v5/lite/text-to-image")
@@ -87,6 +88,7 @@ import Testing
         (#"models[0].routes[1].max_concurrency = 0"#, "models[0].routes[1].max_concurrency", "positive"),
         (#"models[0].parameters.size.default = "4K""#, "models[0].parameters.size.default", "not one of its values"),
         (#"models[1] = models[0]"#, "models[1].id", "listed twice"),
+        (#"models[0].example_prompts = ["ok", ""]"#, "models[0].example_prompts[1]", "as a prompt"),
         (
             #"models[0].routes[1] = {"provider": "replicate", "model": "bytedance/seedream-5-lite?x=1", "cost_per_image_micros": 1}"#,
             "models[0].routes[1].model", "owner/name"

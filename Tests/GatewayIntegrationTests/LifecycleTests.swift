@@ -103,12 +103,18 @@ import Testing
         }
     }
 
-    @Test func outputsExpireWith410AndTheJanitorDeletesTheFile() async throws {
+    /// An instance whose outputs live 20 s on a clock the test moves, with the janitor passing every second.
+    static func shortRetention() async throws -> (TestInstance, ManualClock) {
         let clock = ManualClock()
         let instance = try await TestInstance.make(settings: ["output-retention": "20s"]) {
             $0.janitorIntervalSeconds = 1
             $0.clock = clock
         }
+        return (instance, clock)
+    }
+
+    @Test func outputsExpireWith410AndTheJanitorDeletesTheFile() async throws {
+        let (instance, clock) = try await Self.shortRetention()
         defer { instance.cleanUp() }
         try await instance.run { client in
             let json = try await client.generate(quickstartBody, key: instance.apiKey).json()

@@ -74,4 +74,25 @@ import Testing
             #expect(try await blobs.info(key: key) == nil)
         }
     }
+
+    /// A thumbnail stays while its output lives and goes with it; one made while the janitor deleted the output, or
+    /// copied by `blobs migrate` afterwards, is an orphan (issue 27).
+    @Test func aThumbnailGoesWithItsOutputAndOneLeftBehindIsAnOrphan() async throws {
+        try await Harness.with(provider: ScriptedProvider([.deliver(1)])) { harness in
+            let blobs = FileBlobStore(root: "\(harness.directory)/blobs")
+            let completed = try await harness.run(numImages: 1)
+            let thumbnail = OutputStore.thumbnailKey(ofOutput: OutputStore.blobKey(generationID: completed.id, index: 0))
+            #expect(thumbnail == "thumbnails/\(completed.id)/0")
+            _ = try await blobs.put(key: thumbnail, bytes: [1, 2, 3])
+            let now = Timestamp.nowMillis()
+            #expect(try await harness.janitor(blobs: blobs).sweepOrphans(now: now) == 0)
+            #expect(try await blobs.info(key: thumbnail) != nil, "a live output's thumbnail is kept")
+            let expired = now + 120_000
+            #expect(try await harness.janitor(blobs: blobs).sweep(now: expired) == 1)
+            #expect(try await blobs.info(key: thumbnail) == nil, "deleted with its output")
+            _ = try await blobs.put(key: thumbnail, bytes: [1, 2, 3])
+            #expect(try await harness.janitor(blobs: blobs).sweepOrphans(now: expired) == 1)
+            #expect(try await blobs.info(key: thumbnail) == nil)
+        }
+    }
 }

@@ -4,6 +4,11 @@ import { call, el, explain, labelCells, micros, secretField, usd, when } from ".
 
 const $ = (id) => document.getElementById(id);
 const KINDS = { credit: "Credit", debit: "Debit", hold: "Hold", charge: "Charge", release: "Release", refund: "Refund" };
+// What a movement does to the money that is yours: a credit adds (+), a debit or a charge takes away (−). A
+// generation's hold and what became of it (charge, release, refund) are one line: what it cost, and the details.
+const SIGNS = { credit: "+", debit: "−" };
+// The line of each generation already shown, so that its older rows (on the next page) join it.
+const lines = new Map();
 let key = "";
 let before = null;
 // Which load the page shows: a later one (another key, or the same key entered again) makes an earlier one's answers
@@ -13,6 +18,7 @@ let shown = 0;
 /** Forgets what the previous key showed: a rejected key must not leave another account's figures on the page. */
 function clear() {
   $("ledger").tBodies[0].replaceChildren();
+  lines.clear();
   $("ledger-more").hidden = true;
   $("balance").textContent = "—";
   $("held").textContent = "—";
@@ -50,18 +56,61 @@ async function load() {
   }
 }
 
+/** A row that belongs to no generation: "+$1.00" for a credit, "−$1.00" for a debit. */
+function accountRow(row) {
+  return el("tr", {},
+    el("td", {}, when(row.created_at)),
+    el("td", {}, KINDS[row.kind] ?? row.kind),
+    el("td", { class: `number ${row.kind}` }, `${SIGNS[row.kind] ?? ""}${usd(Math.abs(micros(row.amount_usd)))}`),
+    el("td", { class: "number" }, usd(micros(row.balance_after_usd))),
+    el("td", {}, ""),
+    el("td", {}, row.note));
+}
+
+/** "−$0.014" once charged, "$0.028 held" while it runs, "$0.00" when everything came back. */
+function generationAmount(sums) {
+  if (sums.charge > 0) return `−${usd(sums.charge)}`;
+  return sums.release + sums.refund >= sums.hold ? usd(0) : `${usd(sums.hold - sums.release - sums.refund)} held`;
+}
+
+function generationNote(sums) {
+  const back = sums.release + sums.refund;
+  return [`held ${usd(sums.hold)}`, sums.charge > 0 ? `charged ${usd(sums.charge)}` : null, back > 0 ? `${usd(back)} back` : null]
+    .filter(Boolean).join(" · ");
+}
+
+/** Adds a row to its generation's line (made by its newest row: the time and the balance after are that row's). */
+function joinGenerationLine(row) {
+  let line = lines.get(row.generation_id);
+  const fresh = !line;
+  if (fresh) {
+    const link = el("a", { href: `/generations/${encodeURIComponent(row.generation_id)}` }, el("code", {}, row.generation_id));
+    line = {
+      sums: { hold: 0, charge: 0, release: 0, refund: 0 },
+      amount: el("td", { class: "number generation" }),
+      note: el("td", {}),
+    };
+    line.row = el("tr", {},
+      el("td", {}, when(row.created_at)),
+      el("td", {}, "Generation"),
+      line.amount,
+      el("td", { class: "number" }, usd(micros(row.balance_after_usd))),
+      el("td", {}, link),
+      line.note);
+    lines.set(row.generation_id, line);
+  }
+  if (row.kind in line.sums) line.sums[row.kind] += Math.abs(micros(row.amount_usd));
+  line.amount.textContent = generationAmount(line.sums);
+  line.note.textContent = generationNote(line.sums);
+  return fresh ? line.row : null;
+}
+
 async function more(mine = shown) {
   const query = before ? `?limit=20&before=${before}` : "?limit=20";
   const { data } = await call(`/v1/account/ledger${query}`, { secret: key });
   if (mine !== shown) return;
-  $("ledger").tBodies[0].append(...data.data.map((row) =>
-    el("tr", {},
-      el("td", {}, when(row.created_at)),
-      el("td", {}, KINDS[row.kind] ?? row.kind),
-      el("td", { class: "number" }, usd(micros(row.amount_usd))),
-      el("td", { class: "number" }, usd(micros(row.balance_after_usd))),
-      el("td", {}, row.generation_id ? el("code", {}, row.generation_id) : ""),
-      el("td", {}, row.note))));
+  const added = data.data.map((row) => (row.generation_id ? joinGenerationLine(row) : accountRow(row))).filter(Boolean);
+  $("ledger").tBodies[0].append(...added);
   labelCells($("ledger"));
   before = data.next_before;
   $("ledger-more").hidden = !data.has_more;

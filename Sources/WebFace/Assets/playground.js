@@ -2,20 +2,22 @@
 // Each click on Generate is one request with a fresh Idempotency-Key; a retry after a lost connection reuses it,
 // so a double click or a retry never runs (or charges) twice.
 import {
-  APIError, NetworkError, call, el, explain, followEvents, micros, newIdempotencyKey, secretField, timeUntil, usd, when,
+  APIError, NetworkError, call, el, explain, followEvents, micros, newIdempotencyKey, secretField, timeUntil, usd,
 } from "./common.js";
+import { loadHistory, words } from "./history.js";
+import { snippets } from "./snippets.js";
+import "./tabs.js";
 
 const $ = (id) => document.getElementById(id);
 const form = $("playground");
 const models = JSON.parse(form.dataset.models);
-const FIELDS = ["model", "mode", "prompt", "aspect_ratio", "size", "num_images", "seed", "output_format", "image_urls"];
+const FIELDS = ["model", "mode", "prompt", "aspect_ratio", "size", "num_images", "seed", "output_format", "image_urls", "reference_links"];
 const FINAL = new Set(["completed", "failed", "cancelled"]);
 
 let key = "";
 let references = []; // [{name, dataURL}]
 let busy = false;
 let lost = null; // the request whose answer the network lost: {body, idempotencyKey}
-let historyCursor = null;
 
 const model = () => models.find((m) => m.id === $("model").value) ?? models[0];
 
@@ -62,6 +64,11 @@ function wholeNumber(name, label, optional) {
   return { value };
 }
 
+/** The reference images given by address (one a line), as the API takes them: http(s) URLs or data: URIs. */
+function referenceLinks() {
+  return $("reference_links").value.split("\n").map((line) => line.trim()).filter((line) => line !== "");
+}
+
 /** What the form would send that the server would refuse, field by field: checked before anything is sent. */
 function problems() {
   const found = [];
@@ -69,6 +76,15 @@ function problems() {
   for (const [name, label, optional] of [["num_images", "Number of images", false], ["seed", "Seed", true]]) {
     const { error } = wholeNumber(name, label, optional);
     if (error) found.push([name, error]);
+  }
+  if ($("mode").value === "edit") {
+    const links = referenceLinks();
+    const max = model().parameters.image_urls.max_items;
+    const wrong = links.find((link) => !/^(https?:\/\/\S+|data:image\/\S+)$/.test(link));
+    if (wrong) found.push(["reference_links", `${wrong} is not an http(s) address or a data: URI.`]);
+    else if (links.length + references.length > max) {
+      found.push(["reference_links", `At most ${max} reference images: ${links.length + references.length} are given.`]);
+    }
   }
   return found;
 }
@@ -107,13 +123,20 @@ async function refreshBalance() {
 // MARK: reference images
 
 function fieldError(name, message) {
-  const field = name.replace(/\[\d+\]$/, "");
+  const field = referenceField(name);
   const target = $(`${field}-error`);
   const control = $(field);
   if (!target || !control) return false;
   target.textContent = message;
   control.setAttribute("aria-invalid", "true");
   return true;
+}
+
+/** The field that holds a parameter the server named: `image_urls[i]` is an address for the first ones, a file after. */
+function referenceField(param) {
+  const index = /^image_urls\[(\d+)\]$/.exec(param)?.[1];
+  if (index !== undefined) return Number(index) < referenceLinks().length ? "reference_links" : "image_urls";
+  return param.replace(/\[\d+\]$/, "");
 }
 
 function clearErrors() {
@@ -137,7 +160,7 @@ function readFile(file) {
 async function addFiles(files) {
   const m = model();
   const rules = m.reference_images;
-  const max = m.parameters.image_urls.max_items;
+  const max = m.parameters.image_urls.max_items - referenceLinks().length;
   const types = rules.formats.map((format) => `image/${format}`);
   const problems = [];
   for (const file of files) {
@@ -174,6 +197,7 @@ function showReferences() {
           $("image_urls").focus();
         },
       }, "Remove"))));
+  updateCode();
 }
 
 // MARK: generating
@@ -189,8 +213,22 @@ function requestBody() {
     output_format: $("output_format").value,
   };
   if ($("seed").value !== "") body.seed = Number($("seed").value);
-  if (body.mode === "edit") body.image_urls = references.map((reference) => reference.dataURL);
+  if (body.mode === "edit") body.image_urls = [...referenceLinks(), ...references.map((reference) => reference.dataURL)];
   return body;
+}
+
+/** "Show code": the form's request as code, kept up to date while it is shown. */
+function updateCode() {
+  if ($("code").hidden) return;
+  const body = requestBody();
+  delete body.image_urls;
+  if (body.num_images === undefined) delete body.num_images;
+  const names = references.map((reference) => reference.name);
+  const code = snippets(body, model(), { links: referenceLinks(), names }, location.origin);
+  $("code-curl").textContent = code.curl;
+  $("code-python").textContent = code.python;
+  $("code-cli").textContent = code.cli;
+  $("code-references").hidden = body.mode !== "edit";
 }
 
 function setRunStatus(text) {
@@ -213,7 +251,6 @@ function startClock() {
   };
 }
 
-const words = { queued: "Queued", processing: "Generating", completed: "Completed", failed: "Failed", cancelled: "Cancelled" };
 
 /** Follows the generation to its end through its event stream, reconnecting with Last-Event-ID if the stream drops. */
 async function follow(generation) {
@@ -264,7 +301,7 @@ async function send(body, idempotencyKey) {
     busy = false;
     $("generate").disabled = false;
     refreshBalance();
-    loadHistory(true);
+    loadHistory(key, true, remix);
   }
 }
 
@@ -287,7 +324,7 @@ function showFailure(error, body, idempotencyKey) {
   } else if (error instanceof APIError && error.param && fieldError(error.param, message)) {
     // The message stands beside its field; the alert only points there.
     $("form-error").textContent = "Check the field marked above.";
-    $(error.param.replace(/\[\d+\]$/, ""))?.focus();
+    $(referenceField(error.param))?.focus();
   } else {
     $("form-error").textContent = message;
   }
@@ -301,7 +338,67 @@ function figure(image, index, generation) {
     el("figcaption", {},
       `${image.width} × ${image.height} · `,
       el("a", { href: image.url, download: `${generation.generation_id}-${index + 1}` }, `Download image ${index + 1}`),
-      expires ? ` · link expires in ${expires}` : " · expired"));
+      expires ? ` · link expires in ${expires}` : " · expired",
+      el("br"),
+      el("button", {
+        type: "button",
+        class: "secondary small",
+        onclick: (event) => useAsReference(image, index, generation, event.currentTarget),
+      }, `Use image ${index + 1} as reference`)));
+}
+
+/** What produced a generation, so it can be made again: "Seed 42 · generate · 16:9 (2K) · 2 images · png". */
+function settingsText(generation) {
+  const n = generation.num_images;
+  return `Seed ${generation.seed} · ${generation.model} · ${generation.mode} · ${generation.aspect_ratio} (${generation.size}) · ` +
+    `${n} image${n === 1 ? "" : "s"} · ${generation.output_format}`;
+}
+
+/** "Remix": the form takes a generation's model, mode, prompt and settings, seed included; references stay as they are. */
+function remix(generation) {
+  if (model().id !== generation.model && models.some((m) => m.id === generation.model)) {
+    $("model").value = generation.model;
+    references = [];
+    showReferences();
+    applyModel();
+  }
+  if (model().modes.includes(generation.mode)) $("mode").value = generation.mode;
+  applyMode();
+  $("prompt").value = generation.prompt;
+  $("aspect_ratio").value = generation.aspect_ratio;
+  $("size").value = generation.size;
+  $("num_images").value = generation.num_images;
+  $("seed").value = generation.seed;
+  $("output_format").value = generation.output_format;
+  clearErrors();
+  updateCost();
+  updateCode();
+  $("prompt").focus();
+  $("remix-status").textContent = `The form now holds the settings of ${generation.generation_id} (seed ${generation.seed}).`;
+}
+
+/** "Use as reference": the output joins the edit's references (fetched here, sent as a data: URI like a picked file). */
+async function useAsReference(image, index, generation, button) {
+  if (!model().modes.includes("edit")) {
+    $("image_urls-error").textContent = `${model().display_name} does not edit images.`;
+    return;
+  }
+  button.disabled = true;
+  try {
+    const response = await fetch(image.url);
+    if (!response.ok) throw new Error(`The image could not be read (${response.status}).`);
+    const blob = await response.blob();
+    const extension = blob.type === "image/jpeg" ? "jpg" : blob.type === "image/webp" ? "webp" : "png";
+    $("mode").value = "edit";
+    applyMode();
+    await addFiles([new File([blob], `${generation.generation_id}-${index + 1}.${extension}`, { type: blob.type })]);
+    $("remix-status").textContent = `Image ${index + 1} was added to the reference images: describe the edit in the prompt.`;
+    $("prompt").focus();
+  } catch (error) {
+    $("image_urls-error").textContent = error.message;
+  } finally {
+    button.disabled = false;
+  }
 }
 
 function showResult(generation) {
@@ -312,54 +409,17 @@ function showResult(generation) {
     const n = generation.images.length;
     setRunStatus(`Completed: ${n} image${n === 1 ? "" : "s"}, charged ${usd(charged)}` +
       (refunded > 0 ? `, ${usd(refunded)} refunded for images that could not be delivered.` : "."));
-    result.replaceChildren(el("div", { class: "gallery" }, generation.images.map((image, index) => figure(image, index, generation))));
+    result.replaceChildren(
+      el("div", { class: "row settings" },
+        el("p", { id: "result-settings", class: "hint" }, settingsText(generation)),
+        el("button", { type: "button", class: "secondary small", onclick: () => remix(generation) }, "Remix")),
+      el("div", { class: "gallery" }, generation.images.map((image, index) => figure(image, index, generation))));
   } else if (generation.status === "failed") {
     setRunStatus(`Failed: ${generation.error?.message ?? "no image could be delivered"}. Refunded ${usd(refunded)}: nothing was charged.`);
     result.replaceChildren();
   } else {
     setRunStatus(`Cancelled: ${usd(refunded)} returned.`);
     result.replaceChildren();
-  }
-}
-
-// MARK: history
-
-async function loadHistory(reset) {
-  if (!key) return;
-  if (reset) historyCursor = null;
-  try {
-    const query = historyCursor ? `?limit=10&after=${encodeURIComponent(historyCursor)}` : "?limit=10";
-    const { data } = await call(`/v1/generations${query}`, { secret: key });
-    const items = data.data.map((generation) => {
-      const expired = generation.expires_at && timeUntil(generation.expires_at) === null;
-      const first = generation.images?.[0];
-      const picture = generation.status !== "completed" || !first
-        ? el("span", { class: "thumb empty" }, words[generation.status] ?? generation.status)
-        : expired
-          ? el("span", { class: "thumb empty" }, "Expired")
-          : el("a", { href: first.url, target: "_blank", rel: "noopener" },
-            el("img", { class: "thumb", src: first.url, alt: `Image 1: ${generation.prompt}`, loading: "lazy" }));
-      return el("li", {},
-        picture,
-        el("div", {},
-          el("p", { class: "prompt" }, generation.prompt),
-          el("p", { class: "hint" },
-            `${words[generation.status] ?? generation.status} · ${generation.model} · ${when(generation.created_at)} · ` +
-            `charged ${usd(micros(generation.cost_usd))}` +
-            (micros(generation.refunded_usd) > 0 ? `, refunded ${usd(micros(generation.refunded_usd))}` : "") +
-            (expired ? " · outputs expired" : ""))));
-    });
-    if (reset) $("history").replaceChildren(...items);
-    else $("history").append(...items);
-    historyCursor = data.next_cursor;
-    $("history-more").hidden = !data.has_more;
-    $("history-status").textContent = $("history").children.length === 0 ? "No generations yet." : "";
-  } catch (error) {
-    // A rejected key is said once, by the key's own status line; no other account's history stays on the page.
-    const rejected = error instanceof APIError && error.status === 401;
-    if (rejected) $("history").replaceChildren();
-    $("history-more").hidden = rejected || $("history-more").hidden;
-    $("history-status").textContent = rejected ? "" : explain(error);
   }
 }
 
@@ -408,11 +468,31 @@ $("retry").addEventListener("click", () => {
   clearErrors();
   send(lost.body, lost.idempotencyKey);
 });
-$("history-more").addEventListener("click", () => loadHistory(false));
+$("history-more").addEventListener("click", () => loadHistory(key, false, remix));
+$("show-code").addEventListener("click", () => {
+  const shown = $("code").hidden;
+  $("code").hidden = !shown;
+  $("show-code").setAttribute("aria-expanded", String(shown));
+  $("show-code").textContent = shown ? "Hide code" : "Show code";
+  updateCode();
+});
+form.addEventListener("input", updateCode);
+form.addEventListener("change", updateCode);
 
 applyModel();
+// "Try this prompt" on a model page opens the playground with its prompt; a generation's page, with its settings.
+const asked = new URLSearchParams(location.search);
+if (asked.get("prompt")) $("prompt").value = asked.get("prompt");
+let toRemix = asked.get("remix");
 secretField($("api-key"), $("remember"), "imagegate.api-key", (value) => {
   key = value;
   refreshBalance();
-  loadHistory(true);
+  loadHistory(key, true, remix);
+  if (key && toRemix) {
+    const id = toRemix;
+    toRemix = null;
+    call(`/v1/generations/${encodeURIComponent(id)}`, { secret: key })
+      .then(({ data }) => remix(data))
+      .catch((error) => { $("form-error").textContent = explain(error); });
+  }
 });
