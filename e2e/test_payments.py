@@ -190,7 +190,7 @@ def test_checkout_bounds_and_a_server_without_stripe(tmp_path, server_factory):
         bounded.fake_process.stop()
     base, key, _ = server_factory()
     answer = requests.post(f"{base}/v1/billing/checkout", headers={"Authorization": f"Bearer {key}"}, json={"amount_usd": "10"}, timeout=10)
-    assert answer.status_code == 501 and answer.json()["code"] == "payments_not_configured", answer.text
+    assert answer.status_code == 404 and answer.json()["code"] == "payments_not_configured", answer.text
     assert "operator" in answer.json()["message"]
 
 

@@ -12,7 +12,7 @@ import Payments
 /// `GET /v1/billing/checkout/{id}` follows the order, and `POST /webhooks/stripe` takes Stripe's signed events
 /// (no key: the signature on the raw body is the proof). Every call goes through `TopUps`.
 struct BillingController {
-    /// Nil when the server has no Stripe settings: every call answers `payments_not_configured`.
+    /// Nil when the server has no Stripe settings: every call answers 404 `payments_not_configured`.
     let topUps: TopUps?
     let body: BodyLimits
 
@@ -84,11 +84,20 @@ struct BillingController {
     }
 
     @Sendable func webhook(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        // Malformed before anything else: without a signature nothing here could be Stripe's.
+        guard let signature = request.headers[HTTPField.Name("Stripe-Signature")!] else {
+            throw APIError(
+                status: .badRequest,
+                code: PaymentError.Code.badSignature.rawValue,
+                message: "Stripe-Signature is missing.",
+                param: "Stripe-Signature"
+            )
+        }
         let topUps = try self.configured()
         let bytes = try await GenerationRequest.collect(request, limit: self.body.withoutImages.maxBytes, deadline: self.body.deadline)
         let outcome: TopUps.Outcome
         do {
-            outcome = try await topUps.receive(bytes, signature: request.headers[HTTPField.Name("Stripe-Signature")!])
+            outcome = try await topUps.receive(bytes, signature: signature)
         } catch {
             throw Self.apiError(error)
         }
@@ -97,8 +106,9 @@ struct BillingController {
 
     func configured() throws -> TopUps {
         guard let topUps = self.topUps, topUps.isConfigured else {
+            // A 4xx, as the admin API's when it is off: the feature does not exist on this server.
             throw APIError(
-                status: .notImplemented,
+                status: .notFound,
                 code: PaymentError.Code.notConfigured.rawValue,
                 message: "Card payments are not set up on this server; ask its operator to add credit."
             )
@@ -109,7 +119,7 @@ struct BillingController {
     static func apiError(_ error: PaymentError) -> APIError {
         let status: HTTPResponse.Status =
             switch error.code {
-            case .notConfigured: .notImplemented
+            case .notConfigured: .notFound
             case .invalidAmount, .badSignature, .badEvent: .badRequest
             case .notYet: .conflict
             case .notFound: .notFound

@@ -3,10 +3,10 @@ import { barChart } from "./charts.js";
 import { call, el, explain, labelCells, micros, secretField, usd, when } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
-const KINDS = { credit: "Credit", debit: "Debit", hold: "Hold", charge: "Charge", release: "Release", refund: "Refund" };
+const KINDS = { credit: "Credit", topup: "Card top-up", debit: "Debit", hold: "Hold", charge: "Charge", release: "Release", refund: "Refund" };
 // What a movement does to the money that is yours: a credit adds (+), a debit or a charge takes away (−). A
 // generation's hold and what became of it (charge, release, refund) are one line: what it cost, and the details.
-const SIGNS = { credit: "+", debit: "−" };
+const SIGNS = { credit: "+", topup: "+", debit: "−" };
 // The line of each generation already shown, so that its older rows (on the next page) join it.
 const lines = new Map();
 let key = "";
