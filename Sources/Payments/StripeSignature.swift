@@ -29,7 +29,8 @@ package struct StripeSignature: Sendable {
             throw PaymentError(.badSignature, "Stripe-Signature is outside the \(self.toleranceSeconds) s tolerance.")
         }
         let expected = Array(self.sign(body, timestamp: stamp).utf8)
-        let matched = signatures.reduce(false) { found, candidate in Self.equal(Array(candidate.utf8), expected) || found }
+        // Every candidate is compared, whatever the first one gave.
+        let matched = signatures.reduce(false) { found, candidate in ConstantTime.equal(Array(candidate.utf8), expected) || found }
         guard matched else { throw PaymentError(.badSignature, "No v1 signature matches the body.") }
     }
 
@@ -43,13 +44,5 @@ package struct StripeSignature: Sendable {
     /// A whole header for `body` (the fake Stripe signs its events with it).
     package func header(for body: [UInt8], timestamp: Int64) -> String {
         "t=\(timestamp),v1=\(self.sign(body, timestamp: timestamp))"
-    }
-
-    /// Constant time in the length of `expected`: every byte is compared whatever the first difference.
-    static func equal(_ candidate: [UInt8], _ expected: [UInt8]) -> Bool {
-        guard candidate.count == expected.count else { return false }
-        var difference: UInt8 = 0
-        for index in expected.indices { difference |= candidate[index] ^ expected[index] }
-        return difference == 0
     }
 }

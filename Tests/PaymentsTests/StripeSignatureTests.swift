@@ -1,3 +1,4 @@
+import Essentials
 import Testing
 
 @testable import Payments
@@ -41,8 +42,8 @@ import Testing
     }
 
     @Test func theComparisonLooksAtEveryByte() {
-        #expect(StripeSignature.equal(Array("abcd".utf8), Array("abcd".utf8)))
-        #expect(!StripeSignature.equal(Array("abce".utf8), Array("abcd".utf8)))
-        #expect(!StripeSignature.equal(Array("abc".utf8), Array("abcd".utf8)))
+        #expect(ConstantTime.equal(Array("abcd".utf8), Array("abcd".utf8)))
+        #expect(!ConstantTime.equal(Array("abce".utf8), Array("abcd".utf8)))
+        #expect(!ConstantTime.equal(Array("abc".utf8), Array("abcd".utf8)))
     }
 }
