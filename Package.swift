@@ -181,6 +181,19 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Self-service accounts: users, sessions stored in the database, mailed links, invites, attempt limits.
+        .target(
+            name: "Customers",
+            dependencies: [
+                "Billing", "Storage", "Essentials",
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // MARK: The web face: pages rendered from the catalog, with their scripts and stylesheet compiled into the binary
         .target(
             name: "WebFace",
@@ -203,6 +216,7 @@ let package = Package(
                 .embedInCode("Templates/docs.mustache"),
                 .embedInCode("Templates/markdown.mustache"),
                 .embedInCode("Templates/spans.mustache"),
+                .embedInCode("Templates/auth.mustache"),
                 .embedInCode("Assets/site.css"),
                 .embedInCode("Assets/favicon.svg"),
                 .embedInCode("Assets/common.js"),
@@ -222,7 +236,7 @@ let package = Package(
             name: "GatewayAPI",
             dependencies: [
                 "Catalog", "Billing", "Generation", "Webhooks", "Accounts", "Blobs", "Providers", "Imaging", "Essentials", "WebFace",
-                "Payments",
+                "Payments", "Customers",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
@@ -284,7 +298,7 @@ let package = Package(
             name: "ImageGateApp",
             dependencies: [
                 "GatewayAPI", "Generation", "JobEngine", "Webhooks", "Outbound", "Accounts", "Billing", "Storage", "Blobs", "Providers", "Catalog",
-                "Imaging", "Payments",
+                "Imaging", "Payments", "Customers",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -301,7 +315,7 @@ let package = Package(
             name: "ImageGate",
             dependencies: [
                 "ImageGateApp", "Billing", "Storage", "Catalog", "FalEmulator", "ArkEmulator", "StripeEmulator", "Generation", "Accounts", "Imaging",
-                "Blobs", "Essentials", "Payments",
+                "Blobs", "Essentials", "Payments", "Customers",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -354,6 +368,14 @@ let package = Package(
             dependencies: [
                 "Payments", "Billing", "Storage", "Essentials", "StorageTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ]
+        ),
+        .testTarget(
+            name: "CustomersTests",
+            dependencies: [
+                "Customers", "Billing", "Payments", "Storage", "Essentials", "StorageTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SQLKit", package: "sql-kit"),
             ]

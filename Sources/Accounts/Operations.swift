@@ -50,6 +50,12 @@ package struct Operations: Sendable {
         )
     }
 
+    /// Revokes one live key of the account; nil when it has none with this id.
+    package func revokeKey(id: String, accountID: String) async throws -> APIKeyInfo? {
+        guard !id.containsNUL else { return nil }
+        return try await self.keys.revoke(id: id, accountID: accountID)
+    }
+
     /// The keys of one account, or of all.
     package func keys(accountID: String?) async throws -> [APIKeyInfo] { try await self.keys.list(accountID: accountID) }
 

@@ -137,6 +137,20 @@ package struct APIKeyStore: Sendable {
         }
     }
 
+    /// Revokes one live key of the account by its id (the account page's "Revoke"); nil when the account has no
+    /// such live key.
+    package func revoke(id: String, accountID: String) async throws -> APIKeyInfo? {
+        try await self.database.transaction { sql in
+            try await sql.raw(
+                """
+                UPDATE api_keys SET revoked_at = \(bind: Timestamp.nowMillis())
+                WHERE id = \(bind: id) AND account_id = \(bind: accountID) AND revoked_at IS NULL
+                RETURNING *
+                """
+            ).first().map(Self.info)
+        }
+    }
+
     /// What `setRateLimits` found.
     package enum RateLimitUpdate: Sendable, Equatable {
         case updated(APIKeyInfo)

@@ -24,14 +24,19 @@ package struct AccountStore: Sendable {
             if try await sql.raw("SELECT id FROM accounts WHERE name = \(bind: name)").first() != nil {
                 throw BillingError.accountExists(name)
             }
-            try await sql.raw(
-                "INSERT INTO accounts (id, name, balance_micros, held_micros, created_at) VALUES (\(bind: id), \(bind: name), 0, 0, \(bind: now))"
-            ).run()
+            try await Self.insert(id: id, name: name, now: now, on: sql)
             if credit.micros > 0 {
                 try await Ledger.credit(credit, account: id, note: note, on: sql)
             }
             return Account(id: id, name: name, balance: credit, held: .zero, createdAt: now)
         }
+    }
+
+    /// Inserts an empty account inside the caller's transaction (a sign-up makes its account and its user together).
+    package static func insert(id: String, name: String, now: Int64, on sql: any SQLDatabase) async throws {
+        try await sql.raw(
+            "INSERT INTO accounts (id, name, balance_micros, held_micros, created_at) VALUES (\(bind: id), \(bind: name), 0, 0, \(bind: now))"
+        ).run()
     }
 
     package func find(name: String) async throws -> Account? {

@@ -19,13 +19,16 @@ struct APIKeyAuthenticator: AuthenticatorMiddleware {
         else {
             throw APIError.unauthorized
         }
-        guard !identity.accountDisabled else {
-            throw APIError(
-                status: .forbidden,
-                code: "account_disabled",
-                message: "This account is disabled by the server's operator; its balance is kept. Contact the operator."
-            )
-        }
+        guard !identity.accountDisabled else { throw APIError.accountDisabled }
         return identity
     }
+}
+
+extension APIError {
+    /// A disabled account's key or session.
+    static let accountDisabled = APIError(
+        status: .forbidden,
+        code: "account_disabled",
+        message: "This account is disabled by the server's operator; its balance is kept. Contact the operator."
+    )
 }

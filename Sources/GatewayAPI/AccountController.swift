@@ -3,6 +3,7 @@ import Billing
 import Essentials
 import Generation
 import Hummingbird
+import NIOCore
 import HummingbirdAuth
 import Webhooks
 
@@ -16,6 +17,25 @@ struct AccountController {
         group.get("account/ledger", use: self.ledger)
         group.get("account/usage", use: self.usage)
         group.post("account/webhook-secret/rotate", use: self.rotateWebhookSecret)
+        group.get("account/ledger.csv", use: self.ledgerCSV)
+    }
+
+    /// `GET /v1/account/ledger.csv`: the whole ledger, oldest row last, as a download.
+    @Sendable func ledgerCSV(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let accountID = try context.requireAccountID()
+        var text = LedgerCSV.header
+        var before: Int64?
+        // Page by page (newest first), so that a long ledger is read in bounded queries.
+        repeat {
+            let page = try await self.operations.ledger(accountID: accountID, limit: 1000, before: before)
+            text += page.map(LedgerCSV.line).joined()
+            before = page.count == 1000 ? page.last?.seq : nil
+        } while before != nil
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"imagegate-ledger.csv\""],
+            body: .init(byteBuffer: ByteBuffer(string: text))
+        )
     }
 
     /// The account's webhook signing secret as its owner sees it.
@@ -80,8 +100,8 @@ struct AccountController {
     }
 
     @Sendable func show(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        let identity = try context.requireIdentity()
-        guard let (account, entries) = try await self.operations.statement(accountID: identity.accountID, rows: 20) else {
+        let accountID = try context.requireAccountID()
+        guard let (account, entries) = try await self.operations.statement(accountID: accountID, rows: 20) else {
             throw APIError.unauthorized
         }
         let rows = entries.map(Row.init)
@@ -102,8 +122,8 @@ struct AccountController {
     /// `POST /v1/account/webhook-secret/rotate`: a new signing secret, shown once here and in `GET /v1/account`; the
     /// replaced one keeps signing every delivery beside it for 24 hours, so receivers can switch without a gap.
     @Sendable func rotateWebhookSecret(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        let identity = try context.requireIdentity()
-        return try JSONResponse.make(WebhookSecretBody(try await self.operations.rotateWebhookSecret(accountID: identity.accountID)))
+        let accountID = try context.requireAccountID()
+        return try JSONResponse.make(WebhookSecretBody(try await self.operations.rotateWebhookSecret(accountID: accountID)))
     }
 
     /// One page of the ledger, newest first.
@@ -123,12 +143,12 @@ struct AccountController {
 
     /// `GET /v1/account/ledger?limit=&before=`: every money movement of the account, newest first, a page at a time.
     @Sendable func ledger(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        let identity = try context.requireIdentity()
+        let accountID = try context.requireAccountID()
         let query = request.uri.queryParameters
         let limit = try QueryParameter.integer(query["limit"], name: "limit", in: 1...100) ?? 20
         let before = try QueryParameter.integer(query["before"], name: "before", in: 1...Int64.max)
         // One row more than asked tells whether an older page exists without a second query.
-        let entries = try await self.operations.ledger(accountID: identity.accountID, limit: Int(limit) + 1, before: before)
+        let entries = try await self.operations.ledger(accountID: accountID, limit: Int(limit) + 1, before: before)
         let page = entries.prefix(Int(limit))
         let more = entries.count > page.count
         return try JSONResponse.make(LedgerPage(data: page.map(Row.init), hasMore: more, nextBefore: more ? page.last?.seq : nil))
@@ -142,7 +162,7 @@ struct AccountController {
 
     /// `GET /v1/account/usage`: images, spend and refunds of the caller's account by day and model, newest day first.
     @Sendable func usage(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        let identity = try context.requireIdentity()
-        return try JSONResponse.make(UsageList(data: try await self.operations.usage(accountID: identity.accountID)))
+        let accountID = try context.requireAccountID()
+        return try JSONResponse.make(UsageList(data: try await self.operations.usage(accountID: accountID)))
     }
 }

@@ -169,22 +169,28 @@ struct AdminController {
     @Sendable func createKey(_ request: Request, context: AdminRequestContext) async throws -> Response {
         let account = try await self.account(context)
         let body = try await Self.decode(CreateKey.self, request, context)
+        let limits = try Self.limits(of: body)
+        let (info, secret) = try await self.operations.createKey(
+            accountID: account.id,
+            label: try Self.text(body.label, param: "label") ?? "",
+            limits: limits
+        )
+        return try JSONResponse.make(KeyBody(info: info, secret: secret), status: .created)
+    }
+
+    /// A new key's limits, checked (the operator's and the account page's key creation share them).
+    static func limits(of body: CreateKey) throws -> NewKeyLimits {
         let limit = try body.dailyLimitUSD.map { try Self.amount($0, param: "daily_limit_usd") }
         if let max = body.maxConcurrency, !KeyLimits.settableConcurrency.contains(max) {
             throw APIError(.invalid("max_concurrency", "max_concurrency must be from 1 to \(KeyLimits.settableConcurrency.upperBound)."))
         }
         try Self.checkRates(requestsPerMinute: body.requestsPerMinute, imagesPerMinute: body.imagesPerMinute)
-        let (info, secret) = try await self.operations.createKey(
-            accountID: account.id,
-            label: try Self.text(body.label, param: "label") ?? "",
-            limits: NewKeyLimits(
-                dailyLimit: limit,
-                maxConcurrency: body.maxConcurrency,
-                requestsPerMinute: body.requestsPerMinute,
-                imagesPerMinute: body.imagesPerMinute
-            )
+        return NewKeyLimits(
+            dailyLimit: limit,
+            maxConcurrency: body.maxConcurrency,
+            requestsPerMinute: body.requestsPerMinute,
+            imagesPerMinute: body.imagesPerMinute
         )
-        return try JSONResponse.make(KeyBody(info: info, secret: secret), status: .created)
     }
 
     /// Adds credit. With an `Idempotency-Key`, a retried request adds it once.
@@ -301,7 +307,7 @@ struct AdminController {
         return account
     }
 
-    static func decode<T: Decodable>(_ type: T.Type, _ request: Request, _ context: AdminRequestContext) async throws -> T {
+    static func decode<T: Decodable>(_ type: T.Type, _ request: Request, _ context: some RequestContext) async throws -> T {
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: 1 << 20)

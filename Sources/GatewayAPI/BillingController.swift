@@ -1,4 +1,5 @@
 import Billing
+import Customers
 import Essentials
 import Foundation
 import Generation
@@ -19,6 +20,7 @@ struct BillingController {
     func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
         group.post("billing/checkout", use: self.checkout)
         group.get("billing/checkout/:id", use: self.show)
+        group.get("billing/orders", use: self.list)
     }
 
     func addWebhook(to router: Router<GatewayRequestContext>) {
@@ -37,8 +39,14 @@ struct BillingController {
         let amountUsd: MicroUSD
         let checkoutUrl: String?
         let createdAt: String
+        /// Stripe's payment (its receipt is in the Stripe receipt mail and the Stripe dashboard).
+        let paymentReference: String?
+        /// What a refund or a dispute took back.
+        let takenBackUsd: MicroUSD
 
         init(_ order: PaymentOrder) {
+            self.paymentReference = order.paymentReference
+            self.takenBackUsd = order.takenBack
             self.orderId = order.id
             self.status = order.status.rawValue
             self.amountUsd = order.amount
@@ -48,7 +56,7 @@ struct BillingController {
     }
 
     @Sendable func checkout(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        let identity = try context.requireIdentity()
+        let accountID = try context.requireAccountID()
         let bytes = try await GenerationRequest.collect(request, limit: self.body.withoutImages.maxBytes, deadline: self.body.deadline)
         let asked: CheckoutRequest
         do {
@@ -62,9 +70,11 @@ struct BillingController {
             throw APIError(.invalid("amount_usd", "amount_usd must be a positive decimal string, e.g. \"10.00\"."))
         }
         let topUps = try self.configured()
+        // A person who signed up adds credit once their email is verified (a key's account was made by the operator).
+        if let viewer = context.viewer, !viewer.verified { throw APIError.emailNotVerified }
         let order: PaymentOrder
         do {
-            order = try await topUps.checkout(accountID: identity.accountID, amount: amount)
+            order = try await topUps.checkout(accountID: accountID, amount: amount)
         } catch {
             throw Self.apiError(error)
         }
@@ -72,15 +82,28 @@ struct BillingController {
     }
 
     @Sendable func show(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        let identity = try context.requireIdentity()
+        let accountID = try context.requireAccountID()
         let topUps = try self.configured()
         let order: PaymentOrder
         do {
-            order = try await topUps.order(id: context.parameters.get("id") ?? "", accountID: identity.accountID)
+            order = try await topUps.order(id: context.parameters.get("id") ?? "", accountID: accountID)
         } catch {
             throw Self.apiError(error)
         }
         return try JSONResponse.make(OrderBody(order))
+    }
+
+    /// `GET /v1/billing/orders`: the account's card top-ups, newest first (at most 100).
+    @Sendable func list(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let accountID = try context.requireAccountID()
+        let topUps = try self.configured()
+        return try JSONResponse.make(OrderList(data: try await topUps.orders(accountID: accountID, limit: 100).map(OrderBody.init)))
+    }
+
+    /// A list of orders.
+    struct OrderList: Encodable {
+        let object = "list"
+        let data: [OrderBody]
     }
 
     @Sendable func webhook(_ request: Request, context: GatewayRequestContext) async throws -> Response {

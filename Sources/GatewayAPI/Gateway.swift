@@ -2,6 +2,7 @@ import Accounts
 import Billing
 import Blobs
 import Catalog
+import Customers
 import Essentials
 import Generation
 import Hummingbird
@@ -37,6 +38,9 @@ package struct GatewayDependencies<Generations: GenerationUseCases>: Sendable {
     package var routes: @Sendable () -> [RouteStatus] = { [] }
     /// Card top-ups through Stripe; nil (or without settings): the billing routes say payments are not set up.
     package var topUps: TopUps? = nil
+    /// Self-service accounts (sign-up, sign-in, sessions); nil: only the operator makes accounts, and the account
+    /// routes take API keys only.
+    package var customers: Customers? = nil
 
     package init(
         catalog: ModelCatalog,
@@ -76,13 +80,20 @@ package func buildRouter<Generations: GenerationUseCases>(_ deps: GatewayDepende
                 retentionSeconds: deps.retentionSeconds,
                 adminEnabled: !deps.adminTokens.isEmpty,
                 provider: deps.providerName,
-                imageOrigins: deps.outputDelivery.imageOrigins
+                imageOrigins: deps.outputDelivery.imageOrigins,
+                signupOpen: deps.customers?.signupAvailable ?? false,
+                cardPayments: deps.topUps?.isConfigured ?? false
             ),
             openAPI: PackageResources.openapi_json
         ),
         uptime: { [generations = deps.generations] model in
             // A page without the panel is better than no page: a failed read leaves it out.
             try? await generations.modelHealth(model: model)
+        },
+        viewer: { [customers = deps.customers] request in
+            // A page without the person's name is better than no page: a failed read shows it signed out.
+            guard let customers, let token = SessionCookie.token(in: request) else { return nil }
+            return try? await customers.viewer(session: token)?.email
         }
     )
     router.addMiddleware {
@@ -126,9 +137,15 @@ package func buildRouter<Generations: GenerationUseCases>(_ deps: GatewayDepende
     let authenticated = router.group("v1").add(middleware: keys)
     GenerationController(generations: deps.generations, links: links, syncTimeout: deps.syncTimeout, body: deps.body)
         .addRoutes(to: authenticated)
-    AccountController(operations: deps.operations).addRoutes(to: authenticated)
+    // The account's own routes take a key, or a signed-in person's session (same-origin requests only).
+    let sameOrigin = SameOriginCheck(publicURL: deps.publicURL)
+    let accountDoor = router.group("v1").add(
+        middleware: AccountAuthenticator(keys: keys, customers: deps.customers, sameOrigin: sameOrigin)
+    )
+    AccountController(operations: deps.operations).addRoutes(to: accountDoor)
+    KeysController(operations: deps.operations).addRoutes(to: accountDoor)
     let billing = BillingController(topUps: deps.topUps, body: deps.body)
-    billing.addRoutes(to: authenticated)
+    billing.addRoutes(to: accountDoor)
     billing.addWebhook(to: router)
 
     // OpenAI's Images API: the same engine, OpenAI's shapes and error envelope.
@@ -141,6 +158,15 @@ package func buildRouter<Generations: GenerationUseCases>(_ deps: GatewayDepende
     ).addRoutes(to: openAI)
 
     web.addRoutes(to: router)
+    if let customers = deps.customers {
+        SignInController(
+            customers: customers,
+            web: web,
+            cookie: SessionCookie(publicURL: deps.publicURL),
+            sameOrigin: sameOrigin,
+            trustedProxies: deps.trustedProxies
+        ).addRoutes(to: router)
+    }
 
     // The admin API exists only when the operator set a token.
     if !deps.adminTokens.isEmpty {

@@ -1,4 +1,5 @@
 import Billing
+import Customers
 import Essentials
 import Foundation
 import GatewayAPI
@@ -63,6 +64,8 @@ package struct AppConfiguration: Sendable {
     package var falKey: String?
     /// Card top-ups through Stripe Checkout (nil: off, both secrets are needed).
     package var topUps: TopUps.Settings?
+    /// Self-service accounts: who may sign up and with what starting credit.
+    package var customers: CustomerSettings
     package var falQueueURL: String
     /// nil: the catalog's endpoint for the model.
     package var falGenerateEndpoint: String?
@@ -109,6 +112,7 @@ package struct AppConfiguration: Sendable {
         self.catalogPath = try settings.text("catalog")
         self.falKey = try settings.text("fal-key")
         self.topUps = try Self.topUps(settings, publicURL: self.publicURL ?? "http://\(self.host):\(self.port)")
+        self.customers = try Self.customers(settings, publicURL: self.publicURL ?? "http://\(self.host):\(self.port)")
         self.falQueueURL = try settings.required(settings.text, "fal-queue-url")
         self.falGenerateEndpoint = try settings.text("fal-endpoint-generate")
         self.falEditEndpoint = try settings.text("fal-endpoint-edit")
@@ -150,6 +154,16 @@ extension AppConfiguration {
         }
         guard topUps.minimum <= topUps.maximum else { throw ConfigurationError(description: "--topup-min-usd is above --topup-max-usd") }
         return topUps
+    }
+
+    /// `--signup` and `--signup-credit-usd`.
+    static func customers(_ settings: SettingsReader, publicURL: String) throws -> CustomerSettings {
+        let mode = SignupMode(rawValue: try settings.required(settings.text, "signup"))!
+        let text = try settings.required(settings.text, "signup-credit-usd")
+        guard let credit = MicroUSD(usd: text), credit.micros >= 0 else {
+            throw ConfigurationError(description: "--signup-credit-usd: '\(text)' is not an amount in dollars")
+        }
+        return CustomerSettings(signup: mode, startingCredit: credit, publicURL: publicURL)
     }
 
     /// The shortest admin token accepted: a guessable token would open every account's money.

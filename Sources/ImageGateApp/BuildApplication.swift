@@ -3,6 +3,7 @@ import AsyncHTTPClient
 import Billing
 import Blobs
 import Catalog
+import Customers
 import GatewayAPI
 import Generation
 import Hummingbird
@@ -127,6 +128,13 @@ package func buildGateway(_ config: AppConfiguration, logger: Logger) async thro
     dependencies.topUps = config.topUps.map {
         TopUps(database: environment.database, settings: $0, client: httpClient, clock: config.clock, logger: logger)
     }
+    // Mail is wired once the SMTP settings exist; without a sender, nobody can sign up (the page says so).
+    dependencies.customers = Customers(
+        database: environment.database,
+        settings: config.customers,
+        deliver: nil,
+        logger: logger
+    )
     let router = buildRouter(dependencies)
     let payloads = WebhookPayloads(links: OutputLinks(signer: signer, baseURL: config.resolvedPublicURL))
     var services: [any Service] = [

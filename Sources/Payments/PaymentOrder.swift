@@ -38,6 +38,15 @@ package struct PaymentOrder: Sendable, Equatable, Encodable {
         }
     }
 
+    /// The account's orders, newest first.
+    package static func recent(accountID: String, limit: Int, on database: any Database) async throws -> [PaymentOrder] {
+        try await database.read { sql in
+            try await sql.raw(
+                "SELECT * FROM payment_orders WHERE account_id = \(bind: accountID) ORDER BY created_at DESC, id DESC LIMIT \(bind: limit)"
+            ).all().map(PaymentOrder.init(row:))
+        }
+    }
+
     init(row: any SQLRow) throws {
         self.id = try row.decode(column: "id", as: String.self)
         self.accountID = try row.decode(column: "account_id", as: String.self)

@@ -99,6 +99,11 @@ package struct TopUps: Sendable {
     }
 
     /// One of the account's orders.
+    /// The account's orders, newest first.
+    package func orders(accountID: String, limit: Int) async throws -> [PaymentOrder] {
+        try await PaymentOrder.recent(accountID: accountID, limit: limit, on: self.database)
+    }
+
     package func order(id: String, accountID: String) async throws(PaymentError) -> PaymentOrder {
         let found: PaymentOrder?
         do {

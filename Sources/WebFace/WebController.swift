@@ -10,24 +10,37 @@ package struct WebController<Context: RequestContext>: Sendable {
     let pages: WebPages
     /// A model's last day from the books (nil: not known; the page then leaves the panel out).
     let uptime: @Sendable (_ model: String) async -> ModelHealth?
+    /// The email of the person signed in with the request's session cookie, or nil: the navigation says who is
+    /// signed in, and the account page manages their keys.
+    let viewer: @Sendable (Request) async -> String?
 
-    package init(pages: WebPages, uptime: @escaping @Sendable (_ model: String) async -> ModelHealth? = { _ in nil }) {
+    package init(
+        pages: WebPages,
+        uptime: @escaping @Sendable (_ model: String) async -> ModelHealth? = { _ in nil },
+        viewer: @escaping @Sendable (Request) async -> String? = { _ in nil }
+    ) {
         self.pages = pages
         self.uptime = uptime
+        self.viewer = viewer
+    }
+
+    /// The pages as the request's person sees them.
+    package func pages(for request: Request) async -> WebPages {
+        self.pages.for(viewer: await self.viewer(request))
     }
 
     package func addRoutes(to router: Router<Context>) {
         router.get("/") { _, _ in Response(status: .found, headers: [.location: "/models"]) }
         router.get("/models") { request, _ in
-            self.page(self.pages.models(tag: request.uri.queryParameters["tag"].map(String.init)))
+            self.page(await self.pages(for: request).models(tag: request.uri.queryParameters["tag"].map(String.init)))
         }
-        router.get("/models/:vendor/:model") { _, context in
+        router.get("/models/:vendor/:model") { request, context in
             // Path segments arrive percent-encoded.
             let vendor = context.parameters.get("vendor").map { $0.removingPercentEncoding ?? $0 } ?? ""
             let id = context.parameters.get("model").map { $0.removingPercentEncoding ?? $0 } ?? ""
             // Only a model of the catalog is looked up: the page is public, and its figures are kept per model.
             let uptime = self.pages.catalog.model(id)?.vendor == vendor ? await self.uptime(id) : nil
-            guard let html = self.pages.model(vendor: vendor, id: id, uptime: uptime) else {
+            guard let html = await self.pages(for: request).model(vendor: vendor, id: id, uptime: uptime) else {
                 return self.page(self.pages.notFound("There is no model \(vendor)/\(id) here."), status: .notFound)
             }
             return self.page(html)
@@ -46,16 +59,16 @@ package struct WebController<Context: RequestContext>: Sendable {
             Response(status: .movedPermanently, headers: [.location: self.pages.assets.path("favicon.svg")])
         }
         router.get("/playground") { request, _ in
-            self.page(self.pages.playground(selecting: request.uri.queryParameters["model"].map(String.init)))
+            self.page(await self.pages(for: request).playground(selecting: request.uri.queryParameters["model"].map(String.init)))
         }
-        router.get("/docs") { _, _ in
-            self.pages.docs().map { self.page($0) } ?? self.page(self.pages.notFound("There is no API reference here."), status: .notFound)
+        router.get("/docs") { request, _ in
+            await self.pages(for: request).docs().map { self.page($0) } ?? self.page(self.pages.notFound("There is no API reference here."), status: .notFound)
         }
-        router.get("/account") { _, _ in self.page(self.pages.account()) }
+        router.get("/account") { request, _ in self.page(await self.pages(for: request).account()) }
         // The id is read by the page's script from its address; the page itself is the same for every id.
-        router.get("/generations/:id") { _, _ in self.page(self.pages.generation()) }
+        router.get("/generations/:id") { request, _ in self.page(await self.pages(for: request).generation()) }
         if self.pages.settings.adminEnabled {
-            router.get("/admin") { _, _ in self.page(self.pages.admin()) }
+            router.get("/admin") { request, _ in self.page(await self.pages(for: request).admin()) }
         }
         router.get("/assets/:file") { request, context in self.asset(request, file: context.parameters.get("file") ?? "") }
         router.head("/assets/:file") { request, context in self.asset(request, file: context.parameters.get("file") ?? "") }
@@ -74,7 +87,7 @@ package struct WebController<Context: RequestContext>: Sendable {
 
     /// A page: HTML that is always revalidated (it names the current assets), with a policy that lets only the
     /// binary's own scripts run and keeps output links (which carry a signature) out of `Referer` headers.
-    func page(_ html: String, status: HTTPResponse.Status = .ok) -> Response {
+    package func page(_ html: String, status: HTTPResponse.Status = .ok) -> Response {
         var headers = PageHeaders.security(self.pages.settings)
         headers[.contentType] = "text/html; charset=utf-8"
         headers[.cacheControl] = "no-cache"
@@ -102,7 +115,7 @@ package struct WebController<Context: RequestContext>: Sendable {
 }
 
 /// The security headers of every page and asset.
-enum PageHeaders {
+package enum PageHeaders {
     static func security(_ settings: WebSettings) -> HTTPFields {
         // Output links use the public URL, which may be another origin than the one the page was opened on; in
         // redirect delivery they answer with a redirect to the object store, whose origin the image must load from.
@@ -126,7 +139,7 @@ enum PageHeaders {
     }
 
     /// `https://host:port` of a URL, or nil when it has none.
-    static func origin(_ url: String) -> String? {
+    package static func origin(_ url: String) -> String? {
         guard let scheme = url.range(of: "://") else { return nil }
         let rest = url[scheme.upperBound...]
         let host = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }

@@ -13,11 +13,18 @@ struct Chrome: Sendable {
     let current: String
     /// The server draws with its local stand-in engine, not the model: pages that show results say so.
     let localEngine: Bool
+    /// The signed-in person's email (the navigation offers sign-out), or nil (it offers sign-in).
+    let viewer: String?
+    /// The navigation offers "Sign up".
+    let signupOpen: Bool
+    /// "Add credit" opens Stripe Checkout.
+    let cardPayments: Bool
 
     var atModels: Bool { self.current == "models" }
     var atPlayground: Bool { self.current == "playground" }
     var atAccount: Bool { self.current == "account" }
     var atAdmin: Bool { self.current == "admin" }
+    var atAuth: Bool { self.current == "auth" }
 }
 
 /// A tag of the catalogue's filter.
@@ -111,6 +118,8 @@ package struct WebPages: Sendable {
     let catalog: ModelCatalog
     let settings: WebSettings
     package let assets: WebAssets
+    /// Who the page is drawn for: the email of the session's person, or nil. Set per request (`for(viewer:)`).
+    package var viewer: String?
 
     /// `/docs`, from the OpenAPI document the server serves; nil without one.
     let reference: APIReference?
@@ -123,6 +132,13 @@ package struct WebPages: Sendable {
         self.reference = APIReference(json: openAPI)
     }
 
+    /// These pages drawn for `viewer` (nil: nobody is signed in).
+    package func `for`(viewer: String?) -> WebPages {
+        var pages = self
+        pages.viewer = viewer
+        return pages
+    }
+
     func chrome(_ title: String, current: String, script: String? = nil) -> Chrome {
         Chrome(
             title: title,
@@ -132,7 +148,10 @@ package struct WebPages: Sendable {
             copyScript: self.assets.path("copy.js"),
             adminEnabled: self.settings.adminEnabled,
             current: current,
-            localEngine: self.settings.provider == "local"
+            localEngine: self.settings.provider == "local",
+            viewer: self.viewer,
+            signupOpen: self.settings.signupOpen,
+            cardPayments: self.settings.cardPayments
         )
     }
 

@@ -11,8 +11,23 @@ package struct WebSettings: Sendable {
     /// Other origins the pages' images come from: the object store's, when output links answer with a redirect to
     /// it (`--output-delivery redirect`); the pages' policy must let the browser follow the link there.
     package var imageOrigins: [String]
+    /// Whether people may create accounts on `/signup` (`--signup` is not `closed` and mail is set up).
+    package var signupOpen: Bool
+    /// Whether "Add credit" opens Stripe Checkout (the server has Stripe settings); otherwise the account page says
+    /// to ask the operator.
+    package var cardPayments: Bool
 
-    package init(publicURL: String, retentionSeconds: Int64, adminEnabled: Bool, provider: String = "local", imageOrigins: [String] = []) {
+    package init(
+        publicURL: String,
+        retentionSeconds: Int64,
+        adminEnabled: Bool,
+        provider: String = "local",
+        imageOrigins: [String] = [],
+        signupOpen: Bool = false,
+        cardPayments: Bool = false
+    ) {
+        self.signupOpen = signupOpen
+        self.cardPayments = cardPayments
         self.publicURL = publicURL
         self.retentionSeconds = retentionSeconds
         self.adminEnabled = adminEnabled

@@ -16,6 +16,7 @@ enum WebTemplates {
         ("docs", PackageResources.docs_mustache),
         ("markdown", PackageResources.markdown_mustache),
         ("spans", PackageResources.spans_mustache),
+        ("auth", PackageResources.auth_mustache),
     ]
 
     /// Every template, parsed once. They are part of the binary: one that does not parse is a build mistake, which

@@ -71,6 +71,7 @@ import Testing
         for name in ["admin-token", "admin-tokens"] { object[name] = "value-of-\(name)-0123456789abcdefghij" }
         object["trusted-proxies"] = "10.0.0.0/8, ::1"
         for name in ["topup-min-usd", "topup-max-usd"] { object[name] = "7.50" }
+        object["signup-credit-usd"] = "1.25"
         let file = try Self.file(object)
         defer { try? FileManager.default.removeItem(atPath: file) }
         let settings = try await Self.load(file: file)

@@ -72,6 +72,13 @@ package enum ConfigSettings {
         .init("stripe-api-base", .text, default: "https://api.stripe.com", help: "Stripe's API address (a fake Stripe's in tests)."),
         .init("topup-min-usd", .text, default: "5", help: "Smallest card top-up, in dollars."),
         .init("topup-max-usd", .text, default: "500", help: "Largest card top-up, in dollars."),
+        .init(
+            "signup",
+            .choice(["open", "invite", "closed"]),
+            default: "closed",
+            help: "Who may create an account at /signup: anyone (open), people with an invite code (invite), nobody (closed). Open and invite need mail settings."
+        ),
+        .init("signup-credit-usd", .text, default: "0", help: "Credit a new user gets once their email is verified, in dollars."),
         .init("no-default-account", .flag, default: "false", help: "On a fresh database, do not create account 'default' with $10 and a key."),
         .init("allow-private-image-urls", .flag, default: "false", help: "Let image_urls reach loopback and private addresses."),
         .init("allow-private-webhook-urls", .flag, default: "false", help: "Let webhook_url reach loopback and private addresses."),

@@ -1,0 +1,204 @@
+import Billing
+import Essentials
+import Foundation
+import Logging
+import SQLKit
+import Synchronization
+import Storage
+import StorageTestSupport
+import Testing
+
+@testable import Customers
+
+/// Self-service accounts on the real database (SQLite, or PostgreSQL with IMAGEGATE_TEST_POSTGRES): sign-up, the
+/// mailed verification link, sign-in's one answer for unknown emails and wrong passwords, attempt limits, invite
+/// codes and password reset ending every session.
+@Suite struct CustomersTests {
+    /// The mails the use cases handed over, read back by the tests (the SMTP sender is tested against a real server
+    /// in the end-to-end suite).
+    final class Mailbox: Sendable {
+        let letters = Mutex<[Letter]>([])
+        var last: Letter? { self.letters.withLock { $0.last } }
+
+        /// The token in the last mail's link.
+        func token() throws -> String {
+            let text = try #require(self.last?.text)
+            let range = try #require(text.range(of: "token="))
+            return String(text[range.upperBound...].prefix { $0.isHexDigit })
+        }
+    }
+
+    static func withCustomers(
+        signup: SignupMode = .open,
+        credit: MicroUSD = .zero,
+        _ body: (Customers, Mailbox, any Database) async throws -> Void
+    ) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("customers-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let database = try await TestDatabase.open(
+            directory: directory,
+            schema: Migrations([Migrations.storageSteps, BillingTables.migrations, CustomerTables.migrations])
+        )
+        let mailbox = Mailbox()
+        let customers = Customers(
+            database: database,
+            settings: CustomerSettings(signup: signup, startingCredit: credit, publicURL: "https://gate.example/"),
+            passwords: Passwords(cost: 4),
+            deliver: { letter in mailbox.letters.withLock { $0.append(letter) } },
+            logger: Logger(label: "customers-test")
+        )
+        do {
+            try await body(customers, mailbox, database)
+            try await database.close()
+        } catch {
+            try? await database.close()
+            throw error
+        }
+    }
+
+    static func balance(_ database: any Database, _ accountID: String) async throws -> MicroUSD {
+        try #require(try await AccountStore(database: database).get(id: accountID)).balance
+    }
+
+    @Test func signUpMailsASingleUseLinkThatVerifiesAndGrantsTheStartingCreditOnce() async throws {
+        try await Self.withCustomers(credit: MicroUSD(micros: 1_000_000)) { customers, mailbox, database in
+            let session = try await customers.signUp(email: " Ada@Example.com ", password: "correct horse", invite: nil, address: "10.0.0.1")
+            let viewer = try #require(try await customers.viewer(session: session.token))
+            #expect(viewer.email == "Ada@Example.com" && !viewer.verified)
+            #expect(mailbox.last?.to == "Ada@Example.com")
+            #expect(mailbox.last?.text.contains("https://gate.example/verify?token=") == true)
+            #expect(try await Self.balance(database, viewer.accountID) == .zero)
+
+            let token = try mailbox.token()
+            try await customers.verify(token: token)
+            let verified = try #require(try await customers.viewer(session: session.token))
+            #expect(verified.verified)
+            #expect(try await Self.balance(database, viewer.accountID).micros == 1_000_000)
+            // The link is spent: a second click changes nothing and says so.
+            await #expect(throws: CustomerError.badLink) { try await customers.verify(token: token) }
+            // A reset link (which also proves the mailbox) does not grant the credit again.
+            try await customers.requestReset(email: "ada@example.com", address: "10.0.0.1")
+            try await customers.resetPassword(token: try mailbox.token(), password: "another horse")
+            #expect(try await Self.balance(database, viewer.accountID).micros == 1_000_000)
+        }
+    }
+
+    @Test func oneAddressIsOneAccountWhateverItsCase() async throws {
+        try await Self.withCustomers { customers, _, _ in
+            _ = try await customers.signUp(email: "bo@example.com", password: "correct horse", invite: nil, address: "a")
+            await #expect(throws: CustomerError.self) {
+                _ = try await customers.signUp(email: "BO@example.com", password: "correct horse", invite: nil, address: "b")
+            }
+        }
+    }
+
+    @Test func badInputIsRefusedNamingTheField() async throws {
+        try await Self.withCustomers { customers, mailbox, _ in
+            for (email, password, field) in [("not-an-email", "correct horse", "email"), ("x@example.com", "short", "password")] {
+                do {
+                    _ = try await customers.signUp(email: email, password: password, invite: nil, address: "a")
+                    Issue.record("\(email) / \(password) was accepted")
+                } catch let error as CustomerError {
+                    #expect(error.code == .invalid && error.field == field)
+                }
+            }
+            #expect(mailbox.last == nil)
+        }
+    }
+
+    @Test func unknownEmailAndWrongPasswordGetTheSameAnswer() async throws {
+        try await Self.withCustomers { customers, _, _ in
+            _ = try await customers.signUp(email: "cy@example.com", password: "correct horse", invite: nil, address: "a")
+            await #expect(throws: CustomerError.badCredentials) {
+                _ = try await customers.signIn(email: "cy@example.com", password: "wrong horse!", address: "a", replacing: nil)
+            }
+            await #expect(throws: CustomerError.badCredentials) {
+                _ = try await customers.signIn(email: "nobody@example.com", password: "wrong horse!", address: "a", replacing: nil)
+            }
+            let session = try await customers.signIn(email: "CY@example.com", password: "correct horse", address: "a", replacing: nil)
+            #expect(try await customers.viewer(session: session.token)?.email == "cy@example.com")
+        }
+    }
+
+    @Test func signInRotatesTheSessionAndSignOutEndsIt() async throws {
+        try await Self.withCustomers { customers, _, _ in
+            let first = try await customers.signUp(email: "di@example.com", password: "correct horse", invite: nil, address: "a")
+            let second = try await customers.signIn(email: "di@example.com", password: "correct horse", address: "a", replacing: first.token)
+            #expect(first.token != second.token)
+            #expect(try await customers.viewer(session: first.token) == nil)
+            #expect(try await customers.viewer(session: second.token) != nil)
+            try await customers.signOut(session: second.token)
+            #expect(try await customers.viewer(session: second.token) == nil)
+        }
+    }
+
+    @Test func guessingOnePasswordIsLimitedEvenWithTheRightOneLater() async throws {
+        try await Self.withCustomers { customers, _, _ in
+            _ = try await customers.signUp(email: "ed@example.com", password: "correct horse", invite: nil, address: "a")
+            for attempt in 0..<AttemptLimit.signInPerEmail.attempts {
+                await #expect(throws: CustomerError.badCredentials) {
+                    _ = try await customers.signIn(email: "ed@example.com", password: "guess \(attempt)!!", address: "10.0.0.\(attempt)", replacing: nil)
+                }
+            }
+            do {
+                _ = try await customers.signIn(email: "ed@example.com", password: "correct horse", address: "10.9.9.9", replacing: nil)
+                Issue.record("the eleventh attempt was let through")
+            } catch let error as CustomerError {
+                #expect(error.code == .tooMany && (error.retryAfter ?? 0) > 0)
+            }
+        }
+    }
+
+    @Test func passwordResetEndsEverySessionAndAnUnknownEmailMailsNothing() async throws {
+        try await Self.withCustomers { customers, mailbox, _ in
+            let session = try await customers.signUp(email: "fi@example.com", password: "correct horse", invite: nil, address: "a")
+            let mailsBefore = mailbox.letters.withLock { $0.count }
+            try await customers.requestReset(email: "nobody@example.com", address: "a")
+            #expect(mailbox.letters.withLock { $0.count } == mailsBefore)
+            try await customers.requestReset(email: "fi@example.com", address: "a")
+            let token = try mailbox.token()
+            await #expect(throws: CustomerError.self) { try await customers.resetPassword(token: token, password: "short") }
+            try await customers.resetPassword(token: token, password: "brand new horse")
+            #expect(try await customers.viewer(session: session.token) == nil)
+            await #expect(throws: CustomerError.badLink) { try await customers.resetPassword(token: token, password: "brand new horse") }
+            await #expect(throws: CustomerError.badCredentials) {
+                _ = try await customers.signIn(email: "fi@example.com", password: "correct horse", address: "a", replacing: nil)
+            }
+            _ = try await customers.signIn(email: "fi@example.com", password: "brand new horse", address: "a", replacing: nil)
+        }
+    }
+
+    @Test func anInviteCodeServesOnePerson() async throws {
+        try await Self.withCustomers(signup: .invite) { customers, _, database in
+            let (code, _) = try await customers.createInvite(note: "for gus")
+            await #expect(throws: CustomerError.self) {
+                _ = try await customers.signUp(email: "gus@example.com", password: "correct horse", invite: nil, address: "a")
+            }
+            _ = try await customers.signUp(email: "gus@example.com", password: "correct horse", invite: code, address: "a")
+            do {
+                _ = try await customers.signUp(email: "hal@example.com", password: "correct horse", invite: code, address: "a")
+                Issue.record("an invite code was used twice")
+            } catch let error as CustomerError {
+                #expect(error.code == .badInvite)
+            }
+            // The refused sign-up left nothing behind: one user, one account.
+            let users = try await customers.users()
+            #expect(users.map(\.email) == ["gus@example.com"])
+            #expect(try await AccountStore(database: database).list().count == 1)
+            #expect(try await customers.invites().first?.usedBy == "gus@example.com")
+        }
+    }
+
+    @Test func closedSignupTakesNobody() async throws {
+        try await Self.withCustomers(signup: .closed) { customers, _, _ in
+            #expect(!customers.signupAvailable)
+            do {
+                _ = try await customers.signUp(email: "ivy@example.com", password: "correct horse", invite: nil, address: "a")
+                Issue.record("a closed server took a sign-up")
+            } catch let error as CustomerError {
+                #expect(error.code == .signupClosed)
+            }
+        }
+    }
+}
