@@ -226,6 +226,7 @@ let package = Package(
                 .embedInCode("Assets/snippets.js"),
                 .embedInCode("Assets/history.js"),
                 .embedInCode("Assets/playground.js"),
+                .embedInCode("Assets/account-manage.js"),
                 .embedInCode("Assets/account.js"),
                 .embedInCode("Assets/generation.js"),
                 .embedInCode("Assets/admin.js"),

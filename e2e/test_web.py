@@ -190,8 +190,8 @@ def test_an_insufficient_balance_shows_the_402_and_moves_no_money(server, page):
     page.get_by_label("Prompt", exact=True).fill("Anything")
     page.get_by_role("button", name="Generate").click()
     expect(page.locator("#form-error")).to_have_text(
-        "This request needs $0.014 and the available balance is $0.01. Nothing was charged: ask this server's operator "
-        "to add credit, then try again.")
+        "This request needs $0.014 and the available balance is $0.01. Nothing was charged: add credit (your account "
+        "page, /account, says how), then try again.")
     state = account(server, key)
     assert micros(state["balance_usd"]) == 10_000 and micros(state["held_usd"]) == 0
     assert len(state["ledger"]) == rows

@@ -84,9 +84,9 @@ def test_a_402_shows_cents_and_says_where_credit_comes_from(server, page):
     page.get_by_label("Prompt", exact=True).fill("Anything")
     page.get_by_role("button", name="Generate").click()
     expect(page.locator("#form-error")).to_have_text(
-        "This request needs $0.014 and the available balance is $0.00. Nothing was charged: ask this server's "
-        "operator to add credit, then try again.")
-    assert text_of(page).count("Nothing was charged: ask") == 1
+        "This request needs $0.014 and the available balance is $0.00. Nothing was charged: add credit (your account "
+        "page, /account, says how), then try again.")
+    assert text_of(page).count("Nothing was charged: add") == 1
 
 
 def test_the_account_page_forgets_the_previous_keys_figures_when_a_key_is_rejected(server, page):

@@ -54,7 +54,7 @@ package struct BillingError: Error, Sendable, Equatable, CustomStringConvertible
     package static func insufficientBalance(available: MicroUSD, required: MicroUSD) -> BillingError {
         BillingError(
             .insufficientBalance,
-            "This request needs \(required.formatted) and the available balance is \(available.formatted). Nothing was charged: ask this server's operator to add credit, then try again."
+            "This request needs \(required.formatted) and the available balance is \(available.formatted). Nothing was charged: add credit (your account page, /account, says how), then try again."
         )
     }
 

@@ -7,7 +7,13 @@ extension Customers {
     package func createInvite(note: String) async throws -> (code: String, invite: Invite) {
         let code = "inv_" + SecretToken.make().prefix(24)
         let now = Timestamp.nowMillis()
-        let invite = Invite(prefix: String(code.prefix(10)), note: note, createdAt: now, expiresAt: now + self.settings.inviteSeconds * 1000, usedBy: nil)
+        let invite = Invite(
+            prefix: String(code.prefix(10)),
+            note: note,
+            createdAt: now,
+            expiresAt: now + self.settings.inviteSeconds * 1000,
+            usedBy: nil
+        )
         try await self.database.transaction { sql in
             try await sql.raw(
                 """

@@ -7,17 +7,16 @@ import Hummingbird
 struct AccountAuthenticator: RouterMiddleware {
     typealias Context = GatewayRequestContext
     let keys: APIKeyAuthenticator
-    /// Nil when the server has no self-service accounts: then only keys open these routes.
-    let customers: Customers?
+    let customers: Customers
     let sameOrigin: SameOriginCheck
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        guard request.headers[.authorization] == nil, let customers = self.customers, let token = SessionCookie.token(in: request) else {
+        guard request.headers[.authorization] == nil, let token = SessionCookie.token(in: request) else {
             context.identity = try await self.keys.authenticate(request: request, context: context)
             return try await next(request, context)
         }
-        guard let viewer = try await customers.viewer(session: token) else {
+        guard let viewer = try await self.customers.viewer(session: token) else {
             throw APIError(status: .unauthorized, code: "invalid_session", message: "Your session has ended. Sign in again at /signin.")
         }
         guard !viewer.accountDisabled else { throw APIError.accountDisabled }

@@ -1,10 +1,11 @@
 import Accounts
 import Billing
+import Customers
 import Essentials
 import Generation
 import Hummingbird
-import NIOCore
 import HummingbirdAuth
+import NIOCore
 import Webhooks
 
 /// `GET /v1/account`: balance and the latest ledger rows of the caller's account; `GET /v1/account/ledger`, the whole
@@ -57,6 +58,9 @@ struct AccountController {
         let held: MicroUSD
         let webhookSecret: String
         let previousWebhookSecretExpiresAt: String?
+        /// The signed-in person's email and whether it is verified; nil when a key (not a session) asked.
+        let email: String?
+        let emailVerified: Bool?
         let ledger: [Row]
 
         enum CodingKeys: String, CodingKey {
@@ -66,6 +70,8 @@ struct AccountController {
             case held = "held_usd"
             case webhookSecret = "webhook_secret"
             case previousWebhookSecretExpiresAt = "previous_webhook_secret_expires_at"
+            case email
+            case emailVerified = "email_verified"
             case ledger
         }
     }
@@ -114,6 +120,8 @@ struct AccountController {
                 held: account.held,
                 webhookSecret: secret.webhookSecret,
                 previousWebhookSecretExpiresAt: secret.previousWebhookSecretExpiresAt,
+                email: context.viewer?.email,
+                emailVerified: context.viewer?.verified,
                 ledger: rows
             )
         )

@@ -1,5 +1,6 @@
 import Accounts
 import Billing
+import Customers
 import Essentials
 import Foundation
 import Generation
@@ -13,6 +14,8 @@ import Providers
 /// the books audit.
 struct AdminController {
     let operations: Operations
+    /// People who signed up and the invite codes.
+    let customers: Customers
     var routes: @Sendable () -> [RouteStatus] = { [] }
 
     func addRoutes(to group: RouterGroup<AdminRequestContext>) {
@@ -23,6 +26,9 @@ struct AdminController {
         group.post("accounts/:name/disable", use: self.disable)
         group.post("accounts/:name/enable", use: self.enable)
         group.get("payments", use: self.payments)
+        group.get("users", use: self.users)
+        group.get("invites", use: self.invites)
+        group.post("invites", use: self.createInvite)
         group.get("keys", use: self.listKeys)
         group.delete("keys/:prefix", use: self.revokeKey)
         group.patch("keys/:prefix", use: self.updateKey)

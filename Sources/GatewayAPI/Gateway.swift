@@ -38,9 +38,8 @@ package struct GatewayDependencies<Generations: GenerationUseCases>: Sendable {
     package var routes: @Sendable () -> [RouteStatus] = { [] }
     /// Card top-ups through Stripe; nil (or without settings): the billing routes say payments are not set up.
     package var topUps: TopUps? = nil
-    /// Self-service accounts (sign-up, sign-in, sessions); nil: only the operator makes accounts, and the account
-    /// routes take API keys only.
-    package var customers: Customers? = nil
+    /// Self-service accounts (sign-up, sign-in, sessions, invites).
+    package var customers: Customers
 
     package init(
         catalog: ModelCatalog,
@@ -52,8 +51,10 @@ package struct GatewayDependencies<Generations: GenerationUseCases>: Sendable {
         publicURL: String,
         syncTimeout: Duration,
         body: BodyLimits,
-        adminTokens: [String]
+        adminTokens: [String],
+        customers: Customers
     ) {
+        self.customers = customers
         self.catalog = catalog
         self.generations = generations
         self.outputs = outputs
@@ -81,7 +82,7 @@ package func buildRouter<Generations: GenerationUseCases>(_ deps: GatewayDepende
                 adminEnabled: !deps.adminTokens.isEmpty,
                 provider: deps.providerName,
                 imageOrigins: deps.outputDelivery.imageOrigins,
-                signupOpen: deps.customers?.signupAvailable ?? false,
+                signupOpen: deps.customers.signupAvailable,
                 cardPayments: deps.topUps?.isConfigured ?? false
             ),
             openAPI: PackageResources.openapi_json
@@ -92,7 +93,7 @@ package func buildRouter<Generations: GenerationUseCases>(_ deps: GatewayDepende
         },
         viewer: { [customers = deps.customers] request in
             // A page without the person's name is better than no page: a failed read shows it signed out.
-            guard let customers, let token = SessionCookie.token(in: request) else { return nil }
+            guard let token = SessionCookie.token(in: request) else { return nil }
             return try? await customers.viewer(session: token)?.email
         }
     )
@@ -158,20 +159,18 @@ package func buildRouter<Generations: GenerationUseCases>(_ deps: GatewayDepende
     ).addRoutes(to: openAI)
 
     web.addRoutes(to: router)
-    if let customers = deps.customers {
-        SignInController(
-            customers: customers,
-            web: web,
-            cookie: SessionCookie(publicURL: deps.publicURL),
-            sameOrigin: sameOrigin,
-            trustedProxies: deps.trustedProxies
-        ).addRoutes(to: router)
-    }
+    SignInController(
+        customers: deps.customers,
+        web: web,
+        cookie: SessionCookie(publicURL: deps.publicURL),
+        sameOrigin: sameOrigin,
+        trustedProxies: deps.trustedProxies
+    ).addRoutes(to: router)
 
     // The admin API exists only when the operator set a token.
     if !deps.adminTokens.isEmpty {
         let admin = router.group("admin/v1", context: AdminRequestContext.self).add(middleware: AdminAuthenticator(tokens: deps.adminTokens))
-        AdminController(operations: deps.operations, routes: deps.routes).addRoutes(to: admin)
+        AdminController(operations: deps.operations, customers: deps.customers, routes: deps.routes).addRoutes(to: admin)
     }
     methods.load(from: router)
     return router

@@ -1,5 +1,5 @@
-import Hummingbird
 import HTTPTypes
+import Hummingbird
 import WebFace
 
 /// Cross-site request forgery defence for everything a session cookie authorizes and for the sign-in forms: a
@@ -29,7 +29,10 @@ struct SameOriginCheck: Sendable {
             return
         }
         guard let origin = request.headers[.origin]?.lowercased(), origin != "null" else { throw Self.refusal }
-        let own = [self.publicOrigin, request.head.authority.map { "http://\($0)".lowercased() }, request.head.authority.map { "https://\($0)".lowercased() }]
+        let own = [
+            self.publicOrigin, request.head.authority.map { "http://\($0)".lowercased() },
+            request.head.authority.map { "https://\($0)".lowercased() },
+        ]
         guard own.contains(origin) else { throw Self.refusal }
     }
 }

@@ -141,7 +141,10 @@ struct SignInController {
         do {
             try await self.customers.resendVerification(viewer)
         } catch let error as CustomerError {
-            return self.web.page(await self.pages(request).authNotice("Mail not sent", error.message, links: [("Your account", "/account")]), status: .tooManyRequests)
+            return self.web.page(
+                await self.pages(request).authNotice("Mail not sent", error.message, links: [("Your account", "/account")]),
+                status: .tooManyRequests
+            )
         }
         return Self.redirect("/account?sent=1")
     }
@@ -155,7 +158,9 @@ struct SignInController {
             return self.refused(pages.resetRequest(.init(error: error.message, email: form.email ?? "")), error)
         }
         // The same answer whether the email has an account or not (and whether its mail left): nothing to learn here.
-        return self.web.page(pages.resetRequest(notice: "If this email has an account, a mail with a link is on its way. The link works for an hour."))
+        return self.web.page(
+            pages.resetRequest(notice: "If this email has an account, a mail with a link is on its way. The link works for an hour.")
+        )
     }
 
     func resetPassword(_ request: Request) async throws -> Response {

@@ -14,6 +14,7 @@ struct ImageGateCommand: AsyncParsableCommand {
             GenerationsCommand.self,
             AccountCommand.self,
             AccountsCommand.self, KeysCommand.self, CreditsCommand.self, PaymentsCommand.self, UsageCommand.self, AuditCommand.self,
+            UsersCommand.self, InvitesCommand.self,
             RenderCommand.self,
             BlobsCommand.self, BackupCommand.self, RestoreCommand.self, SignRequestCommand.self,
         ]

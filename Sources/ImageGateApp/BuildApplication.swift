@@ -116,7 +116,9 @@ package func buildGateway(_ config: AppConfiguration, logger: Logger) async thro
         publicURL: config.resolvedPublicURL,
         syncTimeout: .seconds(config.syncTimeoutSeconds),
         body: BodyLimits(maxBytes: config.maxBodyBytes, deadline: .seconds(config.bodyTimeoutSeconds)),
-        adminTokens: config.adminTokens
+        adminTokens: config.adminTokens,
+        // Mail is wired once the SMTP settings exist; without a sender, nobody can sign up (the page says so).
+        customers: Customers(database: environment.database, settings: config.customers, deliver: nil, logger: logger)
     )
     dependencies.clock = config.clock
     dependencies.retentionSeconds = config.outputRetentionSeconds
@@ -128,13 +130,6 @@ package func buildGateway(_ config: AppConfiguration, logger: Logger) async thro
     dependencies.topUps = config.topUps.map {
         TopUps(database: environment.database, settings: $0, client: httpClient, clock: config.clock, logger: logger)
     }
-    // Mail is wired once the SMTP settings exist; without a sender, nobody can sign up (the page says so).
-    dependencies.customers = Customers(
-        database: environment.database,
-        settings: config.customers,
-        deliver: nil,
-        logger: logger
-    )
     let router = buildRouter(dependencies)
     let payloads = WebhookPayloads(links: OutputLinks(signer: signer, baseURL: config.resolvedPublicURL))
     var services: [any Service] = [

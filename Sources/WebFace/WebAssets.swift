@@ -33,6 +33,7 @@ package struct WebAssets: Sendable {
         ("snippets.js", PackageResources.snippets_js),
         ("history.js", PackageResources.history_js),
         ("playground.js", PackageResources.playground_js),
+        ("account-manage.js", PackageResources.account_manage_js),
         ("account.js", PackageResources.account_js),
         ("generation.js", PackageResources.generation_js),
         ("admin.js", PackageResources.admin_js),

@@ -62,7 +62,8 @@ package struct WebController<Context: RequestContext>: Sendable {
             self.page(await self.pages(for: request).playground(selecting: request.uri.queryParameters["model"].map(String.init)))
         }
         router.get("/docs") { request, _ in
-            await self.pages(for: request).docs().map { self.page($0) } ?? self.page(self.pages.notFound("There is no API reference here."), status: .notFound)
+            await self.pages(for: request).docs().map { self.page($0) }
+                ?? self.page(self.pages.notFound("There is no API reference here."), status: .notFound)
         }
         router.get("/account") { request, _ in self.page(await self.pages(for: request).account()) }
         // The id is read by the page's script from its address; the page itself is the same for every id.

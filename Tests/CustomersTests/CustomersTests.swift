@@ -3,9 +3,9 @@ import Essentials
 import Foundation
 import Logging
 import SQLKit
-import Synchronization
 import Storage
 import StorageTestSupport
+import Synchronization
 import Testing
 
 @testable import Customers
@@ -138,7 +138,12 @@ import Testing
             _ = try await customers.signUp(email: "ed@example.com", password: "correct horse", invite: nil, address: "a")
             for attempt in 0..<AttemptLimit.signInPerEmail.attempts {
                 await #expect(throws: CustomerError.badCredentials) {
-                    _ = try await customers.signIn(email: "ed@example.com", password: "guess \(attempt)!!", address: "10.0.0.\(attempt)", replacing: nil)
+                    _ = try await customers.signIn(
+                        email: "ed@example.com",
+                        password: "guess \(attempt)!!",
+                        address: "10.0.0.\(attempt)",
+                        replacing: nil
+                    )
                 }
             }
             do {

@@ -76,7 +76,8 @@ package enum ConfigSettings {
             "signup",
             .choice(["open", "invite", "closed"]),
             default: "closed",
-            help: "Who may create an account at /signup: anyone (open), people with an invite code (invite), nobody (closed). Open and invite need mail settings."
+            help:
+                "Who may create an account at /signup: anyone (open), people with an invite code (invite), nobody (closed). Open and invite need mail settings."
         ),
         .init("signup-credit-usd", .text, default: "0", help: "Credit a new user gets once their email is verified, in dollars."),
         .init("no-default-account", .flag, default: "false", help: "On a fresh database, do not create account 'default' with $10 and a key."),

@@ -1,6 +1,7 @@
 // The account page: balance, money on hold, spend per day and the whole ledger, read with the person's own key.
 import { barChart } from "./charts.js";
 import { call, el, explain, labelCells, micros, secretField, usd, when } from "./common.js";
+import { loadKeys, loadPayments, showWebhookSecret, wireAddCredit, wireKeyForm, wireLedgerCSV, wireWebhookRotate } from "./account-manage.js";
 
 const $ = (id) => document.getElementById(id);
 const KINDS = { credit: "Credit", topup: "Card top-up", debit: "Debit", hold: "Hold", charge: "Charge", release: "Release", refund: "Refund" };
@@ -10,6 +11,8 @@ const SIGNS = { credit: "+", topup: "+", debit: "−" };
 // The line of each generation already shown, so that its older rows (on the next page) join it.
 const lines = new Map();
 let key = "";
+// Signed in, the page calls the API with the session cookie (no key); otherwise with the key typed in.
+const signedIn = document.getElementById("signed-in") !== null;
 let before = null;
 // Which load the page shows: a later one (another key, or the same key entered again) makes an earlier one's answers
 // stale, so two loads racing never mix their rows or figures.
@@ -29,14 +32,16 @@ function clear() {
 async function load() {
   const mine = ++shown;
   clear();
-  if (!key) {
+  if (!key && !signedIn) {
     $("key-status").textContent = "Enter an API key to see its account.";
     return;
   }
   try {
     const { data } = await call("/v1/account", { secret: key });
     if (mine !== shown) return;
-    $("key-status").textContent = `Account ${data.name}.`;
+    if (!signedIn) $("key-status").textContent = `Account ${data.name}.`;
+    if (data.email_verified === false) $("verify-panel").hidden = false;
+    showWebhookSecret(data);
     $("balance").textContent = usd(micros(data.balance_usd));
     $("held").textContent = usd(micros(data.held_usd));
     const usage = (await call("/v1/account/usage", { secret: key })).data.data;
@@ -49,11 +54,33 @@ async function load() {
       summary: `Spend per day over the last ${bars.length} day${bars.length === 1 ? "" : "s"} with activity; total ${usd(bars.reduce((sum, bar) => sum + bar.value, 0))}.`,
     });
     await more(mine);
+    if (signedIn && data.email_verified) await loadKeys();
+    await followPayment(mine);
   } catch (error) {
     if (mine !== shown) return;
     clear();
-    $("key-status").textContent = explain(error);
+    status(explain(error));
   }
+}
+
+/** Where the page's own messages go: the key panel's line, or (signed in) the notice under the heading. */
+function status(text) {
+  const line = $("key-status") ?? $("welcome");
+  line.textContent = text;
+  line.hidden = false;
+}
+
+/** The payments table; back from Stripe, it is read again until that payment's event arrived (up to a minute). */
+async function followPayment(mine) {
+  if (!$("payments")) return;
+  for (let tries = 0; tries < 30; tries++) {
+    const state = await loadPayments(key);
+    if (mine !== shown || state !== "pending") break;
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
+  if (mine !== shown) return;
+  const { data } = await call("/v1/account", { secret: key });
+  $("balance").textContent = usd(micros(data.balance_usd));
 }
 
 /** A row that belongs to no generation: "+$1.00" for a credit, "−$1.00" for a debit. */
@@ -116,8 +143,19 @@ async function more(mine = shown) {
   $("ledger-more").hidden = !data.has_more;
 }
 
-$("ledger-more").addEventListener("click", () => more().catch((error) => { $("key-status").textContent = explain(error); }));
-secretField($("api-key"), $("remember"), "imagegate.api-key", (value) => {
-  key = value;
+$("ledger-more").addEventListener("click", () => more().catch((error) => status(explain(error))));
+wireAddCredit(() => key);
+wireLedgerCSV(() => key);
+wireWebhookRotate(() => key);
+if (signedIn) {
+  wireKeyForm();
+  const query = new URLSearchParams(location.search);
+  if (query.has("welcome")) status("Account created. We mailed you a link to verify your email.");
+  if (query.has("sent")) status("A new verification link is on its way.");
   load();
-});
+} else {
+  secretField($("api-key"), $("remember"), "imagegate.api-key", (value) => {
+    key = value;
+    load();
+  });
+}

@@ -132,6 +132,30 @@ async function loadRoutes() {
     `Sold below cost: ${below.map((route) => `${route.model} on ${route.route} costs ${usd(route.cost_per_image_micros)} per image, sold at ${usd(route.price_per_image_micros)}`).join("; ")}. Mark a route "promotion": true in the catalog if this is meant.`;
 }
 
+/** People who signed up, and card payments with what refunds and disputes took back (flags first). */
+async function loadCustomers(accounts) {
+  const names = new Map(accounts.map((account) => [account.id, account.name]));
+  const users = (await admin("/users")).data.data;
+  $("users").tBodies[0].replaceChildren(...users.map((user) =>
+    el("tr", {},
+      el("th", { scope: "row" }, user.email),
+      el("td", {}, user.account),
+      el("td", {}, user.verified_at ? when(user.verified_at) : "not yet"),
+      el("td", {}, when(user.created_at)),
+      el("td", {}, user.disabled ? "disabled" : "active"))));
+  labelCells($("users"));
+  const payments = (await admin("/payments")).data.data;
+  $("payments").tBodies[0].replaceChildren(...payments.map((order) =>
+    el("tr", {},
+      el("td", {}, when(order.created_at)),
+      el("td", {}, names.get(order.account_id) ?? order.account_id),
+      el("td", { class: "number" }, usd(micros(order.amount_usd))),
+      el("td", {}, order.status),
+      el("td", { class: "number" }, micros(order.taken_back_usd) > 0 ? usd(micros(order.taken_back_usd)) : "—"),
+      el("td", {}, order.flag ?? ""))));
+  labelCells($("payments"));
+}
+
 async function refresh() {
   if (!token) {
     enableForms(false);
@@ -141,6 +165,7 @@ async function refresh() {
   try {
     const accounts = await loadAccounts();
     await loadKeys(accounts);
+    await loadCustomers(accounts);
     await loadUsage();
     await loadRoutes();
     enableForms(true);

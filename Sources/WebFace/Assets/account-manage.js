@@ -1,0 +1,130 @@
+// The account page's management panels: API keys (signed in only), "Add credit" through Stripe Checkout, the
+// account's payments, the ledger as CSV and the webhook secret. Each call goes with the typed key, or with the
+// session cookie when the person is signed in (`secret` is then empty).
+import { call, el, explain, labelCells, micros, usd, when } from "./common.js";
+
+const $ = (id) => document.getElementById(id);
+
+/** The signed-in person's keys, with "Revoke" on each live one. */
+export async function loadKeys() {
+  const body = $("keys")?.tBodies[0];
+  if (!body) return;
+  const { data } = await call("/v1/keys");
+  body.replaceChildren(...data.data.map((key) => el("tr", {},
+    el("td", {}, key.label || "—"),
+    el("td", {}, el("code", {}, `${key.prefix}…`)),
+    el("td", {}, when(key.created_at)),
+    el("td", {}, key.last_used_at ? when(key.last_used_at) : "never"),
+    el("td", { class: "number" }, key.daily_limit_usd ? usd(micros(key.daily_limit_usd)) : "none"),
+    el("td", {}, key.revoked_at
+      ? `revoked ${when(key.revoked_at)}`
+      : el("button", { type: "button", class: "secondary", "aria-label": `Revoke key ${key.label || key.prefix}`, onclick: () => revoke(key) }, "Revoke")))));
+  labelCells($("keys"));
+}
+
+async function revoke(key) {
+  if (!confirm(`Revoke ${key.label || key.prefix}? Requests with it are refused from now on.`)) return;
+  try {
+    await call(`/v1/keys/${encodeURIComponent(key.id)}`, { method: "DELETE" });
+    await loadKeys();
+  } catch (error) {
+    $("key-error").textContent = explain(error);
+  }
+}
+
+/** "Create key": the secret is shown once, in the page, never stored by it. */
+export function wireKeyForm() {
+  const form = $("new-key");
+  if (!form) return;
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    $("key-error").textContent = "";
+    const body = { label: $("key-label").value.trim() };
+    const limit = $("key-daily-limit").value.trim();
+    if (limit) body.daily_limit_usd = limit;
+    try {
+      const { data } = await call("/v1/keys", { method: "POST", body });
+      $("new-secret-value").textContent = data.key;
+      $("new-secret").hidden = false;
+      form.reset();
+      await loadKeys();
+    } catch (error) {
+      $("key-error").textContent = explain(error);
+    }
+  });
+}
+
+/** "Add credit": an order and its Stripe Checkout page, to which the browser goes. */
+export function wireAddCredit(secret) {
+  const form = $("add-credit");
+  if (!form) return;
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    $("credit-status").textContent = "Opening the payment page…";
+    try {
+      const { data } = await call("/v1/billing/checkout", { secret: secret(), method: "POST", body: { amount_usd: $("credit-amount").value.trim() } });
+      location.assign(data.checkout_url);
+    } catch (error) {
+      $("credit-status").textContent = explain(error);
+    }
+  });
+}
+
+const STATUSES = { pending: "Waiting for payment", paid: "Paid", expired: "Not paid (expired)", mismatch: "Held for review" };
+
+/** The account's card payments; and, back from Stripe (`?payment=`), what became of that one. */
+export async function loadPayments(secret) {
+  const table = $("payments");
+  if (!table) return;
+  const { data } = await call("/v1/billing/orders", { secret });
+  table.tBodies[0].replaceChildren(...data.data.map((order) => el("tr", {},
+    el("td", {}, when(order.created_at)),
+    el("td", { class: "number" }, usd(micros(order.amount_usd))),
+    el("td", {}, STATUSES[order.status] ?? order.status),
+    el("td", {}, order.payment_reference ? el("code", {}, order.payment_reference) : "—"),
+    el("td", { class: "number" }, micros(order.taken_back_usd) > 0 ? usd(micros(order.taken_back_usd)) : "—"))));
+  labelCells(table);
+  const returned = new URLSearchParams(location.search).get("payment");
+  const order = data.data.find((row) => row.order_id === returned);
+  if (order) {
+    $("credit-status").textContent = order.status === "paid"
+      ? `Payment received: ${usd(micros(order.amount_usd))} added to your balance.`
+      : "Waiting for Stripe to confirm the payment; this page updates when it does.";
+  }
+  return order?.status;
+}
+
+/** Downloads the whole ledger as CSV (fetched, so a typed key goes in the header and never in a link). */
+export function wireLedgerCSV(secret) {
+  $("ledger-csv").addEventListener("click", async () => {
+    try {
+      const headers = secret() ? { Authorization: `Bearer ${secret()}` } : {};
+      const response = await fetch("/v1/account/ledger.csv", { headers, cache: "no-store" });
+      if (!response.ok) throw new Error(`The server answered ${response.status}.`);
+      const link = el("a", { href: URL.createObjectURL(await response.blob()), download: "imagegate-ledger.csv" });
+      document.body.append(link);
+      link.click();
+      link.remove();
+    } catch (error) {
+      $("ledger-heading").after(el("p", { class: "error", role: "alert" }, explain(error)));
+    }
+  });
+}
+
+/** The webhook secret and its rotation. */
+export function showWebhookSecret(data) {
+  $("webhook-secret").textContent = data.webhook_secret ?? "—";
+}
+
+export function wireWebhookRotate(secret) {
+  $("webhook-rotate").addEventListener("click", async () => {
+    if (!confirm("Rotate the signing secret? The old one keeps signing beside the new one for 24 hours.")) return;
+    try {
+      const { data } = await call("/v1/account/webhook-secret/rotate", { secret: secret(), method: "POST" });
+      showWebhookSecret(data);
+      $("webhook-status").textContent = "Rotated: the previous secret signs too until " + when(data.previous_webhook_secret_expires_at) + ".";
+    } catch (error) {
+      $("webhook-status").textContent = explain(error);
+    }
+  });
+}
