@@ -181,6 +181,17 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Outbound mail: a small SMTP client on SwiftNIO (STARTTLS, AUTH PLAIN) for sign-up and password-reset mails.
+        .target(
+            name: "Mail",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // MARK: The web face: pages rendered from the catalog, with their scripts and stylesheet compiled into the binary
         .target(
             name: "WebFace",
@@ -284,7 +295,7 @@ let package = Package(
             name: "ImageGateApp",
             dependencies: [
                 "GatewayAPI", "Generation", "JobEngine", "Webhooks", "Outbound", "Accounts", "Billing", "Storage", "Blobs", "Providers", "Catalog",
-                "Imaging", "Payments",
+                "Imaging", "Payments", "Mail",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -301,7 +312,7 @@ let package = Package(
             name: "ImageGate",
             dependencies: [
                 "ImageGateApp", "Billing", "Storage", "Catalog", "FalEmulator", "ArkEmulator", "StripeEmulator", "Generation", "Accounts", "Imaging",
-                "Blobs", "Essentials", "Payments",
+                "Blobs", "Essentials", "Payments", "Mail",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -338,6 +349,7 @@ let package = Package(
         ),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog"]),
         .testTarget(name: "OutboundTests", dependencies: ["Outbound"]),
+        .testTarget(name: "MailTests", dependencies: ["Mail", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "JobEngineTests", dependencies: ["JobEngine", "Generation", "Essentials", "StorageTestSupport"]),
         .testTarget(
             name: "WebFaceTests",
@@ -407,7 +419,7 @@ let package = Package(
         .testTarget(
             name: "GatewayIntegrationTests",
             dependencies: [
-                "ImageGateApp", "ImageGateTestSupport", "StorageTestSupport", "ImagingTestSupport", "GatewayAPI", "Generation", "JobEngine",
+                "ImageGateApp", "Mail", "ImageGateTestSupport", "StorageTestSupport", "ImagingTestSupport", "GatewayAPI", "Generation", "JobEngine",
                 "Webhooks", "Outbound", "Accounts",
                 "Providers",
                 "Billing", "Storage", "Catalog", "Imaging", "Blobs",
