@@ -15,7 +15,7 @@ struct ImageGateCommand: AsyncParsableCommand {
             AccountCommand.self,
             AccountsCommand.self, KeysCommand.self, CreditsCommand.self, PaymentsCommand.self, UsageCommand.self, AuditCommand.self,
             RenderCommand.self,
-            BlobsCommand.self, BackupCommand.self, RestoreCommand.self, SignRequestCommand.self,
+            BlobsCommand.self, BackupCommand.self, RestoreCommand.self, SignRequestCommand.self, MailTestCommand.self,
         ]
     )
 }

@@ -2,6 +2,7 @@ import Billing
 import Essentials
 import Foundation
 import GatewayAPI
+import Mail
 import Payments
 import Storage
 
@@ -63,6 +64,8 @@ package struct AppConfiguration: Sendable {
     package var falKey: String?
     /// Card top-ups through Stripe Checkout (nil: off, both secrets are needed).
     package var topUps: TopUps.Settings?
+    /// Outbound mail (nil: `--smtp-url` unset, no mail is sent).
+    package var mail: SMTPSettings?
     package var falQueueURL: String
     /// nil: the catalog's endpoint for the model.
     package var falGenerateEndpoint: String?
@@ -109,6 +112,7 @@ package struct AppConfiguration: Sendable {
         self.catalogPath = try settings.text("catalog")
         self.falKey = try settings.text("fal-key")
         self.topUps = try Self.topUps(settings, publicURL: self.publicURL ?? "http://\(self.host):\(self.port)")
+        self.mail = try Self.mail(settings)
         self.falQueueURL = try settings.required(settings.text, "fal-queue-url")
         self.falGenerateEndpoint = try settings.text("fal-endpoint-generate")
         self.falEditEndpoint = try settings.text("fal-endpoint-edit")
