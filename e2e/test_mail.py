@@ -5,9 +5,11 @@ certificate given by --smtp-ca-file; no password sent when the server offers no 
 import email
 import email.policy
 import os
+import socket
 import ssl
 import subprocess
 import tempfile
+import threading
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -158,6 +160,49 @@ def test_no_password_in_clear_text_when_the_server_offers_no_starttls(smtp_serve
     assert "tls_required" in result.stderr and "clear text" in result.stderr, result.stderr
     assert authenticator.attempts == [] and sink.envelopes == []
     assert PASSWORD not in result.stdout + result.stderr
+
+
+def test_a_reply_injected_after_the_starttls_answer_is_refused():
+    """A man in the middle answers STARTTLS and slips a plaintext EHLO reply in behind the answer (CVE-2011-0411's
+    attack): read after the upgrade it would pass for the server's own, so the mailer must stop. Bytes arriving once
+    TLS is in place fail the handshake instead (tls_failed); either way nothing more is sent in the clear. (aiosmtpd
+    cannot misbehave this way, so this server is a raw socket.)"""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(30)
+    port = listener.getsockname()[1]
+    received = bytearray()
+
+    def serve():
+        connection, _ = listener.accept()
+        connection.settimeout(30)
+        with connection:
+            def line() -> bytes:
+                data = b""
+                while not data.endswith(b"\r\n"):
+                    data += connection.recv(1)
+                return data
+
+            connection.sendall(b"220 mitm ESMTP\r\n")
+            line()
+            connection.sendall(b"250-mitm\r\n250 STARTTLS\r\n")
+            assert line() == b"STARTTLS\r\n"
+            connection.sendall(b"220 go ahead\r\n250-mitm\r\n250 AUTH PLAIN\r\n")
+            try:
+                while chunk := connection.recv(4096):
+                    received.extend(chunk)
+            except OSError:
+                pass
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    url = f"smtp://{USER}:{PASSWORD}@127.0.0.1:{port}"
+    result = mail_test("--to", "user@example.org", "--smtp-url", url, "--mail-from", "noreply@example.com")
+    thread.join(timeout=30)
+    listener.close()
+    assert result.returncode != 0
+    # Without the guard the mailer would take the injected reply as the server's and wait out its timeout.
+    assert "before TLS began" in result.stderr or "tls_failed" in result.stderr, result.stderr
+    assert b"AUTH" not in received and b"MAIL FROM" not in received and PASSWORD.encode() not in received
 
 
 def test_a_wrong_password_fails_with_the_servers_reply(smtp_server, certificate):

@@ -15,11 +15,10 @@ struct SMTPConversation {
         try await self.expect(220, from: transport, step: "greeting")
         var capabilities = try await self.ehlo(transport)
         if !transport.isEncrypted, capabilities.startTLS, let tls {
+            // Anything the server sends after its answer and before the handshake is refused (STARTTLSGuard).
+            try await transport.expectSTARTTLSAnswer()
             try await transport.send("STARTTLS")
-            let answer = try await self.expect(220, from: transport, step: "STARTTLS")
-            if answer.followedByData {
-                throw MailError.protocolError.with("the server sent data after its STARTTLS answer, before TLS began")
-            }
+            try await self.expect(220, from: transport, step: "STARTTLS")
             try await transport.startTLS(tls, serverHostname: self.serverHostname)
             // RFC 3207 §4.2: forget what was learnt in plaintext and ask again over TLS.
             capabilities = try await self.ehlo(transport)

@@ -6,14 +6,10 @@ package struct SMTPReply: Sendable, Equatable {
     package let code: Int
     /// Each line's text, after the code and its separator.
     package let lines: [String]
-    /// Whether more bytes followed this reply in the same read. Only the STARTTLS answer cares: anything after it
-    /// before the handshake is plaintext a man in the middle could have injected (CVE-2011-0411's class of bug).
-    package var followedByData = false
 
-    package init(code: Int, lines: [String], followedByData: Bool = false) {
+    package init(code: Int, lines: [String]) {
         self.code = code
         self.lines = lines
-        self.followedByData = followedByData
     }
 
     /// The lines as one text, for error messages.
@@ -52,7 +48,7 @@ package struct SMTPReply: Sendable, Equatable {
             lines.append(text)
             if isLast {
                 bytes.removeFirst(start)
-                return SMTPReply(code: lineCode, lines: lines, followedByData: !bytes.isEmpty)
+                return SMTPReply(code: lineCode, lines: lines)
             }
         }
         if bytes.count - start >= Self.maximumLineLength { throw MailError.protocolError.with("the server's reply is too long") }

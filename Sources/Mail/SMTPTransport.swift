@@ -29,12 +29,23 @@ final class SMTPTransport {
     /// Sends one command line; `logAs` replaces it in the log when it carries a credential.
     func send(_ command: String, logAs: String? = nil) async throws {
         self.logger.debug("smtp >", metadata: ["command": .string(logAs ?? command)])
-        try await self.writer.write(ByteBuffer(string: command + "\r\n"))
+        try await self.write(command + "\r\n")
     }
 
     /// Sends the message's dot-stuffed bytes after DATA's 354 (never logged: it is the mail).
     func sendData(_ payload: String) async throws {
-        try await self.writer.write(ByteBuffer(string: payload))
+        try await self.write(payload)
+    }
+
+    /// Writes `text`. A write fails once the channel has closed, and the reason (a failed TLS handshake, a refused
+    /// reply) then waits in the reply stream: report that rather than NIO's "I/O on closed channel".
+    private func write(_ text: String) async throws {
+        do {
+            try await self.writer.write(ByteBuffer(string: text))
+        } catch {
+            _ = try await self.replies.next()
+            throw error
+        }
     }
 
     /// The server's next whole reply; the connection closing first is a ``MailError/protocolError``.
@@ -44,6 +55,14 @@ final class SMTPTransport {
         }
         self.logger.debug("smtp <", metadata: ["code": .stringConvertible(reply.code), "text": .string(reply.text)])
         return reply
+    }
+
+    /// Arms the ``STARTTLSGuard`` on the event loop; call it before sending STARTTLS.
+    func expectSTARTTLSAnswer() async throws {
+        let channel = self.channel
+        try await channel.eventLoop.submit {
+            try channel.pipeline.syncOperations.handler(type: STARTTLSGuard.self).expectAnswer()
+        }.get()
     }
 
     /// Puts TLS in front of everything else in the pipeline, so the reply decoder reads decrypted bytes from now on;
