@@ -181,11 +181,23 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Outbound mail: a small SMTP client on SwiftNIO (STARTTLS, AUTH PLAIN) for sign-up and password-reset mails.
+        .target(
+            name: "Mail",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // Self-service accounts: users, sessions stored in the database, mailed links, invites, attempt limits.
         .target(
             name: "Customers",
             dependencies: [
-                "Billing", "Storage", "Essentials",
+                "Billing", "Storage", "Essentials", "Mail",
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -299,7 +311,7 @@ let package = Package(
             name: "ImageGateApp",
             dependencies: [
                 "GatewayAPI", "Generation", "JobEngine", "Webhooks", "Outbound", "Accounts", "Billing", "Storage", "Blobs", "Providers", "Catalog",
-                "Imaging", "Payments", "Customers",
+                "Imaging", "Payments", "Customers", "Mail",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -316,7 +328,7 @@ let package = Package(
             name: "ImageGate",
             dependencies: [
                 "ImageGateApp", "Billing", "Storage", "Catalog", "FalEmulator", "ArkEmulator", "StripeEmulator", "Generation", "Accounts", "Imaging",
-                "Blobs", "Essentials", "Payments", "Customers",
+                "Blobs", "Essentials", "Payments", "Customers", "Mail",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -353,6 +365,15 @@ let package = Package(
         ),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog"]),
         .testTarget(name: "OutboundTests", dependencies: ["Outbound"]),
+        .testTarget(
+            name: "MailTests",
+            dependencies: [
+                "Mail",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "JobEngineTests", dependencies: ["JobEngine", "Generation", "Essentials", "StorageTestSupport"]),
         .testTarget(
             name: "WebFaceTests",
@@ -376,7 +397,7 @@ let package = Package(
         .testTarget(
             name: "CustomersTests",
             dependencies: [
-                "Customers", "Billing", "Payments", "Storage", "Essentials", "StorageTestSupport",
+                "Customers", "Billing", "Payments", "Storage", "Essentials", "StorageTestSupport", "Mail",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SQLKit", package: "sql-kit"),
             ]
@@ -430,8 +451,8 @@ let package = Package(
         .testTarget(
             name: "GatewayIntegrationTests",
             dependencies: [
-                "ImageGateApp", "ImageGateTestSupport", "StorageTestSupport", "ImagingTestSupport", "GatewayAPI", "Generation", "JobEngine",
-                "Webhooks", "Outbound", "Accounts",
+                "ImageGateApp", "Mail", "ImageGateTestSupport", "StorageTestSupport", "ImagingTestSupport", "GatewayAPI", "Generation", "JobEngine",
+                "Webhooks", "Outbound", "Accounts", "Customers",
                 "Providers",
                 "Billing", "Storage", "Catalog", "Imaging", "Blobs",
                 "Essentials",

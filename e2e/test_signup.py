@@ -16,11 +16,13 @@ import requests
 from aiosmtpd.controller import Controller
 from playwright.sync_api import expect
 from test_payments import SECRET
+from test_web import SCREENSHOTS as SHOTS
 from test_web import browser, page  # noqa: F401 (fixtures)
 
 from conftest import Process, free_port, micros, wait_for
 
 PASSWORD = "correct horse battery"
+ADMIN = "signup-admin-token-0123456789abcdefghij"
 
 
 class Sink:
@@ -70,8 +72,11 @@ class Site:
                                "--signup", "open", "--smtp-url", f"smtp://127.0.0.1:{self.sink.port}",
                                "--mail-from", "ImageGate <noreply@imagegate.test>",
                                "--stripe-secret-key", "sk_test_signup", "--stripe-webhook-secret", SECRET,
-                               "--stripe-api-base", self.fake, *options], f"signup-serve-{port}")
+                               "--stripe-api-base", self.fake, "--admin-token", ADMIN, *options], f"signup-serve-{port}")
         wait_for(f"{self.base}/health")
+
+    def admin(self, method: str, path: str, **kwargs) -> requests.Response:
+        return requests.request(method, f"{self.base}/admin/v1{path}", headers={"Authorization": f"Bearer {ADMIN}"}, timeout=30, **kwargs)
 
     def stop(self):
         self.server.stop()
@@ -102,31 +107,35 @@ def test_a_newcomer_signs_up_pays_by_card_and_generates_in_the_browser(site, pag
     base = site.base
     # Sign up.
     page.goto(base + "/models")
-    page.get_by_role("link", name="Sign up").click()
+    page.get_by_role("banner").get_by_role("link", name="Sign up").click()
     page.get_by_label("Email", exact=True).fill("newcomer@example.com")
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
     expect(page).to_have_url(re.compile(r"/account\?welcome=1$"))
     expect(page.locator("#welcome")).to_have_text("Account created. We mailed you a link to verify your email.")
     expect(page.locator("#verify-panel")).to_be_visible()
+    expect(page.locator("#new-key")).to_be_hidden()
+    expect(page.locator("#add-credit")).to_be_hidden()
     cookie = next(c for c in page.context.cookies() if c["name"] == "imagegate_session")
     assert cookie["httpOnly"] and cookie["sameSite"] == "Lax" and not cookie["secure"]  # http: not Secure
-    page.screenshot(path=".screenshots/signup-unverified.png", full_page=True)
+    page.screenshot(path=f"{SHOTS}/signup-unverified-desktop.png", full_page=True)
     # The mail arrives at the SMTP sink; sign out, follow it, sign in.
     mail = site.sink.wait(1)
     assert mail["To"] == "newcomer@example.com" and "Verify" in mail["Subject"]
     page.get_by_role("button", name="Sign out").click()
-    expect(page.get_by_role("link", name="Sign in")).to_be_visible()
+    expect(page.get_by_role("banner").get_by_role("link", name="Sign in")).to_be_visible()
     page.goto(site.sink.link(mail))
     expect(page.locator("h1")).to_have_text("Email verified")
-    page.get_by_role("link", name="Sign in").click()
+    page.locator("main").get_by_role("link", name="Sign in").click()
     page.get_by_label("Email", exact=True).fill("newcomer@example.com")
     page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.screenshot(path=f"{SHOTS}/signin-desktop.png", full_page=True)
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(re.compile(r"/account$"))
     expect(page.locator("#signed-in")).to_have_text("Signed in as newcomer@example.com.")
     expect(page.locator("#verify-panel")).to_be_hidden()
     expect(page.locator("#balance")).to_have_text("$0.00")
+    expect(page.locator("#keys tbody")).to_have_text("No keys yet: create one above.")
     # A key, shown once.
     page.get_by_label("Label", exact=True).fill("laptop")
     page.get_by_role("button", name="Create key").click()
@@ -134,7 +143,7 @@ def test_a_newcomer_signs_up_pays_by_card_and_generates_in_the_browser(site, pag
     expect(secret).to_have_text(re.compile(r"^ig_[A-Za-z0-9_-]{43}$"))
     key = secret.inner_text()
     expect(page.locator("#keys tbody tr")).to_have_count(1)
-    page.screenshot(path=".screenshots/signup-key.png", full_page=True)
+    page.screenshot(path=f"{SHOTS}/account-new-key-desktop.png", full_page=True)
     # $10 by card on the fake Stripe's page, back to the account page with exactly $10.00.
     page.get_by_label("Amount (USD)", exact=True).fill("10.00")
     page.get_by_role("button", name="Add credit").click()
@@ -145,7 +154,7 @@ def test_a_newcomer_signs_up_pays_by_card_and_generates_in_the_browser(site, pag
     expect(page.locator("#balance")).to_have_text("$10.00")
     expect(page.locator("#payments tbody tr")).to_have_count(1)
     expect(page.locator("#ledger tbody")).to_contain_text("Card top-up")
-    page.screenshot(path=".screenshots/signup-paid.png", full_page=True)
+    page.screenshot(path=f"{SHOTS}/account-signed-in-desktop.png", full_page=True)
     # Generate in the playground with the new key.
     page.get_by_role("link", name="Playground").click()
     page.get_by_label("API key", exact=True).fill(key)
@@ -159,7 +168,7 @@ def test_a_newcomer_signs_up_pays_by_card_and_generates_in_the_browser(site, pag
     assert micros(answer["balance_usd"]) == 10_000_000 - 14_000
     # Sign out: the session is over on the server too.
     page.get_by_role("button", name="Sign out").click()
-    expect(page.get_by_role("link", name="Sign in")).to_be_visible()
+    expect(page.get_by_role("banner").get_by_role("link", name="Sign in")).to_be_visible()
     assert requests.get(f"{base}/v1/account", cookies={"imagegate_session": cookie["value"]}, timeout=30).status_code == 401
 
 
@@ -260,3 +269,26 @@ def test_sessions_live_in_the_database_and_end_at_a_password_reset(tmp_path, sit
     again = requests.post(f"{site.base}/reset/confirm", data={"token": token, "password": "a third horse battery"},
                           headers={"Origin": site.base}, timeout=30)
     assert again.status_code == 400
+
+
+def test_invite_only_sign_up_takes_one_person_per_code_and_the_operator_sees_them(tmp_path):
+    site = Site(tmp_path, "--signup", "invite")
+    try:
+        form = {"email": "invited@example.com", "password": PASSWORD}
+        refused = requests.post(f"{site.base}/signup", data=form, headers={"Origin": site.base}, allow_redirects=False, timeout=30)
+        assert refused.status_code == 403 and "needs an invite code" in refused.text
+        created = site.admin("POST", "/invites", json={"note": "for the e2e"})
+        assert created.status_code == 201, created.text
+        code = created.json()["code"]
+        joined = requests.post(f"{site.base}/signup", data={**form, "invite": code}, headers={"Origin": site.base},
+                               allow_redirects=False, timeout=30)
+        assert joined.status_code == 303, joined.text
+        again = requests.post(f"{site.base}/signup", data={"email": "second@example.com", "password": PASSWORD, "invite": code},
+                              headers={"Origin": site.base}, allow_redirects=False, timeout=30)
+        assert again.status_code == 403 and "not valid" in again.text
+        users = site.admin("GET", "/users").json()["data"]
+        assert [(user["email"], user["verified_at"]) for user in users] == [("invited@example.com", None)]
+        assert site.admin("GET", "/invites").json()["data"][0]["used_by"] == "invited@example.com"
+    finally:
+        site.stop()
+        site.sink.stop()

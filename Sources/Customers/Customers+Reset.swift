@@ -1,4 +1,5 @@
 import Essentials
+import Mail
 import SQLKit
 import Storage
 

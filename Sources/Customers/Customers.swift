@@ -2,6 +2,7 @@ import Billing
 import Essentials
 import Foundation
 import Logging
+import Mail
 import SQLKit
 import Storage
 
@@ -9,25 +10,23 @@ import Storage
 /// replica knows it), password reset by a mailed link, and the operator's invites. Every front door (the pages'
 /// forms, the operator's API and commands) calls these use cases.
 package struct Customers: Sendable {
-    /// Hands a mail to the SMTP server; nil when the server has no mail settings (then nobody can sign up).
-    package typealias Deliver = @Sendable (Letter) async throws -> Void
-
     let database: any Database
     let passwords: Passwords
     package let settings: CustomerSettings
-    let deliver: Deliver?
+    /// Hands mails to the SMTP server; nil when the server has no mail settings (then nobody can sign up).
+    let mailer: (any MailSender)?
     let logger: Logger
 
-    package init(database: any Database, settings: CustomerSettings, passwords: Passwords = Passwords(), deliver: Deliver?, logger: Logger) {
+    package init(database: any Database, settings: CustomerSettings, passwords: Passwords = Passwords(), mailer: (any MailSender)?, logger: Logger) {
         self.database = database
         self.settings = settings
         self.passwords = passwords
-        self.deliver = deliver
+        self.mailer = mailer
         self.logger = logger
     }
 
     /// Whether the sign-up page takes new people: a mode other than `closed`, and a way to mail them their link.
-    package var signupAvailable: Bool { self.settings.signup != .closed && self.deliver != nil }
+    package var signupAvailable: Bool { self.settings.signup != .closed && self.mailer != nil }
 
     /// A new user with their own (empty) account, signed in at once; the verification link is mailed. `address` is
     /// the client's, for the per-address limit.
@@ -103,14 +102,14 @@ package struct Customers: Sendable {
     }
 
     /// Sends a mail; a failure is logged (never the link) and thrown as `mailFailed`.
-    func send(_ letter: Letter) async throws {
-        guard let deliver = self.deliver else {
+    func send(_ message: MailMessage) async throws {
+        guard let mailer = self.mailer else {
             throw CustomerError(.mailFailed, "This server cannot send mail: its operator has not set --smtp-url.")
         }
         do {
-            try await deliver(letter)
+            try await mailer.send(message)
         } catch {
-            self.logger.error("mail not sent", metadata: ["subject": "\(letter.subject)", "error": "\(error)"])
+            self.logger.error("mail not sent", metadata: ["subject": "\(message.subject)", "error": "\(error)"])
             throw CustomerError(.mailFailed, "The mail could not be sent just now. Try again in a few minutes.")
         }
     }

@@ -16,7 +16,7 @@ struct ImageGateCommand: AsyncParsableCommand {
             AccountsCommand.self, KeysCommand.self, CreditsCommand.self, PaymentsCommand.self, UsageCommand.self, AuditCommand.self,
             UsersCommand.self, InvitesCommand.self,
             RenderCommand.self,
-            BlobsCommand.self, BackupCommand.self, RestoreCommand.self, SignRequestCommand.self,
+            BlobsCommand.self, BackupCommand.self, RestoreCommand.self, SignRequestCommand.self, MailTestCommand.self,
         ]
     )
 }

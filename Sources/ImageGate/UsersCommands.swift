@@ -11,7 +11,7 @@ extension Customers {
         Customers(
             database: environment.database,
             settings: CustomerSettings(signup: .closed, publicURL: ""),
-            deliver: nil,
+            mailer: nil,
             logger: Logger(label: "imagegate.operator")
         )
     }

@@ -3,6 +3,7 @@ import Customers
 import Essentials
 import Foundation
 import GatewayAPI
+import Mail
 import Payments
 import Storage
 
@@ -64,6 +65,8 @@ package struct AppConfiguration: Sendable {
     package var falKey: String?
     /// Card top-ups through Stripe Checkout (nil: off, both secrets are needed).
     package var topUps: TopUps.Settings?
+    /// Outbound mail (nil: `--smtp-url` unset, no mail is sent).
+    package var mail: SMTPSettings?
     /// Self-service accounts: who may sign up and with what starting credit.
     package var customers: CustomerSettings
     package var falQueueURL: String
@@ -112,7 +115,12 @@ package struct AppConfiguration: Sendable {
         self.catalogPath = try settings.text("catalog")
         self.falKey = try settings.text("fal-key")
         self.topUps = try Self.topUps(settings, publicURL: self.publicURL ?? "http://\(self.host):\(self.port)")
+        self.mail = try Self.mail(settings)
         self.customers = try Self.customers(settings, publicURL: self.publicURL ?? "http://\(self.host):\(self.port)")
+        if self.customers.signup != .closed && self.mail == nil {
+            // Sign-up mails the link that verifies the email: without mail, nobody could finish it.
+            throw ConfigurationError(description: "--signup \(self.customers.signup.rawValue) needs mail: set --smtp-url and --mail-from")
+        }
         self.falQueueURL = try settings.required(settings.text, "fal-queue-url")
         self.falGenerateEndpoint = try settings.text("fal-endpoint-generate")
         self.falEditEndpoint = try settings.text("fal-endpoint-edit")

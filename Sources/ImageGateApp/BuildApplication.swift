@@ -9,6 +9,7 @@ import Generation
 import Hummingbird
 import JobEngine
 import Logging
+import Mail
 import NIOCore
 import Outbound
 import Payments
@@ -117,8 +118,13 @@ package func buildGateway(_ config: AppConfiguration, logger: Logger) async thro
         syncTimeout: .seconds(config.syncTimeoutSeconds),
         body: BodyLimits(maxBytes: config.maxBodyBytes, deadline: .seconds(config.bodyTimeoutSeconds)),
         adminTokens: config.adminTokens,
-        // Mail is wired once the SMTP settings exist; without a sender, nobody can sign up (the page says so).
-        customers: Customers(database: environment.database, settings: config.customers, deliver: nil, logger: logger)
+        // Without mail settings nobody can sign up (the settings refuse `--signup open` without them).
+        customers: Customers(
+            database: environment.database,
+            settings: config.customers,
+            mailer: config.mail.map { SMTPMailer(settings: $0, logger: logger) },
+            logger: logger
+        )
     )
     dependencies.clock = config.clock
     dependencies.retentionSeconds = config.outputRetentionSeconds

@@ -2,6 +2,7 @@ import Billing
 import Essentials
 import Foundation
 import Logging
+import Mail
 import SQLKit
 import Storage
 import StorageTestSupport
@@ -16,9 +17,11 @@ import Testing
 @Suite struct CustomersTests {
     /// The mails the use cases handed over, read back by the tests (the SMTP sender is tested against a real server
     /// in the end-to-end suite).
-    final class Mailbox: Sendable {
-        let letters = Mutex<[Letter]>([])
-        var last: Letter? { self.letters.withLock { $0.last } }
+    final class Mailbox: MailSender {
+        let letters = Mutex<[MailMessage]>([])
+        var last: MailMessage? { self.letters.withLock { $0.last } }
+
+        func send(_ message: MailMessage) async throws { self.letters.withLock { $0.append(message) } }
 
         /// The token in the last mail's link.
         func token() throws -> String {
@@ -45,7 +48,7 @@ import Testing
             database: database,
             settings: CustomerSettings(signup: signup, startingCredit: credit, publicURL: "https://gate.example/"),
             passwords: Passwords(cost: 4),
-            deliver: { letter in mailbox.letters.withLock { $0.append(letter) } },
+            mailer: mailbox,
             logger: Logger(label: "customers-test")
         )
         do {

@@ -1,5 +1,7 @@
+import Customers
 import Foundation
 import ImageGateApp
+import Mail
 import Testing
 
 /// Settings come from one declaration each, read by swift-configuration: the command line, then `IMAGEGATE_*`, then
@@ -71,6 +73,9 @@ import Testing
         for name in ["admin-token", "admin-tokens"] { object[name] = "value-of-\(name)-0123456789abcdefghij" }
         object["trusted-proxies"] = "10.0.0.0/8, ::1"
         for name in ["topup-min-usd", "topup-max-usd"] { object[name] = "7.50" }
+        // The SMTP URL and the sender are parsed: a URL and an address.
+        object["smtp-url"] = "smtp://user:value-of-password@mail.example.com:587"
+        object["mail-from"] = "ImageGate <noreply@example.com>"
         object["signup-credit-usd"] = "1.25"
         let file = try Self.file(object)
         defer { try? FileManager.default.removeItem(atPath: file) }
@@ -83,6 +88,44 @@ import Testing
         #expect(config.falKey == "value-of-fal-key" && config.outputDelivery == .accel && config.data.directory == "value-of-data-dir")
         #expect(config.adminTokens.count == 2 && config.noDefaultAccount && config.maxQueued == 1)
         #expect(config.topUps?.webhookSecret == "value-of-stripe-webhook-secret" && config.topUps?.minimum.micros == 7_500_000)
+        #expect(config.mail?.port == 587 && config.mail?.credentials?.password == "value-of-password")
+        #expect(config.mail?.from.address == "noreply@example.com" && config.mail?.trustRootsFile == "value-of-smtp-ca-file")
+    }
+
+    /// Sign-up mails its verification link: `open` and `invite` without mail settings are refused at start.
+    @Test func signupNeedsMail() async throws {
+        for mode in ["open", "invite"] {
+            let refused = await #expect(throws: ConfigurationError.self) { try AppConfiguration(try await Self.load(["--signup", mode])) }
+            #expect(refused?.description.contains("--signup \(mode) needs mail") == true, "\(refused?.description ?? "")")
+        }
+        let open = try AppConfiguration(
+            try await Self.load([
+                "--signup", "open", "--smtp-url", "smtp://mail.example.com", "--mail-from", "a@example.com", "--signup-credit-usd", "0.50",
+            ])
+        )
+        #expect(open.customers.signup == .open && open.customers.startingCredit.micros == 500_000)
+        await #expect(throws: ConfigurationError.self) { try AppConfiguration(try await Self.load(["--signup-credit-usd", "lots"])) }
+        #expect(try AppConfiguration(try await Self.load([])).customers.signup == .closed)
+    }
+
+    /// The SMTP URL and the sender go together; a bad one is named, and the URL's password never repeated.
+    @Test func mailSettingsAreCheckedTogether() async throws {
+        for (settings, words) in [
+            (["--smtp-url", "smtp://me:hunter2@mail.example.com"], "go together"),
+            (["--mail-from", "noreply@example.com"], "go together"),
+            (["--smtp-url", "imap://me:hunter2@mail.example.com", "--mail-from", "noreply@example.com"], "--smtp-url"),
+            (["--smtp-url", "smtp://me:hunter2@mail.example.com", "--mail-from", "noreply"], "--mail-from"),
+        ] {
+            let refused = await #expect(throws: ConfigurationError.self) { try AppConfiguration(try await Self.load(settings)) }
+            #expect(refused?.description.contains(words) == true, "\(refused?.description ?? "")")
+            #expect(refused?.description.contains("hunter2") == false, "a secret is never repeated")
+        }
+        #expect(try AppConfiguration(try await Self.load([])).mail == nil)
+        #expect(try AppConfiguration(try await Self.load(["--smtp-url", "", "--mail-from", ""])).mail == nil)
+        let on = try AppConfiguration(try await Self.load(["--smtp-url", "smtps://mail.example.com", "--mail-from", "a@example.com"]))
+        #expect(on.mail?.security == .implicitTLS && on.mail?.port == 465)
+        let listed = try await Self.load(["--smtp-url", "smtp://me:hunter2@mail.example.com", "--mail-from", "a@example.com"]).effective()
+        #expect(listed.first { $0.name == "smtp-url" }?.value == "(secret)")
     }
 
     /// Stripe's two secrets go together; the top-up bounds are whole cents, the smallest not above the largest.

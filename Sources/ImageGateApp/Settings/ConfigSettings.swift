@@ -164,6 +164,18 @@ package enum ConfigSettings {
         .init("log-format", .choice(["text", "json"]), default: "text", help: "text, or json (one JSON object per line)."),
     ]
 
+    /// Outbound mail (sign-up verification, password resets), read by `serve` and `imagegate mail-test`.
+    package static let mail: [ConfigSetting] = [
+        .init(
+            "smtp-url",
+            .text,
+            secret: true,
+            help: "SMTP server: smtp://[user:password@]host[:port] (STARTTLS when offered) or smtps://… (TLS, port 465). Unset: no mail"
+        ),
+        .init("mail-from", .text, help: "Sender of ImageGate's mails, e.g. 'ImageGate <noreply@example.com>'; needed with --smtp-url."),
+        .init("smtp-ca-file", .text, help: "PEM file of extra trust roots for the SMTP server's certificate (a private CA)."),
+    ]
+
     /// Everything `imagegate serve` reads.
-    package static let serve = data + server
+    package static let serve = data + server + mail
 }

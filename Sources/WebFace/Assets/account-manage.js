@@ -10,6 +10,10 @@ export async function loadKeys() {
   const body = $("keys")?.tBodies[0];
   if (!body) return;
   const { data } = await call("/v1/keys");
+  if (data.data.length === 0) {
+    body.replaceChildren(el("tr", {}, el("td", { colspan: 6 }, "No keys yet: create one above.")));
+    return;
+  }
   body.replaceChildren(...data.data.map((key) => el("tr", {},
     el("td", {}, key.label || "—"),
     el("td", {}, el("code", {}, `${key.prefix}…`)),

@@ -40,7 +40,13 @@ async function load() {
     const { data } = await call("/v1/account", { secret: key });
     if (mine !== shown) return;
     if (!signedIn) $("key-status").textContent = `Account ${data.name}.`;
-    if (data.email_verified === false) $("verify-panel").hidden = false;
+    // Keys and payments wait for a verified email: their forms are not offered before.
+    const unverified = data.email_verified === false;
+    if (signedIn) {
+      $("verify-panel").hidden = !unverified;
+      $("new-key").hidden = unverified;
+      if ($("add-credit")) $("add-credit").hidden = unverified;
+    }
     showWebhookSecret(data);
     $("balance").textContent = usd(micros(data.balance_usd));
     $("held").textContent = usd(micros(data.held_usd));

@@ -143,6 +143,7 @@ async function loadCustomers(accounts) {
       el("td", {}, user.verified_at ? when(user.verified_at) : "not yet"),
       el("td", {}, when(user.created_at)),
       el("td", {}, user.disabled ? "disabled" : "active"))));
+  if (users.length === 0) $("users").tBodies[0].append(el("tr", {}, el("td", { colspan: 5 }, "Nobody has signed up.")));
   labelCells($("users"));
   const payments = (await admin("/payments")).data.data;
   $("payments").tBodies[0].replaceChildren(...payments.map((order) =>
@@ -153,6 +154,7 @@ async function loadCustomers(accounts) {
       el("td", {}, order.status),
       el("td", { class: "number" }, micros(order.taken_back_usd) > 0 ? usd(micros(order.taken_back_usd)) : "—"),
       el("td", {}, order.flag ?? ""))));
+  if (payments.length === 0) $("payments").tBodies[0].append(el("tr", {}, el("td", { colspan: 6 }, "No card payments yet.")));
   labelCells($("payments"));
 }
 

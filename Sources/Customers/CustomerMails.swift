@@ -1,18 +1,10 @@
-/// A mail this module sends (verification, password reset): plain text to one address. The bootstrap hands it to
-/// the SMTP sender; this module only says what it says.
-package struct Letter: Sendable, Equatable {
-    package let to: String
-    package let subject: String
-    package let text: String
+import Mail
 
-    package init(to: String, subject: String, text: String) {
-        self.to = to
-        self.subject = subject
-        self.text = text
-    }
-
-    static func verification(to email: String, link: String, hours: Int) -> Letter {
-        Letter(
+/// What this module's mails say (verification, password reset): plain text to one address, handed to the
+/// `MailSender` the bootstrap chose.
+extension MailMessage {
+    static func verification(to email: String, link: String, hours: Int) -> MailMessage {
+        MailMessage(
             to: email,
             subject: "Verify your email for ImageGate",
             text: """
@@ -27,8 +19,8 @@ package struct Letter: Sendable, Equatable {
         )
     }
 
-    static func reset(to email: String, link: String, minutes: Int) -> Letter {
-        Letter(
+    static func reset(to email: String, link: String, minutes: Int) -> MailMessage {
+        MailMessage(
             to: email,
             subject: "Reset your ImageGate password",
             text: """
