@@ -435,7 +435,7 @@ let package = Package(
         .testTarget(
             name: "GatewayAPITests",
             dependencies: [
-                "GatewayAPI", "Generation", "Webhooks", "Billing", "Blobs", "Catalog", "Imaging", "Essentials",
+                "GatewayAPI", "Generation", "Webhooks", "Billing", "Blobs", "Catalog", "Imaging", "Essentials", "Customers",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]

@@ -8,6 +8,12 @@ package struct SignedIn: Sendable {
     package let token: String
     package let expiresAt: Int64
     package let userID: String
+
+    package init(token: String, expiresAt: Int64, userID: String) {
+        self.token = token
+        self.expiresAt = expiresAt
+        self.userID = userID
+    }
 }
 
 extension Customers {

@@ -17,6 +17,10 @@ package struct Passwords: Sendable {
         guard password.count >= 10 else {
             throw CustomerError(.invalid, field: "password", "The password must be at least 10 characters long.")
         }
+        // bcrypt reads a C string: everything after a NUL would be silently ignored.
+        guard !password.utf8.contains(0) else {
+            throw CustomerError(.invalid, field: "password", "The password must not contain NUL characters.")
+        }
         guard password.utf8.count <= 72 else {
             throw CustomerError(.invalid, field: "password", "The password must be at most 72 bytes long (bcrypt's limit).")
         }

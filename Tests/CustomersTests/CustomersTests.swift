@@ -98,7 +98,10 @@ import Testing
 
     @Test func badInputIsRefusedNamingTheField() async throws {
         try await Self.withCustomers { customers, mailbox, _ in
-            for (email, password, field) in [("not-an-email", "correct horse", "email"), ("x@example.com", "short", "password")] {
+            for (email, password, field) in [
+                ("not-an-email", "correct horse", "email"), ("x@example.com", "short", "password"),
+                ("y@example.com", "correct\0horse battery", "password"),
+            ] {
                 do {
                     _ = try await customers.signUp(email: email, password: password, invite: nil, address: "a")
                     Issue.record("\(email) / \(password) was accepted")
