@@ -56,6 +56,8 @@ extension Customers {
             if let old {
                 try await sql.raw("DELETE FROM sessions WHERE token_hash = \(bind: SecretToken.digest(old))").run()
             }
+            // The person's expired sessions go at their next sign-in, so the table holds live sessions and a few more.
+            try await sql.raw("DELETE FROM sessions WHERE user_id = \(bind: userID) AND expires_at <= \(bind: now)").run()
             try await sql.raw(
                 """
                 INSERT INTO sessions (token_hash, user_id, created_at, expires_at)
