@@ -105,8 +105,10 @@ package enum GenerationTables {
         MigrationStep(version: 11) { _ in
             [
                 // Each attempt of a generation on one route: the books of failover. An attempt that failed over
-                // provably started nothing billable, so its cost stays 0; the last one carries the generation's
-                // upstream cost, set at settlement (`imagegate audit` checks the sum).
+                // provably started nothing billable, so its cost stays 0, except after an unknown outcome on a route
+                // that opted in to resending (`resend_after_unknown`), whose attempt keeps its possible bill; the
+                // last one carries the rest of the generation's upstream cost, set at settlement (`imagegate audit`
+                // checks the sum).
                 """
                 CREATE TABLE generation_attempts (
                     generation_id TEXT NOT NULL,
