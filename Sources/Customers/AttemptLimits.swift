@@ -18,8 +18,13 @@ package struct AttemptLimit: Sendable {
     /// Five mails (verification, reset) per hour to one email, so the form cannot be used to flood a mailbox.
     package static let mailsPerEmail = AttemptLimit(name: "mail-email", attempts: 5, windowMillis: 60 * 60_000)
 
+    /// How long a subject's count is kept after its window opened: longer than every window, so that nothing still
+    /// counting is forgotten; older rows are deleted as attempts come (the index makes that cost what it deletes).
+    static let keptMillis: Int64 = 24 * 3_600_000
+
     /// Counts one attempt for `subject`, or throws `tooMany` (and counts nothing more) when the window is full.
     func count(_ subject: String, now: Int64, on sql: any SQLDatabase) async throws {
+        try await sql.raw("DELETE FROM auth_attempts WHERE window_start < \(bind: now - Self.keptMillis)").run()
         let key = "\(self.name):\(subject)"
         let fresh = now - self.windowMillis
         // One statement: a new window starts at 1, an open one grows by one; concurrent attempts each add theirs.

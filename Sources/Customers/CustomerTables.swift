@@ -39,6 +39,7 @@ package enum CustomerTables {
                     used_at BIGINT
                 )
                 """,
+                "CREATE INDEX email_tokens_expiry ON email_tokens (expires_at)",
                 // Invite codes of `--signup invite`: stored hashed; each is spent by one sign-up.
                 """
                 CREATE TABLE invites (
@@ -60,6 +61,7 @@ package enum CustomerTables {
                     window_start BIGINT NOT NULL
                 )
                 """,
+                "CREATE INDEX auth_attempts_window ON auth_attempts (window_start)",
             ]
         }
     ]

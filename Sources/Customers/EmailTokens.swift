@@ -13,6 +13,8 @@ enum EmailTokens {
     /// A new token for the user; the clear token goes into the mail and nowhere else.
     static func issue(_ purpose: Purpose, userID: String, lifetimeSeconds: Int64, on sql: any SQLDatabase) async throws -> String {
         let token = SecretToken.make()
+        // Links a day past their expiry are of no use to anyone: they go as new ones are made.
+        try await sql.raw("DELETE FROM email_tokens WHERE expires_at < \(bind: Timestamp.nowMillis() - 24 * 3_600_000)").run()
         try await sql.raw(
             """
             INSERT INTO email_tokens (token_hash, user_id, purpose, expires_at)

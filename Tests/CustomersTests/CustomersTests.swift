@@ -212,4 +212,29 @@ import Testing
             }
         }
     }
+
+    @Test func countsAndLinksFromDaysAgoAreDeletedAsNewOnesCome() async throws {
+        try await Self.withCustomers { customers, _, database in
+            let old = Timestamp.nowMillis() - 3 * 24 * 3_600_000
+            try await database.transaction { sql in
+                try await sql.raw("INSERT INTO auth_attempts (subject, attempts, window_start) VALUES ('signin-ip:old', 3, \(bind: old))").run()
+            }
+            _ = try await customers.signUp(email: "jo@example.com", password: "correct horse", invite: nil, address: "new")
+            let userID = try #require(try await customers.users().first).id
+            try await database.transaction { sql in
+                try await sql.raw(
+                    "INSERT INTO email_tokens (token_hash, user_id, purpose, expires_at) VALUES ('old', \(bind: userID), 'reset', \(bind: old))"
+                ).run()
+            }
+            try await customers.requestReset(email: "jo@example.com", address: "new")
+            let left = try await database.read { sql in
+                (
+                    try await sql.raw("SELECT subject FROM auth_attempts").all().map { try $0.decode(column: "subject", as: String.self) },
+                    try await sql.raw("SELECT token_hash FROM email_tokens").all().map { try $0.decode(column: "token_hash", as: String.self) }
+                )
+            }
+            #expect(!left.0.contains("signin-ip:old") && left.0.contains("signup-ip:new"))
+            #expect(!left.1.contains("old") && left.1.count == 2)
+        }
+    }
 }
