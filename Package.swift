@@ -34,6 +34,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.5.0"),
+        // Micro-benchmarks of the hot path, compared with a committed baseline in CI (`scripts/microbench`).
+        .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
         // MARK: Imaging (libvips through a C shim: most of libvips' API is C-variadic, which Swift cannot call)
@@ -338,6 +340,24 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
+        ),
+
+        // MARK: Benchmarks
+        // The hot path's steps for `scripts/microbench`: built in debug with the tests (testable imports reach the
+        // response encoder), measured in allocations and instructions against the baseline committed beside it.
+        .executableTarget(
+            name: "ImageGateBenchmarks",
+            dependencies: [
+                "GatewayAPI", "Generation", "JobEngine", "ImageGateApp", "Billing", "Blobs", "Catalog", "Essentials", "Providers",
+                "Storage", "Webhooks",
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Benchmarks/ImageGateBenchmarks",
+            swiftSettings: strictSettings,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
 
         // MARK: Tests

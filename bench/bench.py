@@ -22,7 +22,8 @@ import requests
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, ".build", "release", "imagegate")
 LITELLM = os.path.join(ROOT, "bench", ".venv", "bin", "litellm")
-STAMP = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+# In the environment, so a benchmark module imported later (waiting.py imports this one again) writes to the same folder.
+STAMP = os.environ.setdefault("BENCH_STAMP", datetime.datetime.now().strftime("%Y%m%d-%H%M%S"))
 OUT = os.path.join(ROOT, "bench", "out", STAMP)
 DURATION = int(os.environ.get("BENCH_DURATION", "30"))
 CONCURRENCY = 64
@@ -196,8 +197,13 @@ class Stack:
 
 def books(stack: Stack) -> dict:
     """Audit and the images charged against images delivered, on the stopped ImageGate's database."""
-    audit = subprocess.run([BIN, "audit", "--data-dir", stack.data], capture_output=True, text=True)
-    db = sqlite3.connect(os.path.join(stack.data, "imagegate.sqlite"))
+    return books_of(stack.data)
+
+
+def books_of(data: str) -> dict:
+    """`books` of the stopped ImageGate whose data directory is `data`."""
+    audit = subprocess.run([BIN, "audit", "--data-dir", data], capture_output=True, text=True)
+    db = sqlite3.connect(os.path.join(data, "imagegate.sqlite"))
     charged = db.execute("SELECT COALESCE(SUM(charged_micros / price_micros), 0) FROM generations").fetchone()[0]
     delivered = db.execute("SELECT COUNT(*) FROM outputs").fetchone()[0]
     db.close()
@@ -249,6 +255,11 @@ def main():
         slow.close()
     results["books_slow"] = books(slow)
 
+    log("B3b memory per waiting request: 10,000 generations on a 30 s upstream, 2,000 SSE watchers")
+    import waiting  # here: it imports this module's helpers
+
+    results["b3b"] = waiting.b3b()
+
     log("B5 local engine against libvips' own command")
     results["b5"] = b5()
 
@@ -257,8 +268,9 @@ def main():
     table = render(results)
     print(table)
     write_docs(table)
-    ok = results["books_fast"]["audit_clean"] and results["books_slow"]["audit_clean"]
+    ok = results["books_fast"]["audit_clean"] and results["books_slow"]["audit_clean"] and results["b3b"]["books"]["audit_clean"]
     ok = ok and all(results[b]["charged_images"] == results[b]["delivered_images"] for b in ("books_fast", "books_slow"))
+    ok = ok and results["b3b"]["books"]["charged_images"] == results["b3b"]["books"]["delivered_images"]
     sys.exit(0 if ok else 1)
 
 
@@ -322,17 +334,21 @@ def machine() -> str:
 def render(r: dict) -> str:
     ig, ll = r["b1_imagegate"], r["b1_litellm"]
     b2e, b2i, b2l = r["b2_emulator"], r["b2_imagegate"], r["b2_litellm"]
-    b3, b4r, b5r = r["b3"], r["b4"], r["b5"]
+    b3, b3b, b4r, b5r = r["b3"], r["b3b"], r["b4"], r["b5"]
     ms = lambda us: f"{us / 1000:.1f} ms"
     rows = [
-        ("B1 throughput (images/s, c=64)", f"{ig['rps']:.1f}", f"{ll['rps']:.1f}", f"{ig['rps'] / max(ll['rps'], 0.001):.1f}×", "≥ 10×"),
-        ("B1 latency p50 / p99", f"{ms(ig['p50_us'])} / {ms(ig['p99_us'])}", f"{ms(ll['p50_us'])} / {ms(ll['p99_us'])}", "", ""),
+        ("B1 throughput (images/s, c=64)", f"{ig['rps']:.1f}", f"{ll['rps']:.1f}", f"{ig['rps'] / max(ll['rps'], 0.001):.2f}×", ""),
+        ("B1 latency p50 / p99 (at saturation)", f"{ms(ig['p50_us'])} / {ms(ig['p99_us'])}", f"{ms(ll['p50_us'])} / {ms(ll['p99_us'])}",
+         f"p99 {ig['p99_us'] / max(ll['p99_us'], 1):.2f}×", "p99 ≤ 1× LiteLLM's"),
         (f"B2 added latency p50 / p99 at {r['b2_rate']:.0f}/s", f"{ms(b2i['p50_us'] - b2e['p50_us'])} / {ms(b2i['p99_us'] - b2e['p99_us'])}",
-         f"{ms(b2l['p50_us'] - b2e['p50_us'])} / {ms(b2l['p99_us'] - b2e['p99_us'])}", "", "p99 ≤ 5 ms"),
+         f"{ms(b2l['p50_us'] - b2e['p50_us'])} / {ms(b2l['p99_us'] - b2e['p99_us'])}", "", "p99 ≤ 10 ms"),
         ("B3 peak RSS, 1,000 in flight", f"{b3['imagegate_peak_rss_mb']:.0f} MB", f"{b3['litellm_peak_rss_mb']:.0f} MB",
-         f"{b3['imagegate_peak_rss_mb'] / max(b3['litellm_peak_rss_mb'], 1):.2f}×", "≤ 0.2×"),
-        ("B4 GET stored 2K PNG (req/s), vs nginx", f"{b4r['imagegate']['rps']:.0f}", f"nginx {b4r['nginx']['rps']:.0f}",
-         f"{b4r['imagegate']['rps'] / max(b4r['nginx']['rps'], 1):.2f}×", "≥ 0.8×"),
+         f"{b3['imagegate_peak_rss_mb'] / max(b3['litellm_peak_rss_mb'], 1):.2f}×", "≤ 0.15×"),
+        (f"B3b RSS per waiting generation ({b3b['generations']:,} on a 30 s upstream, {b3b['watchers']:,} SSE watchers)",
+         f"{b3b['kb_per_waiting_at_once']:.0f} KB ({b3b['most_waiting_at_once']:,} waiting at once; peak {b3b['peak_rss_mb']:.0f} MB, "
+         f"idle {b3b['idle_rss_mb']:.0f} MB)", "", "", f"≤ 50 KB, 0 errors ({b3b['errors']})"),
+        ("B4 GET stored 2K PNG (req/s), `proxy`, vs nginx", f"{b4r['imagegate']['rps']:.0f}", f"nginx {b4r['nginx']['rps']:.0f}",
+         f"{b4r['imagegate']['rps'] / max(b4r['nginx']['rps'], 1):.2f}×", "(`accel` ≥ 0.9×: see B4 by delivery mode)"),
         ("B5 render+encode 2K, vs `vips` (s)", f"{b5r['2K']['imagegate_s']:.3f}", f"vips {b5r['2K']['vips_s']:.3f}", f"{b5r['2K']['ratio']:.2f}×", "≤ 1.5×"),
         ("B5 render+encode 3K, vs `vips` (s)", f"{b5r['3K']['imagegate_s']:.3f}", f"vips {b5r['3K']['vips_s']:.3f}", f"{b5r['3K']['ratio']:.2f}×", "≤ 1.5×"),
     ]
@@ -346,7 +362,11 @@ def render(r: dict) -> str:
     lines += [
         "",
         f"Books after the runs: audit {'clean' if fb['audit_clean'] and sb['audit_clean'] else 'NOT CLEAN'}; images charged = delivered: "
-        f"{fb['charged_images']} = {fb['delivered_images']} (0 ms runs), {sb['charged_images']} = {sb['delivered_images']} (10 s run).",
+        f"{fb['charged_images']} = {fb['delivered_images']} (0 ms runs), {sb['charged_images']} = {sb['delivered_images']} (10 s run), "
+        f"{b3b['books']['charged_images']} = {b3b['books']['delivered_images']} (B3b, audit {'clean' if b3b['books']['audit_clean'] else 'NOT CLEAN'}).",
+        f"B3b: {b3b['generations']:,} submitted in {b3b['submit_seconds']:.1f} s, at most {b3b['most_waiting_at_once']:,} waiting at once "
+        f"(RSS growth over all {b3b['generations']:,}: {b3b['kb_per_waiting']:.1f} KB each); errors: {b3b['submit_errors']} refused, "
+        f"{b3b['stream_failures']} streams not ending on `completed`, {b3b['not_completed']} generations not completed.",
         f"Errors: B1 ImageGate {ig['errors']}, LiteLLM {ll['errors']}; B3 ImageGate {b3['imagegate_run']['errors']}, LiteLLM {b3['litellm_run']['errors']}.",
     ]
     return "\n".join(lines)
@@ -365,7 +385,7 @@ def write_docs(table: str):
 
 def write_section(name: str, title: str, table: str):
     """Writes `table` under `title` between the markers `<!-- name -->` and `<!-- end-name -->` of docs/benchmarks.md,
-    replacing the previous run's, or before "Where the targets stand" the first time."""
+    replacing the previous run's, or before "The CI guard" the first time."""
     path = os.path.join(ROOT, "docs", "benchmarks.md")
     with open(path) as f:
         text = f.read()
@@ -374,7 +394,7 @@ def write_section(name: str, title: str, table: str):
     if start in text:
         text = text[: text.index(start)] + block + text[text.index(end) + len(end):]
     else:
-        marker = "## Where the targets stand"
+        marker = "## The CI guard"
         text = text.replace(marker, block + "\n\n" + marker, 1) if marker in text else text + "\n" + block + "\n"
     with open(path, "w") as f:
         f.write(text)

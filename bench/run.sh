@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# One command for the benchmarks (`bench/run.sh replicas`: B1 and B2 on PostgreSQL with 1 and 3 replicas behind nginx,
+# One command for the benchmarks (`bench/run.sh all`: every figure of docs/benchmarks.md in one run, bench.py then
+# replicas.py then delivery.py on the same build; `bench/run.sh waiting`: B3b alone, see bench/waiting.py;
+# `bench/run.sh replicas`: B1 and B2 on PostgreSQL with 1 and 3 replicas behind nginx,
 # next to the SQLite process, see bench/replicas.py; `bench/run.sh delivery`: B4 for each output delivery mode against
 # bare nginx and the S3 store's own GET, see bench/delivery.py): installs what they need (wrk, nginx, hyperfine from Debian; LiteLLM's proxy from
 # PyPI into bench/.venv), builds ImageGate in release mode, then runs bench/bench.py, which starts the fal emulator,
@@ -27,6 +29,20 @@ bench/.venv/bin/pip install --quiet --disable-pip-version-check 'litellm[proxy]'
 # (fewer shared objects to load and relocate; see docs/benchmarks.md, B5).
 swift build -c release --product imagegate --static-swift-stdlib
 ulimit -n 65536 2>/dev/null || true
+if [ "${1:-}" = "all" ]; then
+    shift
+    .venv/bin/pip install --quiet --disable-pip-version-check -r e2e/requirements.txt 2>/dev/null || true
+    export BENCH_STAMP="$(date +%Y%m%d-%H%M%S)" # one folder of raw output for the three
+    status=0
+    bench/.venv/bin/python bench/bench.py "$@" || status=1
+    bench/.venv/bin/python bench/replicas.py "$@" || status=1
+    bench/.venv/bin/python bench/delivery.py "$@" || status=1
+    exit $status
+fi
+if [ "${1:-}" = "waiting" ]; then
+    shift
+    exec bench/.venv/bin/python bench/waiting.py "$@"
+fi
 if [ "${1:-}" = "replicas" ]; then
     shift
     exec bench/.venv/bin/python bench/replicas.py "$@"

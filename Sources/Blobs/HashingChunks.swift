@@ -3,26 +3,17 @@ import Foundation
 import NIOCore
 import Synchronization
 
-/// Passes a stream of chunks through unchanged while hashing it, and refuses to go past a size cap: what a store
-/// writes can then be named (an ETag) or checked (a copy's MD5) without a second read.
+/// Passes a stream of chunks through unchanged while hashing it: what a store writes can then be checked (a copy's
+/// MD5) without a second read.
 package final class HashingChunks<Base: AsyncSequence & Sendable, Hash: HashFunction>: AsyncSequence, Sendable
 where Base.Element == ByteBuffer {
     package typealias Element = ByteBuffer
     let base: Base
-    /// At most this many bytes pass; past them `error` is thrown.
-    let limit: (bytes: Int, error: any Error & Sendable)?
     private let state = LockedHasher<Hash>()
 
     /// Hashes every chunk of `base`, however many.
     package init(_ base: Base, hash: Hash.Type) {
         self.base = base
-        self.limit = nil
-    }
-
-    /// Hashes the chunks of `base`, throwing `tooLarge` when they pass `maxBytes`.
-    package init(_ base: Base, hash: Hash.Type, maxBytes: Int, tooLarge: any Error & Sendable) {
-        self.base = base
-        self.limit = (maxBytes, tooLarge)
     }
 
     /// The hash of every chunk passed so far; call once, after the last.
@@ -31,12 +22,9 @@ where Base.Element == ByteBuffer {
     package struct AsyncIterator: AsyncIteratorProtocol {
         var base: Base.AsyncIterator
         let owner: HashingChunks
-        var total = 0
 
         package mutating func next() async throws -> ByteBuffer? {
             guard let chunk = try await self.base.next() else { return nil }
-            self.total += chunk.readableBytes
-            if let limit = self.owner.limit, self.total > limit.bytes { throw limit.error }
             self.owner.state.update(chunk)
             return chunk
         }

@@ -9,6 +9,7 @@ package struct OutputRecord: Sendable, Equatable {
     package let blobKey: String
     package let contentType: String
     package let byteCount: Int64
+    /// A strong validator of its bytes (see `etag(outputID:)`).
     package let etag: String
     package let expiresAt: Int64
     package let deletedAt: Int64?
@@ -32,6 +33,11 @@ package struct OutputRecord: Sendable, Equatable {
         self.expiresAt = expiresAt
         self.deletedAt = deletedAt
     }
+
+    /// The ETag of a new output: its id, quoted. An output's bytes never change under its id (storing an image again,
+    /// after a crash, makes a new output with a new id), so the id is a strong validator, without reading the bytes
+    /// twice to hash them (that hash was 7.6 % of a generation's CPU).
+    package static func etag(outputID: String) -> String { "\"\(outputID)\"" }
 }
 
 /// SQL for the `outputs` table: one row per stored image, kept after the file is deleted so an expired link

@@ -253,7 +253,7 @@ struct GenerationRunner: UsesEngineDependencies, Sendable {
                     blobKey: blobKey,
                     contentType: stored.contentType,
                     byteCount: stored.byteCount,
-                    etag: stored.etag,
+                    etag: OutputRecord.etag(outputID: outputID),
                     // Set at settlement, from the same instant as the generation's `expires_at`.
                     expiresAt: 0,
                     deletedAt: nil

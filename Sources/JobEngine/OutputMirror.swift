@@ -1,6 +1,5 @@
 import AsyncHTTPClient
 import Blobs
-import Crypto
 import Essentials
 import Foundation
 import Generation
@@ -13,8 +12,6 @@ import Providers
 package struct StoredOutput: Sendable, Equatable {
     package let contentType: String
     package let byteCount: Int64
-    /// A strong validator: the first 128 bits of the bytes' SHA-256, quoted.
-    package let etag: String
     package let width: Int?
     package let height: Int?
 }
@@ -56,7 +53,7 @@ package struct OutputMirror: Sendable {
         case .bytes(let bytes, let contentType, let width, let height):
             guard !bytes.isEmpty else { throw MirrorError.empty }
             let count = try await self.blobs.put(key: key, bytes: bytes)
-            return StoredOutput(contentType: contentType, byteCount: count, etag: Self.etag(SHA256.hash(data: bytes)), width: width, height: height)
+            return StoredOutput(contentType: contentType, byteCount: count, width: width, height: height)
         case .remote(let url, _, let width, let height):
             // The upstream billed this image: a blip on the download must not refund it. Transport errors and
             // 408/429/5xx are tried again (a partly written copy is replaced); a 404 is the store's final word.
@@ -75,7 +72,7 @@ package struct OutputMirror: Sendable {
         }
     }
 
-    /// One download of a remote image into the store, hashed and size-checked on the way.
+    /// One download of a remote image into the store, size-checked on the way.
     func download(_ url: String, key: String, width: Int?, height: Int?) async throws -> StoredOutput {
         var request = HTTPClientRequest(url: url)
         request.headers.add(name: "Accept", value: "image/png, image/jpeg, image/webp")
@@ -86,22 +83,11 @@ package struct OutputMirror: Sendable {
             throw MirrorError.wrongContentType(contentType)
         }
         if let length = response.headers.first(name: "content-length").flatMap(Int.init), length > self.maxBytes { throw MirrorError.tooLarge }
-        let hashing = HashingChunks(response.body, hash: SHA256.self, maxBytes: self.maxBytes, tooLarge: MirrorError.tooLarge)
-        let count = try await self.blobs.put(key: key, chunks: hashing)
+        let count = try await self.blobs.put(key: key, chunks: CappedChunks(response.body, maxBytes: self.maxBytes, tooLarge: MirrorError.tooLarge))
         guard count > 0 else {
             try? await self.blobs.delete(key: key)
             throw MirrorError.empty
         }
-        return StoredOutput(
-            contentType: contentType.lowercased(),
-            byteCount: count,
-            etag: Self.etag(hashing.digest()),
-            width: width,
-            height: height
-        )
-    }
-
-    static func etag(_ digest: SHA256.Digest) -> String {
-        "\"" + Hex.string(digest.prefix(16)) + "\""
+        return StoredOutput(contentType: contentType.lowercased(), byteCount: count, width: width, height: height)
     }
 }
