@@ -275,14 +275,17 @@ def assert_books_balance(base: str, key: str, final: dict, credit_micros: int, p
     return delivered
 
 
-def wait_for(url: str, verify=True, timeout: float = 30):
+def wait_for(url: str, verify=True, timeout: float = 30, status: int | None = None):
+    """Waits until `url` answers (with `status`, when given: a server may answer 503 until it is ready)."""
     deadline = time.time() + timeout
     while time.time() < deadline:
         try:
-            requests.get(url, timeout=1, verify=verify)
-            return
+            answer = requests.get(url, timeout=1, verify=verify)
+            if status is None or answer.status_code == status:
+                return
         except requests.RequestException:
-            time.sleep(0.1)
+            pass
+        time.sleep(0.1)
     raise RuntimeError(f"{url} did not come up")
 
 

@@ -50,16 +50,7 @@ def test_the_supplier_alert_fires_when_the_emulator_dies():
     api = f"http://127.0.0.1:{prom_port}"
     try:
         # Prometheus answers /-/ready with 503 until its TSDB is open, and its query API with 503 too: wait for 200.
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                if requests.get(f"{api}/-/ready", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            time.sleep(0.2)
-        else:
-            raise AssertionError("Prometheus never became ready")
+        wait_for(f"{api}/-/ready", timeout=60, status=200)
         # Scraped and healthy first: the target is up and the upstream reachable, and no supplier alert.
         deadline = time.time() + 60
         while time.time() < deadline:

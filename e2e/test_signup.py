@@ -17,7 +17,7 @@ from aiosmtpd.controller import Controller
 from playwright.sync_api import expect
 from test_payments import SECRET
 from test_web import SCREENSHOTS as SHOTS
-from test_web import browser, page  # noqa: F401 (fixtures)
+from test_web import browser, page, serious_violations  # noqa: F401 (fixtures)
 
 from conftest import Process, free_port, micros, wait_for
 
@@ -155,6 +155,22 @@ def test_a_newcomer_signs_up_pays_by_card_and_generates_in_the_browser(site, pag
     expect(page.locator("#payments tbody tr")).to_have_count(1)
     expect(page.locator("#ledger tbody")).to_contain_text("Card top-up")
     page.screenshot(path=f"{SHOTS}/account-signed-in-desktop.png", full_page=True)
+    # The payment's receipt: the amount, when it was paid, Stripe's payment; printable.
+    page.locator("#payments").get_by_role("button", name=re.compile(r"^Receipt for \$10\.00 paid ")).click()
+    receipt = page.get_by_role("dialog", name="Receipt")
+    expect(receipt).to_be_visible()
+    expect(receipt.locator("dl")).to_contain_text("$10.00")
+    expect(receipt.locator("dl")).to_contain_text("Card, through Stripe")
+    expect(receipt.locator("dl code").first).to_have_text(re.compile(r"^pi_"))
+    assert serious_violations(page) == []
+    page.screenshot(path=f"{SHOTS}/account-receipt-desktop.png")
+    page.emulate_media(media="print")  # printed, the receipt stands alone: the page around it is hidden
+    expect(page.locator("#payments-heading")).to_be_hidden()
+    expect(page.locator("#receipt-lines")).to_be_visible()
+    page.screenshot(path=f"{SHOTS}/account-receipt-print.png")
+    page.emulate_media(media="screen")
+    receipt.get_by_role("button", name="Close").click()
+    expect(receipt).to_be_hidden()
     # Generate in the playground with the new key.
     page.get_by_role("link", name="Playground").click()
     page.get_by_label("API key", exact=True).fill(key)

@@ -24,6 +24,16 @@ struct HotPathFixture: Sendable {
     let service: GenerationService
     let accountID: String
     let logger: Logger
+    /// A generation held, claimed and settled by `completeOne()`, for the benchmarks that read one.
+    private(set) var completed: GenerationRecord?
+
+    /// The completed generation, or an error when the benchmark's setup completed none.
+    var completedRecord: GenerationRecord {
+        get throws {
+            guard let completed else { throw FixtureError(message: "this benchmark's setup completed no generation") }
+            return completed
+        }
+    }
 
     /// The body of the product page's quickstart request: what the validator and the hold see most.
     static let quickstartBody = Array(#"{"model":"seedream-5-lite","prompt":"a lighthouse at dusk, oil painting","num_images":1}"#.utf8)
@@ -54,7 +64,8 @@ struct HotPathFixture: Sendable {
             engine: engine,
             service: GenerationService(engine.generation),
             accountID: account.id,
-            logger: logger
+            logger: logger,
+            completed: nil
         )
     }
 
@@ -80,6 +91,13 @@ struct HotPathFixture: Sendable {
         return settled
     }
 
+    /// Holds, claims and settles one generation with one delivered image, and keeps it as `completed`.
+    mutating func completeOne() async throws {
+        let owner = Identifier.make("run")
+        let claimed = try await self.claim(try await self.submit(), owner: owner)
+        self.completed = try await self.settle(claimed, delivered: [Self.delivered(for: claimed)], owner: owner)
+    }
+
     /// One delivered 2K PNG of `record`, as a run hands it to the settlement.
     static func delivered(for record: GenerationRecord) -> Settlement.Delivered {
         let outputID = Identifier.make("out")
@@ -90,7 +108,7 @@ struct HotPathFixture: Sendable {
             blobKey: "outputs/\(outputID).png",
             contentType: "image/png",
             byteCount: 860_000,
-            etag: "\"\(outputID)\"",
+            etag: OutputRecord.etag(outputID: outputID),
             expiresAt: 0
         )
         return (image, output)

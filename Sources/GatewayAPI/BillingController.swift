@@ -39,7 +39,9 @@ struct BillingController {
         let amountUsd: MicroUSD
         let checkoutUrl: String?
         let createdAt: String
-        /// Stripe's payment (its receipt is in the Stripe receipt mail and the Stripe dashboard).
+        /// When the payment was credited: the receipt's date.
+        let paidAt: String?
+        /// Stripe's payment (`pi_…`), printed on the receipt.
         let paymentReference: String?
         /// What a refund or a dispute took back.
         let takenBackUsd: MicroUSD
@@ -52,6 +54,7 @@ struct BillingController {
             self.amountUsd = order.amount
             self.checkoutUrl = order.status == .pending ? order.checkoutURL : nil
             self.createdAt = Timestamp.iso8601(order.createdAt)
+            self.paidAt = order.paidAt.map(Timestamp.iso8601)
         }
     }
 

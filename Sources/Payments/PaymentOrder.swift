@@ -28,6 +28,8 @@ package struct PaymentOrder: Sendable, Equatable, Encodable {
     /// Why the operator should look at it (a refund, a dispute, a mismatch); nil when nothing happened.
     package let flag: String?
     package let createdAt: Int64
+    /// When the payment was credited (nil until then).
+    package let paidAt: Int64?
 
     /// The newest orders of every account.
     package static func recent(limit: Int, on database: any Database) async throws -> [PaymentOrder] {
@@ -59,5 +61,6 @@ package struct PaymentOrder: Sendable, Equatable, Encodable {
         self.takenBack = MicroUSD(micros: try row.decode(column: "taken_back_micros", as: Int64.self))
         self.flag = try row.decode(column: "flag", as: String?.self)
         self.createdAt = try row.decode(column: "created_at", as: Int64.self)
+        self.paidAt = try row.decode(column: "paid_at", as: Int64?.self)
     }
 }

@@ -86,7 +86,10 @@ export async function loadPayments(secret) {
     el("td", { class: "number" }, usd(micros(order.amount_usd))),
     el("td", {}, STATUSES[order.status] ?? order.status),
     el("td", {}, order.payment_reference ? el("code", {}, order.payment_reference) : "—"),
-    el("td", { class: "number" }, micros(order.taken_back_usd) > 0 ? usd(micros(order.taken_back_usd)) : "—"))));
+    el("td", { class: "number" }, micros(order.taken_back_usd) > 0 ? usd(micros(order.taken_back_usd)) : "—"),
+    el("td", {}, order.status === "paid"
+      ? el("button", { type: "button", class: "secondary", "aria-label": `Receipt for ${usd(micros(order.amount_usd))} paid ${when(order.paid_at)}`, onclick: () => showReceipt(order) }, "Receipt")
+      : "—"))));
   labelCells(table);
   const returned = new URLSearchParams(location.search).get("payment");
   const order = data.data.find((row) => row.order_id === returned);
@@ -96,6 +99,23 @@ export async function loadPayments(secret) {
       : "Waiting for Stripe to confirm the payment; this page updates when it does.";
   }
   return order?.status;
+}
+
+/** A paid order's receipt, in a dialog the person can print (the page around it is hidden in print). */
+function showReceipt(order) {
+  const line = (term, value) => [el("dt", {}, term), el("dd", {}, value)];
+  const taken = micros(order.taken_back_usd);
+  $("receipt-lines").replaceChildren(
+    ...line("From", `ImageGate, ${location.host}`),
+    ...line("Paid", when(order.paid_at)),
+    ...line("Amount", usd(micros(order.amount_usd))),
+    ...line("For", "Account credit (pay-as-you-go)"),
+    ...line("Paid by", "Card, through Stripe"),
+    ...line("Stripe payment", el("code", {}, order.payment_reference ?? "—")),
+    ...line("Order", el("code", {}, order.order_id)),
+    ...(taken > 0 ? line("Refunded or disputed since", usd(taken)) : []));
+  $("receipt-print").onclick = () => print();
+  $("receipt").showModal();
 }
 
 /** Downloads the whole ledger as CSV (fetched, so a typed key goes in the header and never in a link). */
