@@ -159,22 +159,38 @@ def test_an_amount_that_is_not_the_orders_is_flagged_and_not_credited(payments):
     requests.post(f"{payments.fake}/_emulator/sessions/{session_id(order)}/complete?amount_total=100", timeout=30).raise_for_status()
     assert payments.balance() == before
     assert payments.order(order["order_id"])["status"] == "mismatch"
+    admin = {"Authorization": f"Bearer {ADMIN}"}
+    listed = requests.get(f"{payments.base}/admin/v1/payments", headers=admin, timeout=10).json()["data"]
+    assert next(o for o in listed if o["order_id"] == order["order_id"])["flag"], "the operator is told"
+    # Stripe refunds the odd payment: acknowledged (not 409, which would have Stripe resend it for days), nothing taken.
+    refund = requests.post(f"{payments.fake}/_emulator/sessions/{session_id(order)}/refund?amount=100&deliver=0", timeout=30).json()["events"][0]
+    assert payments.resend(refund) == 200
+    assert payments.balance() == before and payments.order(order["order_id"])["status"] == "mismatch"
+    listed = requests.get(f"{payments.base}/admin/v1/payments", headers=admin, timeout=10).json()["data"]
+    assert "never credited" in next(o for o in listed if o["order_id"] == order["order_id"])["flag"]
     payments.stop_and_audit()
 
 
 def test_a_refund_after_half_the_credit_was_spent_takes_back_the_unspent_half(payments):
     key = payments.new_account("refunded-customer")
-    order = payments.checkout("0.04", key=key)
+    order = payments.checkout("0.28", key=key)
     requests.post(f"{payments.fake}/pay/{session_id(order)}", allow_redirects=False, timeout=30).raise_for_status()
-    assert payments.balance(key) == 40_000
-    spent = requests.post(f"{payments.base}/v1/generate", headers=payments.headers(key), timeout=120,
-                          json={"model": "seedream-5-lite", "prompt": "a receipt", "num_images": 1})
-    assert spent.status_code == 200 and spent.json()["status"] == "completed", spent.text
-    assert payments.balance(key) == 40_000 - 14_000
-    requests.post(f"{payments.fake}/_emulator/sessions/{session_id(order)}/refund?amount=4", timeout=30).raise_for_status()
-    assert payments.balance(key) == 0, "the unspent $0.026 taken back; the spent $0.014 is the operator's loss"
+    assert payments.balance(key) == 280_000
+    # Half of it spent: ten images at $0.014.
+    for count in (5, 5):
+        spent = requests.post(f"{payments.base}/v1/generate", headers=payments.headers(key), timeout=120,
+                              json={"model": "seedream-5-lite", "prompt": "a receipt", "num_images": count})
+        assert spent.status_code == 200 and spent.json()["status"] == "completed", spent.text
+    assert payments.balance(key) == 140_000
+    # The whole payment refunded to the card: the unspent half is taken back; the spent half is the operator's loss.
+    requests.post(f"{payments.fake}/_emulator/sessions/{session_id(order)}/refund?amount=28", timeout=30).raise_for_status()
+    assert payments.balance(key) == 0
     rows = requests.get(f"{payments.base}/v1/account", headers=payments.headers(key), timeout=10).json()["ledger"]
-    assert [row["kind"] for row in rows if row["kind"] in ("topup", "debit")] == ["debit", "topup"], rows
+    debits = [row for row in rows if row["kind"] == "debit"]
+    assert len(debits) == 1 and abs(micros(debits[0]["amount_usd"])) == 140_000, rows
+    listed = requests.get(f"{payments.base}/admin/v1/payments", headers={"Authorization": f"Bearer {ADMIN}"}, timeout=10).json()["data"]
+    flag = next(o for o in listed if o["order_id"] == order["order_id"])["flag"]
+    assert flag == "refunded: $0.28 returned to the card, $0.14 of it taken back", flag
     payments.stop_and_audit()
 
 
@@ -219,10 +235,14 @@ def test_the_operator_sees_payments_and_cash_and_can_disable_an_account(payments
     assert enabled.status_code == 200 and enabled.json()["disabled"] is False
     assert payments.balance(key) == 30_000, "the money was kept"
 
+    served = requests.get(f"{payments.base}/admin/v1/cash", headers=admin, timeout=10)
+    assert served.status_code == 200, served.text
+
     payments.server.stop()
     shown = subprocess.run([BINARY, "payments", "--data-dir", payments.data], capture_output=True, text=True, timeout=60)
     assert shown.returncode == 0 and order["order_id"] in shown.stdout and "refunded" in shown.stdout, shown.stdout + shown.stderr
     usage = subprocess.run([BINARY, "usage", "--json", "--data-dir", payments.data], capture_output=True, text=True, timeout=60)
     cash = json.loads(usage.stdout)["cash"]
     assert micros(cash["card_topups_usd"]) == 40_000 and micros(cash["taken_back_usd"]) == 10_000, cash
+    assert served.json() == cash, "the admin API's cash is the usage report's"
     payments.stop_and_audit()

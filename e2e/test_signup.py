@@ -173,6 +173,8 @@ def test_a_newcomer_signs_up_pays_by_card_and_generates_in_the_browser(site, pag
     expect(receipt).to_be_hidden()
     # Generate in the playground with the new key.
     page.get_by_role("link", name="Playground").click()
+    page.wait_for_url(re.compile(r"/playground$"))
+    page.wait_for_load_state("load")  # the page's module script listens for the key only once it has run
     page.get_by_label("API key", exact=True).fill(key)
     page.get_by_label("API key", exact=True).dispatch_event("change")
     expect(page.locator("#key-status")).to_contain_text("Balance: $10.00 available")
@@ -287,7 +289,7 @@ def test_sessions_live_in_the_database_and_end_at_a_password_reset(tmp_path, sit
     assert again.status_code == 400
 
 
-def test_invite_only_sign_up_takes_one_person_per_code_and_the_operator_sees_them(tmp_path):
+def test_invite_only_sign_up_takes_one_person_per_code_and_the_operator_sees_them(tmp_path, page):
     site = Site(tmp_path, "--signup", "invite")
     try:
         form = {"email": "invited@example.com", "password": PASSWORD}
@@ -305,6 +307,25 @@ def test_invite_only_sign_up_takes_one_person_per_code_and_the_operator_sees_the
         users = site.admin("GET", "/users").json()["data"]
         assert [(user["email"], user["verified_at"]) for user in users] == [("invited@example.com", None)]
         assert site.admin("GET", "/invites").json()["data"][0]["used_by"] == "invited@example.com"
+        assert users[0]["payment_flag"] is None
+        # The operator disables the person's account from the admin page (its session is refused), then enables it.
+        person = requests.Session()
+        person.cookies.update(joined.cookies)
+        assert person.get(f"{site.base}/v1/account", timeout=30).status_code == 200
+        page.goto(site.base + "/admin")
+        page.get_by_label("Admin token", exact=True).fill(ADMIN)
+        page.get_by_label("Admin token", exact=True).dispatch_event("change")
+        row = page.locator("#users tbody tr", has_text="invited@example.com")
+        expect(row).to_contain_text("active")
+        page.once("dialog", lambda dialog: dialog.accept())
+        row.get_by_role("button", name="Disable invited@example.com").click()
+        expect(row).to_contain_text("disabled")
+        refused = person.get(f"{site.base}/v1/account", timeout=30)
+        assert refused.status_code == 403 and refused.json()["code"] == "account_disabled", refused.text
+        page.screenshot(path=f"{SHOTS}/admin-people-desktop.png", full_page=True)
+        row.get_by_role("button", name="Enable invited@example.com").click()
+        expect(row).to_contain_text("active")
+        assert person.get(f"{site.base}/v1/account", timeout=30).status_code == 200
     finally:
         site.stop()
         site.sink.stop()

@@ -82,6 +82,11 @@ package struct Operations: Sendable {
         try await UsageReport.daily(accountID: accountID, on: self.database)
     }
 
+    /// Cash received by card beside what customers spent and what the suppliers bill, over all time.
+    package func cash() async throws -> UsageReport.Cash {
+        try await UsageReport.cash(on: self.database)
+    }
+
     /// Revenue against upstream cost, by model (and by day with `byDay`).
     package func margins(_ grouping: UsageReport.MarginGrouping = .init()) async throws -> [UsageReport.Margin] {
         try await UsageReport.margins(grouping, on: self.database)
@@ -100,6 +105,11 @@ package struct Operations: Sendable {
     /// Card top-up orders, newest first.
     package func payments(limit: Int) async throws -> [PaymentOrder] {
         try await PaymentOrder.recent(limit: limit, on: self.database)
+    }
+
+    /// The accounts a card payment flagged (refund, dispute, mismatch), each with its newest order's flag.
+    package func paymentFlags() async throws -> [String: String] {
+        try await PaymentOrder.flags(on: self.database)
     }
 
     /// One generation as the operator reads it, with every attempt (nil: no such generation).

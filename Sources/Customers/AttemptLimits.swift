@@ -15,6 +15,8 @@ package struct AttemptLimit: Sendable {
     package static let signInPerAddress = AttemptLimit(name: "signin-ip", attempts: 30, windowMillis: 15 * 60_000)
     /// Ten sign-ups per hour from one address.
     package static let signUpPerAddress = AttemptLimit(name: "signup-ip", attempts: 10, windowMillis: 60 * 60_000)
+    /// Five sign-up attempts per hour for one email, from wherever they come (each one that succeeds mails it).
+    package static let signUpPerEmail = AttemptLimit(name: "signup-email", attempts: 5, windowMillis: 60 * 60_000)
     /// Five mails (verification, reset) per hour to one email, so the form cannot be used to flood a mailbox.
     package static let mailsPerEmail = AttemptLimit(name: "mail-email", attempts: 5, windowMillis: 60 * 60_000)
 

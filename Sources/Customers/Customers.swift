@@ -43,6 +43,7 @@ package struct Customers: Sendable {
             throw CustomerError(.badInvite, field: "invite", "Sign-up on this server needs an invite code from its operator.")
         }
         try await self.count(.signUpPerAddress, address)
+        try await self.count(.signUpPerEmail, email.key)
         let hash = try await self.passwords.hash(password)
         let userID = Identifier.make("user")
         let accountID = Identifier.make("acct")

@@ -1,3 +1,4 @@
+import Accounts
 import Customers
 import Essentials
 import Hummingbird
@@ -14,8 +15,10 @@ extension AdminController {
         let verifiedAt: String?
         let createdAt: String
         let disabled: Bool
+        /// Why the operator should look at the account's card payments (its newest flagged order), if anything.
+        let paymentFlag: String?
 
-        init(_ user: UserSummary) {
+        init(_ user: UserSummary, paymentFlag: String?) {
             self.id = user.id
             self.email = user.email
             self.account = user.accountName
@@ -23,6 +26,7 @@ extension AdminController {
             self.verifiedAt = user.verifiedAt.map(Timestamp.iso8601)
             self.createdAt = Timestamp.iso8601(user.createdAt)
             self.disabled = user.accountDisabled
+            self.paymentFlag = paymentFlag
         }
     }
 
@@ -50,7 +54,8 @@ extension AdminController {
     }
 
     @Sendable func users(_ request: Request, context: AdminRequestContext) async throws -> Response {
-        try JSONResponse.make(List(data: try await self.customers.users().map(UserBody.init)))
+        let flags = try await self.operations.paymentFlags()
+        return try JSONResponse.make(List(data: try await self.customers.users().map { UserBody($0, paymentFlag: flags[$0.accountID]) }))
     }
 
     @Sendable func invites(_ request: Request, context: AdminRequestContext) async throws -> Response {

@@ -33,6 +33,7 @@ struct AdminController {
         group.delete("keys/:prefix", use: self.revokeKey)
         group.patch("keys/:prefix", use: self.updateKey)
         group.get("usage", use: self.usage)
+        group.get("cash", use: self.cash)
         group.get("margin", use: self.margin)
         group.get("routes", use: self.listRoutes)
         group.get("generations/:id", use: self.generation)
@@ -267,6 +268,10 @@ struct AdminController {
             accountID = account.id
         }
         return try JSONResponse.make(List(data: try await self.operations.usage(accountID: accountID)))
+    }
+
+    @Sendable func cash(_ request: Request, context: AdminRequestContext) async throws -> Response {
+        try JSONResponse.make(try await self.operations.cash())
     }
 
     @Sendable func margin(_ request: Request, context: AdminRequestContext) async throws -> Response {

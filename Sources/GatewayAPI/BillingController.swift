@@ -43,7 +43,7 @@ struct BillingController {
         let paidAt: String?
         /// Stripe's payment (`pi_…`), printed on the receipt.
         let paymentReference: String?
-        /// What a refund or a dispute took back.
+        /// What refunds and disputes returned to the card (the balance gave back what was unspent of it).
         let takenBackUsd: MicroUSD
 
         init(_ order: PaymentOrder) {

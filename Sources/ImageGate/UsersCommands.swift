@@ -3,6 +3,7 @@ import Customers
 import Essentials
 import ImageGateApp
 import Logging
+import Payments
 
 extension Customers {
     /// The use cases for an operator command: no mail (commands send none) and the default settings (only invites'
@@ -23,13 +24,15 @@ struct UsersCommand: AsyncParsableCommand {
     @OptionGroup var data: DataOptions
 
     func run() async throws {
-        let users = try await withEnvironment(self.data, readOnly: true) { try await Customers.forOperator($0).users() }
+        let (users, flags) = try await withEnvironment(self.data, readOnly: true) { env in
+            (try await Customers.forOperator(env).users(), try await PaymentOrder.flags(on: env.database))
+        }
         printTable(
-            ["EMAIL", "ACCOUNT", "VERIFIED", "CREATED", "DISABLED"],
+            ["EMAIL", "ACCOUNT", "VERIFIED", "CREATED", "DISABLED", "PAYMENT FLAG"],
             users.map {
                 [
                     $0.email, $0.accountName, $0.verifiedAt.map(Timestamp.iso8601) ?? "no", Timestamp.iso8601($0.createdAt),
-                    $0.accountDisabled ? "yes" : "",
+                    $0.accountDisabled ? "yes" : "", flags[$0.accountID] ?? "",
                 ]
             }
         )

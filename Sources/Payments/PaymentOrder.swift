@@ -40,6 +40,21 @@ package struct PaymentOrder: Sendable, Equatable, Encodable {
         }
     }
 
+    /// The accounts with a flagged order (a refund, a dispute, a mismatch), each with its newest order's flag: what
+    /// the operator's list of people shows beside each account.
+    package static func flags(on database: any Database) async throws -> [String: String] {
+        try await database.read { sql in
+            let rows = try await sql.raw(
+                "SELECT account_id, flag FROM payment_orders WHERE flag IS NOT NULL ORDER BY created_at ASC, id ASC"
+            ).all()
+            var flags: [String: String] = [:]
+            for row in rows {
+                flags[try row.decode(column: "account_id", as: String.self)] = try row.decode(column: "flag", as: String.self)
+            }
+            return flags
+        }
+    }
+
     /// The account's orders, newest first.
     package static func recent(accountID: String, limit: Int, on database: any Database) async throws -> [PaymentOrder] {
         try await database.read { sql in

@@ -214,20 +214,27 @@ package struct TopUps: Sendable {
         guard
             let payment,
             let row = try await sql.raw(
-                "UPDATE payment_orders SET status = status WHERE payment_reference = \(bind: payment) AND status = 'paid' RETURNING *"
+                """
+                UPDATE payment_orders SET status = status
+                WHERE payment_reference = \(bind: payment) AND status IN ('paid', 'mismatch') RETURNING *
+                """
             ).first()
         else { throw PaymentError(.notYet, "No paid order for this payment yet.") }
         let order = try PaymentOrder(row: row)
         let returned = min(cumulativeCents * 10_000, order.amount.micros)
         let owed = returned - order.takenBack.micros
+        // A mismatched payment was never credited: there is nothing to take back, only the flag to update (answering
+        // "not yet" would have Stripe resend the event for days).
+        let credited = order.status == .paid
         let taken =
-            owed > 0
+            owed > 0 && credited
             ? try await Ledger.takeBack(upTo: MicroUSD(micros: owed), account: order.accountID, note: "\(flag) card top-up \(order.id)", on: sql)
             : .zero
+        let outcome = credited ? "\(taken.formatted) of it taken back" : "never credited (amount mismatch)"
         try await sql.raw(
             """
             UPDATE payment_orders SET taken_back_micros = taken_back_micros + \(bind: max(owed, 0)),
-                flag = \(bind: "\(flag): \(MicroUSD(micros: returned).formatted) returned to the card, \(taken.formatted) of it taken back")
+                flag = \(bind: "\(flag): \(MicroUSD(micros: returned).formatted) returned to the card, \(outcome)")
             WHERE id = \(bind: order.id)
             """
         ).run()

@@ -60,6 +60,18 @@ import Testing
         }
     }
 
+    /// Runs `attempt`, which must be refused with a `CustomerError` of `code`; `what` names it when it is not.
+    static func expectRefused(_ code: CustomerError.Code, _ what: String, _ attempt: () async throws -> Void) async {
+        do {
+            try await attempt()
+            Issue.record("\(what) was let through")
+        } catch let error as CustomerError {
+            #expect(error.code == code, "\(what)")
+        } catch {
+            Issue.record("\(what) failed with \(error)")
+        }
+    }
+
     static func balance(_ database: any Database, _ accountID: String) async throws -> MicroUSD {
         try #require(try await AccountStore(database: database).get(id: accountID)).balance
     }
@@ -161,6 +173,36 @@ import Testing
         }
     }
 
+    @Test func signUpsAndSignInsAreLimitedPerAddressAndSignUpsPerEmail() async throws {
+        try await Self.withCustomers { customers, _, _ in
+            // One address making many accounts.
+            for index in 0..<AttemptLimit.signUpPerAddress.attempts {
+                _ = try await customers.signUp(email: "many\(index)@example.com", password: "correct horse", invite: nil, address: "10.1.1.1")
+            }
+            await Self.expectRefused(.tooMany, "the address's 11th sign-up") {
+                _ = try await customers.signUp(email: "one-more@example.com", password: "correct horse", invite: nil, address: "10.1.1.1")
+            }
+            // One email tried from many addresses (each try of a taken email is counted too).
+            for index in 0..<AttemptLimit.signUpPerEmail.attempts {
+                await #expect(throws: CustomerError.self) {
+                    _ = try await customers.signUp(email: "many0@example.com", password: "correct horse", invite: nil, address: "10.2.0.\(index)")
+                }
+            }
+            await Self.expectRefused(.tooMany, "the sixth sign-up for one email") {
+                _ = try await customers.signUp(email: "many0@example.com", password: "correct horse", invite: nil, address: "10.3.0.1")
+            }
+            // One address guessing across many emails.
+            for index in 0..<AttemptLimit.signInPerAddress.attempts {
+                await #expect(throws: CustomerError.badCredentials) {
+                    _ = try await customers.signIn(email: "guess\(index)@example.com", password: "wrong horse!", address: "10.4.4.4", replacing: nil)
+                }
+            }
+            await Self.expectRefused(.tooMany, "the address's 31st sign-in") {
+                _ = try await customers.signIn(email: "many1@example.com", password: "correct horse", address: "10.4.4.4", replacing: nil)
+            }
+        }
+    }
+
     @Test func passwordResetEndsEverySessionAndAnUnknownEmailMailsNothing() async throws {
         try await Self.withCustomers { customers, mailbox, _ in
             let session = try await customers.signUp(email: "fi@example.com", password: "correct horse", invite: nil, address: "a")
@@ -187,11 +229,8 @@ import Testing
                 _ = try await customers.signUp(email: "gus@example.com", password: "correct horse", invite: nil, address: "a")
             }
             _ = try await customers.signUp(email: "gus@example.com", password: "correct horse", invite: code, address: "a")
-            do {
+            await Self.expectRefused(.badInvite, "a second use of one invite code") {
                 _ = try await customers.signUp(email: "hal@example.com", password: "correct horse", invite: code, address: "a")
-                Issue.record("an invite code was used twice")
-            } catch let error as CustomerError {
-                #expect(error.code == .badInvite)
             }
             // The refused sign-up left nothing behind: one user, one account.
             let users = try await customers.users()
@@ -204,11 +243,8 @@ import Testing
     @Test func closedSignupTakesNobody() async throws {
         try await Self.withCustomers(signup: .closed) { customers, _, _ in
             #expect(!customers.signupAvailable)
-            do {
+            await Self.expectRefused(.signupClosed, "a sign-up on a closed server") {
                 _ = try await customers.signUp(email: "ivy@example.com", password: "correct horse", invite: nil, address: "a")
-                Issue.record("a closed server took a sign-up")
-            } catch let error as CustomerError {
-                #expect(error.code == .signupClosed)
             }
         }
     }

@@ -113,4 +113,27 @@ import Testing
             #expect(state.takenBack.micros == 4_000_000 && state.flag?.hasPrefix("refunded") == true)
         }
     }
+
+    @Test func aDelayedPaymentIsCreditedWhenItSucceedsAndADisputeFlagsTheAccount() async throws {
+        try await Self.withTopUps { topUps, database, account in
+            let order = try await Self.order(database, account: account, cents: 500, session: "cs_test_3")
+            let session = { (status: String) in
+                #"{"id":"cs_test_3","payment_status":"\#(status)","amount_total":500,"currency":"usd","client_reference_id":"\#(order)","payment_intent":"pi_3"}"#
+            }
+            // A bank debit completes the session unpaid: nothing yet; the money's arrival credits it.
+            let completed = Self.event("evt_completed3", type: "checkout.session.completed", object: session("unpaid"))
+            #expect(try await Self.deliver(topUps, completed) == .pending)
+            #expect(try await Self.available(database, account) == 0)
+            let succeeded = Self.event("evt_succeeded3", type: "checkout.session.async_payment_succeeded", object: session("paid"))
+            #expect(try await Self.deliver(topUps, succeeded) == .credited)
+            #expect(try await Self.available(database, account) == 5_000_000)
+            #expect(try await PaymentOrder.flags(on: database).isEmpty)
+            // A dispute for the whole payment: what is unspent goes back, and the account is flagged for the operator.
+            let dispute = #"{"id":"dp_3","object":"dispute","payment_intent":"pi_3","amount":500}"#
+            #expect(try await Self.deliver(topUps, Self.event("evt_dispute3", type: "charge.dispute.created", object: dispute)) == .takenBack)
+            #expect(try await Self.available(database, account) == 0)
+            let flag = try #require(try await PaymentOrder.flags(on: database)[account])
+            #expect(flag.hasPrefix("disputed: $5.00 returned to the card"))
+        }
+    }
 }

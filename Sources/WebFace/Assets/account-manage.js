@@ -88,7 +88,7 @@ export async function loadPayments(secret) {
     el("td", {}, order.payment_reference ? el("code", {}, order.payment_reference) : "—"),
     el("td", { class: "number" }, micros(order.taken_back_usd) > 0 ? usd(micros(order.taken_back_usd)) : "—"),
     el("td", {}, order.status === "paid"
-      ? el("button", { type: "button", class: "secondary", "aria-label": `Receipt for ${usd(micros(order.amount_usd))} paid ${when(order.paid_at)}`, onclick: () => showReceipt(order) }, "Receipt")
+      ? el("button", { type: "button", class: "secondary small", "aria-label": `Receipt for ${usd(micros(order.amount_usd))} paid ${when(order.paid_at)}`, onclick: () => showReceipt(order) }, "Receipt")
       : "—"))));
   labelCells(table);
   const returned = new URLSearchParams(location.search).get("payment");

@@ -79,6 +79,12 @@ async function loadKeys(accounts) {
 }
 
 async function loadUsage() {
+  const cash = (await admin("/cash")).data;
+  $("cash-topups").textContent = usd(micros(cash.card_topups_usd));
+  $("cash-taken-back").textContent = usd(micros(cash.taken_back_usd));
+  $("cash-credits").textContent = usd(micros(cash.operator_credits_usd));
+  $("cash-spent").textContent = usd(micros(cash.spent_usd));
+  $("cash-upstream").textContent = usd(micros(cash.upstream_cost_usd));
   const margins = (await admin("/margin?by=day")).data.data;
   const days = new Map();
   for (const row of margins) {
@@ -132,6 +138,18 @@ async function loadRoutes() {
     `Sold below cost: ${below.map((route) => `${route.model} on ${route.route} costs ${usd(route.cost_per_image_micros)} per image, sold at ${usd(route.price_per_image_micros)}`).join("; ")}. Mark a route "promotion": true in the catalog if this is meant.`;
 }
 
+/** Disables a person's account (its keys answer 403 account_disabled, its money is kept) or enables it again. */
+async function setDisabled(user, accounts) {
+  const action = user.disabled ? "enable" : "disable";
+  if (!user.disabled && !confirm(`Disable ${user.email}'s account? Its keys stop working; its balance is kept.`)) return;
+  try {
+    await admin(`/accounts/${encodeURIComponent(user.account)}/${action}`, { method: "POST" });
+    await loadCustomers(accounts);
+  } catch (error) {
+    $("users").before(el("p", { class: "error", role: "alert" }, explainAdmin(error)));
+  }
+}
+
 /** People who signed up, and card payments with what refunds and disputes took back (flags first). */
 async function loadCustomers(accounts) {
   const names = new Map(accounts.map((account) => [account.id, account.name]));
@@ -142,8 +160,12 @@ async function loadCustomers(accounts) {
       el("td", {}, user.account),
       el("td", {}, user.verified_at ? when(user.verified_at) : "not yet"),
       el("td", {}, when(user.created_at)),
-      el("td", {}, user.disabled ? "disabled" : "active"))));
-  if (users.length === 0) $("users").tBodies[0].append(el("tr", {}, el("td", { colspan: 5 }, "Nobody has signed up.")));
+      el("td", {}, user.payment_flag ?? "—"),
+      el("td", {}, user.disabled ? "disabled " : "active ", el("button", {
+        type: "button", class: "secondary small", "aria-label": `${user.disabled ? "Enable" : "Disable"} ${user.email}`,
+        onclick: () => setDisabled(user, accounts),
+      }, user.disabled ? "Enable" : "Disable")))));
+  if (users.length === 0) $("users").tBodies[0].append(el("tr", {}, el("td", { colspan: 6 }, "Nobody has signed up.")));
   labelCells($("users"));
   const payments = (await admin("/payments")).data.data;
   $("payments").tBodies[0].replaceChildren(...payments.map((order) =>
