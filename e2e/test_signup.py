@@ -137,13 +137,33 @@ def test_a_newcomer_signs_up_pays_by_card_and_generates_in_the_browser(site, pag
     expect(page.locator("#balance")).to_have_text("$0.00")
     expect(page.locator("#keys tbody")).to_have_text("No keys yet: create one above.")
     # A key, shown once.
-    page.get_by_label("Label", exact=True).fill("laptop")
+    page.locator("#new-key").get_by_label("Label", exact=True).fill("laptop")
     page.get_by_role("button", name="Create key").click()
     secret = page.locator("#new-secret-value")
     expect(secret).to_have_text(re.compile(r"^ig_[A-Za-z0-9_-]{43}$"))
     key = secret.inner_text()
     expect(page.locator("#keys tbody tr")).to_have_count(1)
     page.screenshot(path=f"{SHOTS}/account-new-key-desktop.png", full_page=True)
+    # Relabel it and give it a daily limit, then take the limit off again; a key cannot edit keys.
+    page.get_by_role("button", name="Edit key laptop").click()
+    editor = page.get_by_role("dialog", name="Edit key")
+    editor.get_by_label("Label", exact=True).fill("laptop (home)")
+    editor.get_by_label("Daily limit (USD, optional)", exact=True).fill("1.50")
+    page.screenshot(path=f"{SHOTS}/account-edit-key-desktop.png")
+    editor.get_by_role("button", name="Save").click()
+    expect(editor).to_be_hidden()
+    row = page.locator("#keys tbody tr").first
+    expect(row).to_contain_text("laptop (home)")
+    expect(row).to_contain_text("$1.50")
+    page.get_by_role("button", name="Edit key laptop (home)").click()
+    editor.get_by_label("Daily limit (USD, optional)", exact=True).fill("")
+    editor.get_by_role("button", name="Save").click()
+    expect(row).to_contain_text("none")
+    session = next(c["value"] for c in page.context.cookies() if c["name"] == "imagegate_session")
+    listed = requests.get(f"{base}/v1/keys", cookies={"imagegate_session": session}, timeout=30).json()["data"]
+    assert [(k["label"], k["daily_limit_usd"]) for k in listed] == [("laptop (home)", None)], listed
+    by_key = requests.patch(f"{base}/v1/keys/{listed[0]['id']}", headers={"Authorization": f"Bearer {key}"}, json={"label": "x"}, timeout=30)
+    assert by_key.status_code == 403 and by_key.json()["code"] == "session_required", by_key.text
     # $10 by card on the fake Stripe's page, back to the account page with exactly $10.00.
     page.get_by_label("Amount (USD)", exact=True).fill("10.00")
     page.get_by_role("button", name="Add credit").click()

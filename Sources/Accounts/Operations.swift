@@ -56,6 +56,11 @@ package struct Operations: Sendable {
         return try await self.keys.revoke(id: id, accountID: accountID)
     }
 
+    /// Relabels one live key of the account or changes its daily limit; nil when the account has no such key.
+    package func updateKey(id: String, accountID: String, label: String?, dailyLimit: MicroUSD??) async throws -> APIKeyInfo? {
+        try await self.keys.update(id: id, accountID: accountID, label: label, dailyLimit: dailyLimit)
+    }
+
     /// The keys of one account, or of all.
     package func keys(accountID: String?) async throws -> [APIKeyInfo] { try await self.keys.list(accountID: accountID) }
 

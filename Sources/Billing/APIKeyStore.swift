@@ -9,7 +9,7 @@ package struct APIKeyInfo: Sendable, Codable, Equatable {
     package let id: String
     package let accountID: String
     package let prefix: String
-    package let label: String
+    package var label: String
     package let createdAt: Int64
     package let lastUsedAt: Int64?
     package let revokedAt: Int64?
@@ -148,6 +148,25 @@ package struct APIKeyStore: Sendable {
                 RETURNING *
                 """
             ).first().map(Self.info)
+        }
+    }
+
+    /// Relabels one live key of the account, or changes its daily limit (the account page's "Edit"). For each: nil
+    /// leaves it as it is; a `dailyLimit` of `.some(nil)` removes the limit. Nil when the account has no such live key.
+    package func update(id: String, accountID: String, label: String?, dailyLimit: MicroUSD??) async throws -> APIKeyInfo? {
+        try await self.database.transaction { sql in
+            guard
+                let row = try await sql.raw(
+                    "SELECT * FROM api_keys WHERE id = \(bind: id) AND account_id = \(bind: accountID) AND revoked_at IS NULL\(sql.forUpdate)"
+                ).first()
+            else { return nil }
+            var key = try Self.info(row)
+            if let label { key.label = label }
+            if let dailyLimit { key.dailyLimit = dailyLimit }
+            try await sql.raw(
+                "UPDATE api_keys SET label = \(bind: key.label), daily_limit_micros = \(bind: key.dailyLimit?.micros) WHERE id = \(bind: key.id)"
+            ).run()
+            return key
         }
     }
 

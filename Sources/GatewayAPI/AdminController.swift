@@ -77,12 +77,8 @@ struct AdminController {
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
-            func field(_ key: CodingKeys) throws -> Int?? {
-                guard container.contains(key) else { return nil }
-                return .some(try container.decodeNil(forKey: key) ? nil : try container.decode(Int.self, forKey: key))
-            }
-            self.requestsPerMinute = try field(.requestsPerMinute)
-            self.imagesPerMinute = try field(.imagesPerMinute)
+            self.requestsPerMinute = try container.decodeChange(Int.self, forKey: .requestsPerMinute)
+            self.imagesPerMinute = try container.decodeChange(Int.self, forKey: .imagesPerMinute)
         }
     }
 

@@ -132,4 +132,29 @@ import Testing
             #expect(try await keys.revoke(prefix: "ig_").isEmpty, "a prefix shorter than 6 characters revokes nothing")
         }
     }
+
+    @Test func aPersonRelabelsTheirOwnLiveKeyAndSetsOrRemovesItsDailyLimit() async throws {
+        try await self.withDatabase { db in
+            let accounts = AccountStore(database: db)
+            let (mine, other) = (try await accounts.create(name: "mine"), try await accounts.create(name: "other"))
+            let keys = APIKeyStore(database: db)
+            let (info, _) = try await keys.create(accountID: mine.id, label: "laptop")
+            let limited = try await keys.update(
+                id: info.id,
+                accountID: mine.id,
+                label: "laptop (home)",
+                dailyLimit: .some(MicroUSD(micros: 1_000_000))
+            )
+            #expect(limited?.label == "laptop (home)" && limited?.dailyLimit?.micros == 1_000_000)
+            // Left out: kept. `.some(nil)`: the limit removed. What the store says is what the update answered.
+            let unlimited = try await keys.update(id: info.id, accountID: mine.id, label: nil, dailyLimit: .some(nil))
+            #expect(unlimited?.label == "laptop (home)" && unlimited?.dailyLimit == nil)
+            #expect(try await keys.list(accountID: mine.id) == [try #require(unlimited)])
+            // Another account's key, and a revoked key, are not anyone's to edit.
+            #expect(try await keys.update(id: info.id, accountID: other.id, label: "stolen", dailyLimit: nil) == nil)
+            _ = try await keys.revoke(id: info.id, accountID: mine.id)
+            #expect(try await keys.update(id: info.id, accountID: mine.id, label: "late", dailyLimit: nil) == nil)
+            #expect(try await keys.list(accountID: mine.id).first?.label == "laptop (home)")
+        }
+    }
 }

@@ -22,8 +22,36 @@ export async function loadKeys() {
     el("td", { class: "number" }, key.daily_limit_usd ? usd(micros(key.daily_limit_usd)) : "none"),
     el("td", {}, key.revoked_at
       ? `revoked ${when(key.revoked_at)}`
-      : el("button", { type: "button", class: "secondary", "aria-label": `Revoke key ${key.label || key.prefix}`, onclick: () => revoke(key) }, "Revoke")))));
+      : [
+        el("button", { type: "button", class: "secondary small", "aria-label": `Edit key ${key.label || key.prefix}`, onclick: () => edit(key) }, "Edit"),
+        " ",
+        el("button", { type: "button", class: "secondary small", "aria-label": `Revoke key ${key.label || key.prefix}`, onclick: () => revoke(key) }, "Revoke"),
+      ]))));
   labelCells($("keys"));
+}
+
+/** "Edit": a key's label and daily limit, in a dialog (an empty limit removes it). */
+function edit(key) {
+  const dialog = $("key-edit");
+  $("key-edit-label").value = key.label;
+  $("key-edit-limit").value = key.daily_limit_usd ? String(key.daily_limit_usd) : "";
+  $("key-edit-error").textContent = "";
+  $("key-edit-cancel").onclick = () => dialog.close();
+  $("key-edit-form").onsubmit = async (event) => {
+    event.preventDefault();
+    const limit = $("key-edit-limit").value.trim();
+    try {
+      await call(`/v1/keys/${encodeURIComponent(key.id)}`, {
+        method: "PATCH",
+        body: { label: $("key-edit-label").value.trim(), daily_limit_usd: limit === "" ? null : limit },
+      });
+      dialog.close();
+      await loadKeys();
+    } catch (error) {
+      $("key-edit-error").textContent = explain(error);
+    }
+  };
+  dialog.showModal();
 }
 
 async function revoke(key) {
