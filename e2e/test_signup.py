@@ -155,6 +155,7 @@ def test_a_newcomer_signs_up_pays_by_card_and_generates_in_the_browser(site, pag
     row = page.locator("#keys tbody tr").first
     expect(row).to_contain_text("laptop (home)")
     expect(row).to_contain_text("$1.50")
+    expect(page.get_by_role("button", name="Edit key laptop (home)")).to_be_focused()
     page.get_by_role("button", name="Edit key laptop (home)").click()
     editor.get_by_label("Daily limit (USD, optional)", exact=True).fill("")
     editor.get_by_role("button", name="Save").click()
@@ -180,7 +181,7 @@ def test_a_newcomer_signs_up_pays_by_card_and_generates_in_the_browser(site, pag
     receipt = page.get_by_role("dialog", name="Receipt")
     expect(receipt).to_be_visible()
     expect(receipt.locator("dl")).to_contain_text("$10.00")
-    expect(receipt.locator("dl")).to_contain_text("Card, through Stripe")
+    expect(receipt.locator("dl")).to_contain_text("Stripe Checkout")
     expect(receipt.locator("dl code").first).to_have_text(re.compile(r"^pi_"))
     assert serious_violations(page) == []
     page.screenshot(path=f"{SHOTS}/account-receipt-desktop.png")
@@ -345,6 +346,7 @@ def test_invite_only_sign_up_takes_one_person_per_code_and_the_operator_sees_the
         page.screenshot(path=f"{SHOTS}/admin-people-desktop.png", full_page=True)
         row.get_by_role("button", name="Enable invited@example.com").click()
         expect(row).to_contain_text("active")
+        expect(row.get_by_role("button", name="Disable invited@example.com")).to_be_focused()
         assert person.get(f"{site.base}/v1/account", timeout=30).status_code == 200
     finally:
         site.stop()

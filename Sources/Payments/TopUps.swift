@@ -221,24 +221,37 @@ package struct TopUps: Sendable {
             ).first()
         else { throw PaymentError(.notYet, "No paid order for this payment yet.") }
         let order = try PaymentOrder(row: row)
+        guard order.status == .paid else { return try await self.flagReturn(of: order, cumulativeCents: cumulativeCents, flag: flag, on: sql) }
         let returned = min(cumulativeCents * 10_000, order.amount.micros)
         let owed = returned - order.takenBack.micros
-        // A mismatched payment was never credited: there is nothing to take back, only the flag to update (answering
-        // "not yet" would have Stripe resend the event for days).
-        let credited = order.status == .paid
         let taken =
-            owed > 0 && credited
+            owed > 0
             ? try await Ledger.takeBack(upTo: MicroUSD(micros: owed), account: order.accountID, note: "\(flag) card top-up \(order.id)", on: sql)
             : .zero
-        let outcome = credited ? "\(taken.formatted) of it taken back" : "never credited (amount mismatch)"
         try await sql.raw(
             """
             UPDATE payment_orders SET taken_back_micros = taken_back_micros + \(bind: max(owed, 0)),
-                flag = \(bind: "\(flag): \(MicroUSD(micros: returned).formatted) returned to the card, \(outcome)")
+                flag = \(bind: "\(flag): \(MicroUSD(micros: returned).formatted) returned to the card, \(taken.formatted) of it taken back")
             WHERE id = \(bind: order.id)
             """
         ).run()
         self.logger.warning("card top-up \(flag)", metadata: ["order": "\(order.id)", "taken_back_micros": "\(taken.micros)"])
         return .takenBack
+    }
+
+    /// A refund or dispute of a mismatched payment: it was never credited, so nothing is taken back; the flag keeps
+    /// what Stripe first reported and adds what went back, in Stripe's own amount and currency (answering "not yet"
+    /// would have Stripe resend the event for days).
+    func flagReturn(of order: PaymentOrder, cumulativeCents: Int64, flag: String, on sql: any SQLDatabase) async throws -> Outcome {
+        let reported = order.flag?.components(separatedBy: "; ").first ?? "mismatch"
+        try await sql.raw(
+            """
+            UPDATE payment_orders
+            SET flag = \(bind: "\(reported); \(flag): \(cumulativeCents) (in the payment's currency's cents) returned to the card, never credited")
+            WHERE id = \(bind: order.id)
+            """
+        ).run()
+        self.logger.warning("mismatched card payment \(flag)", metadata: ["order": "\(order.id)"])
+        return .flagged
     }
 }

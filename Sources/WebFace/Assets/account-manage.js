@@ -23,7 +23,7 @@ export async function loadKeys() {
     el("td", {}, key.revoked_at
       ? `revoked ${when(key.revoked_at)}`
       : [
-        el("button", { type: "button", class: "secondary small", "aria-label": `Edit key ${key.label || key.prefix}`, onclick: () => edit(key) }, "Edit"),
+        el("button", { type: "button", class: "secondary small", "data-key": key.id, "aria-label": `Edit key ${key.label || key.prefix}`, onclick: () => edit(key) }, "Edit"),
         " ",
         el("button", { type: "button", class: "secondary small", "aria-label": `Revoke key ${key.label || key.prefix}`, onclick: () => revoke(key) }, "Revoke"),
       ]))));
@@ -47,6 +47,8 @@ function edit(key) {
       });
       dialog.close();
       await loadKeys();
+      // The row was rebuilt: keyboard focus goes to its new "Edit" button rather than back to the top of the page.
+      $("keys").querySelector(`button[data-key="${CSS.escape(key.id)}"]`)?.focus();
     } catch (error) {
       $("key-edit-error").textContent = explain(error);
     }
@@ -138,7 +140,7 @@ function showReceipt(order) {
     ...line("Paid", when(order.paid_at)),
     ...line("Amount", usd(micros(order.amount_usd))),
     ...line("For", "Account credit (pay-as-you-go)"),
-    ...line("Paid by", "Card, through Stripe"),
+    ...line("Paid through", "Stripe Checkout"),
     ...line("Stripe payment", el("code", {}, order.payment_reference ?? "—")),
     ...line("Order", el("code", {}, order.order_id)),
     ...(taken > 0 ? line("Refunded or disputed since", usd(taken)) : []));

@@ -145,6 +145,8 @@ async function setDisabled(user, accounts) {
   try {
     await admin(`/accounts/${encodeURIComponent(user.account)}/${action}`, { method: "POST" });
     await loadCustomers(accounts);
+    // The row was rebuilt: keyboard focus goes to its new button rather than back to the top of the page.
+    $("users").querySelector(`button[aria-label="${user.disabled ? "Disable" : "Enable"} ${CSS.escape(user.email)}"]`)?.focus();
   } catch (error) {
     $("users").before(el("p", { class: "error", role: "alert" }, explainAdmin(error)));
   }
@@ -199,6 +201,7 @@ async function refresh() {
       // Nothing of the previous token's answers stays on the page, and nothing can be sent with this one.
       enableForms(false);
       for (const table of document.querySelectorAll("table")) table.tBodies[0].replaceChildren();
+      for (const figure of document.querySelectorAll("#cash dd")) figure.textContent = "—";
     }
     status("token-status", explainAdmin(error));
   }
