@@ -194,8 +194,6 @@ def test_a_newcomer_signs_up_pays_by_card_and_generates_in_the_browser(site, pag
     expect(receipt).to_be_hidden()
     # Generate in the playground with the new key.
     page.get_by_role("link", name="Playground").click()
-    page.wait_for_url(re.compile(r"/playground$"))
-    page.wait_for_load_state("load")  # the page's module script listens for the key only once it has run
     page.get_by_label("API key", exact=True).fill(key)
     page.get_by_label("API key", exact=True).dispatch_event("change")
     expect(page.locator("#key-status")).to_contain_text("Balance: $10.00 available")

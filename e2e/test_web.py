@@ -12,6 +12,7 @@ import re
 import struct
 import subprocess
 import tempfile
+import time
 import zlib
 
 import pytest
@@ -106,6 +107,22 @@ def enter_key(page, key: str):
     page.get_by_label("API key", exact=True).fill(key)
     page.get_by_label("API key", exact=True).dispatch_event("change")
     expect(page.locator("#key-status")).to_contain_text("Balance:")
+
+
+def test_a_key_typed_before_the_pages_script_has_run_is_kept(server, page):
+    """The page's module script runs once the page has loaded; a key typed or pasted before that is kept (and used),
+    not replaced by the saved one or by nothing. The script's download is held until the key is in the field."""
+    held = []
+    page.route(re.compile(r"/assets/playground\.[0-9a-f]+\.js$"), lambda route: held.append(route))
+    page.goto(server["base"] + "/playground", wait_until="commit")
+    page.get_by_label("API key", exact=True).fill(server["key"])
+    deadline = time.time() + 30
+    while not held and time.time() < deadline:
+        page.wait_for_timeout(50)
+    assert held, "the page never asked for its script"
+    held[0].continue_()
+    expect(page.locator("#key-status")).to_contain_text("Balance:")
+    expect(page.get_by_label("API key", exact=True)).to_have_value(server["key"])
 
 
 def wait_for_end(page, timeout=60_000):

@@ -16,7 +16,9 @@ export function saveSecret(name, value, remember) {
 
 /** Wires a secret's field (and its "Remember" box, if any); `changed(value)` runs at start and after each change. */
 export function secretField(input, remember, storageName, changed) {
-  input.value = loadSecret(storageName);
+  // A key typed or pasted before this module ran (it runs once the page has loaded) is kept and saved; overwriting it
+  // with the saved one, or with nothing, would lose what the person entered.
+  if (!input.value.trim()) input.value = loadSecret(storageName);
   if (remember) remember.checked = localStorage.getItem(storageName) !== null;
   // A change event also fires when the field loses focus (a click on the page's own buttons): only a new value is
   // a new key, so the page is not reloaded under the person's click.
@@ -30,6 +32,7 @@ export function secretField(input, remember, storageName, changed) {
   };
   input.addEventListener("change", store);
   remember?.addEventListener("change", store);
+  saveSecret(storageName, current, remember?.checked ?? false);
   changed(current);
 }
 
