@@ -107,7 +107,7 @@ def main():
         log(f"  {readers} readers: peak RSS {peak / 1024:.0f} MB")
     stop(proxy)
 
-    log("accel: nginx (the shipped config) sends the file after ImageGate's X-Accel-Redirect")
+    log("accel: nginx (the shipped config) sends the file once ImageGate has checked the link (the check kept a few seconds)")
     accel, accel_base = serve("delivery-accel", data, "--output-delivery", "accel")
     front = free_port()
     with open(os.path.join(ROOT, "deploy", "nginx", "imagegate.conf")) as f:
@@ -115,7 +115,13 @@ def main():
     upstream = shipped.split("# replicas:begin")[0] + "# replicas:begin\n    server " + accel_base.removeprefix("http://") + ";\n" + \
         "    # replicas:end" + shipped.split("# replicas:end", 1)[1]
     upstream = upstream.replace("    listen 8080;", f"    listen 127.0.0.1:{front};")
-    upstream = upstream.replace("alias /var/lib/imagegate/data/blobs/$1;", f"alias {data}/blobs/$1;")
+    upstream = upstream.replace("/var/lib/nginx/imagegate-checks", os.path.join(OUT, "delivery-accel-checks"))
+    with open(os.path.join(ROOT, "deploy", "nginx", "imagegate-accel.conf")) as f:
+        accel_conf = f.read().replace("/var/lib/imagegate/data/blobs/", f"{data}/blobs/")
+    accel_path = os.path.join(OUT, "delivery-accel-locations.conf")
+    with open(accel_path, "w") as f:
+        f.write(accel_conf)
+    upstream = upstream.replace("    # accel:begin\n", f"    # accel:begin\n    include {accel_path};\n")
     front_proc = nginx("delivery-accel-nginx", upstream)
     wait_for(f"http://127.0.0.1:{front}/health")
     check = requests.get(f"http://127.0.0.1:{front}{path}", timeout=30)

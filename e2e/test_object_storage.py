@@ -8,6 +8,7 @@ answers holds up nobody else; `imagegate blobs migrate` moves a file store to a 
 """
 
 import concurrent.futures
+import datetime
 import os
 import socket
 import subprocess
@@ -128,11 +129,40 @@ def test_links_in_every_delivery_mode(server_factory, s3_factory, mode, store):
 
 
 def test_accel_delivery_through_nginx():
-    """`accel`: the replica checks the link, nginx sends the file from its internal location (sendfile), keeping the
-    replica's ETag, type and name; the internal location itself is unreachable from outside."""
+    """`accel`: the replica checks a link, nginx keeps that answer a few seconds and sends the file itself (sendfile),
+    keeping the replica's ETag, type and name; past the link's end the replica answers again, so the 410 is exact; the
+    internal location of the replica's own X-Accel-Redirect is unreachable from outside."""
     cluster = Cluster(1, ["--output-retention", f"{RETENTION}s", "--output-delivery", "accel"])
     try:
         check_links(cluster.base, cluster.key, "accel")
+
+        # Five GETs and a HEAD of a fresh link: the replica is asked once, nginx sends the file every time.
+        generation = generate(cluster.base, cluster.key)
+        url = generation["images"][0]["url"]
+        image = requests.get(url, timeout=10)
+        for _ in range(4):
+            again = requests.get(url, timeout=10)
+            assert again.status_code == 200 and again.content == image.content
+            assert again.headers["ETag"] == image.headers["ETag"]
+        assert requests.head(url, timeout=10).headers["Content-Length"] == str(len(image.content))
+        output_id = url.split("/v1/outputs/", 1)[1].split(".", 1)[0]
+        asked = [line for line in cluster.output().splitlines() if f"/v1/outputs/{output_id}." in line]
+        assert len(asked) == 1 and "status=200" in asked[0], asked
+
+        # Read until it ends: no 200 once the link or the output has expired, and then the replica's own 410.
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)
+        output_end = datetime.datetime.fromisoformat(generation["expires_at"].replace("Z", "+00:00")).timestamp()
+        end = min(int(query["expires"][0]), output_end)
+        while True:
+            sent = time.time()
+            answer = requests.get(url, timeout=10)
+            if answer.status_code != 200:
+                break
+            assert sent < end, f"a 200 for a request sent {sent - end:.3f} s after the link's end"
+            time.sleep(0.05)
+        assert answer.status_code == 410 and answer.json()["code"] == "output_expired", answer.text
+        assert time.time() >= end
+
         # Straight to the replica (no nginx): the answer is the redirect header and no body.
         url = generate(cluster.base, cluster.key)["images"][0]["url"]
         replica = url.replace(cluster.base, "http://127.0.0.1:" + str(int(cluster.base.rsplit(":", 1)[1]) + 1))

@@ -1,5 +1,6 @@
 import Blobs
 import Foundation
+import HTTPTypes
 
 /// How the bytes of an output reach the reader once ImageGate has checked its link (`--output-delivery`). The link,
 /// its expiry and `410 output_expired` are ImageGate's in every mode; only who sends the bytes differs.
@@ -15,6 +16,16 @@ package enum OutputDelivery: Sendable {
 }
 
 extension OutputDelivery {
+    /// The request header by which nginx asks, under `accel`, whether a link's file may be sent (see
+    /// `OutputsController.answerLinkCheck`). Clients never reach the replicas' port directly; one that did would only
+    /// get 403 for the answers it would otherwise get.
+    static let linkCheck = HTTPField.Name("X-ImageGate-Link-Check")!
+    /// The check's answer header naming the file (the blob's key) for nginx's `alias`.
+    static let checkedBlob = HTTPField.Name("X-ImageGate-Blob")!
+    /// How long nginx may keep a check's answer: a few seconds, so a browser's `max-age` copied from a kept answer is
+    /// only that much too long.
+    static let longestKeptCheckSeconds: Int64 = 10
+
     /// Where, beside ImageGate itself, a browser loads an output from: the store a redirect sends it to (the origin
     /// of a presigned link, so a bucket in the host name is included).
     var imageOrigins: [String] {

@@ -14,7 +14,7 @@ extension OutputsController {
     ///
     /// Always sent by ImageGate itself, whatever `--output-delivery` says: it is a few kilobytes, made on first use.
     @Sendable func serveThumbnail(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        let (output, now) = try await self.checkedOutput(request, context: context, validSignature: self.signer.isValidThumbnail)
+        let (output, now, _) = try await self.checkedOutput(request, context: context, validSignature: self.signer.isValidThumbnail)
         let etag = Self.thumbnailETag(output.etag)
         var headers: HTTPFields = [
             .contentType: "image/jpeg",

@@ -27,12 +27,13 @@ struct OutputsController {
     }
 
     /// The output a signed link names, once its signature, its expiry and the output's own have been checked: a
-    /// wrong signature or an unknown id is 404, an expired link or output 410 `output_expired`.
+    /// wrong signature or an unknown id is 404, an expired link or output 410 `output_expired`. `validUntil` is when
+    /// the first of the two expiries comes (milliseconds).
     func checkedOutput(
         _ request: Request,
         context: GatewayRequestContext,
         validSignature: (_ signature: String, _ outputID: String, _ expires: Int64) -> Bool
-    ) async throws -> (output: OutputRecord, now: Int64) {
+    ) async throws -> (output: OutputRecord, now: Int64, validUntil: Int64) {
         let file = context.parameters.get("file") ?? ""
         let outputID = String(file.prefix { $0 != "." })
         let query = request.uri.queryParameters
@@ -47,19 +48,15 @@ struct OutputsController {
         // so a link can never outlive what it was issued for, whatever the row says later.
         let linkValid = expires < Int64.max / 1000 && now < expires * 1000
         guard linkValid, now < output.expiresAt, output.deletedAt == nil else { throw APIError.outputExpired }
-        return (output, now)
+        return (output, now, min(expires * 1000, output.expiresAt))
     }
 
     @Sendable func serve(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        let (output, now) = try await self.checkedOutput(request, context: context, validSignature: self.signer.isValid)
-        let maxAge = max(0, (output.expiresAt - now) / 1000)
-        var headers: HTTPFields = [
-            .contentType: output.contentType,
-            .eTag: output.etag,
-            .cacheControl: "private, max-age=\(maxAge), immutable",
-        ]
-        // Named from the record, never from the path the client sent (it goes into a header, and into a signed link).
-        headers[.contentDisposition] = "inline; filename=\"\(output.id).\(OutputLinks.fileExtension(output.contentType))\""
+        if case .accel = self.delivery, request.headers[OutputDelivery.linkCheck] != nil {
+            return await self.answerLinkCheck(request, context: context)
+        }
+        let (output, now, _) = try await self.checkedOutput(request, context: context, validSignature: self.signer.isValid)
+        var headers = Self.headers(of: output, now: now)
         if let match = request.headers[.ifNoneMatch],
             match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == output.etag })
         {
@@ -89,6 +86,18 @@ struct OutputsController {
             headers[HTTPField.Name("X-Accel-Redirect")!] = "\(prefix)\(output.blobKey).\(OutputLinks.fileExtension(output.contentType))"
             return Response(status: .ok, headers: headers)
         }
+    }
+
+    /// What every delivery mode answers about an output: its type, its ETag, how long a browser may keep it (no
+    /// longer than the output lives) and its file name.
+    static func headers(of output: OutputRecord, now: Int64) -> HTTPFields {
+        [
+            .contentType: output.contentType,
+            .eTag: output.etag,
+            .cacheControl: "private, max-age=\(max(0, (output.expiresAt - now) / 1000)), immutable",
+            // Named from the record, never from the path the client sent (it goes into a header, and into a signed link).
+            .contentDisposition: "inline; filename=\"\(output.id).\(OutputLinks.fileExtension(output.contentType))\"",
+        ]
     }
 
     /// Sends the bytes from the store. The read is opened before the status is chosen, so a store that cannot be

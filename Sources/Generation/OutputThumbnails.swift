@@ -1,6 +1,7 @@
 import Blobs
 import Imaging
 import NIOCore
+import NIOPosix
 
 /// An output's thumbnail (`GET /v1/thumbnails/{file}`): made once from the stored output with libvips, then kept
 /// in the blob store beside it (`thumbnails/<generation>/<index>`) and read from there; the janitor deletes it with
@@ -18,7 +19,8 @@ package struct OutputThumbnails: Sendable {
         let key = OutputStore.thumbnailKey(ofOutput: output.blobKey)
         if let stored = try await self.stored(key) { return stored }
         let original = try await self.readWhole(output.blobKey, expectedBytes: output.byteCount)
-        let thumbnail = try Thumbnail.jpeg(of: original)
+        // libvips decodes the whole output: seconds of a core at worst, on the blocking pool, not on a task's thread.
+        let thumbnail = try await NIOThreadPool.singleton.runIfActive { try Thumbnail.jpeg(of: original) }
         // Two first readers at once both make it; the store replaces a blob whole, so either copy is the one kept.
         _ = try await self.blobs.put(key: key, bytes: thumbnail)
         return thumbnail

@@ -56,6 +56,28 @@ import Testing
         try await database.close()
     }
 
+    @Test func aLoneTransactionThatFailsLeavesNothingAndTheNextCommits() async throws {
+        let (database, path) = try await Self.database()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+
+        // One at a time, so each is the first (and only) member of its batch: its failure undoes the whole batch.
+        for n in 0..<6 {
+            do {
+                try await database.transaction { sql in
+                    try await sql.raw("INSERT INTO rows (n) VALUES (\(bind: n))").run()
+                    if n.isMultiple(of: 2) { throw Refused() }
+                }
+            } catch is Refused {}
+        }
+        let other = try await SQLiteDatabase.open(path: path, logger: Logger(label: "other"))
+        let rows = try await other.read { sql in
+            try await sql.raw("SELECT n FROM rows ORDER BY n").all().map { try $0.decode(column: "n", as: Int.self) }
+        }
+        #expect(rows == [1, 3, 5])
+        try await other.close()
+        try await database.close()
+    }
+
     @Test func aTransactionWhoseTaskIsCancelledLeavesNothingOpen() async throws {
         let (database, path) = try await Self.database()
         defer { try? FileManager.default.removeItem(atPath: path) }
