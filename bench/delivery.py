@@ -116,6 +116,9 @@ def main():
         "    # replicas:end" + shipped.split("# replicas:end", 1)[1]
     upstream = upstream.replace("    listen 8080;", f"    listen 127.0.0.1:{front};")
     upstream = upstream.replace("/var/lib/nginx/imagegate-checks", os.path.join(OUT, "delivery-accel-checks"))
+    head, rest = upstream.split("# accel-http:begin\n", 1)
+    block, tail = rest.split("# accel-http:end", 1)
+    upstream = head + "".join(line.removeprefix("# ") + "\n" for line in block.splitlines()) + tail  # uncommented, as accel needs
     with open(os.path.join(ROOT, "deploy", "nginx", "imagegate-accel.conf")) as f:
         accel_conf = f.read().replace("/var/lib/imagegate/data/blobs/", f"{data}/blobs/")
     accel_path = os.path.join(OUT, "delivery-accel-locations.conf")

@@ -149,6 +149,13 @@ def test_accel_delivery_through_nginx():
         asked = [line for line in cluster.output().splitlines() if f"/v1/outputs/{output_id}." in line]
         assert len(asked) == 1 and "status=200" in asked[0], asked
 
+        # A client's X-ImageGate-Link-Check never reaches a replica (nginx removes it): asking is nginx's alone.
+        sneaky = {"X-ImageGate-Link-Check": "1", "If-None-Match": '"another"'}
+        assert requests.get(forged(url), headers=sneaky, timeout=10).status_code == 404
+        through = requests.get(url, headers=sneaky, timeout=10)
+        assert through.status_code == 200 and through.content == image.content, through.headers
+        assert "X-ImageGate-Blob" not in through.headers
+
         # Read until it ends: no 200 once the link or the output has expired, and then the replica's own 410.
         query = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)
         output_end = datetime.datetime.fromisoformat(generation["expires_at"].replace("Z", "+00:00")).timestamp()

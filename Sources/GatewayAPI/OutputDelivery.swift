@@ -10,15 +10,16 @@ package enum OutputDelivery: Sendable {
     /// ImageGate answers `302` to a presigned GET on the object store, valid for `seconds`: the store sends the
     /// bytes. Needs a store that can presign (S3).
     case redirect(store: any PresigningBlobStore, seconds: Int)
-    /// ImageGate answers with `X-Accel-Redirect: <prefix><key>` and no body; the nginx in front sends the file from
-    /// an `internal` location with `sendfile` (see `deploy/nginx/imagegate.conf`). Needs blobs on a disk nginx reads.
+    /// nginx sends the file from the blobs' disk with `sendfile`, once a replica has said yes to its link check (kept a
+    /// few seconds); a request that reaches ImageGate itself gets `X-Accel-Redirect: <prefix><key>` and no body (see
+    /// `deploy/nginx/imagegate-accel.conf`). Needs blobs on a disk nginx reads.
     case accel(prefix: String)
 }
 
 extension OutputDelivery {
     /// The request header by which nginx asks, under `accel`, whether a link's file may be sent (see
-    /// `OutputsController.answerLinkCheck`). Clients never reach the replicas' port directly; one that did would only
-    /// get 403 for the answers it would otherwise get.
+    /// `OutputsController.answerLinkCheck`). The shipped nginx configuration removes it from every request a client
+    /// sends, so only nginx's own subrequest carries it.
     static let linkCheck = HTTPField.Name("X-ImageGate-Link-Check")!
     /// The check's answer header naming the file (the blob's key) for nginx's `alias`.
     static let checkedBlob = HTTPField.Name("X-ImageGate-Blob")!

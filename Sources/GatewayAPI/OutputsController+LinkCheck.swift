@@ -17,7 +17,10 @@ extension OutputsController {
     /// nginx's rounding, one for its clock, which it reads once per event loop pass), and nothing when that is not
     /// positive.
     func answerLinkCheck(_ request: Request, context: GatewayRequestContext) async -> Response {
-        guard let (output, now, validUntil) = try? await self.checkedOutput(request, context: context, validSignature: self.signer.isValid)
+        guard let (output, now, validUntil) = try? await self.checkedOutput(request, context: context, validSignature: self.signer.isValid),
+            // nginx takes the type from the link's extension, which the signature does not cover: another extension
+            // than the output's own is answered by the replica, with the stored type.
+            request.uri.path.hasSuffix(".\(OutputLinks.fileExtension(output.contentType))")
         else { return Response(status: .forbidden) }
         let keptSeconds = min(OutputDelivery.longestKeptCheckSeconds, (validUntil - now) / 1000 - 2)
         var headers = Self.headers(of: output, now: now)

@@ -65,10 +65,11 @@ package struct ReferenceLoader: Sendable {
         switch parsed {
         case .inline(_, let base64):
             guard base64.utf8.count / 4 * 3 <= rules.maxBytes + 3 else { throw .invalid(param, "\(param) is larger than \(rules.maxBytes) bytes.") }
-            guard let data = Data(base64Encoded: String(base64), options: .ignoreUnknownCharacters) else {
-                throw .invalid(param, "\(param) is not valid base64.")
-            }
-            bytes = Array(data)
+            // Up to a few megabytes of text: decoded on the blocking pool, not on the event loop this task runs on.
+            let text = String(base64)
+            let attempt = try? await self.threadPool.runIfActive { Data(base64Encoded: text, options: .ignoreUnknownCharacters).map { [UInt8]($0) } }
+            guard let decoded = attempt ?? nil else { throw .invalid(param, "\(param) is not valid base64.") }
+            bytes = decoded
         case .web(let url):
             let outcome = await self.limiter.withSlot(for: caller) { () -> Result<[UInt8], RequestError> in
                 do throws(RequestError) { return .success(try await self.fetch(url, param: param, maxBytes: rules.maxBytes)) } catch {

@@ -4,9 +4,8 @@ import Foundation
 import Hummingbird
 import ImageGateApp
 import Logging
-import NIOCore
-import NIOPosix
 import Storage
+import Synchronization
 
 /// `imagegate serve`: runs the HTTP API until SIGINT/SIGTERM, then shuts down gracefully.
 struct ServeCommand: AsyncParsableCommand {
@@ -19,10 +18,6 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var settings: SettingsArguments
 
     func run() async throws {
-        // Swift's tasks run on NIO's event loops instead of a pool of their own: a task that awaits a socket, a
-        // database call or a file write resumes on the loop that completed it, without a hop between threads (the
-        // main cost per image in the CPU profile, docs/benchmarks.md). Blocking work stays on the blocking pools.
-        let onEventLoops = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         let settings = try await self.settings.read(ConfigSettings.serve)
         let config = try AppConfiguration(settings)
         let level = Logger.Level(rawValue: try settings.required(settings.text, "log-level")) ?? .info
@@ -36,7 +31,7 @@ struct ServeCommand: AsyncParsableCommand {
             "ImageGate starting",
             metadata: [
                 "version": .string(ImageGateVersion.current),
-                "tasks_on_event_loops": .stringConvertible(onEventLoops),
+                "tasks_on_event_loops": .stringConvertible(ImageGateCommand.tasksOnEventLoops.load(ordering: .relaxed)),
                 "settings": .dictionary(Dictionary(uniqueKeysWithValues: effective.map { ($0.name, .string($0.value)) })),
             ]
         )

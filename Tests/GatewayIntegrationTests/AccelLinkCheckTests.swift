@@ -37,6 +37,12 @@ import Testing
             let last = try await client.execute(uri: url, method: .get, headers: Self.check)
             #expect(last.status == .ok && last.headers[HTTPField.Name("X-Accel-Expires")!] == "0")
 
+            // Another extension than the output's: nginx would send it with that type, so the replica answers it.
+            let renamed = url.replacingOccurrences(of: ".png?", with: ".jpg?")
+            #expect(renamed != url)
+            #expect(try await client.execute(uri: renamed, method: .get, headers: Self.check).status == .forbidden)
+            #expect(try await client.get(renamed).headers[HTTPField.Name("X-Accel-Redirect")!]?.hasSuffix(".png") == true)
+
             // A forged link, and the link past its end: 403 to the check, the exact answer to the reader.
             let forged = url.replacingOccurrences(of: "sig=", with: "sig=0")
             #expect(try await client.execute(uri: forged, method: .get, headers: Self.check).status == .forbidden)
