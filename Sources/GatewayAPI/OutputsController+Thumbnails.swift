@@ -19,7 +19,7 @@ extension OutputsController {
         var headers: HTTPFields = [
             .contentType: "image/jpeg",
             .eTag: etag,
-            .cacheControl: "private, max-age=\(max(0, (output.expiresAt - now) / 1000)), immutable",
+            .cacheControl: Self.cacheControl(of: output, now: now),
         ]
         headers[.contentDisposition] = "inline; filename=\"\(output.id)-thumbnail.jpg\""
         if let match = request.headers[.ifNoneMatch],

@@ -88,16 +88,21 @@ struct OutputsController {
         }
     }
 
-    /// What every delivery mode answers about an output: its type, its ETag, how long a browser may keep it (no
-    /// longer than the output lives) and its file name.
+    /// What every delivery mode answers about an output: its type, its ETag, how long a browser may keep it and its
+    /// file name.
     static func headers(of output: OutputRecord, now: Int64) -> HTTPFields {
         [
             .contentType: output.contentType,
             .eTag: output.etag,
-            .cacheControl: "private, max-age=\(max(0, (output.expiresAt - now) / 1000)), immutable",
+            .cacheControl: Self.cacheControl(of: output, now: now),
             // Named from the record, never from the path the client sent (it goes into a header, and into a signed link).
             .contentDisposition: "inline; filename=\"\(output.id).\(OutputLinks.fileExtension(output.contentType))\"",
         ]
+    }
+
+    /// How long a browser may keep an output, or its thumbnail: no longer than the output lives.
+    static func cacheControl(of output: OutputRecord, now: Int64) -> String {
+        "private, max-age=\(max(0, (output.expiresAt - now) / 1000)), immutable"
     }
 
     /// Sends the bytes from the store. The read is opened before the status is chosen, so a store that cannot be

@@ -60,7 +60,7 @@ import Testing
         let (database, path) = try await Self.database()
         defer { try? FileManager.default.removeItem(atPath: path) }
 
-        // One at a time, so each is the first (and only) member of its batch: its failure undoes the whole batch.
+        // One at a time, so each is alone in its batch: a failure undoes its own row, and the batch commits nothing.
         for n in 0..<6 {
             do {
                 try await database.transaction { sql in
