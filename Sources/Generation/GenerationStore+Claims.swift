@@ -32,15 +32,20 @@ extension GenerationStore {
         }
     }
 
-    /// The rows a run may claim: queued, or processing under a lease that ran out (or was given back).
+    /// The rows a run may claim: queued, or processing under a lease that ran out (or was given back). Within
+    /// `unfinished`, so the pick reads the `generations_unfinished` index in claim order.
     private static func claimable(_ takeover: Takeover) -> SQLQueryString {
         switch takeover {
         case .expiredBefore(let now):
-            "(status = 'queued' OR (status = 'processing' AND (lease_until IS NULL OR lease_until < \(bind: now))))"
+            "(\(unsafeRaw: Self.unfinished) AND (status = 'queued' OR (status = 'processing' AND (lease_until IS NULL OR lease_until < \(bind: now)))))"
         case .givenBackOnly:
-            "(status = 'queued' OR (status = 'processing' AND (lease_until IS NULL OR lease_until = 0)))"
+            "(\(unsafeRaw: Self.unfinished) AND (status = 'queued' OR (status = 'processing' AND (lease_until IS NULL OR lease_until = 0))))"
         }
     }
+
+    /// The generations not yet ended: the predicate of PostgreSQL's `generations_unfinished` index, repeated in the
+    /// queries that should read it so the planner need not prove it from their other terms.
+    package static let unfinished = "status IN ('queued', 'processing')"
 
     /// The one claim statement both ways share: the guard is repeated on the row itself, so a generation that
     /// stopped being claimable between the pick and the update (another run, a cancel) is never claimed.

@@ -217,8 +217,9 @@ package struct GenerationStore: Sendable {
                 SELECT (SELECT COUNT(*) FROM generations WHERE status = 'queued') AS queued,
                     CASE WHEN EXISTS (
                         SELECT 1 FROM generations
-                        WHERE (status = 'processing' AND (lease_until IS NULL OR lease_until < \(bind: now)))
-                           OR (status = 'queued' AND created_at < \(bind: queuedBefore))
+                        WHERE \(unsafeRaw: Self.unfinished)
+                          AND ((status = 'processing' AND (lease_until IS NULL OR lease_until < \(bind: now)))
+                            OR (status = 'queued' AND created_at < \(bind: queuedBefore)))
                     ) THEN 1 ELSE 0 END AS unclaimed
                 """
             ).first()

@@ -131,5 +131,14 @@ package enum GenerationTables {
                 "CREATE INDEX generations_model_created ON generations (model, created_at)",
             ]
         },
+        MigrationStep(version: 15) { dialect in
+            // PostgreSQL: the shared queue in claim order, holding only the generations not yet ended (its predicate
+            // is `GenerationStore.unfinished`). A claim reads the first live entry and stops, and that plain index
+            // scan marks the entries of row versions an update left behind as dead; a bitmap scan of
+            // `generations_status` visited each of them again on every claim until the next vacuum
+            // (docs/benchmarks.md). SQLite updates rows in place: its status index holds live rows only.
+            guard dialect == .postgres else { return [] }
+            return ["CREATE INDEX generations_unfinished ON generations (created_at, id) WHERE status IN ('queued', 'processing')"]
+        },
     ]
 }
