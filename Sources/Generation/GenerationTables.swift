@@ -137,8 +137,12 @@ package enum GenerationTables {
             // scan marks the entries of row versions an update left behind as dead; a bitmap scan of
             // `generations_status` visited each of them again on every claim until the next vacuum
             // (docs/benchmarks.md). SQLite updates rows in place: its status index holds live rows only.
+            // `IF NOT EXISTS`: an operator with a large table builds it beforehand with `CREATE INDEX CONCURRENTLY`
+            // (docs/deploy.md), since a plain build blocks writes to `generations` until it ends.
             guard dialect == .postgres else { return [] }
-            return ["CREATE INDEX generations_unfinished ON generations (created_at, id) WHERE status IN ('queued', 'processing')"]
+            return [
+                "CREATE INDEX IF NOT EXISTS generations_unfinished ON generations (created_at, id) WHERE status IN ('queued', 'processing')"
+            ]
         },
     ]
 }
