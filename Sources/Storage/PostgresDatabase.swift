@@ -108,6 +108,26 @@ package final class PostgresDatabase: Database {
         try await self.client.withConnection(waitingAtMost: self.connectionWait, progress: self.leaseProgress, body)
     }
 
+    /// Runs `body` between `begin` and `COMMIT` on `connection`, rolled back when it throws. By hand rather than
+    /// PostgresNIO's `withTransaction`, which wraps the body's errors: callers catch their own (an insufficient
+    /// balance, a lost lease) by type. The control statements go unnamed: they take no values to prepare for.
+    private func inTransaction<T: Sendable>(
+        on connection: PostgresConnection,
+        beginning begin: PostgresQuery,
+        _ body: @Sendable (any SQLDatabase) async throws -> T
+    ) async throws -> T {
+        try await connection.query(begin, logger: self.logger)
+        let value: T
+        do {
+            value = try await body(self.sql(on: connection))
+        } catch {
+            _ = try? await connection.query("ROLLBACK", logger: self.logger)
+            throw error
+        }
+        try await connection.query("COMMIT", logger: self.logger)
+        return value
+    }
+
     /// SQLKit on `connection`, with this process's prepared statements.
     private func sql(on connection: PostgresConnection) -> any SQLDatabase {
         PreparedStatementSQLDatabase(connection: connection, names: self.statementNames)
@@ -126,18 +146,7 @@ package final class PostgresDatabase: Database {
                     attempt += 1
                     do {
                         let value = try await self.withConnection { connection in
-                            // By hand rather than PostgresNIO's `withTransaction`, which wraps the body's errors:
-                            // callers catch their own (an insufficient balance, a lost lease) by type.
-                            try await connection.query("BEGIN", logger: logger)
-                            let value: T
-                            do {
-                                value = try await body(self.sql(on: connection))
-                            } catch {
-                                _ = try? await connection.query("ROLLBACK", logger: logger)
-                                throw error
-                            }
-                            try await connection.query("COMMIT", logger: logger)
-                            return value
+                            try await self.inTransaction(on: connection, beginning: "BEGIN", body)
                         }
                         self.full.noteWrite()
                         return value
@@ -160,7 +169,8 @@ package final class PostgresDatabase: Database {
 
     /// A prepared statement whose tables gained columns since it was prepared, by another replica's migration during
     /// a rolling upgrade (`SELECT *` and `RETURNING *` then return a new row type): PostgreSQL refuses to run it,
-    /// before it does anything. `PreparedStatementSQLDatabase` gives the statement a new name after any failure.
+    /// before it does anything. `PreparedStatementNames` then gives up the names given before it, so the statements
+    /// run again prepared anew.
     static func isStalePlan(_ error: any Error) -> Bool {
         guard let info = (error as? PSQLError)?.serverInfo else { return false }
         // By the reporting routine, not the message, which the server translates (`lc_messages`).
@@ -189,18 +199,9 @@ package final class PostgresDatabase: Database {
 
     /// A read-only REPEATABLE READ transaction: every statement sees the database as of the first one.
     package func snapshot<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        let logger = self.logger
-        return try await Self.onceMoreAfterStalePlan {
+        try await Self.onceMoreAfterStalePlan {
             try await self.withConnection { connection in
-                try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
-                do {
-                    let result = try await body(self.sql(on: connection))
-                    try await connection.query("COMMIT", logger: logger)
-                    return result
-                } catch {
-                    _ = try? await connection.query("ROLLBACK", logger: logger)
-                    throw error
-                }
+                try await self.inTransaction(on: connection, beginning: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
             }
         }
     }

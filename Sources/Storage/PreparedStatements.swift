@@ -136,8 +136,14 @@ final class PreparedStatementNames: Sendable {
 
     private static let prefix = "imagegate_"
 
+    /// A statement's text and its values' types: one name each.
+    private struct Key: Hashable {
+        var sql: String
+        var types: [UInt32]
+    }
+
     private struct State {
-        var entries: [String: Entry] = [:]
+        var entries: [Key: Entry] = [:]
         var given = 0
         /// The names each connection has prepared (by PostgresNIO's connection id, unique in the process's pool).
         var prepared: [PostgresConnection.ID: Set<String>] = [:]
@@ -145,12 +151,9 @@ final class PreparedStatementNames: Sendable {
 
     private let state = Mutex(State())
 
-    /// How many names have been given.
-    var given: Int { self.state.withLock { $0.given } }
-
     /// The statement's name, or nil to send it unnamed (its first sighting, or past the limit).
     func name(sql: String, types: [UInt32]) -> String? {
-        let key = Self.key(sql: sql, types: types)
+        let key = Key(sql: sql, types: types)
         return self.state.withLock { state in
             if let name = state.entries[key]?.name { return name }
             var entry = state.entries[key] ?? Entry()
@@ -178,7 +181,7 @@ final class PreparedStatementNames: Sendable {
     /// `name` failed on `connection`: given up if the connection may have failed to prepare it (see the type), or
     /// with every other name if PostgreSQL found its plan stale.
     func failed(_ name: String, sql: String, types: [UInt32], on connection: PostgresConnection.ID, stalePlan: Bool) {
-        let key = Self.key(sql: sql, types: types)
+        let key = Key(sql: sql, types: types)
         self.state.withLock { state in
             if stalePlan, let failed = Int(name.dropFirst(Self.prefix.count)) {
                 // One migration changes many statements' rows: a transaction retried after one stale plan must not
@@ -190,11 +193,5 @@ final class PreparedStatementNames: Sendable {
                 state.entries[key]?.name = nil
             }
         }
-    }
-
-    private static func key(sql: String, types: [UInt32]) -> String {
-        var key = sql
-        for type in types { key += "\u{0}\(type)" }
-        return key
     }
 }
